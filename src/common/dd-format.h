@@ -1,0 +1,30 @@
+/* Savefile formats shared by the worker and the client. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  DD_FORMAT_PCAP,
+  DD_FORMAT_PCAPNG,
+} DdFormat;
+
+#define DD_MIME_PCAP   "application/vnd.tcpdump.pcap"
+#define DD_MIME_PCAPNG "application/x-pcapng"
+
+/* Link types (www.tcpdump.org/linktypes.html). */
+#define DD_LINKTYPE_LINUX_SLL  113
+#define DD_LINKTYPE_LINUX_SLL2 276
+
+#define DD_SLL2_HEADER_LEN 20
+
+/* The largest snapshot length we produce or accept, as libpcap's MAXIMUM_SNAPLEN. */
+#define DD_MAX_SNAPLEN 262144u
+
+const char *dd_format_to_string (DdFormat format);
+const char *dd_format_to_mime (DdFormat format);
+gboolean    dd_format_from_string (const char *str,
+                                   DdFormat   *out_format);
+
+G_END_DECLS

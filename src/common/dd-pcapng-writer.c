@@ -1,0 +1,211 @@
+#include "config.h"
+
+#include "dd-buffer.h"
+#include "dd-pcapng-writer.h"
+
+enum {
+  OPT_ENDOFOPT = 0,
+  OPT_COMMENT = 1,
+  SHB_HARDWARE = 2,
+  SHB_OS = 3,
+  SHB_USERAPPL = 4,
+  IF_NAME = 2,
+  IF_DESCRIPTION = 3,
+  IF_TSRESOL = 9,
+  IF_FILTER = 11,
+  IF_OS = 12,
+  EPB_FLAGS = 2,
+  ISB_STARTTIME = 2,
+  ISB_ENDTIME = 3,
+  ISB_IFRECV = 4,
+  ISB_IFDROP = 5,
+  ISB_FILTERACCEPT = 6,
+  ISB_OSDROP = 7,
+  ISB_USRDELIV = 8,
+};
+
+/* A block is written as: type, a length placeholder, body, options, trailing length;
+ * block_end() patches both lengths once the body is known. */
+static guint
+block_begin (GByteArray *buf,
+             guint32     type)
+{
+  guint start = buf->len;
+  guint8 *p = dd_buffer_grow (buf, 8);
+
+  p = dd_put_u32 (p, type);
+  dd_put_u32 (p, 0);
+  return start;
+}
+
+static void
+block_end (GByteArray *buf,
+           guint       start)
+{
+  guint32 total = buf->len - start + 4;
+
+  dd_put_u32 (dd_buffer_grow (buf, 4), total);
+  dd_put_u32 (buf->data + start + 4, total);
+}
+
+static void
+put_option (GByteArray    *buf,
+            guint16        code,
+            gconstpointer  value,
+            gsize          len)
+{
+  gsize padded = dd_pad4 (len);
+  guint8 *p;
+
+  g_return_if_fail (len <= G_MAXUINT16);
+  p = dd_buffer_grow (buf, 4 + padded);
+  p = dd_put_u16 (p, code);
+  p = dd_put_u16 (p, (guint16) len);
+  memcpy (p, value, len);
+  memset (p + len, 0, padded - len);
+}
+
+static void
+put_string_option (GByteArray *buf,
+                   guint16     code,
+                   const char *value)
+{
+  if (value != NULL && *value != '\0')
+    put_option (buf, code, value, MIN (strlen (value), G_MAXUINT16));
+}
+
+static void
+put_u64_option (GByteArray *buf,
+                guint16     code,
+                guint64     value)
+{
+  put_option (buf, code, &value, sizeof value);
+}
+
+static void
+put_end_of_options (GByteArray *buf)
+{
+  dd_put_u32 (dd_buffer_grow (buf, 4), OPT_ENDOFOPT);
+}
+
+void
+dd_pcapng_write_shb (GByteArray *buf,
+                     const char *hardware,
+                     const char *os,
+                     const char *userappl,
+                     const char *comment)
+{
+  guint start = block_begin (buf, DD_PCAPNG_BT_SHB);
+  guint8 *p = dd_buffer_grow (buf, 16);
+
+  p = dd_put_u32 (p, DD_PCAPNG_BYTE_ORDER_MAGIC);
+  p = dd_put_u16 (p, 1);
+  p = dd_put_u16 (p, 0);
+  dd_put_u64 (p, G_MAXUINT64);  /* section length: unspecified (-1) */
+  put_string_option (buf, OPT_COMMENT, comment);
+  put_string_option (buf, SHB_HARDWARE, hardware);
+  put_string_option (buf, SHB_OS, os);
+  put_string_option (buf, SHB_USERAPPL, userappl);
+  put_end_of_options (buf);
+  block_end (buf, start);
+}
+
+void
+dd_pcapng_write_idb (GByteArray              *buf,
+                     const DdPcapngInterface *iface)
+{
+  guint start = block_begin (buf, DD_PCAPNG_BT_IDB);
+  guint8 *p = dd_buffer_grow (buf, 8);
+
+  p = dd_put_u16 (p, iface->linktype);
+  p = dd_put_u16 (p, 0);
+  dd_put_u32 (p, iface->snaplen);
+  put_string_option (buf, IF_NAME, iface->name);
+  put_string_option (buf, IF_DESCRIPTION, iface->description);
+  if (iface->tsresol != 0)
+    put_option (buf, IF_TSRESOL, &iface->tsresol, 1);
+  if (iface->filter != NULL && *iface->filter != '\0')
+    {
+      /* First byte 0: the filter is a libpcap expression. */
+      gsize len = MIN (strlen (iface->filter), G_MAXUINT16 - 1u);
+      g_autofree guint8 *value = g_malloc (len + 1);
+
+      value[0] = 0;
+      memcpy (value + 1, iface->filter, len);
+      put_option (buf, IF_FILTER, value, len + 1);
+    }
+  put_string_option (buf, IF_OS, iface->os);
+  put_end_of_options (buf);
+  block_end (buf, start);
+}
+
+void
+dd_pcapng_write_epb (GByteArray   *buf,
+                     guint32       interface_id,
+                     guint64       ts,
+                     guint32       caplen,
+                     guint32       origlen,
+                     const guint8 *data,
+                     guint32       flags)
+{
+  /* The per-packet path: one grow and straight stores. */
+  gsize padded = dd_pad4 (caplen);
+  gsize options = flags != 0 ? 12 : 0;
+  guint32 total = (guint32) (28 + padded + options + 4);
+  guint8 *p = dd_buffer_grow (buf, total);
+
+  p = dd_put_u32 (p, DD_PCAPNG_BT_EPB);
+  p = dd_put_u32 (p, total);
+  p = dd_put_u32 (p, interface_id);
+  p = dd_put_u32 (p, (guint32) (ts >> 32));
+  p = dd_put_u32 (p, (guint32) ts);
+  p = dd_put_u32 (p, caplen);
+  p = dd_put_u32 (p, origlen);
+  memcpy (p, data, caplen);
+  memset (p + caplen, 0, padded - caplen);
+  p += padded;
+  if (flags != 0)
+    {
+      p = dd_put_u16 (p, EPB_FLAGS);
+      p = dd_put_u16 (p, 4);
+      p = dd_put_u32 (p, flags);
+      p = dd_put_u32 (p, OPT_ENDOFOPT);
+    }
+  dd_put_u32 (p, total);
+}
+
+void
+dd_pcapng_write_isb (GByteArray          *buf,
+                     guint32              interface_id,
+                     guint64              ts,
+                     const DdPcapngStats *stats)
+{
+  guint start = block_begin (buf, DD_PCAPNG_BT_ISB);
+  guint8 *p = dd_buffer_grow (buf, 12);
+  static const struct {
+    DdPcapngStatFields field;
+    guint16 code;
+    gsize offset;
+  } fields[] = {
+    { DD_PCAPNG_STAT_STARTTIME, ISB_STARTTIME, G_STRUCT_OFFSET (DdPcapngStats, starttime) },
+    { DD_PCAPNG_STAT_ENDTIME, ISB_ENDTIME, G_STRUCT_OFFSET (DdPcapngStats, endtime) },
+    { DD_PCAPNG_STAT_IFRECV, ISB_IFRECV, G_STRUCT_OFFSET (DdPcapngStats, ifrecv) },
+    { DD_PCAPNG_STAT_IFDROP, ISB_IFDROP, G_STRUCT_OFFSET (DdPcapngStats, ifdrop) },
+    { DD_PCAPNG_STAT_FILTERACCEPT, ISB_FILTERACCEPT, G_STRUCT_OFFSET (DdPcapngStats, filteraccept) },
+    { DD_PCAPNG_STAT_OSDROP, ISB_OSDROP, G_STRUCT_OFFSET (DdPcapngStats, osdrop) },
+    { DD_PCAPNG_STAT_USRDELIV, ISB_USRDELIV, G_STRUCT_OFFSET (DdPcapngStats, usrdeliv) },
+  };
+
+  p = dd_put_u32 (p, interface_id);
+  p = dd_put_u32 (p, (guint32) (ts >> 32));
+  dd_put_u32 (p, (guint32) ts);
+  if (stats != NULL && stats->present != 0)
+    {
+      for (gsize i = 0; i < G_N_ELEMENTS (fields); i++)
+        if (stats->present & fields[i].field)
+          put_u64_option (buf, fields[i].code,
+                          G_STRUCT_MEMBER (guint64, stats, fields[i].offset));
+      put_end_of_options (buf);
+    }
+  block_end (buf, start);
+}

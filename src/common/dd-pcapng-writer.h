@@ -1,0 +1,77 @@
+/* Serialise pcapng blocks (draft-ietf-opsawg-pcapng) into a buffer, in host byte order. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define DD_PCAPNG_BT_SHB 0x0A0D0D0Au
+#define DD_PCAPNG_BT_IDB 0x00000001u
+#define DD_PCAPNG_BT_SPB 0x00000003u
+#define DD_PCAPNG_BT_ISB 0x00000005u
+#define DD_PCAPNG_BT_EPB 0x00000006u
+#define DD_PCAPNG_BYTE_ORDER_MAGIC 0x1A2B3C4Du
+
+/* epb_flags bits 0-1 (direction) and 2-4 (reception type). */
+#define DD_EPB_FLAG_INBOUND    0x1u
+#define DD_EPB_FLAG_OUTBOUND   0x2u
+#define DD_EPB_FLAG_UNICAST    (1u << 2)
+#define DD_EPB_FLAG_MULTICAST  (2u << 2)
+#define DD_EPB_FLAG_BROADCAST  (3u << 2)
+#define DD_EPB_FLAG_PROMISC    (4u << 2)
+
+typedef struct {
+  guint16     linktype;
+  guint32     snaplen;
+  const char *name;         /* if_name, or NULL */
+  const char *description;  /* if_description, or NULL */
+  const char *filter;       /* if_filter as a libpcap expression, or NULL */
+  const char *os;           /* if_os, or NULL */
+  guint8      tsresol;      /* if_tsresol; 0 leaves the default (microseconds) */
+} DdPcapngInterface;
+
+typedef enum {
+  DD_PCAPNG_STAT_STARTTIME    = 1 << 0,
+  DD_PCAPNG_STAT_ENDTIME      = 1 << 1,
+  DD_PCAPNG_STAT_IFRECV       = 1 << 2,
+  DD_PCAPNG_STAT_IFDROP       = 1 << 3,
+  DD_PCAPNG_STAT_FILTERACCEPT = 1 << 4,
+  DD_PCAPNG_STAT_OSDROP       = 1 << 5,
+  DD_PCAPNG_STAT_USRDELIV     = 1 << 6,
+} DdPcapngStatFields;
+
+/* Interface statistics; times are in the interface's timestamp units. */
+typedef struct {
+  DdPcapngStatFields present;
+  guint64 starttime;
+  guint64 endtime;
+  guint64 ifrecv;
+  guint64 ifdrop;
+  guint64 filteraccept;
+  guint64 osdrop;
+  guint64 usrdeliv;
+} DdPcapngStats;
+
+void dd_pcapng_write_shb (GByteArray *buf,
+                          const char *hardware,
+                          const char *os,
+                          const char *userappl,
+                          const char *comment);
+
+void dd_pcapng_write_idb (GByteArray              *buf,
+                          const DdPcapngInterface *iface);
+
+void dd_pcapng_write_epb (GByteArray   *buf,
+                          guint32       interface_id,
+                          guint64       ts,
+                          guint32       caplen,
+                          guint32       origlen,
+                          const guint8 *data,
+                          guint32       flags);
+
+void dd_pcapng_write_isb (GByteArray          *buf,
+                          guint32              interface_id,
+                          guint64              ts,
+                          const DdPcapngStats *stats);
+
+G_END_DECLS

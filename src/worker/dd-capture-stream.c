@@ -1,0 +1,581 @@
+#include "config.h"
+
+#include <errno.h>
+#include <glib-unix.h>
+#include <glib/gi18n.h>
+#include <net/if.h>
+#include <sys/socket.h>
+#include <sys/utsname.h>
+#include <time.h>
+
+#include "dd-capture-stream.h"
+#include "dd-pcap-writer.h"
+#include "dd-pcapng-writer.h"
+#include "dd-sll2.h"
+
+/* A flush is forced once this much is buffered, so chunks stay moderate under load. */
+#define FLUSH_THRESHOLD (256 * 1024)
+
+typedef enum {
+  STATE_RUNNING,
+  STATE_ENDING,   /* final chunk queued, waiting for libsoup to finish */
+  STATE_DONE,
+} State;
+
+struct _DdCaptureStream {
+  guint                   id;
+  SoupServerMessage      *msg;
+  SoupMessageBody        *body;
+  DdCapture              *capture;
+  DdCaptureStreamOptions  options;
+  DdWorkerMetrics        *metrics;
+  DdFormat                format;
+  char                   *filter;
+  char                   *peer;
+  char                   *hostname;
+  guint64                 count_limit;
+  guint32                 snaplen;
+
+  GByteArray             *buf;
+  GHashTable             *interfaces;  /* ifindex → pcapng interface id */
+  guint32                 last_ifindex;
+  guint32                 last_interface_id;
+  guint32                 next_interface_id;
+
+  guint64                 packets;
+  guint64                 bytes;
+  guint64                 received;    /* kernel counters, widened */
+  guint64                 dropped;
+  guint64                 queued;      /* bytes appended to the body and not yet written */
+  gboolean                throttled;
+  guint64                 start_ns;
+  gint64                  start_monotonic;
+  guint64                 watermark;
+
+  guint                   fd_watch_id;
+  guint                   heartbeat_id;
+  guint                   duration_id;
+  GSource                *peer_source;
+  gulong                  wrote_handler;
+  gulong                  finished_handler;
+
+  State                   state;
+  const char             *end_reason;
+  gboolean                failed;
+  DdCaptureStreamDoneFunc done;
+  gpointer                done_data;
+};
+
+static guint next_stream_id = 1;
+
+static guint64
+realtime_ns (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_REALTIME, &ts);
+  return (guint64) ts.tv_sec * G_GUINT64_CONSTANT (1000000000) + (guint64) ts.tv_nsec;
+}
+
+static guint32
+interface_id_for (DdCaptureStream *self,
+                  guint32          ifindex)
+{
+  gpointer value;
+  char name[IF_NAMESIZE] = "";
+  g_autofree char *fallback = NULL;
+  DdPcapngInterface iface = { 0, };
+  guint32 id;
+
+  if (ifindex == self->last_ifindex)
+    return self->last_interface_id;
+
+  if (g_hash_table_lookup_extended (self->interfaces, GUINT_TO_POINTER (ifindex), NULL, &value))
+    id = GPOINTER_TO_UINT (value);
+  else
+    {
+      /* First packet seen on this interface: describe it before the packet. */
+      id = self->next_interface_id++;
+      if (if_indextoname (ifindex, name) == NULL)
+        fallback = g_strdup_printf ("ifindex%u", ifindex);
+      iface.linktype = DD_LINKTYPE_LINUX_SLL2;
+      iface.snaplen = self->snaplen;
+      iface.name = fallback != NULL ? fallback : name;
+      iface.filter = self->filter;
+      iface.tsresol = 9;
+      dd_pcapng_write_idb (self->buf, &iface);
+      g_hash_table_insert (self->interfaces, GUINT_TO_POINTER (ifindex), GUINT_TO_POINTER (id));
+    }
+  self->last_ifindex = ifindex;
+  self->last_interface_id = id;
+  return id;
+}
+
+static void
+packet_cb (u_char                   *user,
+           const struct pcap_pkthdr *header,
+           const u_char             *data)
+{
+  DdCaptureStream *self = (DdCaptureStream *) user;
+  guint64 ts = (guint64) header->ts.tv_sec * G_GUINT64_CONSTANT (1000000000) +
+               (guint64) header->ts.tv_usec;  /* nanoseconds: precision set at open */
+  guint32 caplen = MIN (header->caplen, self->snaplen);
+
+  if (self->format == DD_FORMAT_PCAPNG)
+    {
+      guint32 id = 0;
+      guint32 ifindex = dd_sll2_ifindex (data, caplen);
+
+      if (ifindex != 0)
+        id = interface_id_for (self, ifindex);
+      dd_pcapng_write_epb (self->buf, id, ts, caplen, header->len, data,
+                           dd_sll2_epb_flags (data, caplen));
+    }
+  else
+    dd_pcap_write_record (self->buf, ts, caplen, header->len, data);
+
+  self->packets++;
+  self->bytes += caplen;
+}
+
+static void
+update_stats (DdCaptureStream *self)
+{
+  guint64 received, dropped;
+
+  if (self->capture == NULL)
+    return;
+  dd_capture_get_stats (self->capture, &received, &dropped);
+  self->metrics->kernel_drops += dropped - self->dropped;
+  self->received = received;
+  self->dropped = dropped;
+}
+
+static void
+write_isb (DdCaptureStream *self,
+           guint64          now)
+{
+  DdPcapngStats stats;
+  guint64 lag = (guint64) self->options.watermark_lag_ms * G_GUINT64_CONSTANT (1000000);
+
+  /* The watermark: everything stamped before now - lag was in a retired ring block at
+   * @now and has been drained since, so no later packet of this stream is older. */
+  if (now > lag && now - lag > self->watermark)
+    self->watermark = now - lag;
+  update_stats (self);
+  stats = (DdPcapngStats) {
+    .present = DD_PCAPNG_STAT_STARTTIME | DD_PCAPNG_STAT_ENDTIME | DD_PCAPNG_STAT_IFRECV |
+               DD_PCAPNG_STAT_IFDROP | DD_PCAPNG_STAT_FILTERACCEPT | DD_PCAPNG_STAT_OSDROP |
+               DD_PCAPNG_STAT_USRDELIV,
+    .starttime = self->start_ns,
+    .endtime = now,
+    .ifrecv = self->received,
+    .ifdrop = self->dropped,
+    .filteraccept = self->received,
+    .osdrop = self->dropped,
+    .usrdeliv = self->packets,
+  };
+  dd_pcapng_write_isb (self->buf, 0, self->watermark, &stats);
+}
+
+static void throttle (DdCaptureStream *self, gboolean on);
+
+static void
+flush (DdCaptureStream *self)
+{
+  GBytes *chunk;
+  gsize size = self->buf->len;
+
+  if (size == 0 || self->state == STATE_DONE)
+    return;
+  chunk = g_byte_array_free_to_bytes (self->buf);
+  self->buf = g_byte_array_sized_new (64 * 1024);
+  soup_message_body_append_bytes (self->body, chunk);
+  g_bytes_unref (chunk);
+  self->queued += size;
+  self->metrics->bytes_sent += size;
+  soup_server_message_unpause (self->msg);
+  if (self->queued > self->options.high_water)
+    throttle (self, TRUE);
+}
+
+static void fail (DdCaptureStream *self, const GError *error);
+
+/* Reads what the kernel has ready, up to the count limit. FALSE if the stream ended. */
+static gboolean
+drain (DdCaptureStream *self)
+{
+  while (!self->throttled && self->capture != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+      guint64 before = self->packets;
+      int max = -1;
+      int n;
+
+      if (self->count_limit != 0)
+        max = (int) MIN (self->count_limit - self->packets, (guint64) G_MAXINT);
+      n = dd_capture_dispatch (self->capture, max, packet_cb, self, &error);
+      self->metrics->packets_sent += self->packets - before;
+      if (n < 0)
+        {
+          fail (self, error);
+          return FALSE;
+        }
+      if (self->count_limit != 0 && self->packets >= self->count_limit)
+        {
+          dd_capture_stream_end (self, "count reached");
+          return FALSE;
+        }
+      if (n == 0)
+        break;
+      if (self->buf->len >= FLUSH_THRESHOLD)
+        flush (self);
+    }
+  return TRUE;
+}
+
+static gboolean
+capture_ready_cb (gint         fd,
+                  GIOCondition condition,
+                  gpointer     user_data)
+{
+  DdCaptureStream *self = user_data;
+
+  if (drain (self))
+    flush (self);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+throttle (DdCaptureStream *self,
+          gboolean         on)
+{
+  if (on == self->throttled || self->state != STATE_RUNNING)
+    return;
+  self->throttled = on;
+  if (on)
+    {
+      /* The client is slower than the capture: stop reading and let the kernel ring fill
+       * up and count the drops, rather than buffer without limit. */
+      g_debug ("capture %u: client is slow (%" G_GUINT64_FORMAT " bytes queued), pausing", self->id,
+               self->queued);
+      g_clear_handle_id (&self->fd_watch_id, g_source_remove);
+    }
+  else
+    {
+      g_debug ("capture %u: client caught up, resuming", self->id);
+      self->fd_watch_id = g_unix_fd_add (dd_capture_get_fd (self->capture), G_IO_IN,
+                                         capture_ready_cb, self);
+    }
+}
+
+static void
+wrote_body_data_cb (SoupServerMessage *msg,
+                    guint              chunk_size,
+                    gpointer           user_data)
+{
+  DdCaptureStream *self = user_data;
+
+  self->queued -= MIN (self->queued, chunk_size);
+  if (self->throttled && self->queued <= self->options.low_water)
+    {
+      throttle (self, FALSE);
+      if (drain (self))
+        flush (self);
+    }
+}
+
+static gboolean
+heartbeat_cb (gpointer user_data)
+{
+  DdCaptureStream *self = user_data;
+  guint64 now = realtime_ns ();
+
+  if (self->throttled)
+    {
+      /* Nothing new can be promised while the capture is not being read. */
+      update_stats (self);
+      return G_SOURCE_CONTINUE;
+    }
+  if (!drain (self))
+    return G_SOURCE_CONTINUE;
+  if (self->format == DD_FORMAT_PCAPNG)
+    write_isb (self, now);
+  else
+    update_stats (self);
+  flush (self);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+duration_cb (gpointer user_data)
+{
+  DdCaptureStream *self = user_data;
+
+  self->duration_id = 0;
+  dd_capture_stream_end (self, "duration reached");
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+peer_cb (GSocket      *socket,
+         GIOCondition  condition,
+         gpointer      user_data)
+{
+  DdCaptureStream *self = user_data;
+  char c;
+  gssize n = recv (g_socket_get_fd (socket), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+
+  if (n > 0)
+    {
+      /* The client sent more (a pipelined request): leave it to libsoup, and rely on
+       * write errors to notice a disconnection. */
+      g_clear_pointer (&self->peer_source, g_source_unref);
+      return G_SOURCE_REMOVE;
+    }
+  if (n < 0 && (errno == EAGAIN || errno == EINTR))
+    return G_SOURCE_CONTINUE;
+
+  g_clear_pointer (&self->peer_source, g_source_unref);
+  self->end_reason = "client went away";
+  /* Stop capturing at once; the final chunk will fail or be ignored by the peer. */
+  dd_capture_stream_end (self, "client went away");
+  return G_SOURCE_REMOVE;
+}
+
+static void
+stop_sources (DdCaptureStream *self)
+{
+  g_clear_handle_id (&self->fd_watch_id, g_source_remove);
+  g_clear_handle_id (&self->heartbeat_id, g_source_remove);
+  g_clear_handle_id (&self->duration_id, g_source_remove);
+  if (self->peer_source != NULL)
+    {
+      g_source_destroy (self->peer_source);
+      g_clear_pointer (&self->peer_source, g_source_unref);
+    }
+}
+
+static void
+log_end (DdCaptureStream *self)
+{
+  double seconds = (g_get_monotonic_time () - self->start_monotonic) / (double) G_USEC_PER_SEC;
+
+  g_message ("capture %u ended (%s) for %s: %" G_GUINT64_FORMAT " packets, %" G_GUINT64_FORMAT
+             " bytes, %" G_GUINT64_FORMAT " dropped by the kernel, %.1f s",
+             self->id, self->end_reason != NULL ? self->end_reason : "?", self->peer,
+             self->packets, self->bytes, self->dropped, seconds);
+}
+
+static void
+finished_cb (SoupServerMessage *msg,
+             gpointer           user_data)
+{
+  DdCaptureStream *self = user_data;
+
+  if (self->state == STATE_DONE)
+    return;
+  if (self->state == STATE_RUNNING)
+    {
+      /* libsoup gave up on the connection before we ended the stream. */
+      self->end_reason = "connection lost";
+      self->failed = TRUE;
+    }
+  self->state = STATE_DONE;
+  stop_sources (self);
+  update_stats (self);
+  g_clear_pointer (&self->capture, dd_capture_free);
+  if (self->failed)
+    self->metrics->streams_failed++;
+  self->metrics->captures_active--;
+  log_end (self);
+  if (self->done != NULL)
+    self->done (self, self->done_data);
+}
+
+void
+dd_capture_stream_end (DdCaptureStream *self,
+                       const char      *reason)
+{
+  if (self->state != STATE_RUNNING)
+    return;
+  if (self->end_reason == NULL)
+    self->end_reason = reason;
+  stop_sources (self);
+  if (!self->failed && g_strcmp0 (self->end_reason, "client went away") != 0)
+    {
+      /* Deliver what the ring holds even if the client was slow. */
+      self->throttled = FALSE;
+      if (self->count_limit == 0 || self->packets < self->count_limit)
+        drain (self);
+      if (self->state != STATE_RUNNING)
+        return;  /* drain() ended it already (count reached) */
+      if (self->format == DD_FORMAT_PCAPNG)
+        write_isb (self, realtime_ns ());
+    }
+  update_stats (self);
+  g_clear_pointer (&self->capture, dd_capture_free);
+  flush (self);
+  self->state = STATE_ENDING;
+  soup_message_body_complete (self->body);
+  /* Last: libsoup may finish the message (and our owner free us) from here on. */
+  soup_server_message_unpause (self->msg);
+}
+
+static void
+fail (DdCaptureStream *self,
+      const GError    *error)
+{
+  g_warning ("capture %u for %s: %s", self->id, self->peer, error->message);
+  self->failed = TRUE;
+  self->end_reason = "capture error";
+  dd_capture_stream_end (self, "capture error");
+}
+
+static char *
+describe_peer (SoupServerMessage *msg)
+{
+  const char *host = soup_server_message_get_remote_host (msg);
+  const char *forwarded = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                        "X-Forwarded-For");
+  GSocketAddress *address = soup_server_message_get_remote_address (msg);
+  g_autofree char *base = NULL;
+
+  if (G_IS_INET_SOCKET_ADDRESS (address))
+    {
+      guint16 port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address));
+
+      base = strchr (host, ':') != NULL ? g_strdup_printf ("[%s]:%u", host, port)
+                                        : g_strdup_printf ("%s:%u", host, port);
+    }
+  else
+    base = g_strdup ("unix socket");
+  if (forwarded != NULL)
+    return g_strdup_printf ("%s (for %s)", base, forwarded);
+  return g_steal_pointer (&base);
+}
+
+static void
+write_preamble (DdCaptureStream *self)
+{
+  if (self->format == DD_FORMAT_PCAPNG)
+    {
+      struct utsname u;
+      g_autofree char *os = NULL;
+      g_autofree char *appl = g_strdup_printf ("ddump-worker %s", PACKAGE_VERSION);
+      g_autofree char *comment = g_strdup_printf ("host=%s", self->hostname);
+      g_autofree char *description = g_strdup_printf ("all interfaces of %s", self->hostname);
+      DdPcapngInterface any = {
+        .linktype = DD_LINKTYPE_LINUX_SLL2,
+        .snaplen = self->snaplen,
+        .name = "any",
+        .description = description,
+        .filter = self->filter,
+        .tsresol = 9,
+      };
+
+      gboolean have_uname = uname (&u) == 0;
+
+      if (have_uname)
+        os = g_strdup_printf ("%s %s", u.sysname, u.release);
+      dd_pcapng_write_shb (self->buf, have_uname ? u.machine : NULL, os, appl, comment);
+      /* Interface 0 stands for the whole capture: it carries the statistics and the
+       * watermark heartbeats; each real interface gets its own IDB when it first shows up. */
+      dd_pcapng_write_idb (self->buf, &any);
+      self->next_interface_id = 1;
+      write_isb (self, self->start_ns);
+    }
+  else
+    dd_pcap_write_header (self->buf, self->snaplen, DD_LINKTYPE_LINUX_SLL2);
+}
+
+DdCaptureStream *
+dd_capture_stream_new (SoupServerMessage            *msg,
+                       DdCapture                    *capture,
+                       const DdCaptureRequest       *request,
+                       const char                   *applied_filter,
+                       const DdCaptureStreamOptions *options,
+                       DdWorkerMetrics              *metrics,
+                       DdCaptureStreamDoneFunc       done,
+                       gpointer                      user_data)
+{
+  DdCaptureStream *self = g_new0 (DdCaptureStream, 1);
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  GSocket *socket;
+
+  self->id = next_stream_id++;
+  self->msg = g_object_ref (msg);
+  self->body = soup_server_message_get_response_body (msg);
+  self->capture = capture;
+  self->options = *options;
+  self->options.hostname = NULL;
+  self->hostname = g_strdup (options->hostname != NULL ? options->hostname : g_get_host_name ());
+  self->metrics = metrics;
+  self->format = request->format;
+  self->filter = g_strdup (applied_filter);
+  self->peer = describe_peer (msg);
+  self->count_limit = request->count;
+  self->snaplen = dd_capture_get_snaplen (capture);
+  self->buf = g_byte_array_sized_new (64 * 1024);
+  self->interfaces = g_hash_table_new (NULL, NULL);
+  self->last_ifindex = G_MAXUINT32;
+  self->start_ns = realtime_ns ();
+  self->start_monotonic = g_get_monotonic_time ();
+  self->done = done;
+  self->done_data = user_data;
+
+  metrics->captures_active++;
+  metrics->captures_total++;
+
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
+  soup_message_headers_set_content_type (headers, dd_format_to_mime (self->format), NULL);
+  soup_message_headers_replace (headers, "Cache-Control", "no-store");
+  soup_message_headers_replace (headers, "X-Accel-Buffering", "no");
+  /* Every byte goes out once; nothing accumulates in the message. */
+  soup_message_body_set_accumulate (self->body, FALSE);
+
+  self->wrote_handler = g_signal_connect (msg, "wrote-body-data", G_CALLBACK (wrote_body_data_cb), self);
+  self->finished_handler = g_signal_connect (msg, "finished", G_CALLBACK (finished_cb), self);
+
+  write_preamble (self);
+
+  g_message ("capture %u started for %s: format %s, snaplen %u, filter “%s”%s", self->id, self->peer,
+             dd_format_to_string (self->format), self->snaplen, self->filter,
+             request->count ? ", with a packet count" : "");
+
+  self->fd_watch_id = g_unix_fd_add (dd_capture_get_fd (capture), G_IO_IN, capture_ready_cb, self);
+  self->heartbeat_id = g_timeout_add (MAX (options->heartbeat_ms, 1), heartbeat_cb, self);
+  if (request->duration_ms > 0)
+    self->duration_id = g_timeout_add ((guint) MIN (request->duration_ms, G_MAXUINT), duration_cb, self);
+
+  socket = soup_server_message_get_socket (msg);
+  if (socket != NULL)
+    {
+      self->peer_source = g_socket_create_source (socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+      g_source_set_callback (self->peer_source, (GSourceFunc) (void (*) (void)) peer_cb, self, NULL);
+      g_source_attach (self->peer_source, NULL);
+    }
+
+  /* The file header goes out now, so the client knows the capture is live. */
+  flush (self);
+  return self;
+}
+
+void
+dd_capture_stream_free (DdCaptureStream *self)
+{
+  if (self == NULL)
+    return;
+  stop_sources (self);
+  g_clear_signal_handler (&self->wrote_handler, self->msg);
+  g_clear_signal_handler (&self->finished_handler, self->msg);
+  g_clear_pointer (&self->capture, dd_capture_free);
+  g_clear_object (&self->msg);
+  g_byte_array_unref (self->buf);
+  g_hash_table_unref (self->interfaces);
+  g_free (self->filter);
+  g_free (self->peer);
+  g_free (self->hostname);
+  g_free (self);
+}

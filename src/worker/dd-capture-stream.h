@@ -1,0 +1,44 @@
+/* One GET /capture: a live capture written as pcap or pcapng into a chunked response,
+ * flow-controlled, with pcapng heartbeats that carry statistics and a watermark. */
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "dd-capture.h"
+#include "dd-capture-request.h"
+#include "dd-worker-metrics.h"
+
+G_BEGIN_DECLS
+
+typedef struct _DdCaptureStream DdCaptureStream;
+
+typedef struct {
+  guint       heartbeat_ms;   /* pcapng ISB period */
+  gsize       high_water;     /* stop reading the capture above this many queued bytes */
+  gsize       low_water;      /* resume below this */
+  guint       watermark_lag_ms;
+  const char *hostname;
+} DdCaptureStreamOptions;
+
+typedef void (*DdCaptureStreamDoneFunc) (DdCaptureStream *stream,
+                                         gpointer         user_data);
+
+/* Takes ownership of @capture; @metrics must outlive the stream. @done is called once,
+ * when the response is over (whatever ended it); the stream may then be freed. */
+DdCaptureStream *dd_capture_stream_new  (SoupServerMessage            *msg,
+                                         DdCapture                    *capture,
+                                         const DdCaptureRequest       *request,
+                                         const char                   *applied_filter,
+                                         const DdCaptureStreamOptions *options,
+                                         DdWorkerMetrics              *metrics,
+                                         DdCaptureStreamDoneFunc       done,
+                                         gpointer                      user_data);
+void             dd_capture_stream_free (DdCaptureStream              *stream);
+
+/* Ends the stream cleanly: what is captured so far, a last ISB, then the final chunk. */
+void             dd_capture_stream_end  (DdCaptureStream              *stream,
+                                         const char                   *reason);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DdCaptureStream, dd_capture_stream_free)
+
+G_END_DECLS

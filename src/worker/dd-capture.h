@@ -1,0 +1,58 @@
+/* A live libpcap capture on Linux's "any" device, LINUX_SLL2, nanosecond timestamps,
+ * non-blocking, to be driven from the main loop through its selectable fd. */
+#pragma once
+
+#include <gio/gio.h>
+#include <pcap/pcap.h>
+
+G_BEGIN_DECLS
+
+#define DD_CAPTURE_ERROR (dd_capture_error_quark ())
+GQuark dd_capture_error_quark (void);
+
+typedef enum {
+  DD_CAPTURE_ERROR_PERMISSION,
+  DD_CAPTURE_ERROR_FILTER,
+  DD_CAPTURE_ERROR_FAILED,
+} DdCaptureError;
+
+typedef struct _DdCapture DdCapture;
+
+typedef struct {
+  guint32 snaplen;
+  gint    buffer_size;  /* bytes of kernel ring */
+  gint    timeout_ms;   /* TPACKET_V3 block retire timeout: bounds a quiet packet's delay */
+} DdCaptureOptions;
+
+/* Compiles @filter for LINUX_SLL2 without opening anything. */
+gboolean   dd_capture_check_filter (const char              *filter,
+                                    guint32                  snaplen,
+                                    GError                 **error);
+
+DdCapture *dd_capture_open         (const DdCaptureOptions  *options,
+                                    GError                 **error);
+void       dd_capture_free         (DdCapture               *capture);
+
+gboolean   dd_capture_set_filter   (DdCapture               *capture,
+                                    const char              *filter,
+                                    GError                 **error);
+int        dd_capture_get_fd       (DdCapture               *capture);
+guint32    dd_capture_get_snaplen  (DdCapture               *capture);
+
+/* Hands every packet ready now (at most @max_packets, -1 for all) to @handler.
+ * Returns the number handed over, or -1 with @error set. */
+int        dd_capture_dispatch     (DdCapture               *capture,
+                                    int                      max_packets,
+                                    pcap_handler             handler,
+                                    gpointer                 user_data,
+                                    GError                 **error);
+
+/* Kernel counters widened to 64 bits: packets that passed the filter, and those of them
+ * dropped because the ring was full. */
+void       dd_capture_get_stats    (DdCapture               *capture,
+                                    guint64                 *out_received,
+                                    guint64                 *out_dropped);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DdCapture, dd_capture_free)
+
+G_END_DECLS

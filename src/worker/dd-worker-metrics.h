@@ -1,0 +1,18 @@
+/* Counters the worker exports on GET /metrics. Main-loop only: no locking. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct {
+  guint   captures_active;
+  guint64 captures_total;
+  guint64 captures_rejected;
+  guint64 packets_sent;
+  guint64 bytes_sent;
+  guint64 kernel_drops;
+  guint64 streams_failed;
+} DdWorkerMetrics;
+
+G_END_DECLS

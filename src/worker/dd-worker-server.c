@@ -1,0 +1,599 @@
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <grp.h>
+#include <json-glib/json-glib.h>
+#include <net/if.h>
+#include <pcap/pcap.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dd-capture-stream.h"
+#include "dd-worker-server.h"
+
+G_DEFINE_QUARK (dd-worker-error-quark, dd_worker_error)
+
+/* How far the watermark stays behind the clock, beyond the ring's block timeout: covers
+ * the kernel timer's granularity and packets being stamped on another CPU. */
+#define WATERMARK_MARGIN_MS 40
+
+struct _DdWorkerServer {
+  DdWorkerOptions options;
+  SoupServer     *server;
+  GPtrArray      *streams;      /* DdCaptureStream, owned */
+  GPtrArray      *unix_paths;   /* sockets we created, removed at the end */
+  char           *exclusion;
+  char           *hostname;
+  DdWorkerMetrics metrics;
+  gboolean        shutting_down;
+  guint           shutdown_timeout_id;
+  GSourceFunc     shutdown_done;
+  gpointer        shutdown_data;
+};
+
+static void
+respond_text (SoupServerMessage *msg,
+              guint              status,
+              const char        *text)
+{
+  g_autofree char *body = g_strconcat (text, "\n", NULL);
+
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "text/plain; charset=utf-8", SOUP_MEMORY_COPY,
+                                    body, strlen (body));
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Cache-Control", "no-store");
+}
+
+static void
+respond_json (SoupServerMessage *msg,
+              JsonBuilder       *builder)
+{
+  g_autoptr(JsonNode) root = json_builder_get_root (builder);
+  g_autofree char *text = json_to_string (root, TRUE);
+  g_autofree char *body = g_strconcat (text, "\n", NULL);
+
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, body, strlen (body));
+}
+
+/* GET-only routes answer HEAD too; anything else is a 405 with an Allow header. */
+static gboolean
+check_method (SoupServerMessage *msg,
+              gboolean           allow_head)
+{
+  const char *method = soup_server_message_get_method (msg);
+
+  if (g_strcmp0 (method, SOUP_METHOD_GET) == 0 ||
+      (allow_head && g_strcmp0 (method, SOUP_METHOD_HEAD) == 0))
+    return TRUE;
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow",
+                                allow_head ? "GET, HEAD" : "GET");
+  respond_text (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, _("method not allowed"));
+  return FALSE;
+}
+
+static void
+stream_done_cb (DdCaptureStream *stream,
+                gpointer         user_data)
+{
+  DdWorkerServer *self = user_data;
+
+  /* Freed from an idle: we are inside the message's "finished" emission. */
+  g_ptr_array_remove_fast (self->streams, stream);
+  g_idle_add_once ((GSourceOnceFunc) dd_capture_stream_free, stream);
+  if (self->shutting_down && self->streams->len == 0 && self->shutdown_done != NULL)
+    {
+      g_clear_handle_id (&self->shutdown_timeout_id, g_source_remove);
+      g_idle_add (self->shutdown_done, self->shutdown_data);
+      self->shutdown_done = NULL;
+    }
+}
+
+static void
+capture_handler (SoupServer        *server,
+                 SoupServerMessage *msg,
+                 const char        *path,
+                 GHashTable        *query,
+                 gpointer           user_data)
+{
+  DdWorkerServer *self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DdCaptureRequest) request = NULL;
+  g_autoptr(DdCapture) capture = NULL;
+  g_autofree char *filter = NULL;
+  DdCaptureOptions capture_options;
+  DdCaptureStreamOptions stream_options;
+  DdCaptureStream *stream;
+  GUri *uri = soup_server_message_get_uri (msg);
+
+  if (g_strcmp0 (path, "/capture") != 0)
+    {
+      respond_text (msg, SOUP_STATUS_NOT_FOUND, _("not found"));
+      return;
+    }
+  if (!check_method (msg, FALSE))
+    return;
+
+  request = dd_capture_request_parse (g_uri_get_query (uri),
+                                      soup_message_headers_get_list (soup_server_message_get_request_headers (msg),
+                                                                     "Accept"),
+                                      &error);
+  if (request == NULL || !dd_capture_request_resolve_interfaces (request, &error))
+    {
+      self->metrics.captures_rejected++;
+      respond_text (msg, SOUP_STATUS_BAD_REQUEST, error->message);
+      return;
+    }
+  /* The user's expression alone first: a clear message, and no way to unbalance ours. */
+  if (*request->filter != '\0' && !dd_capture_check_filter (request->filter, request->snaplen, &error))
+    {
+      self->metrics.captures_rejected++;
+      respond_text (msg, SOUP_STATUS_BAD_REQUEST, error->message);
+      return;
+    }
+  if (self->shutting_down)
+    {
+      self->metrics.captures_rejected++;
+      respond_text (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, _("the worker is shutting down"));
+      return;
+    }
+  if (self->streams->len >= self->options.max_captures)
+    {
+      g_autofree char *text = g_strdup_printf (_("too many captures: %u are running, the limit is %u (--max-captures)"),
+                                               self->streams->len, self->options.max_captures);
+
+      self->metrics.captures_rejected++;
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After", "1");
+      respond_text (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, text);
+      return;
+    }
+
+  filter = dd_capture_request_build_filter (request, self->exclusion);
+  capture_options = (DdCaptureOptions) {
+    .snaplen = request->snaplen,
+    .buffer_size = (gint) MIN (self->options.ring_size, (gsize) G_MAXINT),
+    .timeout_ms = self->options.timeout_ms,
+  };
+  capture = dd_capture_open (&capture_options, &error);
+  if (capture == NULL || !dd_capture_set_filter (capture, filter, &error))
+    {
+      g_warning ("%s", error->message);
+      self->metrics.captures_rejected++;
+      respond_text (msg,
+                    g_error_matches (error, DD_CAPTURE_ERROR, DD_CAPTURE_ERROR_FILTER)
+                      ? SOUP_STATUS_BAD_REQUEST : SOUP_STATUS_INTERNAL_SERVER_ERROR,
+                    error->message);
+      return;
+    }
+
+  stream_options = (DdCaptureStreamOptions) {
+    .heartbeat_ms = self->options.heartbeat_ms,
+    .high_water = self->options.stream_buffer,
+    .low_water = self->options.stream_buffer / 4,
+    .watermark_lag_ms = (guint) self->options.timeout_ms + WATERMARK_MARGIN_MS,
+    .hostname = self->hostname,
+  };
+  stream = dd_capture_stream_new (msg, g_steal_pointer (&capture), request, filter, &stream_options,
+                                  &self->metrics, stream_done_cb, self);
+  g_ptr_array_add (self->streams, stream);
+}
+
+static void
+add_address (JsonBuilder     *builder,
+             struct sockaddr *sa)
+{
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autofree char *text = NULL;
+  gsize len;
+
+  if (sa == NULL || (sa->sa_family != AF_INET && sa->sa_family != AF_INET6))
+    return;
+  len = sa->sa_family == AF_INET ? sizeof (struct sockaddr_in) : sizeof (struct sockaddr_in6);
+  address = g_socket_address_new_from_native (sa, len);
+  if (address == NULL)
+    return;
+  text = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)));
+  json_builder_add_string_value (builder, text);
+}
+
+static void
+interfaces_handler (SoupServer        *server,
+                    SoupServerMessage *msg,
+                    const char        *path,
+                    GHashTable        *query,
+                    gpointer           user_data)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  char errbuf[PCAP_ERRBUF_SIZE] = "";
+  pcap_if_t *devices = NULL;
+
+  if (!check_method (msg, TRUE))
+    return;
+  if (pcap_findalldevs (&devices, errbuf) < 0)
+    {
+      g_autofree char *text = g_strdup_printf (_("cannot list interfaces: %s"), errbuf);
+
+      respond_text (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, text);
+      return;
+    }
+
+  json_builder_begin_array (builder);
+  for (pcap_if_t *d = devices; d != NULL; d = d->next)
+    {
+      guint index = if_nametoindex (d->name);
+
+      /* Only real interfaces: pseudo-devices (any, nflog, …) cannot be selected. */
+      if (index == 0)
+        continue;
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "name");
+      json_builder_add_string_value (builder, d->name);
+      json_builder_set_member_name (builder, "index");
+      json_builder_add_int_value (builder, index);
+      json_builder_set_member_name (builder, "description");
+      json_builder_add_string_value (builder, d->description != NULL ? d->description : "");
+      json_builder_set_member_name (builder, "addresses");
+      json_builder_begin_array (builder);
+      for (pcap_addr_t *a = d->addresses; a != NULL; a = a->next)
+        add_address (builder, a->addr);
+      json_builder_end_array (builder);
+      json_builder_set_member_name (builder, "up");
+      json_builder_add_boolean_value (builder, (d->flags & PCAP_IF_UP) != 0);
+      json_builder_set_member_name (builder, "running");
+      json_builder_add_boolean_value (builder, (d->flags & PCAP_IF_RUNNING) != 0);
+      json_builder_set_member_name (builder, "loopback");
+      json_builder_add_boolean_value (builder, (d->flags & PCAP_IF_LOOPBACK) != 0);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  pcap_freealldevs (devices);
+  respond_json (msg, builder);
+}
+
+static void
+metric (GString    *out,
+        const char *name,
+        const char *type,
+        const char *help,
+        guint64     value)
+{
+  g_string_append_printf (out, "# HELP ddump_worker_%s %s\n# TYPE ddump_worker_%s %s\nddump_worker_%s %"
+                          G_GUINT64_FORMAT "\n", name, help, name, type, name, value);
+}
+
+static void
+metrics_handler (SoupServer        *server,
+                 SoupServerMessage *msg,
+                 const char        *path,
+                 GHashTable        *query,
+                 gpointer           user_data)
+{
+  DdWorkerServer *self = user_data;
+  g_autoptr(GString) out = g_string_new (NULL);
+  const DdWorkerMetrics *m = &self->metrics;
+  gsize len;
+
+  if (!check_method (msg, TRUE))
+    return;
+  metric (out, "captures_active", "gauge", "Captures streaming now.", m->captures_active);
+  metric (out, "captures_total", "counter", "Captures started.", m->captures_total);
+  metric (out, "captures_rejected_total", "counter",
+          "Capture requests refused (bad request, limit reached, capture error).", m->captures_rejected);
+  metric (out, "packets_sent_total", "counter", "Packets written to capture streams.", m->packets_sent);
+  metric (out, "bytes_sent_total", "counter", "Bytes written to capture streams.", m->bytes_sent);
+  metric (out, "kernel_drops_total", "counter",
+          "Packets that passed a capture's filter but were dropped because its ring was full.",
+          m->kernel_drops);
+  metric (out, "streams_failed_total", "counter",
+          "Capture streams that ended on an error (capture or connection).", m->streams_failed);
+  g_string_append_printf (out, "# HELP ddump_worker_build_info Version.\n# TYPE ddump_worker_build_info gauge\n"
+                          "ddump_worker_build_info{version=\"%s\"} 1\n", PACKAGE_VERSION);
+  len = out->len;
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, "text/plain; version=0.0.4; charset=utf-8", SOUP_MEMORY_TAKE,
+                                    g_string_free (g_steal_pointer (&out), FALSE), len);
+}
+
+static void
+root_handler (SoupServer        *server,
+              SoupServerMessage *msg,
+              const char        *path,
+              GHashTable        *query,
+              gpointer           user_data)
+{
+  g_autoptr(JsonBuilder) builder = NULL;
+
+  if (g_strcmp0 (path, "/") != 0)
+    {
+      respond_text (msg, SOUP_STATUS_NOT_FOUND, _("not found"));
+      return;
+    }
+  if (!check_method (msg, TRUE))
+    return;
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "name");
+  json_builder_add_string_value (builder, "ddump-worker");
+  json_builder_set_member_name (builder, "version");
+  json_builder_add_string_value (builder, PACKAGE_VERSION);
+  json_builder_set_member_name (builder, "libpcap");
+  json_builder_add_string_value (builder, pcap_lib_version ());
+  json_builder_set_member_name (builder, "formats");
+  json_builder_begin_array (builder);
+  json_builder_add_string_value (builder, "pcap");
+  json_builder_add_string_value (builder, "pcapng");
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  respond_json (msg, builder);
+}
+
+DdWorkerServer *
+dd_worker_server_new (const DdWorkerOptions *options)
+{
+  DdWorkerServer *self = g_new0 (DdWorkerServer, 1);
+
+  self->options = *options;
+  self->options.socket_group = g_strdup (options->socket_group);
+  self->server = soup_server_new ("server-header", "ddump-worker/" PACKAGE_VERSION " ", NULL);
+  self->streams = g_ptr_array_new ();
+  self->unix_paths = g_ptr_array_new_with_free_func (g_free);
+  self->hostname = g_strdup (g_get_host_name ());
+  soup_server_add_handler (self->server, "/capture", capture_handler, self, NULL);
+  soup_server_add_handler (self->server, "/interfaces", interfaces_handler, self, NULL);
+  soup_server_add_handler (self->server, "/metrics", metrics_handler, self, NULL);
+  soup_server_add_handler (self->server, NULL, root_handler, self, NULL);
+  return self;
+}
+
+void
+dd_worker_server_free (DdWorkerServer *self)
+{
+  if (self == NULL)
+    return;
+  g_clear_handle_id (&self->shutdown_timeout_id, g_source_remove);
+  soup_server_disconnect (self->server);
+  for (guint i = 0; i < self->streams->len; i++)
+    dd_capture_stream_free (g_ptr_array_index (self->streams, i));
+  g_ptr_array_unref (self->streams);
+  for (guint i = 0; i < self->unix_paths->len; i++)
+    g_unlink (g_ptr_array_index (self->unix_paths, i));
+  g_ptr_array_unref (self->unix_paths);
+  g_clear_object (&self->server);
+  g_free (self->exclusion);
+  g_free (self->hostname);
+  g_free (self->options.socket_group);
+  g_free (self);
+}
+
+static gboolean
+listen_unix (DdWorkerServer  *self,
+             const char      *path,
+             GError         **error)
+{
+  g_autoptr(GSocketAddress) address = NULL;
+  struct stat st;
+
+  /* A socket left by an earlier run is replaced; anything else at that path is not ours. */
+  if (g_lstat (path, &st) == 0)
+    {
+      if (!S_ISSOCK (st.st_mode))
+        {
+          g_set_error (error, DD_WORKER_ERROR, DD_WORKER_ERROR_LISTEN,
+                       _("cannot listen on unix:%s: the path exists and is not a socket"), path);
+          return FALSE;
+        }
+      g_unlink (path);
+    }
+  address = g_unix_socket_address_new (path);
+  if (!soup_server_listen (self->server, address, 0, error))
+    {
+      g_prefix_error (error, _("cannot listen on unix:%s: "), path);
+      return FALSE;
+    }
+  g_ptr_array_add (self->unix_paths, g_strdup (path));
+
+  if (self->options.socket_group != NULL)
+    {
+      struct group *gr = getgrnam (self->options.socket_group);
+
+      if (gr == NULL || chown (path, (uid_t) -1, gr->gr_gid) != 0)
+        {
+          g_set_error (error, DD_WORKER_ERROR, DD_WORKER_ERROR_LISTEN,
+                       _("cannot give unix:%s to group “%s”: %s"), path, self->options.socket_group,
+                       gr == NULL ? _("no such group") : g_strerror (errno));
+          return FALSE;
+        }
+    }
+  if (self->options.socket_mode >= 0 && g_chmod (path, self->options.socket_mode) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, DD_WORKER_ERROR, DD_WORKER_ERROR_LISTEN,
+                   _("cannot set the mode of unix:%s: %s"), path, g_strerror (saved));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+dd_worker_server_listen (DdWorkerServer         *self,
+                         const DdListenAddress  *address,
+                         GError                **error)
+{
+  g_autofree char *spec = dd_listen_address_to_string (address);
+  g_autolist(GInetAddress) addresses = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  if (address->kind == DD_LISTEN_UNIX)
+    return listen_unix (self, address->path, error);
+
+  if (address->host == NULL)
+    {
+      if (!soup_server_listen_all (self->server, address->port, 0, &local_error))
+        {
+          g_set_error (error, DD_WORKER_ERROR, DD_WORKER_ERROR_LISTEN,
+                       _("cannot listen on %s: %s"), spec, local_error->message);
+          return FALSE;
+        }
+      return TRUE;
+    }
+
+  addresses = g_resolver_lookup_by_name (g_resolver_get_default (), address->host, NULL, &local_error);
+  if (addresses == NULL)
+    {
+      g_set_error (error, DD_WORKER_ERROR, DD_WORKER_ERROR_LISTEN,
+                   _("cannot listen on %s: %s"), spec, local_error->message);
+      return FALSE;
+    }
+  for (GList *l = addresses; l != NULL; l = l->next)
+    {
+      g_autoptr(GSocketAddress) sa = g_inet_socket_address_new (l->data, address->port);
+
+      if (!soup_server_listen (self->server, sa, 0, &local_error))
+        {
+          g_autofree char *ip = g_inet_address_to_string (l->data);
+
+          g_set_error (error, DD_WORKER_ERROR, DD_WORKER_ERROR_LISTEN,
+                       _("cannot listen on %s (%s): %s"), spec, ip, local_error->message);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+gboolean
+dd_worker_server_listen_fd (DdWorkerServer  *self,
+                            int              fd,
+                            GError         **error)
+{
+  g_autoptr(GSocket) socket = g_socket_new_from_fd (fd, error);
+
+  if (socket == NULL)
+    {
+      g_prefix_error (error, _("cannot use socket-activated file descriptor %d: "), fd);
+      return FALSE;
+    }
+  if (!soup_server_listen_socket (self->server, socket, 0, error))
+    {
+      g_prefix_error (error, _("cannot listen on socket-activated file descriptor %d: "), fd);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+char *
+dd_self_exclusion_filter (GPtrArray *addresses)
+{
+  g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < addresses->len; i++)
+    {
+      GSocketAddress *sa = g_ptr_array_index (addresses, i);
+      GInetAddress *ip;
+      guint16 port;
+      char *part;
+
+      if (!G_IS_INET_SOCKET_ADDRESS (sa))
+        continue;  /* unix sockets are not captured */
+      ip = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (sa));
+      port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (sa));
+      if (g_inet_address_get_is_any (ip))
+        part = g_strdup_printf ("tcp port %u", port);
+      else
+        {
+          g_autofree char *host = g_inet_address_to_string (ip);
+
+          part = g_strdup_printf ("(tcp and ((src host %s and src port %u) or (dst host %s and dst port %u)))",
+                                  host, port, host, port);
+        }
+      if (!g_ptr_array_find_with_equal_func (parts, part, g_str_equal, NULL))
+        g_ptr_array_add (parts, part);
+      else
+        g_free (part);
+    }
+  g_ptr_array_add (parts, NULL);
+  return g_strjoinv (" or ", (char **) parts->pdata);
+}
+
+void
+dd_worker_server_start (DdWorkerServer *self)
+{
+  g_autoptr(GPtrArray) addresses = g_ptr_array_new_with_free_func (g_object_unref);
+  GSList *listeners = soup_server_get_listeners (self->server);
+
+  for (GSList *l = listeners; l != NULL; l = l->next)
+    {
+      GSocketAddress *local = g_socket_get_local_address (l->data, NULL);
+
+      if (local != NULL)
+        g_ptr_array_add (addresses, local);
+    }
+  g_slist_free (listeners);
+  g_free (self->exclusion);
+  self->exclusion = dd_self_exclusion_filter (addresses);
+  g_debug ("own traffic excluded with: %s", self->exclusion);
+}
+
+const char *
+dd_worker_server_get_exclusion (DdWorkerServer *self)
+{
+  return self->exclusion;
+}
+
+GSList *
+dd_worker_server_get_uris (DdWorkerServer *self)
+{
+  return soup_server_get_uris (self->server);
+}
+
+const DdWorkerMetrics *
+dd_worker_server_get_metrics (DdWorkerServer *self)
+{
+  return &self->metrics;
+}
+
+static gboolean
+shutdown_timeout_cb (gpointer user_data)
+{
+  DdWorkerServer *self = user_data;
+
+  self->shutdown_timeout_id = 0;
+  if (self->shutdown_done != NULL)
+    {
+      g_message ("%u stream(s) did not finish in time; closing them", self->streams->len);
+      self->shutdown_done (self->shutdown_data);
+      self->shutdown_done = NULL;
+    }
+  return G_SOURCE_REMOVE;
+}
+
+void
+dd_worker_server_shutdown (DdWorkerServer *self,
+                           guint           timeout_ms,
+                           GSourceFunc     done,
+                           gpointer        user_data)
+{
+  g_autoptr(GPtrArray) streams = NULL;
+
+  if (self->shutting_down)
+    return;
+  self->shutting_down = TRUE;
+  self->shutdown_done = done;
+  self->shutdown_data = user_data;
+
+  /* Ending a stream may complete it synchronously and remove it from the array. */
+  streams = g_ptr_array_copy (self->streams, NULL, NULL);
+  for (guint i = 0; i < streams->len; i++)
+    dd_capture_stream_end (g_ptr_array_index (streams, i), "worker shutting down");
+
+  if (self->streams->len == 0)
+    {
+      self->shutdown_done = NULL;
+      g_idle_add (done, user_data);
+    }
+  else
+    self->shutdown_timeout_id = g_timeout_add (timeout_ms, shutdown_timeout_cb, self);
+}

@@ -1,0 +1,60 @@
+/* ddump-worker's HTTP side: listeners, routes, the self-exclusion filter, metrics and
+ * an orderly shutdown. */
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "dd-listen-address.h"
+#include "dd-worker-metrics.h"
+
+G_BEGIN_DECLS
+
+#define DD_WORKER_ERROR (dd_worker_error_quark ())
+GQuark dd_worker_error_quark (void);
+
+typedef enum {
+  DD_WORKER_ERROR_LISTEN,
+  DD_WORKER_ERROR_FAILED,
+} DdWorkerError;
+
+typedef struct {
+  guint   max_captures;
+  guint   heartbeat_ms;
+  gsize   ring_size;        /* kernel ring per capture, bytes */
+  gsize   stream_buffer;    /* bytes queued per stream before the capture is paused */
+  gint    timeout_ms;       /* TPACKET_V3 block timeout */
+  gint    socket_mode;      /* unix sockets: chmod to this, or -1 */
+  char   *socket_group;     /* unix sockets: chgrp to this, or NULL */
+} DdWorkerOptions;
+
+typedef struct _DdWorkerServer DdWorkerServer;
+
+DdWorkerServer *dd_worker_server_new             (const DdWorkerOptions   *options);
+void            dd_worker_server_free            (DdWorkerServer          *self);
+
+gboolean        dd_worker_server_listen          (DdWorkerServer          *self,
+                                                  const DdListenAddress   *address,
+                                                  GError                 **error);
+gboolean        dd_worker_server_listen_fd       (DdWorkerServer          *self,
+                                                  int                      fd,
+                                                  GError                 **error);
+/* Call once every listener is set up: computes the filter excluding our own traffic. */
+void            dd_worker_server_start           (DdWorkerServer          *self);
+const char     *dd_worker_server_get_exclusion   (DdWorkerServer          *self);
+GSList         *dd_worker_server_get_uris        (DdWorkerServer          *self);
+
+/* Ends every stream cleanly and refuses new captures; @done runs once all responses are
+ * over, or after @timeout_ms at the latest. */
+void            dd_worker_server_shutdown        (DdWorkerServer          *self,
+                                                  guint                    timeout_ms,
+                                                  GSourceFunc              done,
+                                                  gpointer                 user_data);
+
+const DdWorkerMetrics *dd_worker_server_get_metrics (DdWorkerServer *self);
+
+/* The filter expression that excludes TCP traffic to and from @addresses (GSocketAddress). */
+char           *dd_self_exclusion_filter         (GPtrArray               *addresses);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DdWorkerServer, dd_worker_server_free)
+
+G_END_DECLS

@@ -1,0 +1,277 @@
+#include "config.h"
+
+#include <glib-unix.h>
+#include <glib/gi18n.h>
+#include <locale.h>
+#include <pcap/pcap.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+#if HAVE_LIBSYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
+#include "dd-listen-address.h"
+#include "dd-worker-server.h"
+
+#define EXIT_USAGE 1
+#define EXIT_RUNTIME 2
+
+typedef struct {
+  GMainLoop      *loop;
+  DdWorkerServer *server;
+} Worker;
+
+static gboolean
+shutdown_done_cb (gpointer user_data)
+{
+  Worker *worker = user_data;
+
+  g_main_loop_quit (worker->loop);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+signal_cb (gpointer user_data)
+{
+  Worker *worker = user_data;
+
+  g_message ("shutting down: ending every stream");
+#if HAVE_LIBSYSTEMD
+  sd_notify (0, "STOPPING=1");
+#endif
+  /* Exit within a second, whatever the clients do. */
+  dd_worker_server_shutdown (worker->server, 800, shutdown_done_cb, worker);
+  return G_SOURCE_CONTINUE;
+}
+
+/* The original spelled its option "-listen"; GOption wants two dashes. */
+static void
+accept_single_dash_listen (int argc, char **argv)
+{
+  for (int i = 1; i < argc; i++)
+    {
+      if (g_str_equal (argv[i], "--"))
+        break;
+      if (g_str_equal (argv[i], "-listen") || g_str_has_prefix (argv[i], "-listen="))
+        {
+          char *replaced = g_strconcat ("-", argv[i], NULL);
+
+          /* argv strings are never freed; this one lives as long as the process. */
+          argv[i] = replaced;
+        }
+    }
+}
+
+static void
+warn_if_all_capabilities (void)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+  guint64 effective;
+
+  if (geteuid () != 0 || !g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
+    return;
+  line = strstr (status, "\nCapEff:");
+  if (line == NULL)
+    return;
+  effective = g_ascii_strtoull (line + strlen ("\nCapEff:"), NULL, 16);
+  /* CAP_SYS_ADMIN (21) stands for "everything": a process limited to CAP_NET_RAW lacks it. */
+  if (effective & (G_GUINT64_CONSTANT (1) << 21))
+    g_warning ("%s", _("running as root with all capabilities; ddump-worker needs only CAP_NET_RAW "
+                       "(run it as a plain user with “setcap cap_net_raw=ep”, or with "
+                       "AmbientCapabilities=CAP_NET_RAW in a systemd unit)"));
+}
+
+static int
+activated_sockets (void)
+{
+#if HAVE_LIBSYSTEMD
+  int n = sd_listen_fds (1);
+
+  if (n < 0)
+    {
+      g_warning ("socket activation: %s", g_strerror (-n));
+      return 0;
+    }
+  return n;
+#else
+  if (g_getenv ("LISTEN_FDS") != NULL)
+    g_warning ("%s", _("LISTEN_FDS is set, but this ddump-worker was built without libsystemd: "
+                       "socket activation is not available"));
+  return 0;
+#endif
+}
+
+int
+main (int argc, char **argv)
+{
+  g_auto(GStrv) listen = NULL;
+  gint max_captures = 32;
+  gint heartbeat_ms = 100;
+  gint buffer_mib = 8;
+  gint stream_buffer_mib = 4;
+  gint block_timeout_ms = 10;
+  g_autofree char *socket_mode = NULL;
+  g_autofree char *socket_group = NULL;
+  gboolean verbose = FALSE;
+  gboolean version = FALSE;
+  const GOptionEntry entries[] = {
+    { "listen", 'l', 0, G_OPTION_ARG_STRING_ARRAY, &listen,
+      N_("Listen on ADDR: HOST:PORT, [IPV6]:PORT, :PORT (every address) or unix:PATH; repeatable "
+         "(default :8475)"), N_("ADDR") },
+    { "max-captures", 0, 0, G_OPTION_ARG_INT, &max_captures,
+      N_("Refuse captures beyond N running at once with 503 (default 32)"), N_("N") },
+    { "heartbeat", 0, 0, G_OPTION_ARG_INT, &heartbeat_ms,
+      N_("Send statistics and a watermark on pcapng streams every MS milliseconds (default 100)"), N_("MS") },
+    { "buffer-size", 'B', 0, G_OPTION_ARG_INT, &buffer_mib,
+      N_("Kernel capture ring per capture, in MiB (default 8)"), N_("MIB") },
+    { "stream-buffer", 0, 0, G_OPTION_ARG_INT, &stream_buffer_mib,
+      N_("Bytes queued for a slow client before its capture pauses and the kernel drops, in MiB (default 4)"),
+      N_("MIB") },
+    { "block-timeout", 0, 0, G_OPTION_ARG_INT, &block_timeout_ms,
+      N_("Longest wait of a packet in the kernel ring on a quiet link, in ms (default 10)"), N_("MS") },
+    { "socket-mode", 0, 0, G_OPTION_ARG_STRING, &socket_mode,
+      N_("Permissions of unix sockets, in octal (e.g. 0660)"), N_("MODE") },
+    { "socket-group", 0, 0, G_OPTION_ARG_STRING, &socket_group,
+      N_("Group owning unix sockets (e.g. www-data for nginx)"), N_("GROUP") },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Log debug messages"), NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version and exit"), NULL },
+    G_OPTION_ENTRY_NULL
+  };
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DdWorkerServer) server = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  DdWorkerOptions options;
+  Worker worker;
+  GSList *uris;
+  int n_activated;
+  gint64 mode = -1;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+  g_set_prgname ("ddump-worker");
+  signal (SIGPIPE, SIG_IGN);
+
+  accept_single_dash_listen (argc, argv);
+  context = g_option_context_new (NULL);
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_summary (context,
+    _("Stream live packet captures of this host over HTTP, for ddump to merge.\n\n"
+      "GET /capture?filter=…&snaplen=…&count=…&duration=…&interface=…&format=pcap|pcapng\n"
+      "GET /interfaces, GET /metrics, GET /"));
+  g_option_context_set_description (context,
+    _("ddump-worker needs the CAP_NET_RAW capability, never root. It has no authentication:\n"
+      "put it behind a streaming reverse proxy (TLS, client certificates, Basic Auth).\n"
+      "Started by systemd with socket activation, it serves the sockets it is given.\n\n"
+      "Exit status: 0 after a clean shutdown (SIGINT, SIGTERM), 1 on a usage error,\n"
+      "2 when it cannot listen."));
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+      return EXIT_USAGE;
+    }
+  if (version)
+    {
+      g_print ("ddump-worker %s (%s)\n", PACKAGE_VERSION, pcap_lib_version ());
+      return EXIT_SUCCESS;
+    }
+  if (argc > 1)
+    {
+      g_printerr (_("%s: unexpected argument “%s”\n"), g_get_prgname (), argv[1]);
+      return EXIT_USAGE;
+    }
+  if (max_captures < 1 || heartbeat_ms < 1 || buffer_mib < 1 || stream_buffer_mib < 1 ||
+      block_timeout_ms < 1 || block_timeout_ms > 1000)
+    {
+      g_printerr (_("%s: --max-captures, --heartbeat, --buffer-size and --stream-buffer must be positive, "
+                    "--block-timeout from 1 to 1000\n"), g_get_prgname ());
+      return EXIT_USAGE;
+    }
+  if (socket_mode != NULL &&
+      !g_ascii_string_to_signed (socket_mode, 8, 0, 07777, &mode, NULL))
+    {
+      g_printerr (_("%s: invalid --socket-mode “%s”: expected an octal mode such as 0660\n"),
+                  g_get_prgname (), socket_mode);
+      return EXIT_USAGE;
+    }
+  if (verbose)
+    g_log_set_debug_enabled (TRUE);
+
+  warn_if_all_capabilities ();
+
+  options = (DdWorkerOptions) {
+    .max_captures = (guint) max_captures,
+    .heartbeat_ms = (guint) heartbeat_ms,
+    .ring_size = (gsize) buffer_mib * 1024 * 1024,
+    .stream_buffer = (gsize) stream_buffer_mib * 1024 * 1024,
+    .timeout_ms = block_timeout_ms,
+    .socket_mode = (gint) mode,
+    .socket_group = socket_group,
+  };
+  server = dd_worker_server_new (&options);
+
+  n_activated = activated_sockets ();
+  if (n_activated > 0)
+    {
+#if HAVE_LIBSYSTEMD
+      if (listen != NULL)
+        g_message ("%s", _("socket-activated: ignoring --listen"));
+      for (int fd = SD_LISTEN_FDS_START; fd < SD_LISTEN_FDS_START + n_activated; fd++)
+        if (!dd_worker_server_listen_fd (server, fd, &error))
+          {
+            g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+            return EXIT_RUNTIME;
+          }
+#endif
+    }
+  else
+    {
+      const char *default_listen[] = { ":8475", NULL };
+      const char * const *specs = listen != NULL ? (const char * const *) listen : default_listen;
+
+      for (gsize i = 0; specs[i] != NULL; i++)
+        {
+          g_autoptr(DdListenAddress) address = dd_listen_address_parse (specs[i], &error);
+
+          if (address == NULL)
+            {
+              g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+              return EXIT_USAGE;
+            }
+          if (!dd_worker_server_listen (server, address, &error))
+            {
+              g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+              return EXIT_RUNTIME;
+            }
+        }
+    }
+  dd_worker_server_start (server);
+
+  uris = dd_worker_server_get_uris (server);
+  for (GSList *l = uris; l != NULL; l = l->next)
+    {
+      g_autofree char *text = g_uri_to_string (l->data);
+
+      g_message ("listening on %s", text);
+    }
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  g_message ("own traffic excluded from captures with: %s",
+             *dd_worker_server_get_exclusion (server) ? dd_worker_server_get_exclusion (server)
+                                                      : "(nothing: unix sockets only)");
+
+  loop = g_main_loop_new (NULL, FALSE);
+  worker.loop = loop;
+  worker.server = server;
+  g_unix_signal_add (SIGINT, signal_cb, &worker);
+  g_unix_signal_add (SIGTERM, signal_cb, &worker);
+#if HAVE_LIBSYSTEMD
+  sd_notify (0, "READY=1");
+#endif
+  g_main_loop_run (loop);
+  return EXIT_SUCCESS;
+}
