@@ -15,6 +15,15 @@
 
 /* A flush is forced once this much is buffered, so chunks stay moderate under load. */
 #define FLUSH_THRESHOLD (256 * 1024)
+/* Most bytes one wake-up reads before it yields to the main loop: under a flood the
+ * kernel refills the ring as fast as we read it, and libsoup must get to write. */
+#define DRAIN_BUDGET (4 * FLUSH_THRESHOLD)
+
+typedef enum {
+  DRAIN_EMPTY,  /* read everything that was ready */
+  DRAIN_MORE,   /* stopped early (budget, or the client is slow): more may be ready */
+  DRAIN_ENDED,  /* the stream ended (count reached, or an error) */
+} DrainResult;
 
 typedef enum {
   STATE_RUNNING,
@@ -62,6 +71,7 @@ struct _DdCaptureStream {
   State                   state;
   const char             *end_reason;
   gboolean                failed;
+  gboolean                client_gone;
   DdCaptureStreamDoneFunc done;
   gpointer                done_data;
 };
@@ -136,6 +146,8 @@ packet_cb (u_char                   *user,
 
   self->packets++;
   self->bytes += caplen;
+  if (self->buf->len >= FLUSH_THRESHOLD)
+    dd_capture_break (self->capture);
 }
 
 static void
@@ -159,7 +171,8 @@ write_isb (DdCaptureStream *self,
   guint64 lag = (guint64) self->options.watermark_lag_ms * G_GUINT64_CONSTANT (1000000);
 
   /* The watermark: everything stamped before now - lag was in a retired ring block at
-   * @now and has been drained since, so no later packet of this stream is older. */
+   * @now and has been drained since, so no later packet of this stream is older.
+   * @now is 0 when the ring was not drained: the watermark stays. */
   if (now > lag && now - lag > self->watermark)
     self->watermark = now - lag;
   update_stats (self);
@@ -168,7 +181,7 @@ write_isb (DdCaptureStream *self,
                DD_PCAPNG_STAT_IFDROP | DD_PCAPNG_STAT_FILTERACCEPT | DD_PCAPNG_STAT_OSDROP |
                DD_PCAPNG_STAT_USRDELIV,
     .starttime = self->start_ns,
-    .endtime = now,
+    .endtime = realtime_ns (),
     .ifrecv = self->received,
     .ifdrop = self->dropped,
     .filteraccept = self->received,
@@ -201,37 +214,44 @@ flush (DdCaptureStream *self)
 
 static void fail (DdCaptureStream *self, const GError *error);
 
-/* Reads what the kernel has ready, up to the count limit. FALSE if the stream ended. */
-static gboolean
-drain (DdCaptureStream *self)
+/* Reads what the kernel has ready, up to the count limit and at most @budget bytes. */
+static DrainResult
+drain (DdCaptureStream *self,
+       gsize            budget)
 {
-  while (!self->throttled && self->capture != NULL)
+  gsize read = 0;
+
+  while (self->capture != NULL)
     {
       g_autoptr(GError) error = NULL;
       guint64 before = self->packets;
+      guint before_len = self->buf->len;
       int max = -1;
       int n;
 
+      if (self->throttled || read >= budget)
+        return DRAIN_MORE;
       if (self->count_limit != 0)
         max = (int) MIN (self->count_limit - self->packets, (guint64) G_MAXINT);
       n = dd_capture_dispatch (self->capture, max, packet_cb, self, &error);
       self->metrics->packets_sent += self->packets - before;
+      read += self->buf->len - before_len;
       if (n < 0)
         {
           fail (self, error);
-          return FALSE;
+          return DRAIN_ENDED;
         }
       if (self->count_limit != 0 && self->packets >= self->count_limit)
         {
-          dd_capture_stream_end (self, "count reached");
-          return FALSE;
+          dd_capture_stream_end (self, "count reached");  /* no-op if already ending */
+          return DRAIN_ENDED;
         }
-      if (n == 0)
-        break;
       if (self->buf->len >= FLUSH_THRESHOLD)
         flush (self);
+      if (n == 0)
+        return DRAIN_EMPTY;
     }
-  return TRUE;
+  return DRAIN_ENDED;
 }
 
 static gboolean
@@ -241,7 +261,7 @@ capture_ready_cb (gint         fd,
 {
   DdCaptureStream *self = user_data;
 
-  if (drain (self))
+  if (drain (self, DRAIN_BUDGET) != DRAIN_ENDED)
     flush (self);
   return G_SOURCE_CONTINUE;
 }
@@ -280,7 +300,7 @@ wrote_body_data_cb (SoupServerMessage *msg,
   if (self->throttled && self->queued <= self->options.low_water)
     {
       throttle (self, FALSE);
-      if (drain (self))
+      if (drain (self, DRAIN_BUDGET) != DRAIN_ENDED)
         flush (self);
     }
 }
@@ -290,17 +310,23 @@ heartbeat_cb (gpointer user_data)
 {
   DdCaptureStream *self = user_data;
   guint64 now = realtime_ns ();
+  DrainResult result = drain (self, DRAIN_BUDGET);
 
+  if (result == DRAIN_ENDED)
+    return G_SOURCE_CONTINUE;
   if (self->throttled)
     {
-      /* Nothing new can be promised while the capture is not being read. */
+      /* Not even a heartbeat for a client that does not read: nothing may grow. */
       update_stats (self);
       return G_SOURCE_CONTINUE;
     }
-  if (!drain (self))
-    return G_SOURCE_CONTINUE;
   if (self->format == DD_FORMAT_PCAPNG)
-    write_isb (self, now);
+    {
+      /* The watermark may advance only when everything ready at @now was read: while
+       * the client is slow or the ring holds more than one drain, the heartbeat repeats
+       * the last one (the counters still move). */
+      write_isb (self, result == DRAIN_EMPTY ? now : 0);
+    }
   else
     update_stats (self);
   flush (self);
@@ -337,7 +363,7 @@ peer_cb (GSocket      *socket,
     return G_SOURCE_CONTINUE;
 
   g_clear_pointer (&self->peer_source, g_source_unref);
-  self->end_reason = "client went away";
+  self->client_gone = TRUE;
   /* Stop capturing at once; the final chunk will fail or be ignored by the peer. */
   dd_capture_stream_end (self, "client went away");
   return G_SOURCE_REMOVE;
@@ -399,24 +425,27 @@ dd_capture_stream_end (DdCaptureStream *self,
 {
   if (self->state != STATE_RUNNING)
     return;
+  /* From here on nothing re-enters: drain() and fail() below cannot end us again. */
+  self->state = STATE_ENDING;
   if (self->end_reason == NULL)
     self->end_reason = reason;
   stop_sources (self);
-  if (!self->failed && g_strcmp0 (self->end_reason, "client went away") != 0)
+  if (!self->failed && !self->client_gone)
     {
-      /* Deliver what the ring holds even if the client was slow. */
+      guint64 now = realtime_ns ();
+      DrainResult result = DRAIN_EMPTY;
+
+      /* Deliver what the ring holds even if the client was slow: at most a ring's worth,
+       * as the kernel may go on filling it while we read. */
       self->throttled = FALSE;
       if (self->count_limit == 0 || self->packets < self->count_limit)
-        drain (self);
-      if (self->state != STATE_RUNNING)
-        return;  /* drain() ended it already (count reached) */
-      if (self->format == DD_FORMAT_PCAPNG)
-        write_isb (self, realtime_ns ());
+        result = drain (self, self->options.ring_size);
+      if (!self->failed && self->format == DD_FORMAT_PCAPNG)
+        write_isb (self, result == DRAIN_EMPTY ? now : 0);
     }
   update_stats (self);
   g_clear_pointer (&self->capture, dd_capture_free);
   flush (self);
-  self->state = STATE_ENDING;
   soup_message_body_complete (self->body);
   /* Last: libsoup may finish the message (and our owner free us) from here on. */
   soup_server_message_unpause (self->msg);

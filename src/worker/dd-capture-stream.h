@@ -17,6 +17,7 @@ typedef struct {
   gsize       high_water;     /* stop reading the capture above this many queued bytes */
   gsize       low_water;      /* resume below this */
   guint       watermark_lag_ms;
+  gsize       ring_size;      /* the most a final drain reads */
   const char *hostname;
 } DdCaptureStreamOptions;
 

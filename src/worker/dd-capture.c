@@ -192,7 +192,15 @@ dd_capture_dispatch (DdCapture     *capture,
                    _("capture failed: %s"), pcap_geterr (capture->pcap));
       return -1;
     }
+  if (n == PCAP_ERROR_BREAK)
+    return 1;
   return MAX (n, 0);
+}
+
+void
+dd_capture_break (DdCapture *capture)
+{
+  pcap_breakloop (capture->pcap);
 }
 
 void

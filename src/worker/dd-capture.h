@@ -39,13 +39,17 @@ gboolean   dd_capture_set_filter   (DdCapture               *capture,
 int        dd_capture_get_fd       (DdCapture               *capture);
 guint32    dd_capture_get_snaplen  (DdCapture               *capture);
 
-/* Hands every packet ready now (at most @max_packets, -1 for all) to @handler.
- * Returns the number handed over, or -1 with @error set. */
+/* Hands the packets ready now (at most @max_packets, -1 for all) to @handler.
+ * Returns 0 when none was ready, a positive number when some were (at least 1 when
+ * dd_capture_break() cut the call short), or -1 with @error set. */
 int        dd_capture_dispatch     (DdCapture               *capture,
                                     int                      max_packets,
                                     pcap_handler             handler,
                                     gpointer                 user_data,
                                     GError                 **error);
+
+/* From a handler: make the running dd_capture_dispatch() return after this packet. */
+void       dd_capture_break        (DdCapture               *capture);
 
 /* Kernel counters widened to 64 bits: packets that passed the filter, and those of them
  * dropped because the ring was full. */

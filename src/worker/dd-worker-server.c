@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
+#include <gio/gunixsocketaddress.h>
 #include <grp.h>
 #include <json-glib/json-glib.h>
 #include <net/if.h>
@@ -174,6 +175,7 @@ capture_handler (SoupServer        *server,
     .high_water = self->options.stream_buffer,
     .low_water = self->options.stream_buffer / 4,
     .watermark_lag_ms = (guint) self->options.timeout_ms + WATERMARK_MARGIN_MS,
+    .ring_size = self->options.ring_size,
     .hostname = self->hostname,
   };
   stream = dd_capture_stream_new (msg, g_steal_pointer (&capture), request, filter, &stream_options,
@@ -543,10 +545,34 @@ dd_worker_server_get_exclusion (DdWorkerServer *self)
   return self->exclusion;
 }
 
-GSList *
-dd_worker_server_get_uris (DdWorkerServer *self)
+/* What each listening socket is bound to, as HOST:PORT or unix:PATH (soup_server_get_uris()
+ * cannot describe unix sockets). */
+GStrv
+dd_worker_server_describe_listeners (DdWorkerServer *self)
 {
-  return soup_server_get_uris (self->server);
+  GPtrArray *described = g_ptr_array_new ();
+  GSList *listeners = soup_server_get_listeners (self->server);
+
+  for (GSList *l = listeners; l != NULL; l = l->next)
+    {
+      g_autoptr(GSocketAddress) local = g_socket_get_local_address (l->data, NULL);
+
+      if (G_IS_INET_SOCKET_ADDRESS (local))
+        {
+          GInetSocketAddress *inet = G_INET_SOCKET_ADDRESS (local);
+          g_autofree char *host = g_inet_address_to_string (g_inet_socket_address_get_address (inet));
+          guint16 port = g_inet_socket_address_get_port (inet);
+
+          g_ptr_array_add (described, strchr (host, ':') != NULL ? g_strdup_printf ("[%s]:%u", host, port)
+                                                                 : g_strdup_printf ("%s:%u", host, port));
+        }
+      else if (G_IS_UNIX_SOCKET_ADDRESS (local))
+        g_ptr_array_add (described, g_strconcat ("unix:", g_unix_socket_address_get_path (G_UNIX_SOCKET_ADDRESS (local)),
+                                                 NULL));
+    }
+  g_slist_free (listeners);
+  g_ptr_array_add (described, NULL);
+  return (GStrv) g_ptr_array_free (described, FALSE);
 }
 
 const DdWorkerMetrics *

@@ -41,7 +41,7 @@ gboolean        dd_worker_server_listen_fd       (DdWorkerServer          *self,
 /* Call once every listener is set up: computes the filter excluding our own traffic. */
 void            dd_worker_server_start           (DdWorkerServer          *self);
 const char     *dd_worker_server_get_exclusion   (DdWorkerServer          *self);
-GSList         *dd_worker_server_get_uris        (DdWorkerServer          *self);
+GStrv           dd_worker_server_describe_listeners (DdWorkerServer       *self);
 
 /* Ends every stream cleanly and refuses new captures; @done runs once all responses are
  * over, or after @timeout_ms at the latest. */

@@ -145,7 +145,6 @@ main (int argc, char **argv)
   g_autoptr(GMainLoop) loop = NULL;
   DdWorkerOptions options;
   Worker worker;
-  GSList *uris;
   int n_activated;
   gint64 mode = -1;
 
@@ -252,14 +251,12 @@ main (int argc, char **argv)
     }
   dd_worker_server_start (server);
 
-  uris = dd_worker_server_get_uris (server);
-  for (GSList *l = uris; l != NULL; l = l->next)
-    {
-      g_autofree char *text = g_uri_to_string (l->data);
+  {
+    g_auto(GStrv) listening = dd_worker_server_describe_listeners (server);
 
-      g_message ("listening on %s", text);
-    }
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+    for (gsize i = 0; listening[i] != NULL; i++)
+      g_message ("listening on %s", listening[i]);
+  }
   g_message ("own traffic excluded from captures with: %s",
              *dd_worker_server_get_exclusion (server) ? dd_worker_server_get_exclusion (server)
                                                       : "(nothing: unix sockets only)");

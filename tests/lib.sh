@@ -1,0 +1,152 @@
+# Shared by the integration tests: TAP output, network namespaces standing in for hosts,
+# workers started inside them, and a cleanup trap. Source it; never run it.
+#
+# Environment (set by meson): WORKER, UDP_SEND, PCAPNG_CHECK.
+# Traffic only ever flows between namespaces this file creates, or on their loopback.
+
+set -u
+set -o pipefail
+
+DD_TAP_N=0
+DD_TAP_FAILED=0
+DD_ID="dd$$"
+DD_NETNS=()
+DD_PIDS=()
+DD_TMP=$(mktemp -d "${TMPDIR:-/tmp}/ddump-test.XXXXXX")
+chmod 755 "$DD_TMP"
+
+ok () { DD_TAP_N=$((DD_TAP_N + 1)); echo "ok $DD_TAP_N - $*"; }
+not_ok () { DD_TAP_N=$((DD_TAP_N + 1)); DD_TAP_FAILED=$((DD_TAP_FAILED + 1)); echo "not ok $DD_TAP_N - $*"; }
+diag () { sed 's/^/# /' <<<"$*"; }
+
+# check DESCRIPTION COMMAND...: one TAP point from a command's status.
+check () {
+  local desc=$1; shift
+  if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+
+# expect_eq DESCRIPTION EXPECTED ACTUAL
+expect_eq () {
+  if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1"; diag "expected: $2"; diag "actual:   $3"; fi
+}
+
+# expect_match DESCRIPTION REGEX TEXT
+expect_match () {
+  if grep -Eq -- "$2" <<<"$3"; then ok "$1"; else not_ok "$1"; diag "no match for /$2/ in:"; diag "$3"; fi
+}
+
+skip_all () { echo "1..0 # SKIP $*"; exit 0; }
+
+require_root () {
+  [ "$(id -u)" = 0 ] || skip_all "needs root to create network namespaces (run the suite as root, as CI does)"
+}
+
+require_tools () {
+  local t
+  for t in "$@"; do
+    command -v "$t" >/dev/null 2>&1 || skip_all "$t is not installed"
+  done
+}
+
+dd_finish () {
+  echo "1..$DD_TAP_N"
+  [ "$DD_TAP_FAILED" = 0 ]
+}
+
+dd_cleanup () {
+  local p ns
+  for p in "${DD_PIDS[@]}"; do { kill -9 "$p"; wait "$p"; } 2>/dev/null; done
+  for ns in "${DD_NETNS[@]}"; do
+    ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
+    ip netns del "$ns" 2>/dev/null
+  done
+  if [ "$DD_TAP_FAILED" != 0 ]; then
+    for f in "$DD_TMP"/*.log; do [ -f "$f" ] && { diag "--- $f"; diag "$(tail -n 30 "$f")"; }; done
+  fi
+  rm -rf "$DD_TMP"
+}
+trap dd_cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ns NAME: the namespace's full name.
+ns () { echo "$DD_ID-$1"; }
+
+# on NAME COMMAND...: run a command inside a test host.
+on () { local n; n=$(ns "$1"); shift; ip netns exec "$n" "$@"; }
+
+# bg_on NAME COMMAND...: run a command inside a test host in the background; its own pid
+# (ip netns exec execs the command) goes in BG_PID and is killed at cleanup.
+bg_on () {
+  local n; n=$(ns "$1"); shift
+  ip netns exec "$n" "$@" &
+  BG_PID=$!
+  DD_PIDS+=("$BG_PID")
+}
+
+dd_host () {
+  local n; n=$(ns "$1")
+  ip netns add "$n" || return 1
+  DD_NETNS+=("$n")
+  ip -n "$n" link set lo up
+}
+
+# dd_link HOST_A ADDR_A HOST_B ADDR_B: a veth pair named veth0 (or the next free vethN)
+# on each side, with those /24 addresses.
+dd_link () {
+  local a=$1 addr_a=$2 b=$3 addr_b=$4 ia ib
+  ia=$(ip -n "$(ns "$a")" -o link show | grep -c ' veth')
+  ib=$(ip -n "$(ns "$b")" -o link show | grep -c ' veth')
+  ip link add "${DD_ID}x" type veth peer name "${DD_ID}y" || return 1
+  ip link set "${DD_ID}x" netns "$(ns "$a")"
+  ip link set "${DD_ID}y" netns "$(ns "$b")"
+  ip -n "$(ns "$a")" link set "${DD_ID}x" name "veth$ia"
+  ip -n "$(ns "$b")" link set "${DD_ID}y" name "veth$ib"
+  ip -n "$(ns "$a")" addr add "$addr_a/24" dev "veth$ia"
+  ip -n "$(ns "$b")" addr add "$addr_b/24" dev "veth$ib"
+  ip -n "$(ns "$a")" link set "veth$ia" up
+  ip -n "$(ns "$b")" link set "veth$ib" up
+}
+
+# The usual pair: host "w" (10.200.0.1) runs workers, host "c" (10.200.0.2) is the client.
+dd_pair () {
+  dd_host w && dd_host c && dd_link w 10.200.0.1 c 10.200.0.2
+}
+
+# start_worker HOST NAME [ARGS...]: starts a worker in HOST; its pid goes in WORKER_PID.
+start_worker () {
+  local host=$1 name=$2; shift 2
+  ip netns exec "$(ns "$host")" "$WORKER" "$@" >"$DD_TMP/$name.log" 2>&1 &
+  WORKER_PID=$!
+  DD_PIDS+=("$WORKER_PID")
+}
+
+# wait_http HOST URL: until URL answers from HOST (5 s at most).
+wait_http () {
+  local i
+  for i in $(seq 50); do
+    on "$1" curl -sf -o /dev/null --max-time 1 "$2" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# wait_size FILE BYTES: until FILE holds at least BYTES (5 s at most).
+wait_size () {
+  local i
+  for i in $(seq 100); do
+    [ -f "$1" ] && [ "$(stat -c %s "$1")" -ge "$2" ] && return 0
+    sleep 0.05
+  done
+  return 1
+}
+
+# metric HOST URL NAME: one value from a worker's /metrics.
+metric () {
+  on "$1" curl -sf --max-time 2 "$2/metrics" | awk -v n="ddump_worker_$3" '$1 == n { print $2 }'
+}
+
+# count_packets FILE [FILTER]: packets tcpdump reads from FILE.
+count_packets () {
+  local f=$1; shift
+  tcpdump -nr "$f" "$@" 2>/dev/null | wc -l
+}

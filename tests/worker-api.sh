@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# ddump-worker's HTTP API against a real worker in a network namespace, with curl.
+. "$(dirname "$0")/lib.sh"
+require_root
+require_tools ip curl tcpdump ping python3
+
+dd_pair || skip_all "cannot create network namespaces"
+start_worker w worker --listen :8475 --max-captures 2
+W=http://10.200.0.1:8475
+check "worker answers from another host" wait_http c "$W/"
+
+body=$(on c curl -sf "$W/")
+expect_match "GET / returns the version as JSON" '"version" : "[0-9]+\.[0-9]+' "$body"
+
+ifaces=$(on c curl -sf "$W/interfaces")
+check "GET /interfaces lists lo (loopback, up) and veth0 with its index and address" python3 -c '
+import json, sys
+d = {i["name"]: i for i in json.loads(sys.argv[1])}
+lo, v = d["lo"], d["veth0"]
+assert lo["loopback"] and lo["up"] and lo["index"] == 1 and "127.0.0.1" in lo["addresses"]
+assert not v["loopback"] and v["index"] > 1 and "10.200.0.1" in v["addresses"]
+assert "any" not in d
+' "$ifaces"
+
+m=$(on c curl -sf "$W/metrics")
+expect_match "GET /metrics is Prometheus text" '^ddump_worker_captures_active 0$' "$m"
+expect_match "GET /metrics has TYPE lines" '^# TYPE ddump_worker_kernel_drops_total counter$' "$m"
+
+code=$(on c curl -s -o /dev/null -w '%{http_code}' "$W/nope")
+expect_eq "other paths are 404" 404 "$code"
+hdrs=$(on c curl -s -X POST -D - -o /dev/null "$W/capture")
+expect_match "POST /capture is 405" '^HTTP/1.1 405' "$hdrs"
+expect_match "405 says what is allowed" '^Allow: GET' "$(tr -d '\r' <<<"$hdrs")"
+
+out=$(on c curl -s -w ' %{http_code}' "$W/capture?filter=icmpx")
+expect_match "bad filter is 400 with libpcap's message" "syntax error.* 400 ?$" "$(tr '\n' ' ' <<<"$out")"
+out=$(on c curl -s -w ' %{http_code}' "$W/capture?bogus=1")
+expect_match "unknown parameter is 400 naming it" '“bogus”.* 400 ?$' "$(tr '\n' ' ' <<<"$out")"
+out=$(on c curl -s -w ' %{http_code}' "$W/capture?snaplen=0")
+expect_match "bad snaplen is 400 naming it" '“snaplen”.* 400 ?$' "$(tr '\n' ' ' <<<"$out")"
+out=$(on c curl -s -w ' %{http_code}' "$W/capture?interface=nosuch0")
+expect_match "unknown interface is 400" 'unknown interface “nosuch0”.* 400 ?$' "$(tr '\n' ' ' <<<"$out")"
+out=$(on c curl -s -w ' %{http_code}' "$W/capture?filter=tcp)%20or%20(udp")
+expect_match "a filter that would escape its parentheses is 400" ' 400 ?$' "$(tr '\n' ' ' <<<"$out")"
+
+# Still serving after the errors: a real capture of a ping.
+bg_on c ping -c 3 -i 0.3 10.200.0.1 >/dev/null; pinger=$BG_PID
+on c curl -s --max-time 5 -o "$DD_TMP/after.pcap" "$W/capture?filter=icmp&count=2"
+expect_eq "after the errors the worker still captures" 2 "$(count_packets "$DD_TMP/after.pcap")"
+wait "$pinger"
+
+# Headers, and the file header sent before any packet.
+hdrs=$(on c curl -s -D - --max-time 1 -o "$DD_TMP/quiet.pcap" "$W/capture?filter=udp%20port%201" | tr -d '\r')
+expect_match "pcap Content-Type" '^Content-Type: application/vnd.tcpdump.pcap' "$hdrs"
+expect_match "Cache-Control: no-store" '^Cache-Control: no-store' "$hdrs"
+expect_match "X-Accel-Buffering: no" '^X-Accel-Buffering: no' "$hdrs"
+expect_match "chunked" '^Transfer-Encoding: chunked' "$hdrs"
+expect_eq "a quiet capture sends its 24-byte pcap header at once" 24 "$(stat -c %s "$DD_TMP/quiet.pcap")"
+expect_eq "...with the nanosecond magic" "4d3cb2a1" "$(head -c 4 "$DD_TMP/quiet.pcap" | od -An -tx1 | tr -d ' \n')"
+
+hdrs=$(on c curl -s -D - --max-time 1 -H 'Accept: application/x-pcapng' -o "$DD_TMP/quiet.pcapng" \
+  "$W/capture?filter=udp%20port%201" | tr -d '\r')
+expect_match "Accept: application/x-pcapng gives pcapng" '^Content-Type: application/x-pcapng' "$hdrs"
+expect_eq "...starting with an SHB" "0a0d0d0a" "$(head -c 4 "$DD_TMP/quiet.pcapng" | od -An -tx1 | tr -d ' \n')"
+hdrs=$(on c curl -s -D - --max-time 1 -H 'Accept: application/x-pcapng' -o /dev/null \
+  "$W/capture?filter=udp%20port%201&format=pcap" | tr -d '\r')
+expect_match "format=pcap wins over Accept" '^Content-Type: application/vnd.tcpdump.pcap' "$hdrs"
+
+# The capture limit, and disconnects freeing captures at once.
+bg_on c curl -sN -o /dev/null --max-time 20 "$W/capture?duration=15"; c1=$BG_PID
+bg_on c curl -sN -o /dev/null --max-time 20 "$W/capture?duration=15"; c2=$BG_PID
+for i in $(seq 50); do [ "$(metric c "$W" captures_active)" = 2 ] && break; sleep 0.1; done
+expect_eq "two captures running" 2 "$(metric c "$W" captures_active)"
+out=$(on c curl -s -D - "$W/capture" | tr -d '\r')
+expect_match "a third one is 503" '^HTTP/1.1 503' "$out"
+expect_match "...saying why" 'too many captures: 2 are running, the limit is 2' "$out"
+kill "$c1" "$c2"; wait "$c1" "$c2" 2>/dev/null
+sleep 0.3
+expect_eq "clients that disconnect free their captures within 0.3 s" 0 "$(metric c "$W" captures_active)"
+expect_match "the worker logs each capture's end with its counters" \
+  'capture [0-9]+ ended \(client went away\) for 10\.200\.0\.2:[0-9]+: [0-9]+ packets' "$(cat "$DD_TMP/worker.log")"
+code=$(on c curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$W/capture?filter=udp%20port%201")
+expect_eq "after the disconnects a new capture is accepted" 200 "$code"
+
+check "the worker is still running" kill -0 "$WORKER_PID"
+dd_finish
