@@ -57,9 +57,8 @@ parse_unsigned (const char *name,
   if (!g_ascii_string_to_unsigned (value, 10, min, max, out, NULL))
     {
       g_set_error (error, DD_CAPTURE_REQUEST_ERROR, DD_CAPTURE_REQUEST_ERROR_INVALID_VALUE,
-                   _("invalid value “%s” for parameter “%s”: expected a whole number from %"
-                     G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT),
-                   value, name, min, max);
+                   _("invalid value “%s” for parameter “%s”: expected a whole number from %llu to %llu"),
+                   value, name, (unsigned long long) min, (unsigned long long) max);
       return FALSE;
     }
   return TRUE;
