@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# ddump-worker against tcpdump on the same traffic, in the same run.
+#
+#   sudo bench/worker-bench.sh [BUILDDIR]       (COUNT=packets per sender, default 1000000)
+#
+# Two dd-udp-send processes in namespace "c" send COUNT UDP datagrams each, as fast as they
+# can, to namespace "w" over a veth pair. In "w", one capture at a time: ddump-worker
+# streaming pcap (and pcapng) to `curl > /dev/null`, `tcpdump -i any -w - > /dev/null`, and
+# `tcpdump --immediate-mode`. Reported: packets delivered, kernel drops, CPU seconds per
+# million packets received, and the delay of a lone packet on a quiet link (loopback).
+# Traffic stays inside the namespaces this script creates; everything is bounded in
+# count and time, and cleaned up on exit.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+build=${1:-$here/../_build}
+WORKER=$(realpath "$build/src/worker/ddump-worker")
+SEND=$(realpath "$build/tests/dd-udp-send")
+COUNT=${COUNT:-1000000}
+TICK=$(getconf CLK_TCK)
+id="ddb$$"
+tmp=$(mktemp -d)
+pids=()
+
+cleanup () {
+  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  ip netns del "$id-w" 2>/dev/null || true
+  ip netns del "$id-c" 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+ip netns add "$id-w"; ip netns add "$id-c"
+ip link add "${id}x" type veth peer name "${id}y"
+ip link set "${id}x" netns "$id-w"; ip link set "${id}y" netns "$id-c"
+ip -n "$id-w" addr add 10.201.0.1/24 dev "${id}x"; ip -n "$id-c" addr add 10.201.0.2/24 dev "${id}y"
+for n in w c; do ip -n "$id-$n" link set lo up; done
+ip -n "$id-w" link set "${id}x" up; ip -n "$id-c" link set "${id}y" up
+W () { ip netns exec "$id-w" "$@"; }
+C () { ip netns exec "$id-c" "$@"; }
+
+cpu_ticks () { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+blast () {
+  C "$SEND" --max-seconds 30 10.201.0.1 40001 "$COUNT" 2>"$tmp/s1" & local a=$!
+  C "$SEND" --max-seconds 30 10.201.0.1 40002 "$COUNT" 2>"$tmp/s2" & local b=$!
+  wait "$a" "$b"
+  sent=$(( $(awk '{print $1}' "$tmp/s1") + $(awk '{print $1}' "$tmp/s2") ))
+  secs=$(awk '{print $4}' "$tmp/s1" "$tmp/s2" | sort -n | tail -1)
+}
+
+row () {  # name delivered dropped received cpu_ticks
+  local cpu_s per_m
+  cpu_s=$(awk -v t="$5" -v k="$TICK" 'BEGIN { printf "%.2f", t / k }')
+  per_m=$(awk -v t="$5" -v k="$TICK" -v r="$4" 'BEGIN { printf "%.2f", r ? (t / k) / (r / 1e6) : 0 }')
+  printf '| %s | %d | %d | %d | %s | %.1f%% | %s | %s |\n' "$1" "$sent" "$2" "$3" \
+    "$(awk -v s="$sent" -v x="$secs" 'BEGIN { printf "%.0fk", s / x / 1000 }')" \
+    "$(awk -v d="$3" -v r="$4" 'BEGIN { print r ? 100 * d / r : 0 }')" "$cpu_s" "$per_m"
+}
+
+run_tcpdump () {  # name extra-args...
+  local name=$1; shift
+  ip netns exec "$id-w" tcpdump -i any -w - "$@" udp 2>"$tmp/td.err" >/dev/null & local p=$!
+  pids+=("$p"); sleep 1
+  local c0; c0=$(cpu_ticks "$p")
+  blast; sleep 1
+  local c1; c1=$(cpu_ticks "$p")
+  kill -INT "$p"; wait "$p" || true
+  local got rcv drop
+  got=$(awk '/packets captured/ { print $1 }' "$tmp/td.err")
+  rcv=$(awk '/received by filter/ { print $1 }' "$tmp/td.err")
+  drop=$(awk '/dropped by kernel/ { print $1 }' "$tmp/td.err")
+  row "$name" "$got" "$drop" "$rcv" $((c1 - c0))
+}
+
+run_worker () {  # name format
+  local name=$1 format=$2
+  ip netns exec "$id-w" "$WORKER" --listen 127.0.0.1:8475 >/dev/null 2>"$tmp/w.log" & local wp=$!
+  pids+=("$wp"); sleep 0.5
+  W curl -sN -o /dev/null "http://127.0.0.1:8475/capture?filter=udp&format=$format&duration=12" & local cp=$!
+  sleep 1
+  local c0; c0=$(cpu_ticks "$wp")
+  blast
+  wait "$cp"
+  local c1; c1=$(cpu_ticks "$wp")
+  kill -TERM "$wp"; wait "$wp" || true
+  local line got drop
+  line=$(grep 'ended' "$tmp/w.log")
+  got=$(sed -E 's/.*: ([0-9]+) packets.*/\1/' <<<"$line")
+  drop=$(sed -E 's/.* ([0-9]+) dropped by the kernel.*/\1/' <<<"$line")
+  row "$name" "$got" "$drop" $((got + drop)) $((c1 - c0))
+}
+
+latency () {  # name args...
+  local name=$1; shift
+  printf '| %s | %s |\n' "$name" "$(W python3 "$here/latency.py" "$@")"
+}
+
+echo "## Throughput: 2 senders x $COUNT UDP datagrams (32-byte payload), $(date -u +%Y-%m-%d)"
+echo
+echo "| capture | sent | delivered | kernel drops | send rate (pkt/s) | dropped | CPU s | CPU s per M received |"
+echo "|---|---|---|---|---|---|---|---|"
+run_tcpdump "tcpdump -i any -w - (TPACKET_V3)"
+run_tcpdump "tcpdump --immediate-mode" --immediate-mode
+run_worker "ddump-worker, pcap, curl > /dev/null" pcap
+run_worker "ddump-worker, pcapng, curl > /dev/null" pcapng
+echo
+echo "## A lone packet on a quiet link (loopback), 20 trials"
+echo
+echo "| capture | delay |"
+echo "|---|---|"
+latency "tcpdump -U -i any -w -" -- tcpdump -U -i any -w - udp port 40050
+latency "tcpdump -U --immediate-mode" -- tcpdump -U --immediate-mode -i any -w - udp port 40050
+ip netns exec "$id-w" "$WORKER" --listen 127.0.0.1:8475 >/dev/null 2>"$tmp/w2.log" & pids+=($!)
+sleep 0.5
+latency "ddump-worker (pcap)" "http://127.0.0.1:8475/capture?filter=udp%20port%2040050"
+latency "ddump-worker (pcapng)" "http://127.0.0.1:8475/capture?filter=udp%20port%2040050&format=pcapng"
