@@ -82,6 +82,17 @@ put_u64_option (GByteArray *buf,
   put_option (buf, code, &value, sizeof value);
 }
 
+/* isb_starttime and isb_endtime are timestamps as in an EPB: high 32 bits first. */
+static void
+put_ts_option (GByteArray *buf,
+               guint16     code,
+               guint64     ts)
+{
+  guint32 value[2] = { (guint32) (ts >> 32), (guint32) ts };
+
+  put_option (buf, code, value, sizeof value);
+}
+
 static void
 put_end_of_options (GByteArray *buf)
 {
@@ -202,9 +213,16 @@ dd_pcapng_write_isb (GByteArray          *buf,
   if (stats != NULL && stats->present != 0)
     {
       for (gsize i = 0; i < G_N_ELEMENTS (fields); i++)
-        if (stats->present & fields[i].field)
-          put_u64_option (buf, fields[i].code,
-                          G_STRUCT_MEMBER (guint64, stats, fields[i].offset));
+        {
+          guint64 value = G_STRUCT_MEMBER (guint64, stats, fields[i].offset);
+
+          if (!(stats->present & fields[i].field))
+            continue;
+          if (fields[i].code == ISB_STARTTIME || fields[i].code == ISB_ENDTIME)
+            put_ts_option (buf, fields[i].code, value);
+          else
+            put_u64_option (buf, fields[i].code, value);
+        }
       put_end_of_options (buf);
     }
   block_end (buf, start);

@@ -1,0 +1,41 @@
+/* A reference-counted block of bytes: streams are read into chunks and queued packets
+ * point into them, so a packet is copied once, into the output. Single-threaded. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct {
+  guint  refs;
+  gsize  size;
+  guint8 data[];
+} DdChunk;
+
+static inline DdChunk *
+dd_chunk_new (gsize size)
+{
+  DdChunk *chunk = g_malloc (sizeof (DdChunk) + size);
+
+  chunk->refs = 1;
+  chunk->size = size;
+  return chunk;
+}
+
+static inline DdChunk *
+dd_chunk_ref (DdChunk *chunk)
+{
+  chunk->refs++;
+  return chunk;
+}
+
+static inline void
+dd_chunk_unref (DdChunk *chunk)
+{
+  if (chunk != NULL && --chunk->refs == 0)
+    g_free (chunk);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DdChunk, dd_chunk_unref)
+
+G_END_DECLS

@@ -1,0 +1,690 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <glib-unix.h>
+
+#include "dd-client.h"
+#include "dd-http.h"
+#include "dd-merger.h"
+#include "dd-output.h"
+#include "dd-source.h"
+
+/* Packets merged per main-loop iteration, so signals and streams are served during a long
+ * merge of files. */
+#define MERGE_BUDGET 65536
+#define STATUS_INTERVAL_MS 250
+#define RETRY_MIN_MS 500
+#define RETRY_MAX_MS 30000
+
+typedef struct _DdClient DdClient;
+
+typedef struct {
+  DdClient *client;
+  DdSource *source;
+  guint     retry_id;
+  guint     backoff_ms;
+  guint     failures;
+} SourceSlot;
+
+struct _DdClient {
+  const DdClientOptions *options;
+  GMainLoop  *loop;
+  DdHttp     *http;
+  DdOutput   *output;
+  char       *output_label;
+  char       *fifo_path;
+  gboolean    created_fifo;
+  DdMerger   *merger;
+  GPtrArray  *slots;
+  GPtrArray  *targets;  /* parsed before the sources own them */
+  int         exit_status;
+  gboolean    finishing;
+  gboolean    output_broken;
+
+  guint       merge_idle_id;
+  guint       merge_timer_id;
+  gint64      merge_deadline;
+  guint       fifo_id;
+  guint       duration_id;
+  guint       status_id;
+  guint       sigint_id;
+  guint       sigterm_id;
+
+  gboolean    status_on_tty;
+  gboolean    status_shown;
+  guint64     status_written;
+  gint64      status_time;
+  gdouble     status_rate;
+};
+
+static void finish (DdClient *self, int status);
+static void schedule_merge (DdClient *self);
+
+/* ---- messages ------------------------------------------------------------------------ */
+
+static void
+clear_status (DdClient *self)
+{
+  if (self->status_shown)
+    {
+      fputs ("\r\033[K", stderr);
+      self->status_shown = FALSE;
+    }
+}
+
+static void G_GNUC_PRINTF (2, 3)
+message (DdClient   *self,
+         const char *format,
+         ...)
+{
+  g_autofree char *text = NULL;
+  va_list args;
+
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+  clear_status (self);
+  g_printerr ("%s: %s\n", g_get_prgname (), text);
+}
+
+static const char *
+state_name (SourceSlot *slot)
+{
+  if (slot->retry_id != 0)
+    return _("retrying");
+  switch (dd_source_get_state (slot->source))
+    {
+    case DD_SOURCE_CONNECTING: return _("connecting");
+    case DD_SOURCE_RUNNING: return _("live");
+    case DD_SOURCE_RETRYING: return _("retrying");
+    case DD_SOURCE_ENDED: return _("ended");
+    case DD_SOURCE_FAILED: return _("failed");
+    case DD_SOURCE_IDLE:
+    default: return _("waiting");
+    }
+}
+
+static gboolean
+status_cb (gpointer user_data)
+{
+  DdClient *self = user_data;
+  g_autoptr(GString) line = g_string_new (NULL);
+  guint64 written = dd_merger_get_written (self->merger);
+  guint64 drops = 0;
+  gint64 now = g_get_monotonic_time ();
+  struct winsize ws = { 0 };
+  gsize width = 120;
+
+  if (self->status_time != 0 && now > self->status_time)
+    self->status_rate = (gdouble) (written - self->status_written) * G_USEC_PER_SEC /
+                        (gdouble) (now - self->status_time);
+  self->status_written = written;
+  self->status_time = now;
+  for (guint i = 0; i < self->slots->len; i++)
+    drops += dd_source_get_drops (((SourceSlot *) self->slots->pdata[i])->source);
+
+  g_string_append_printf (line, _("%" G_GUINT64_FORMAT " packets, %.0f/s, %" G_GUINT64_FORMAT
+                                  " dropped, %" G_GUINT64_FORMAT " late |"),
+                          written, self->status_rate, drops, dd_merger_get_late (self->merger));
+  for (guint i = 0; i < self->slots->len; i++)
+    {
+      SourceSlot *slot = self->slots->pdata[i];
+
+      g_string_append_printf (line, " %s:%s", dd_source_get_target (slot->source)->host,
+                              state_name (slot));
+    }
+  if (ioctl (STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 10)
+    width = ws.ws_col - 1;
+  if (line->len > width)
+    g_string_truncate (line, width);
+  fprintf (stderr, "\r\033[K%s", line->str);
+  fflush (stderr);
+  self->status_shown = TRUE;
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+print_summary (DdClient *self)
+{
+  for (guint i = 0; i < self->slots->len; i++)
+    {
+      SourceSlot *slot = self->slots->pdata[i];
+      DdSource *source = slot->source;
+      DdMergeInput *input = dd_source_get_input (source);
+      const GError *error = dd_source_get_error (source);
+      g_autofree char *size = g_format_size (dd_source_get_bytes (source));
+      g_autofree char *drops = dd_source_has_drop_counts (source)
+        ? g_strdup_printf (_("%" G_GUINT64_FORMAT " dropped by the kernel"), dd_source_get_drops (source))
+        : g_strdup (_("drops not reported"));
+      g_autofree char *state = error != NULL
+        ? g_strdup_printf (_("failed: %s"), error->message)
+        : g_strdup (state_name (slot));
+
+      message (self, _("%s: %" G_GUINT64_FORMAT " packets (%s), %s, %" G_GUINT64_FORMAT " late, %u errors; %s"),
+               dd_source_get_target (source)->label, dd_source_get_packets (source), size, drops,
+               input != NULL ? dd_merge_input_get_late (input) : 0, slot->failures, state);
+    }
+  message (self, _("%" G_GUINT64_FORMAT " packets written to %s, %" G_GUINT64_FORMAT " of them late"),
+           dd_merger_get_written (self->merger), self->output_label, dd_merger_get_late (self->merger));
+}
+
+/* ---- the merge ----------------------------------------------------------------------- */
+
+static gboolean
+write_cb (const DdMergePacket *packet,
+          DdMergeInput        *input,
+          gboolean             late,
+          gpointer             user_data)
+{
+  DdClient *self = user_data;
+
+  dd_output_write_packet (self->output, packet->interface_id, packet->ts, packet->caplen,
+                          packet->origlen, packet->flags, packet->data);
+  if (dd_output_has_failed (self->output))
+    return FALSE;
+  return self->options->count == 0 || dd_merger_get_written (self->merger) < self->options->count;
+}
+
+/* FALSE when the output is gone: the run is over. */
+static gboolean
+flush_output (DdClient *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (dd_output_flush (self->output, &error))
+    return TRUE;
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE))
+    {
+      /* The reader has what it wanted (| tcpdump -c 5): not an error. */
+      self->output_broken = TRUE;
+      finish (self, DD_EXIT_OK);
+    }
+  else
+    {
+      message (self, "%s: %s", self->output_label, error->message);
+      self->output_broken = TRUE;
+      finish (self, DD_EXIT_FAILED);
+    }
+  return FALSE;
+}
+
+static gboolean
+all_done (DdClient *self)
+{
+  for (guint i = 0; i < self->slots->len; i++)
+    {
+      SourceSlot *slot = self->slots->pdata[i];
+      DdSourceState state = dd_source_get_state (slot->source);
+
+      if (slot->retry_id != 0 || (state != DD_SOURCE_ENDED && state != DD_SOURCE_FAILED))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean merge_timer_cb (gpointer user_data);
+
+static gboolean
+merge_cb (gpointer user_data)
+{
+  DdClient *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+  gboolean more = FALSE;
+  gint64 deadline;
+
+  self->merge_idle_id = 0;
+  if (self->finishing)
+    return G_SOURCE_REMOVE;
+  deadline = dd_merger_run (self->merger, now, MERGE_BUDGET, &more);
+  if (!flush_output (self))
+    return G_SOURCE_REMOVE;
+  if (dd_merger_is_stopped (self->merger))
+    {
+      finish (self, DD_EXIT_OK);  /* -c reached */
+      return G_SOURCE_REMOVE;
+    }
+  for (guint i = 0; i < self->slots->len; i++)
+    dd_source_resume_if_drained (((SourceSlot *) self->slots->pdata[i])->source);
+  if (more)
+    {
+      schedule_merge (self);
+      return G_SOURCE_REMOVE;
+    }
+  if (all_done (self))
+    {
+      finish (self, self->exit_status);
+      return G_SOURCE_REMOVE;
+    }
+  if (deadline >= 0 && (self->merge_timer_id == 0 || deadline < self->merge_deadline))
+    {
+      guint ms = (guint) MAX ((deadline - now + 999) / 1000, 1);
+
+      g_clear_handle_id (&self->merge_timer_id, g_source_remove);
+      self->merge_deadline = deadline;
+      self->merge_timer_id = g_timeout_add (ms, merge_timer_cb, self);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+merge_timer_cb (gpointer user_data)
+{
+  DdClient *self = user_data;
+
+  self->merge_timer_id = 0;
+  merge_cb (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_merge (DdClient *self)
+{
+  if (self->merge_idle_id == 0 && !self->finishing)
+    self->merge_idle_id = g_idle_add (merge_cb, self);
+}
+
+/* ---- sources ------------------------------------------------------------------------- */
+
+static gboolean
+retry_cb (gpointer user_data)
+{
+  SourceSlot *slot = user_data;
+
+  slot->retry_id = 0;
+  dd_source_start (slot->source, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+source_started_cb (DdSource *source,
+                   gpointer  user_data)
+{
+  SourceSlot *slot = user_data;
+
+  slot->backoff_ms = 0;
+  g_debug ("%s: capturing", dd_source_get_target (source)->label);
+}
+
+static void
+source_data_cb (DdSource *source,
+                gpointer  user_data)
+{
+  SourceSlot *slot = user_data;
+
+  schedule_merge (slot->client);
+}
+
+static void
+source_ended_cb (DdSource     *source,
+                 const GError *error,
+                 gpointer      user_data)
+{
+  SourceSlot *slot = user_data;
+  DdClient *self = slot->client;
+  DdTarget *target = dd_source_get_target (source);
+
+  if (self->finishing)
+    return;
+  schedule_merge (self);
+  if (error == NULL)
+    {
+      g_debug ("%s: the stream ended", target->label);
+      return;
+    }
+  slot->failures++;
+  message (self, "%s: %s", target->label, error->message);
+  if (!dd_source_has_started (source) && !self->options->keep_going)
+    {
+      message (self, _("giving up: a target cannot be reached (--keep-going goes on without it)"));
+      finish (self, DD_EXIT_FAILED);
+      return;
+    }
+  self->exit_status = DD_EXIT_FAILED;
+  if (self->options->reconnect && target->kind == DD_TARGET_HTTP)
+    {
+      slot->backoff_ms = slot->backoff_ms == 0 ? RETRY_MIN_MS : MIN (slot->backoff_ms * 2, RETRY_MAX_MS);
+      message (self, _("%s: reconnecting in %.1f s"), target->label, slot->backoff_ms / 1000.0);
+      slot->retry_id = g_timeout_add (slot->backoff_ms, retry_cb, slot);
+    }
+}
+
+static const DdSourceCallbacks source_callbacks = {
+  .started = source_started_cb,
+  .data = source_data_cb,
+  .ended = source_ended_cb,
+};
+
+static void
+slot_free (SourceSlot *slot)
+{
+  g_clear_handle_id (&slot->retry_id, g_source_remove);
+  dd_source_free (slot->source);
+  g_free (slot);
+}
+
+/* ---- start and end ------------------------------------------------------------------- */
+
+static guint32
+choose_linktype (DdClient *self)
+{
+  guint32 common = G_MAXUINT32;
+
+  /* Our workers and the original all capture cooked "any"; a run of files alone keeps
+   * their link type when they agree (as mergecap does). */
+  for (guint i = 0; i < self->targets->len; i++)
+    {
+      DdTarget *target = self->targets->pdata[i];
+      guint32 linktype;
+
+      if (target->kind != DD_TARGET_FILE || strcmp (target->path, "-") == 0 ||
+          !dd_source_peek_linktype (target->path, &linktype))
+        return DD_LINKTYPE_LINUX_SLL2;
+      if (linktype == DD_LINKTYPE_LINUX_SLL)
+        linktype = DD_LINKTYPE_LINUX_SLL2;
+      if (common != G_MAXUINT32 && common != linktype)
+        return DD_LINKTYPE_LINUX_SLL2;
+      common = linktype;
+    }
+  return common != G_MAXUINT32 ? common : DD_LINKTYPE_LINUX_SLL2;
+}
+
+static void
+begin (DdClient *self)
+{
+  if (dd_output_get_format (self->output) == DD_FORMAT_PCAP)
+    dd_output_write_pcap_header (self->output, choose_linktype (self));
+  else
+    dd_output_write_shb (self->output, _("merged by ddump"));
+  /* The header goes out at once: the reader knows the capture is on. */
+  if (!flush_output (self))
+    return;
+
+  for (guint i = 0; i < self->targets->len; i++)
+    {
+      SourceSlot *slot = g_new0 (SourceSlot, 1);
+
+      slot->client = self;
+      slot->source = dd_source_new (self->targets->pdata[i], self->merger, self->output,
+                                    self->http, &source_callbacks, slot);
+      self->targets->pdata[i] = NULL;
+      g_ptr_array_add (self->slots, slot);
+    }
+  for (guint i = 0; i < self->slots->len && !self->finishing; i++)
+    dd_source_start (((SourceSlot *) self->slots->pdata[i])->source, NULL);
+  if (self->finishing)
+    return;
+  if (self->status_on_tty)
+    self->status_id = g_timeout_add (STATUS_INTERVAL_MS, status_cb, self);
+  schedule_merge (self);
+}
+
+static void
+finish (DdClient *self,
+        int       status)
+{
+  if (self->finishing)
+    return;
+  self->finishing = TRUE;
+  self->exit_status = MAX (self->exit_status, status);
+  g_clear_handle_id (&self->merge_idle_id, g_source_remove);
+  g_clear_handle_id (&self->merge_timer_id, g_source_remove);
+  g_clear_handle_id (&self->fifo_id, g_source_remove);
+  g_clear_handle_id (&self->duration_id, g_source_remove);
+  g_clear_handle_id (&self->status_id, g_source_remove);
+
+  for (guint i = 0; i < self->slots->len; i++)
+    {
+      SourceSlot *slot = self->slots->pdata[i];
+
+      g_clear_handle_id (&slot->retry_id, g_source_remove);
+      dd_source_stop (slot->source);
+    }
+  if (self->output != NULL && !self->output_broken)
+    {
+      /* What was received goes out, in order. */
+      dd_merger_drain (self->merger);
+      if (dd_output_get_format (self->output) == DD_FORMAT_PCAPNG)
+        dd_output_write_final_stats (self->output);
+      flush_output (self);
+    }
+  clear_status (self);
+  if (!self->options->quiet && self->slots->len > 0)
+    print_summary (self);
+  g_main_loop_quit (self->loop);
+}
+
+static gboolean
+signal_cb (gpointer user_data)
+{
+  DdClient *self = user_data;
+
+  finish (self, DD_EXIT_OK);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+duration_cb (gpointer user_data)
+{
+  DdClient *self = user_data;
+
+  self->duration_id = 0;
+  finish (self, DD_EXIT_OK);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+open_fifo_cb (gpointer user_data)
+{
+  DdClient *self = user_data;
+  int fd = open (self->fifo_path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+
+  if (fd < 0 && errno == ENXIO)
+    return G_SOURCE_CONTINUE;  /* no reader yet */
+  self->fifo_id = 0;
+  if (fd < 0)
+    {
+      int saved = errno;
+
+      message (self, _("cannot open the named pipe %s: %s"), self->fifo_path, g_strerror (saved));
+      finish (self, DD_EXIT_FAILED);
+      return G_SOURCE_REMOVE;
+    }
+  /* Blocking from here on: a slow reader slows the merge, which slows the streams. */
+  fcntl (fd, F_SETFL, fcntl (fd, F_GETFL) & ~O_NONBLOCK);
+  self->output = dd_output_new (fd, TRUE, self->options->format);
+  begin (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Opens the output, or arranges for the FIFO to be opened. Returns an exit status. */
+static int
+open_output (DdClient *self)
+{
+  const DdClientOptions *options = self->options;
+  const char *path = options->fifo_path != NULL ? options->fifo_path : options->write_path;
+  gboolean is_fifo = FALSE;
+  struct stat st;
+  int fd;
+
+  if (path == NULL || strcmp (path, "-") == 0)
+    {
+      if (isatty (STDOUT_FILENO))
+        {
+          message (self, _("will not write a binary capture to a terminal: pipe it "
+                           "(ddump … | tcpdump -nr -) or use -w FILE"));
+          return DD_EXIT_USAGE;
+        }
+      self->output_label = g_strdup (_("stdout"));
+      self->output = dd_output_new (STDOUT_FILENO, FALSE, options->format);
+      return DD_EXIT_OK;
+    }
+
+  self->output_label = g_strdup (path);
+  if (stat (path, &st) == 0)
+    {
+      if (!S_ISFIFO (st.st_mode) && options->fifo_path != NULL)
+        {
+          message (self, _("%s exists and is not a named pipe"), path);
+          return DD_EXIT_USAGE;
+        }
+      is_fifo = S_ISFIFO (st.st_mode);
+    }
+  else if (errno == ENOENT && options->fifo_path != NULL)
+    {
+      if (mkfifo (path, 0600) != 0)
+        {
+          int saved = errno;
+
+          message (self, _("cannot create the named pipe %s: %s"), path, g_strerror (saved));
+          return DD_EXIT_FAILED;
+        }
+      self->created_fifo = TRUE;
+      is_fifo = TRUE;
+    }
+  if (is_fifo)
+    {
+      self->fifo_path = g_strdup (path);
+      if (!options->quiet)
+        message (self, _("waiting for a reader on %s (e.g. wireshark -k -i %s)"), path, path);
+      self->fifo_id = g_timeout_add (100, open_fifo_cb, self);
+      return DD_EXIT_OK;
+    }
+  fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    {
+      int saved = errno;
+
+      message (self, _("cannot write %s: %s"), path, g_strerror (saved));
+      return DD_EXIT_FAILED;
+    }
+  self->output = dd_output_new (fd, TRUE, options->format);
+  return DD_EXIT_OK;
+}
+
+/* Makes every label unique: the same worker may be asked twice with other filters. */
+static void
+disambiguate (GPtrArray *targets)
+{
+  g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < targets->len; i++)
+    g_ptr_array_add (labels, g_strdup (((DdTarget *) targets->pdata[i])->label));
+  for (guint i = 0; i < targets->len; i++)
+    {
+      DdTarget *target = targets->pdata[i];
+      guint same = 0;
+
+      for (guint j = 0; j < i; j++)
+        same += strcmp (labels->pdata[j], labels->pdata[i]) == 0;
+      if (same > 0)
+        {
+          char *label = g_strdup_printf ("%s#%u", target->label, same + 1);
+          char *host = g_strdup_printf ("%s#%u", target->host, same + 1);
+
+          g_free (target->label);
+          g_free (target->host);
+          target->label = label;
+          target->host = host;
+        }
+    }
+}
+
+int
+dd_client_run (const DdClientOptions *options)
+{
+  DdClient client = { 0 };
+  DdClient *self = &client;
+  DdTargetDefaults defaults = {
+    .filter = options->filter,
+    .interfaces = (const char * const *) options->interfaces,
+    .snaplen = options->snaplen,
+  };
+  g_autofree char *netrc = NULL;
+  gboolean any_http = FALSE;
+  int status;
+
+  self->options = options;
+  self->targets = g_ptr_array_new_with_free_func ((GDestroyNotify) dd_target_free);
+  self->slots = g_ptr_array_new_with_free_func ((GDestroyNotify) slot_free);
+  if (options->netrc_file != NULL)
+    netrc = g_strdup (options->netrc_file);
+  else if (options->netrc)
+    netrc = g_build_filename (g_get_home_dir (), ".netrc", NULL);
+
+  status = DD_EXIT_OK;
+  for (char **spec = options->targets; *spec != NULL && status == DD_EXIT_OK; spec++)
+    {
+      g_autoptr(GError) error = NULL;
+      DdTarget *target = dd_target_parse (*spec, &defaults, &error);
+
+      if (target == NULL)
+        {
+          /* Only the position: the text may hold a password. */
+          message (self, _("target %u: %s"), (guint) (spec - options->targets) + 1, error->message);
+          status = DD_EXIT_USAGE;
+          break;
+        }
+      g_ptr_array_add (self->targets, target);
+      any_http |= target->kind == DD_TARGET_HTTP;
+      if (netrc != NULL && !dd_target_apply_netrc (target, netrc, options->netrc_file != NULL, &error))
+        {
+          message (self, "%s", error->message);
+          status = DD_EXIT_USAGE;
+        }
+    }
+  disambiguate (self->targets);
+
+  if (status == DD_EXIT_OK && any_http)
+    {
+      g_autoptr(GError) error = NULL;
+
+      self->http = dd_http_new (options->ca_file, options->cert_file, options->key_file,
+                                options->connect_timeout_s, &error);
+      if (self->http == NULL)
+        {
+          message (self, "%s", error->message);
+          status = DD_EXIT_USAGE;
+        }
+    }
+
+  self->merger = dd_merger_new ((gint64) options->max_delay_ms * 1000, write_cb, self);
+  self->loop = g_main_loop_new (NULL, FALSE);
+  self->status_on_tty = !options->quiet && isatty (STDERR_FILENO);
+  if (status == DD_EXIT_OK)
+    status = open_output (self);
+  if (status == DD_EXIT_OK)
+    {
+      self->sigint_id = g_unix_signal_add (SIGINT, signal_cb, self);
+      self->sigterm_id = g_unix_signal_add (SIGTERM, signal_cb, self);
+      if (options->duration_s > 0)
+        self->duration_id = g_timeout_add ((guint) (options->duration_s * 1000), duration_cb, self);
+      if (self->output != NULL)
+        begin (self);
+      if (!self->finishing)
+        g_main_loop_run (self->loop);
+      status = self->exit_status;
+      g_clear_handle_id (&self->sigint_id, g_source_remove);
+      g_clear_handle_id (&self->sigterm_id, g_source_remove);
+    }
+
+  g_ptr_array_unref (self->slots);
+  g_ptr_array_unref (self->targets);
+  dd_merger_free (self->merger);
+  dd_output_free (self->output);
+  dd_http_free (self->http);
+  if (self->created_fifo)
+    g_unlink (self->fifo_path);
+  g_free (self->fifo_path);
+  g_free (self->output_label);
+  g_main_loop_unref (self->loop);
+  return status;
+}

@@ -1,0 +1,42 @@
+/* A ddump run: targets in, one merged capture out, a summary at the end. */
+#pragma once
+
+#include <glib.h>
+
+#include "dd-format.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  char    **targets;
+  char     *write_path;      /* NULL or "-": stdout */
+  char     *fifo_path;       /* a named pipe, created when missing */
+  DdFormat  format;
+  char     *filter;
+  char    **interfaces;
+  guint     snaplen;
+  guint64   count;           /* 0: no limit */
+  gdouble   duration_s;      /* 0: no limit */
+  guint     max_delay_ms;
+  guint     connect_timeout_s;
+  gboolean  reconnect;
+  gboolean  keep_going;
+  gboolean  quiet;
+  char     *ca_file;
+  char     *cert_file;
+  char     *key_file;
+  char     *netrc_file;
+  gboolean  netrc;
+} DdClientOptions;
+
+/* Exit statuses, as documented in --help. */
+enum {
+  DD_EXIT_OK = 0,
+  DD_EXIT_USAGE = 1,
+  DD_EXIT_FAILED = 2,
+};
+
+/* Runs the capture in the thread-default main context; returns the exit status. */
+int dd_client_run (const DdClientOptions *options);
+
+G_END_DECLS

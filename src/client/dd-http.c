@@ -1,0 +1,393 @@
+#include "config.h"
+
+#include <string.h>
+#include <unistd.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+
+#include "dd-format.h"
+#include "dd-http.h"
+
+G_DEFINE_QUARK (dd-http-error-quark, dd_http_error)
+
+/* pcapng first: its heartbeats let the merge go on without waiting; anything else the
+ * worker sends is read as well. */
+#define ACCEPT DD_MIME_PCAPNG ", " DD_MIME_PCAP ";q=0.9, */*;q=0.1"
+#define ERROR_BODY_MAX 4096
+
+struct _DdHttp {
+  SoupSession     *session;
+  GTlsCertificate *client_certificate;
+  char            *trust;  /* where trusted CAs come from, for messages */
+  guint            connect_timeout_s;
+};
+
+typedef struct {
+  DdHttp              *http;
+  DdTarget            *target;
+  SoupMessage         *msg;
+  GCancellable        *cancellable;
+  gulong               cancelled_id;
+  GCancellable        *outer;
+  guint                timeout_id;
+  gboolean             timed_out;
+  GTlsCertificateFlags certificate_errors;
+  GInputStream        *body;
+  guint8               error_body[ERROR_BODY_MAX];
+} OpenData;
+
+static void
+open_data_free (OpenData *data)
+{
+  g_clear_handle_id (&data->timeout_id, g_source_remove);
+  if (data->outer != NULL)
+    g_cancellable_disconnect (data->outer, data->cancelled_id);
+  g_clear_object (&data->outer);
+  g_clear_object (&data->cancellable);
+  g_clear_object (&data->msg);
+  g_clear_object (&data->body);
+  g_free (data);
+}
+
+/* The system trust store of GnuTLS ignores SSL_CERT_FILE and SSL_CERT_DIR; curl and Go
+ * honour them, and so do we. A directory is read into one bundle. */
+static GTlsDatabase *
+database_from_environment (char   **trust,
+                           GError **error)
+{
+  const char *file = g_getenv ("SSL_CERT_FILE");
+  const char *dir = g_getenv ("SSL_CERT_DIR");
+  g_autoptr(GString) bundle = NULL;
+  g_autoptr(GDir) d = NULL;
+  g_autofree char *tmp_path = NULL;
+  GTlsDatabase *db;
+  const char *name;
+  int fd;
+
+  if (file != NULL && *file != '\0')
+    {
+      *trust = g_strdup_printf ("SSL_CERT_FILE=%s", file);
+      return g_tls_file_database_new (file, error);
+    }
+  if (dir == NULL || *dir == '\0')
+    return NULL;
+  *trust = g_strdup_printf ("SSL_CERT_DIR=%s", dir);
+  if ((d = g_dir_open (dir, 0, error)) == NULL)
+    return NULL;
+  bundle = g_string_new (NULL);
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autofree char *contents = NULL;
+
+      if (g_file_get_contents (path, &contents, NULL, NULL) &&
+          strstr (contents, "-----BEGIN CERTIFICATE-----") != NULL)
+        {
+          g_string_append (bundle, contents);
+          g_string_append_c (bundle, '\n');
+        }
+    }
+  if ((fd = g_file_open_tmp ("ddump-ca-XXXXXX.pem", &tmp_path, error)) < 0)
+    return NULL;
+  close (fd);
+  if (!g_file_set_contents (tmp_path, bundle->str, (gssize) bundle->len, error))
+    {
+      g_unlink (tmp_path);
+      return NULL;
+    }
+  db = g_tls_file_database_new (tmp_path, error);
+  g_unlink (tmp_path);
+  return db;
+}
+
+DdHttp *
+dd_http_new (const char *ca_file,
+             const char *cert_file,
+             const char *key_file,
+             guint       connect_timeout_s,
+             GError    **error)
+{
+  g_autoptr(DdHttp) self = g_new0 (DdHttp, 1);
+  g_autoptr(GTlsDatabase) db = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  self->connect_timeout_s = connect_timeout_s;
+  /* Every stream at once, however many go to one host: the defaults (2 per host, 10 in
+   * all) would queue streams that never end. No I/O timeout: a quiet capture is fine. */
+  self->session = soup_session_new_with_options ("max-conns", 65535,
+                                                 "max-conns-per-host", 65535,
+                                                 "timeout", 0,
+                                                 "idle-timeout", 0,
+                                                 "user-agent", "ddump/" PACKAGE_VERSION,
+                                                 NULL);
+  soup_session_remove_feature_by_type (self->session, SOUP_TYPE_CONTENT_DECODER);
+
+  if (ca_file != NULL)
+    {
+      self->trust = g_strdup_printf ("--ca %s", ca_file);
+      if ((db = g_tls_file_database_new (ca_file, &local_error)) == NULL)
+        {
+          g_set_error (error, DD_HTTP_ERROR, DD_HTTP_ERROR_CONFIG,
+                       _("cannot use the CA bundle %s: %s"), ca_file, local_error->message);
+          return NULL;
+        }
+    }
+  else
+    {
+      db = database_from_environment (&self->trust, &local_error);
+      if (local_error != NULL)
+        {
+          g_set_error (error, DD_HTTP_ERROR, DD_HTTP_ERROR_CONFIG,
+                       _("cannot use the CA certificates of %s: %s"), self->trust,
+                       local_error->message);
+          return NULL;
+        }
+      if (self->trust == NULL)
+        self->trust = g_strdup (_("the system trust store"));
+    }
+  if (db != NULL)
+    soup_session_set_tls_database (self->session, db);
+
+  if (cert_file != NULL)
+    {
+      self->client_certificate = g_tls_certificate_new_from_files (cert_file, key_file, &local_error);
+      if (self->client_certificate == NULL)
+        {
+          g_set_error (error, DD_HTTP_ERROR, DD_HTTP_ERROR_CONFIG,
+                       _("cannot use the client certificate %s with the key %s: %s"),
+                       cert_file, key_file, local_error->message);
+          return NULL;
+        }
+    }
+  return g_steal_pointer (&self);
+}
+
+void
+dd_http_free (DdHttp *self)
+{
+  if (self == NULL)
+    return;
+  g_clear_object (&self->session);
+  g_clear_object (&self->client_certificate);
+  g_free (self->trust);
+  g_free (self);
+}
+
+static char *
+describe_certificate_errors (DdHttp              *self,
+                             const DdTarget      *target,
+                             GTlsCertificateFlags flags)
+{
+  g_autoptr(GPtrArray) reasons = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *joined = NULL;
+
+  if (flags & G_TLS_CERTIFICATE_UNKNOWN_CA)
+    g_ptr_array_add (reasons, g_strdup_printf (_("it is not signed by a certificate authority trusted by %s"), self->trust));
+  if (flags & G_TLS_CERTIFICATE_BAD_IDENTITY)
+    g_ptr_array_add (reasons, g_strdup_printf (_("it is not valid for the host name “%s”"), g_uri_get_host (target->uri)));
+  if (flags & G_TLS_CERTIFICATE_NOT_ACTIVATED)
+    g_ptr_array_add (reasons, g_strdup (_("it is not valid yet (check the clocks)")));
+  if (flags & G_TLS_CERTIFICATE_EXPIRED)
+    g_ptr_array_add (reasons, g_strdup (_("it has expired")));
+  if (flags & G_TLS_CERTIFICATE_REVOKED)
+    g_ptr_array_add (reasons, g_strdup (_("it has been revoked")));
+  if (flags & G_TLS_CERTIFICATE_INSECURE)
+    g_ptr_array_add (reasons, g_strdup (_("it uses an insecure algorithm")));
+  if (reasons->len == 0)
+    g_ptr_array_add (reasons, g_strdup (_("it could not be verified")));
+  g_ptr_array_add (reasons, NULL);
+  joined = g_strjoinv ("; ", (char **) reasons->pdata);
+  return g_strdup_printf (_("the server's certificate was refused: %s"), joined);
+}
+
+static gboolean
+accept_certificate_cb (SoupMessage         *msg,
+                       GTlsCertificate     *certificate,
+                       GTlsCertificateFlags errors,
+                       gpointer             user_data)
+{
+  OpenData *data = user_data;
+
+  data->certificate_errors = errors;
+  return FALSE;
+}
+
+static gboolean
+connect_timeout_cb (gpointer user_data)
+{
+  OpenData *data = user_data;
+
+  data->timeout_id = 0;
+  data->timed_out = TRUE;
+  g_cancellable_cancel (data->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+outer_cancelled_cb (GCancellable *outer,
+                    gpointer      user_data)
+{
+  g_cancellable_cancel (G_CANCELLABLE (user_data));
+}
+
+/* The worker's reason, from a text/plain body (ours) or an HTML title (a proxy's). */
+static char *
+error_message (const char *content_type,
+               const char *body,
+               gsize       len)
+{
+  g_autofree char *text = g_utf8_make_valid (body, (gssize) len);
+  GString *out;
+  char *start = text, *end;
+
+  if (content_type != NULL && g_str_has_prefix (content_type, "text/html"))
+    {
+      char *title = strstr (text, "<title>");
+
+      if (title == NULL || (end = strstr (title, "</title>")) == NULL)
+        return NULL;
+      start = title + strlen ("<title>");
+      *end = '\0';
+    }
+  else if (content_type != NULL && !g_str_has_prefix (content_type, "text/"))
+    return NULL;
+  g_strstrip (start);
+  if ((end = strchr (start, '\n')) != NULL)
+    *end = '\0';
+  out = g_string_new (NULL);
+  for (const char *p = start; *p != '\0' && out->len < 300; p++)
+    g_string_append_c (out, g_ascii_iscntrl (*p) ? ' ' : *p);
+  if (out->len == 0)
+    return (g_string_free (out, TRUE), NULL);
+  return g_string_free (out, FALSE);
+}
+
+static void
+error_body_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  OpenData *data = g_task_get_task_data (task);
+  guint status = soup_message_get_status (data->msg);
+  const char *reason = soup_message_get_reason_phrase (data->msg);
+  gsize len = 0;
+  g_autofree char *message = NULL;
+  g_autofree char *hint = NULL;
+
+  if (!g_input_stream_read_all_finish (G_INPUT_STREAM (object), result, &len, NULL))
+    len = 0;
+  message = error_message (soup_message_headers_get_content_type (soup_message_get_response_headers (data->msg), NULL),
+                           (const char *) data->error_body, len);
+  if (status == SOUP_STATUS_UNAUTHORIZED)
+    hint = g_strdup (data->target->user != NULL
+                     ? _("the user name or password was refused")
+                     : _("the server wants a user name and password (in the URL or a netrc file)"));
+  else if (status == SOUP_STATUS_BAD_REQUEST && message != NULL &&
+           strstr (message, "SSL certificate") != NULL)
+    hint = g_strdup (_("the server wants a client certificate (--cert and --key)"));
+  g_task_return_new_error (task, DD_HTTP_ERROR, DD_HTTP_ERROR_STATUS, "%u %s%s%s%s%s",
+                           status, reason != NULL ? reason : "",
+                           message != NULL ? ": " : "", message != NULL ? message : "",
+                           hint != NULL ? " — " : "", hint != NULL ? hint : "");
+}
+
+static void
+send_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  OpenData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  GInputStream *body;
+
+  g_clear_handle_id (&data->timeout_id, g_source_remove);
+  body = soup_session_send_finish (SOUP_SESSION (object), result, &error);
+  if (body == NULL)
+    {
+      if (data->timed_out)
+        g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                                 _("no answer within %u s"), data->http->connect_timeout_s);
+      else if (data->certificate_errors != 0)
+        {
+          g_autofree char *why = describe_certificate_errors (data->http, data->target,
+                                                              data->certificate_errors);
+
+          g_task_return_new_error (task, DD_HTTP_ERROR, DD_HTTP_ERROR_CERTIFICATE, "%s", why);
+        }
+      else if (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_CERTIFICATE_REQUIRED))
+        g_task_return_new_error (task, DD_HTTP_ERROR, DD_HTTP_ERROR_CERTIFICATE,
+                                 _("the server wants a client certificate (--cert and --key): %s"),
+                                 error->message);
+      else
+        g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  data->body = body;
+  if (soup_message_get_status (data->msg) != SOUP_STATUS_OK)
+    {
+      GCancellable *cancellable = g_task_get_cancellable (task);
+
+      g_input_stream_read_all_async (body, data->error_body, sizeof data->error_body,
+                                     G_PRIORITY_DEFAULT, cancellable, error_body_cb,
+                                     g_steal_pointer (&task));
+      return;
+    }
+  g_task_return_pointer (task, g_object_ref (body), g_object_unref);
+}
+
+void
+dd_http_open_async (DdHttp             *self,
+                    DdTarget           *target,
+                    GCancellable       *cancellable,
+                    GAsyncReadyCallback callback,
+                    gpointer            user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  OpenData *data = g_new0 (OpenData, 1);
+  SoupMessageHeaders *headers;
+
+  g_task_set_source_tag (task, dd_http_open_async);
+  g_task_set_task_data (task, data, (GDestroyNotify) open_data_free);
+  data->http = self;
+  data->target = target;
+  data->msg = soup_message_new_from_uri (SOUP_METHOD_GET, target->uri);
+  headers = soup_message_get_request_headers (data->msg);
+  soup_message_headers_replace (headers, "Accept", ACCEPT);
+  if (target->user != NULL)
+    {
+      g_autofree char *pair = g_strdup_printf ("%s:%s", target->user,
+                                               target->password != NULL ? target->password : "");
+      g_autofree char *encoded = g_base64_encode ((const guchar *) pair, strlen (pair));
+      g_autofree char *value = g_strdup_printf ("Basic %s", encoded);
+
+      memset (pair, 0, strlen (pair));
+      soup_message_headers_replace (headers, "Authorization", value);
+    }
+  if (self->client_certificate != NULL)
+    soup_message_set_tls_client_certificate (data->msg, self->client_certificate);
+  g_signal_connect (data->msg, "accept-certificate", G_CALLBACK (accept_certificate_cb), data);
+
+  /* Our own cancellable: the connect timeout cancels it, and so does the caller's. */
+  data->cancellable = g_cancellable_new ();
+  if (cancellable != NULL)
+    {
+      data->outer = g_object_ref (cancellable);
+      data->cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (outer_cancelled_cb),
+                                                  data->cancellable, NULL);
+    }
+  if (self->connect_timeout_s > 0)
+    data->timeout_id = g_timeout_add_seconds (self->connect_timeout_s, connect_timeout_cb, data);
+  soup_session_send_async (self->session, data->msg, G_PRIORITY_DEFAULT, data->cancellable,
+                           send_cb, g_steal_pointer (&task));
+}
+
+GInputStream *
+dd_http_open_finish (DdHttp        *self,
+                     GAsyncResult  *result,
+                     GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

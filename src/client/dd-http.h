@@ -1,0 +1,44 @@
+/* Opening capture streams from workers: one SoupSession for every target, TLS trust
+ * (--ca, or the system store honouring SSL_CERT_FILE/SSL_CERT_DIR), client certificates
+ * for mutual TLS, Basic Auth, and errors a user can act on. */
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "dd-target.h"
+
+G_BEGIN_DECLS
+
+typedef struct _DdHttp DdHttp;
+
+#define DD_HTTP_ERROR (dd_http_error_quark ())
+
+typedef enum {
+  DD_HTTP_ERROR_STATUS,       /* the worker answered with an error status */
+  DD_HTTP_ERROR_CERTIFICATE,  /* the server's certificate was refused */
+  DD_HTTP_ERROR_CONFIG,       /* --ca, --cert or --key cannot be used */
+  DD_HTTP_ERROR_FAILED,
+} DdHttpError;
+
+GQuark        dd_http_error_quark (void);
+
+DdHttp       *dd_http_new          (const char *ca_file,
+                                    const char *cert_file,
+                                    const char *key_file,
+                                    guint       connect_timeout_s,
+                                    GError    **error);
+void          dd_http_free         (DdHttp *self);
+
+/* Sends GET for @target and returns the response body once a 200 came back. */
+void          dd_http_open_async   (DdHttp             *self,
+                                    DdTarget           *target,
+                                    GCancellable       *cancellable,
+                                    GAsyncReadyCallback callback,
+                                    gpointer            user_data);
+GInputStream *dd_http_open_finish  (DdHttp        *self,
+                                    GAsyncResult  *result,
+                                    GError       **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DdHttp, dd_http_free)
+
+G_END_DECLS

@@ -1,0 +1,419 @@
+#include "config.h"
+
+#include <string.h>
+
+#include "dd-merger.h"
+
+struct _DdMergeInput {
+  DdMerger         *merger;
+  guint             index;
+  DdMergeRefillFunc refill;
+  gpointer          user_data;
+
+  /* A ring of packets sorted by timestamp. */
+  DdMergePacket    *queue;
+  guint             capacity;  /* a power of two */
+  guint             head;
+  guint             count;
+  gsize             queued_bytes;
+
+  gint              heap_pos;  /* -1 when empty */
+  gboolean          live;
+  gboolean          heartbeats;
+  guint64           watermark;
+  guint64           newest;    /* the newest timestamp ever pushed */
+
+  guint64           written;
+  guint64           late;
+};
+
+struct _DdMerger {
+  gint64            max_delay;
+  DdMergerWriteFunc write;
+  gpointer          user_data;
+  GPtrArray        *inputs;
+  DdMergeInput    **heap;
+  guint             heap_len;
+  gboolean          stopped;
+  gboolean          any_written;
+  guint64           last_ts;
+  guint64           written;
+  guint64           late;
+};
+
+DdMerger *
+dd_merger_new (gint64            max_delay_us,
+               DdMergerWriteFunc write,
+               gpointer          user_data)
+{
+  DdMerger *self = g_new0 (DdMerger, 1);
+
+  self->max_delay = max_delay_us;
+  self->write = write;
+  self->user_data = user_data;
+  self->inputs = g_ptr_array_new ();
+  return self;
+}
+
+static inline DdMergePacket *
+queue_at (DdMergeInput *input,
+          guint         i)
+{
+  return &input->queue[(input->head + i) & (input->capacity - 1)];
+}
+
+void
+dd_merger_free (DdMerger *self)
+{
+  if (self == NULL)
+    return;
+  for (guint i = 0; i < self->inputs->len; i++)
+    {
+      DdMergeInput *input = self->inputs->pdata[i];
+
+      for (guint j = 0; j < input->count; j++)
+        dd_chunk_unref (queue_at (input, j)->chunk);
+      g_free (input->queue);
+      g_free (input);
+    }
+  g_ptr_array_unref (self->inputs);
+  g_free (self->heap);
+  g_free (self);
+}
+
+DdMergeInput *
+dd_merger_add_input (DdMerger          *self,
+                     DdMergeRefillFunc  refill,
+                     gpointer           user_data)
+{
+  DdMergeInput *input = g_new0 (DdMergeInput, 1);
+
+  input->merger = self;
+  input->index = self->inputs->len;
+  input->refill = refill;
+  input->user_data = user_data;
+  input->capacity = 64;
+  input->queue = g_new (DdMergePacket, input->capacity);
+  input->heap_pos = -1;
+  input->live = TRUE;
+  g_ptr_array_add (self->inputs, input);
+  self->heap = g_renew (DdMergeInput *, self->heap, self->inputs->len);
+  return input;
+}
+
+/* ---- the heap of inputs, keyed by their oldest packet -------------------------------- */
+
+static inline gboolean
+before (DdMergeInput *a,
+        DdMergeInput *b)
+{
+  guint64 ta = a->queue[a->head].ts, tb = b->queue[b->head].ts;
+
+  return ta < tb || (ta == tb && a->index < b->index);
+}
+
+static void
+heap_set (DdMerger     *self,
+          guint         pos,
+          DdMergeInput *input)
+{
+  self->heap[pos] = input;
+  input->heap_pos = (gint) pos;
+}
+
+static void
+sift_up (DdMerger *self,
+         guint     pos)
+{
+  DdMergeInput *input = self->heap[pos];
+
+  while (pos > 0)
+    {
+      guint parent = (pos - 1) / 2;
+
+      if (!before (input, self->heap[parent]))
+        break;
+      heap_set (self, pos, self->heap[parent]);
+      pos = parent;
+    }
+  heap_set (self, pos, input);
+}
+
+static void
+sift_down (DdMerger *self,
+           guint     pos)
+{
+  DdMergeInput *input = self->heap[pos];
+
+  for (;;)
+    {
+      guint child = 2 * pos + 1;
+
+      if (child >= self->heap_len)
+        break;
+      if (child + 1 < self->heap_len && before (self->heap[child + 1], self->heap[child]))
+        child++;
+      if (!before (self->heap[child], input))
+        break;
+      heap_set (self, pos, self->heap[child]);
+      pos = child;
+    }
+  heap_set (self, pos, input);
+}
+
+static void
+heap_remove (DdMerger     *self,
+             DdMergeInput *input)
+{
+  guint pos = (guint) input->heap_pos;
+  DdMergeInput *last = self->heap[--self->heap_len];
+
+  input->heap_pos = -1;
+  if (last == input)
+    return;
+  heap_set (self, pos, last);
+  sift_up (self, pos);
+  sift_down (self, (guint) last->heap_pos);
+}
+
+/* ---- inputs -------------------------------------------------------------------------- */
+
+static void
+grow (DdMergeInput *input)
+{
+  DdMergePacket *queue = g_new (DdMergePacket, input->capacity * 2);
+
+  for (guint i = 0; i < input->count; i++)
+    queue[i] = *queue_at (input, i);
+  g_free (input->queue);
+  input->queue = queue;
+  input->head = 0;
+  input->capacity *= 2;
+}
+
+void
+dd_merge_input_push (DdMergeInput        *input,
+                     const DdMergePacket *packet)
+{
+  DdMerger *self = input->merger;
+  guint pos;
+
+  if (input->count == input->capacity)
+    grow (input);
+  /* Sorted insertion from the newest end: in order, this is an append. */
+  pos = input->count;
+  while (pos > 0 && queue_at (input, pos - 1)->ts > packet->ts)
+    {
+      *queue_at (input, pos) = *queue_at (input, pos - 1);
+      pos--;
+    }
+  *queue_at (input, pos) = *packet;
+  dd_chunk_ref (packet->chunk);
+  input->count++;
+  input->queued_bytes += packet->caplen;
+  if (packet->ts > input->newest)
+    input->newest = packet->ts;
+
+  if (input->heap_pos < 0)
+    {
+      self->heap[self->heap_len] = input;
+      input->heap_pos = (gint) self->heap_len++;
+      sift_up (self, (guint) input->heap_pos);
+    }
+  else if (pos == 0)
+    sift_up (self, (guint) input->heap_pos);
+}
+
+void
+dd_merge_input_set_watermark (DdMergeInput *input,
+                              guint64       ts)
+{
+  input->heartbeats = TRUE;
+  if (ts > input->watermark)
+    input->watermark = ts;
+}
+
+void
+dd_merge_input_set_live (DdMergeInput *input,
+                         gboolean      live)
+{
+  input->live = live;
+}
+
+gboolean
+dd_merge_input_is_live (DdMergeInput *input)
+{
+  return input->live;
+}
+
+gsize
+dd_merge_input_get_queued_bytes (DdMergeInput *input)
+{
+  return input->queued_bytes;
+}
+
+guint
+dd_merge_input_get_queued (DdMergeInput *input)
+{
+  return input->count;
+}
+
+guint64
+dd_merge_input_get_written (DdMergeInput *input)
+{
+  return input->written;
+}
+
+guint64
+dd_merge_input_get_late (DdMergeInput *input)
+{
+  return input->late;
+}
+
+gpointer
+dd_merge_input_get_user_data (DdMergeInput *input)
+{
+  return input->user_data;
+}
+
+static void
+refill (DdMergeInput *input)
+{
+  input->refill (input, input->user_data);
+  /* A refill that pushes nothing and stays live would be asked again at once. */
+  if (input->count == 0 && input->live)
+    input->live = FALSE;
+}
+
+/* ---- the merge ----------------------------------------------------------------------- */
+
+/* The timestamp up to which every live push input has promised not to go back. */
+static guint64
+release_bound (DdMerger *self)
+{
+  guint64 bound = G_MAXUINT64;
+
+  for (guint i = 0; i < self->inputs->len; i++)
+    {
+      DdMergeInput *input = self->inputs->pdata[i];
+      guint64 mark;
+
+      if (!input->live || input->refill != NULL)
+        continue;
+      mark = input->heartbeats ? input->watermark : input->newest;
+      bound = MIN (bound, mark);
+    }
+  return bound;
+}
+
+static gint64
+merge (DdMerger *self,
+       gint64    now,
+       gboolean  all,
+       guint     budget,
+       gboolean *more)
+{
+  guint64 bound;
+  guint n = 0;
+
+  for (guint i = 0; i < self->inputs->len; i++)
+    {
+      DdMergeInput *input = self->inputs->pdata[i];
+
+      if (input->refill != NULL && input->live && input->count == 0)
+        refill (input);
+    }
+  bound = all ? G_MAXUINT64 : release_bound (self);
+
+  while (self->heap_len > 0 && !self->stopped)
+    {
+      DdMergeInput *input = self->heap[0];
+      DdMergePacket packet = input->queue[input->head];
+      gboolean late;
+
+      if (packet.ts > bound && packet.arrival + self->max_delay > now)
+        return packet.arrival + self->max_delay;
+      if (budget != 0 && n++ == budget)
+        {
+          *more = TRUE;
+          return -1;
+        }
+
+      input->head = (input->head + 1) & (input->capacity - 1);
+      input->count--;
+      input->queued_bytes -= packet.caplen;
+      late = self->any_written && packet.ts < self->last_ts;
+      if (late)
+        {
+          input->late++;
+          self->late++;
+        }
+      else
+        self->last_ts = packet.ts;
+      self->any_written = TRUE;
+      input->written++;
+      self->written++;
+      if (!self->write (&packet, input, late, self->user_data))
+        self->stopped = TRUE;
+      dd_chunk_unref (packet.chunk);
+
+      if (input->count > 0)
+        sift_down (self, 0);
+      else
+        {
+          heap_remove (self, input);
+          if (input->refill != NULL && input->live && !self->stopped)
+            refill (input);
+        }
+    }
+  return -1;
+}
+
+gint64
+dd_merger_run (DdMerger *self,
+               gint64    now,
+               guint     budget,
+               gboolean *more)
+{
+  gboolean unused;
+
+  if (more == NULL)
+    more = &unused;
+  *more = FALSE;
+  if (self->stopped)
+    return -1;
+  return merge (self, now, FALSE, budget, more);
+}
+
+void
+dd_merger_drain (DdMerger *self)
+{
+  gboolean more;
+
+  if (!self->stopped)
+    merge (self, G_MAXINT64, TRUE, 0, &more);
+}
+
+void
+dd_merger_stop (DdMerger *self)
+{
+  self->stopped = TRUE;
+}
+
+gboolean
+dd_merger_is_stopped (DdMerger *self)
+{
+  return self->stopped;
+}
+
+guint64
+dd_merger_get_written (DdMerger *self)
+{
+  return self->written;
+}
+
+guint64
+dd_merger_get_late (DdMerger *self)
+{
+  return self->late;
+}

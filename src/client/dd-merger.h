@@ -1,0 +1,87 @@
+/* Merges packets from many inputs into one stream in timestamp order.
+ *
+ * Each input keeps its packets sorted (a stream's rare small inversions are sorted in as
+ * they arrive); a binary heap of the inputs, keyed by their oldest packet, yields the
+ * next packet in O(log inputs). A packet is written once no live input can still deliver
+ * an older one: every live push input has a watermark at or past it (an ISB heartbeat
+ * for inputs that send them, otherwise the newest timestamp it delivered), or the packet
+ * has waited max-delay. Pull inputs (files) are read on demand and never hold the merge.
+ * A packet older than one already written is still written, and counted as late. */
+#pragma once
+
+#include <glib.h>
+
+#include "dd-chunk.h"
+
+G_BEGIN_DECLS
+
+typedef struct _DdMerger DdMerger;
+typedef struct _DdMergeInput DdMergeInput;
+
+typedef struct {
+  guint64       ts;        /* ns since the epoch */
+  gint64        arrival;   /* g_get_monotonic_time () when it was received */
+  const guint8 *data;
+  DdChunk      *chunk;     /* holds @data; the merger keeps a reference while queued */
+  guint32       caplen;
+  guint32       origlen;
+  guint32       flags;
+  guint32       interface_id;  /* the output's */
+} DdMergePacket;
+
+/* Writes one packet; returning FALSE stops the merge (dd_merger_is_stopped). */
+typedef gboolean (*DdMergerWriteFunc) (const DdMergePacket *packet,
+                                       DdMergeInput        *input,
+                                       gboolean             late,
+                                       gpointer             user_data);
+
+/* Asks a pull input for more packets (dd_merge_input_push), or to end itself
+ * (dd_merge_input_set_live FALSE) when it has none. */
+typedef void (*DdMergeRefillFunc) (DdMergeInput *input,
+                                   gpointer      user_data);
+
+DdMerger     *dd_merger_new              (gint64            max_delay_us,
+                                          DdMergerWriteFunc write,
+                                          gpointer          user_data);
+void          dd_merger_free             (DdMerger *self);
+
+/* @refill NULL: a push input (a live stream). */
+DdMergeInput *dd_merger_add_input        (DdMerger          *self,
+                                          DdMergeRefillFunc  refill,
+                                          gpointer           user_data);
+
+/* Writes every packet that may go out at @now (monotonic µs), at most @budget of them
+ * (0: no limit; @more is set when the budget ran out). Returns when the merge must run
+ * again even without new input (the max-delay of the oldest held packet), or -1. */
+gint64        dd_merger_run              (DdMerger *self,
+                                          gint64    now,
+                                          guint     budget,
+                                          gboolean *more);
+
+/* Writes everything queued, in order, without waiting for anyone (the end). */
+void          dd_merger_drain            (DdMerger *self);
+
+void          dd_merger_stop             (DdMerger *self);
+gboolean      dd_merger_is_stopped       (DdMerger *self);
+guint64       dd_merger_get_written      (DdMerger *self);
+guint64       dd_merger_get_late         (DdMerger *self);
+
+void          dd_merge_input_push        (DdMergeInput        *input,
+                                          const DdMergePacket *packet);
+/* An ISB heartbeat: no later packet of this input is older than @ts. From the first call
+ * on, only heartbeats (not the packets' own timestamps) release the input's hold. */
+void          dd_merge_input_set_watermark (DdMergeInput *input,
+                                            guint64       ts);
+/* Whether the input is still expected to deliver: the merge waits only for live inputs. */
+void          dd_merge_input_set_live    (DdMergeInput *input,
+                                          gboolean      live);
+gboolean      dd_merge_input_is_live     (DdMergeInput *input);
+gsize         dd_merge_input_get_queued_bytes (DdMergeInput *input);
+guint         dd_merge_input_get_queued  (DdMergeInput *input);
+guint64       dd_merge_input_get_written (DdMergeInput *input);
+guint64       dd_merge_input_get_late    (DdMergeInput *input);
+gpointer      dd_merge_input_get_user_data (DdMergeInput *input);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DdMerger, dd_merger_free)
+
+G_END_DECLS

@@ -1,0 +1,58 @@
+/* The merged capture, written as pcap or pcapng to a file descriptor (stdout, a file, a
+ * FIFO) through one buffer that is flushed whenever the merge has written what it can. */
+#pragma once
+
+#include <glib.h>
+
+#include "dd-format.h"
+#include "dd-pcapng-writer.h"
+
+G_BEGIN_DECLS
+
+typedef struct _DdOutput DdOutput;
+
+/* Writes to @fd (closed at the end when @close_fd). */
+DdOutput *dd_output_new            (int       fd,
+                                    gboolean  close_fd,
+                                    DdFormat  format);
+void      dd_output_free           (DdOutput *self);
+
+DdFormat  dd_output_get_format     (DdOutput *self);
+
+/* pcap: the file header, with the one link type every packet must have. */
+void      dd_output_write_pcap_header (DdOutput *self,
+                                       guint32   linktype);
+guint32   dd_output_get_linktype   (DdOutput *self);
+
+/* pcapng: the section header, then interfaces as they appear. Returns the id. */
+void      dd_output_write_shb      (DdOutput   *self,
+                                    const char *comment);
+guint32   dd_output_add_interface  (DdOutput                *self,
+                                    const DdPcapngInterface *iface);
+guint     dd_output_get_n_interfaces (DdOutput *self);
+/* Records @stats as the interface's statistics (written at once, and again at the end). */
+void      dd_output_write_stats    (DdOutput            *self,
+                                    guint32              interface_id,
+                                    guint64              ts_ns,
+                                    const DdPcapngStats *stats);
+/* pcapng: one last ISB per interface, with its packets written. */
+void      dd_output_write_final_stats (DdOutput *self);
+
+void      dd_output_write_packet   (DdOutput     *self,
+                                    guint32       interface_id,
+                                    guint64       ts_ns,
+                                    guint32       caplen,
+                                    guint32       origlen,
+                                    guint32       flags,
+                                    const guint8 *data);
+
+/* Writes out what is buffered. FALSE once writing failed; G_IO_ERROR_BROKEN_PIPE when
+ * the reader went away. After a failure everything is discarded. */
+gboolean  dd_output_flush          (DdOutput *self,
+                                    GError  **error);
+gboolean  dd_output_has_failed     (DdOutput *self);
+guint64   dd_output_get_bytes      (DdOutput *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DdOutput, dd_output_free)
+
+G_END_DECLS

@@ -1,0 +1,297 @@
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n.h>
+
+#include "dd-target.h"
+
+G_DEFINE_QUARK (dd-target-error-quark, dd_target_error)
+
+void
+dd_target_free (DdTarget *target)
+{
+  if (target == NULL)
+    return;
+  g_free (target->label);
+  g_free (target->host);
+  g_clear_pointer (&target->uri, g_uri_unref);
+  g_free (target->user);
+  if (target->password != NULL)
+    memset (target->password, 0, strlen (target->password));
+  g_free (target->password);
+  g_free (target->path);
+  g_free (target);
+}
+
+static gboolean
+looks_like_url (const char *spec)
+{
+  const char *p = spec;
+
+  if (!g_ascii_isalpha (*p))
+    return FALSE;
+  while (g_ascii_isalnum (*p) || *p == '+' || *p == '-' || *p == '.')
+    p++;
+  return g_str_has_prefix (p, "://");
+}
+
+static void
+append_param (GString    *query,
+              const char *name,
+              const char *value)
+{
+  g_autofree char *escaped = g_uri_escape_string (value, NULL, FALSE);
+
+  if (query->len > 0)
+    g_string_append_c (query, '&');
+  g_string_append_printf (query, "%s=%s", name, escaped);
+}
+
+static DdTarget *
+parse_url (const char             *spec,
+           const DdTargetDefaults *defaults,
+           GError                **error)
+{
+  g_autoptr(DdTarget) target = g_new0 (DdTarget, 1);
+  g_autoptr(GUri) uri = NULL;
+  g_autoptr(GHashTable) params = NULL;
+  g_autoptr(GString) query = NULL;
+  g_autoptr(GError) local_error = NULL;
+  const char *scheme, *host, *path;
+  gboolean ipv6;
+  int port;
+
+  uri = g_uri_parse (spec, G_URI_FLAGS_HAS_PASSWORD | G_URI_FLAGS_ENCODED_PATH |
+                           G_URI_FLAGS_ENCODED_QUERY | G_URI_FLAGS_ENCODED_FRAGMENT,
+                     &local_error);
+  if (uri == NULL)
+    {
+      /* GLib's message quotes the URL, password and all: say what is wrong without it. */
+      g_set_error (error, DD_TARGET_ERROR, DD_TARGET_ERROR_INVALID,
+                   _("invalid URL (expected http(s)://[USER[:PASSWORD]@]HOST[:PORT][/PATH][?QUERY])"));
+      return NULL;
+    }
+  scheme = g_uri_get_scheme (uri);
+  if (g_ascii_strcasecmp (scheme, "http") != 0 && g_ascii_strcasecmp (scheme, "https") != 0)
+    {
+      g_set_error (error, DD_TARGET_ERROR, DD_TARGET_ERROR_UNSUPPORTED,
+                   _("unsupported URL scheme “%s” (use http or https, or a file path)"), scheme);
+      return NULL;
+    }
+  host = g_uri_get_host (uri);
+  if (host == NULL || *host == '\0')
+    {
+      g_set_error (error, DD_TARGET_ERROR, DD_TARGET_ERROR_INVALID, _("the URL has no host"));
+      return NULL;
+    }
+  port = g_uri_get_port (uri) > 0 ? g_uri_get_port (uri) : DD_DEFAULT_PORT;
+  path = g_uri_get_path (uri);
+  if (*path == '\0' || strcmp (path, "/") == 0)
+    path = DD_DEFAULT_PATH;
+
+  query = g_string_new (g_uri_get_query (uri));
+  if (g_uri_get_query (uri) != NULL)
+    {
+      params = g_uri_parse_params (g_uri_get_query (uri), -1, "&", G_URI_PARAMS_NONE, &local_error);
+      if (params == NULL)
+        {
+          g_set_error (error, DD_TARGET_ERROR, DD_TARGET_ERROR_INVALID,
+                       _("invalid query string: %s"), local_error->message);
+          return NULL;
+        }
+    }
+  if (defaults != NULL)
+    {
+      if (defaults->filter != NULL && (params == NULL || !g_hash_table_contains (params, "filter")))
+        append_param (query, "filter", defaults->filter);
+      if (defaults->interfaces != NULL && (params == NULL || !g_hash_table_contains (params, "interface")))
+        for (const char * const *i = defaults->interfaces; *i != NULL; i++)
+          append_param (query, "interface", *i);
+      if (defaults->snaplen != 0 && (params == NULL || !g_hash_table_contains (params, "snaplen")))
+        {
+          g_autofree char *snaplen = g_strdup_printf ("%u", defaults->snaplen);
+
+          append_param (query, "snaplen", snaplen);
+        }
+    }
+
+  target->kind = DD_TARGET_HTTP;
+  target->uri = g_uri_build (G_URI_FLAGS_ENCODED_PATH | G_URI_FLAGS_ENCODED_QUERY |
+                             G_URI_FLAGS_ENCODED_FRAGMENT,
+                             scheme, NULL, host, port, path,
+                             query->len > 0 ? query->str : NULL, NULL);
+  ipv6 = strchr (host, ':') != NULL;
+  target->label = g_strdup_printf ("%s://%s%s%s:%d", scheme, ipv6 ? "[" : "", host,
+                                   ipv6 ? "]" : "", port);
+  target->host = g_strdup (host);
+  target->user = g_strdup (g_uri_get_user (uri));
+  target->password = g_strdup (g_uri_get_password (uri));
+  if (target->user != NULL && *target->user == '\0' && target->password == NULL)
+    g_clear_pointer (&target->user, g_free);
+  return g_steal_pointer (&target);
+}
+
+DdTarget *
+dd_target_parse (const char             *spec,
+                 const DdTargetDefaults *defaults,
+                 GError                **error)
+{
+  DdTarget *target;
+
+  if (spec == NULL || *spec == '\0')
+    {
+      g_set_error (error, DD_TARGET_ERROR, DD_TARGET_ERROR_INVALID, _("empty target"));
+      return NULL;
+    }
+  if (looks_like_url (spec))
+    return parse_url (spec, defaults, error);
+
+  target = g_new0 (DdTarget, 1);
+  target->kind = DD_TARGET_FILE;
+  target->path = g_strdup (spec);
+  if (strcmp (spec, "-") == 0)
+    {
+      target->label = g_strdup ("stdin");
+      target->host = g_strdup ("stdin");
+    }
+  else
+    {
+      target->label = g_strdup (spec);
+      target->host = g_path_get_basename (spec);
+    }
+  return target;
+}
+
+/* ---- netrc --------------------------------------------------------------------------- */
+
+typedef struct {
+  const char *p;
+} Lexer;
+
+/* The next token: a word, or a double-quoted string with backslash escapes. */
+static char *
+next_token (Lexer *lex)
+{
+  GString *token;
+
+  while (*lex->p != '\0' && g_ascii_isspace (*lex->p))
+    lex->p++;
+  if (*lex->p == '\0')
+    return NULL;
+  token = g_string_new (NULL);
+  if (*lex->p == '"')
+    {
+      lex->p++;
+      while (*lex->p != '\0' && *lex->p != '"')
+        {
+          if (*lex->p == '\\' && lex->p[1] != '\0')
+            {
+              lex->p++;
+              switch (*lex->p)
+                {
+                case 'n': g_string_append_c (token, '\n'); break;
+                case 't': g_string_append_c (token, '\t'); break;
+                case 'r': g_string_append_c (token, '\r'); break;
+                default: g_string_append_c (token, *lex->p); break;
+                }
+            }
+          else
+            g_string_append_c (token, *lex->p);
+          lex->p++;
+        }
+      if (*lex->p == '"')
+        lex->p++;
+    }
+  else
+    while (*lex->p != '\0' && !g_ascii_isspace (*lex->p))
+      g_string_append_c (token, *lex->p++);
+  return g_string_free (token, FALSE);
+}
+
+static void
+skip_macdef (Lexer *lex)
+{
+  /* A macro runs to the first empty line. */
+  const char *end = strstr (lex->p, "\n\n");
+
+  lex->p = end != NULL ? end + 2 : lex->p + strlen (lex->p);
+}
+
+gboolean
+dd_target_apply_netrc (DdTarget   *target,
+                       const char *netrc_path,
+                       gboolean    required,
+                       GError    **error)
+{
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *login = NULL, *password = NULL;
+  gboolean in_entry = FALSE, matched = FALSE, found = FALSE;
+  Lexer lex;
+
+  if (target->kind != DD_TARGET_HTTP || target->password != NULL)
+    return TRUE;
+  if (!g_file_get_contents (netrc_path, &contents, NULL, &local_error))
+    {
+      if (!required && g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        return TRUE;
+      g_set_error (error, DD_TARGET_ERROR, DD_TARGET_ERROR_NETRC,
+                   _("cannot read the netrc file: %s"), local_error->message);
+      return FALSE;
+    }
+
+  lex.p = contents;
+  for (;;)
+    {
+      g_autofree char *token = next_token (&lex);
+
+      if (token == NULL || strcmp (token, "machine") == 0 || strcmp (token, "default") == 0)
+        {
+          /* The previous entry is complete: take it if it fits. */
+          if (in_entry && matched && password != NULL &&
+              (target->user == NULL || g_strcmp0 (login, target->user) == 0))
+            {
+              found = TRUE;
+              break;
+            }
+          g_clear_pointer (&login, g_free);
+          g_clear_pointer (&password, g_free);
+          if (token == NULL)
+            break;
+          in_entry = TRUE;
+          if (strcmp (token, "default") == 0)
+            matched = TRUE;
+          else
+            {
+              g_autofree char *machine = next_token (&lex);
+
+              matched = machine != NULL && g_ascii_strcasecmp (machine, target->host) == 0;
+            }
+        }
+      else if (strcmp (token, "login") == 0)
+        {
+          g_free (login);
+          login = next_token (&lex);
+        }
+      else if (strcmp (token, "password") == 0)
+        {
+          g_free (password);
+          password = next_token (&lex);
+        }
+      else if (strcmp (token, "account") == 0)
+        g_free (next_token (&lex));
+      else if (strcmp (token, "macdef") == 0)
+        {
+          g_free (next_token (&lex));
+          skip_macdef (&lex);
+        }
+    }
+  memset (contents, 0, strlen (contents));
+  if (found)
+    {
+      if (target->user == NULL)
+        target->user = g_strdup (login != NULL ? login : "");
+      target->password = g_steal_pointer (&password);
+    }
+  return TRUE;
+}

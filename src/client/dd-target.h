@@ -1,0 +1,59 @@
+/* What a command-line target names: a worker URL or a capture file. */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define DD_DEFAULT_PORT 8475
+#define DD_DEFAULT_PATH "/capture"
+
+typedef enum {
+  DD_TARGET_HTTP,
+  DD_TARGET_FILE,   /* a path, or "-" for stdin */
+} DdTargetKind;
+
+typedef struct {
+  DdTargetKind kind;
+  char        *label;     /* for messages: scheme://host:port or the path; never a password */
+  char        *host;      /* names its interfaces in pcapng output: "HOST/IFACE" */
+  GUri        *uri;       /* HTTP: what is requested, without user info */
+  char        *user;      /* HTTP Basic Auth, decoded; NULL when absent */
+  char        *password;
+  char        *path;      /* FILE */
+} DdTarget;
+
+/* Options that apply to every HTTP target that does not set its own. */
+typedef struct {
+  const char         *filter;
+  const char * const *interfaces;
+  guint               snaplen;  /* 0: the worker's default */
+} DdTargetDefaults;
+
+#define DD_TARGET_ERROR (dd_target_error_quark ())
+
+typedef enum {
+  DD_TARGET_ERROR_INVALID,
+  DD_TARGET_ERROR_UNSUPPORTED,
+  DD_TARGET_ERROR_NETRC,
+  DD_TARGET_ERROR_FAILED,
+} DdTargetError;
+
+GQuark    dd_target_error_quark (void);
+
+DdTarget *dd_target_parse   (const char             *spec,
+                             const DdTargetDefaults *defaults,
+                             GError                **error);
+void      dd_target_free    (DdTarget *target);
+
+/* Fills in missing credentials from a netrc file (as curl does): the entry of the
+ * target's host (and user, when the URL names one), else the "default" entry. A file
+ * that does not exist is an error only when @required. */
+gboolean  dd_target_apply_netrc (DdTarget   *target,
+                                 const char *netrc_path,
+                                 gboolean    required,
+                                 GError    **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DdTarget, dd_target_free)
+
+G_END_DECLS

@@ -1,0 +1,176 @@
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdlib.h>
+
+#include "dd-client.h"
+
+/* The original spelled -ca, -cert and -key with one dash; GOption wants two. */
+static void
+accept_single_dash_options (int    argc,
+                            char **argv)
+{
+  static const char * const names[] = { "-ca", "-cert", "-key" };
+
+  for (int i = 1; i < argc; i++)
+    {
+      if (g_str_equal (argv[i], "--"))
+        break;
+      for (gsize j = 0; j < G_N_ELEMENTS (names); j++)
+        {
+          gsize len = strlen (names[j]);
+
+          if (strncmp (argv[i], names[j], len) == 0 && (argv[i][len] == '\0' || argv[i][len] == '='))
+            {
+              /* argv strings are never freed; this one lives as long as the process. */
+              argv[i] = g_strconcat ("-", argv[i], NULL);
+              break;
+            }
+        }
+    }
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) targets = NULL;
+  g_auto(GStrv) interfaces = NULL;
+  g_autofree char *write_path = NULL, *fifo_path = NULL, *format = NULL, *filter = NULL;
+  g_autofree char *ca = NULL, *cert = NULL, *key = NULL, *netrc_file = NULL;
+  gint snaplen = 0, max_delay = 1000, connect_timeout = 10;
+  gint64 count = 0;
+  gdouble duration = 0;
+  gboolean reconnect = FALSE, keep_going = FALSE, quiet = FALSE, verbose = FALSE;
+  gboolean netrc = FALSE, version = FALSE;
+  DdClientOptions options = { 0 };
+  const GOptionEntry entries[] = {
+    { "write", 'w', 0, G_OPTION_ARG_FILENAME, &write_path,
+      N_("Write the merged capture to FILE (- for stdout, the default; an existing named pipe is waited on)"), N_("FILE") },
+    { "fifo", 0, 0, G_OPTION_ARG_FILENAME, &fifo_path,
+      N_("Write to the named pipe PATH, created when missing (wireshark -k -i PATH reads it)"), N_("PATH") },
+    { "format", 'F', 0, G_OPTION_ARG_STRING, &format,
+      N_("Output format: pcap (the default) or pcapng (per-host interface names, drop statistics)"), N_("FORMAT") },
+    { "filter", 'f', 0, G_OPTION_ARG_STRING, &filter,
+      N_("Capture filter (BPF) for every worker whose URL sets none"), N_("EXPRESSION") },
+    { "interface", 'i', 0, G_OPTION_ARG_STRING_ARRAY, &interfaces,
+      N_("Capture only on this interface of each worker whose URL sets none (repeatable)"), N_("NAME") },
+    { "snaplen", 's', 0, G_OPTION_ARG_INT, &snaplen,
+      N_("Bytes to keep of each packet, for workers whose URL sets none (default: the worker's, 262144)"), N_("BYTES") },
+    { "count", 'c', 0, G_OPTION_ARG_INT64, &count,
+      N_("Stop after writing N packets"), N_("N") },
+    { "duration", 0, 0, G_OPTION_ARG_DOUBLE, &duration,
+      N_("Stop after S seconds"), N_("S") },
+    { "max-delay", 0, 0, G_OPTION_ARG_INT, &max_delay,
+      N_("Longest wait, in milliseconds, for a stream without heartbeats before merging without it (default 1000)"), N_("MS") },
+    { "connect-timeout", 0, 0, G_OPTION_ARG_INT, &connect_timeout,
+      N_("Seconds to wait for a worker to answer (default 10)"), N_("S") },
+    { "reconnect", 0, 0, G_OPTION_ARG_NONE, &reconnect,
+      N_("Reconnect to a worker whose stream fails, with backoff"), NULL },
+    { "keep-going", 'k', 0, G_OPTION_ARG_NONE, &keep_going,
+      N_("Go on when a target cannot be reached at the start"), NULL },
+    { "ca", 0, 0, G_OPTION_ARG_FILENAME, &ca,
+      N_("Trust the certificate authorities in FILE (PEM) instead of the system's"), N_("FILE") },
+    { "cert", 0, 0, G_OPTION_ARG_FILENAME, &cert,
+      N_("Client certificate (PEM, full chain allowed) for mutual TLS; needs --key"), N_("FILE") },
+    { "key", 0, 0, G_OPTION_ARG_FILENAME, &key,
+      N_("Private key (PEM) of the client certificate"), N_("FILE") },
+    { "netrc-file", 0, 0, G_OPTION_ARG_FILENAME, &netrc_file,
+      N_("Read user names and passwords from this netrc file"), N_("FILE") },
+    { "netrc", 'n', 0, G_OPTION_ARG_NONE, &netrc,
+      N_("Read user names and passwords from ~/.netrc"), NULL },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
+      N_("No live status line and no summary"), NULL },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Log debug messages"), NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version and exit"), NULL },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &targets, NULL, N_("TARGET…") },
+    G_OPTION_ENTRY_NULL
+  };
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+  g_set_prgname ("ddump");
+  /* A reader that goes away is EPIPE on write, handled as the end of the run. */
+  signal (SIGPIPE, SIG_IGN);
+
+  accept_single_dash_options (argc, argv);
+  context = g_option_context_new (NULL);
+  g_option_context_set_summary (context,
+    _("Capture on many hosts at once and merge the captures in time order.\n\n"
+      "A TARGET is a worker, http(s)://[USER[:PASSWORD]@]HOST[:PORT][/PATH][?QUERY]\n"
+      "(port 8475 and path /capture by default; the query is passed on: filter,\n"
+      "interface, snaplen, count, duration), or a pcap/pcapng file, or - for stdin."));
+  g_option_context_set_description (context,
+    _("Examples:\n"
+      "  ddump http://web1 http://web2 -f 'tcp port 443' | tcpdump -nr -\n"
+      "  ddump -F pcapng --fifo /tmp/ddump https://user@db1:8443 & wireshark -k -i /tmp/ddump\n\n"
+      "Exit status: 0 when all went well (also when the reader of the output went away),\n"
+      "1 on a usage error, 2 when a target failed."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+      return DD_EXIT_USAGE;
+    }
+  if (version)
+    {
+      g_print ("ddump %s\n", PACKAGE_VERSION);
+      return DD_EXIT_OK;
+    }
+  if (targets == NULL || targets[0] == NULL)
+    {
+      g_printerr (_("%s: no target given (try --help)\n"), g_get_prgname ());
+      return DD_EXIT_USAGE;
+    }
+  if ((cert == NULL) != (key == NULL))
+    {
+      g_printerr (_("%s: --cert and --key go together\n"), g_get_prgname ());
+      return DD_EXIT_USAGE;
+    }
+  if (format != NULL && !dd_format_from_string (format, &options.format))
+    {
+      g_printerr (_("%s: unknown format “%s”: use pcap or pcapng\n"), g_get_prgname (), format);
+      return DD_EXIT_USAGE;
+    }
+  if (snaplen < 0 || snaplen > (gint) DD_MAX_SNAPLEN || max_delay < 0 || max_delay > 600000 ||
+      count < 0 || duration < 0 || connect_timeout < 0)
+    {
+      g_printerr (_("%s: out of range: --snaplen from 1 to %u, --max-delay from 0 to 600000, "
+                    "--count, --duration and --connect-timeout not negative\n"),
+                  g_get_prgname (), DD_MAX_SNAPLEN);
+      return DD_EXIT_USAGE;
+    }
+  if (write_path != NULL && fifo_path != NULL)
+    {
+      g_printerr (_("%s: -w and --fifo are two ways to say where to write: give one\n"), g_get_prgname ());
+      return DD_EXIT_USAGE;
+    }
+  if (verbose)
+    g_log_set_debug_enabled (TRUE);
+
+  options.targets = targets;
+  options.write_path = write_path;
+  options.fifo_path = fifo_path;
+  options.filter = filter;
+  options.interfaces = interfaces;
+  options.snaplen = (guint) snaplen;
+  options.count = (guint64) count;
+  options.duration_s = duration;
+  options.max_delay_ms = (guint) max_delay;
+  options.connect_timeout_s = (guint) connect_timeout;
+  options.reconnect = reconnect;
+  options.keep_going = keep_going;
+  options.quiet = quiet;
+  options.ca_file = ca;
+  options.cert_file = cert;
+  options.key_file = key;
+  options.netrc_file = netrc_file;
+  options.netrc = netrc;
+  return dd_client_run (&options);
+}
