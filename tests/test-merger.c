@@ -1,0 +1,238 @@
+#include "config.h"
+
+#include "dd-merger.h"
+
+#define MAX_DELAY 1000000  /* µs */
+
+typedef struct {
+  DdMerger *merger;
+  GString  *log;      /* "ts[input]" per packet, late ones marked with '!' */
+  guint     limit;    /* stop after this many; 0: never */
+  guint     written;
+  DdChunk  *chunk;
+} Fixture;
+
+static gboolean
+write_cb (const DdMergePacket *packet, DdMergeInput *input, gboolean late, gpointer user_data)
+{
+  Fixture *f = user_data;
+
+  guintptr index = GPOINTER_TO_SIZE (dd_merge_input_get_user_data (input));
+
+  /* Push inputs are named a, b, c… (their user data is their index). */
+  g_string_append_printf (f->log, "%s%" G_GUINT64_FORMAT "%s", f->log->len > 0 ? " " : "",
+                          packet->ts, late ? "!" : "");
+  if (index < 26)
+    g_string_append_c (f->log, (char) ('a' + index));
+  f->written++;
+  return f->limit == 0 || f->written < f->limit;
+}
+
+static void
+setup (Fixture *f, gconstpointer data)
+{
+  f->merger = dd_merger_new (MAX_DELAY, write_cb, f);
+  f->log = g_string_new (NULL);
+  f->chunk = dd_chunk_new (16);
+}
+
+static void
+teardown (Fixture *f, gconstpointer data)
+{
+  dd_merger_free (f->merger);
+  g_string_free (f->log, TRUE);
+  /* Every queued reference was given back: ours is the last. */
+  g_assert_cmpuint (f->chunk->refs, ==, 1);
+  dd_chunk_unref (f->chunk);
+}
+
+static DdMergeInput *
+add (Fixture *f, guint index)
+{
+  return dd_merger_add_input (f->merger, NULL, GUINT_TO_POINTER (index));
+}
+
+static void
+push (Fixture *f, DdMergeInput *input, guint64 ts, gint64 arrival)
+{
+  DdMergePacket p = { .ts = ts, .arrival = arrival, .data = f->chunk->data, .chunk = f->chunk, .caplen = 4, .origlen = 4 };
+
+  dd_merge_input_push (input, &p);
+}
+
+static const char *
+take (Fixture *f)
+{
+  static char last[512];
+
+  g_strlcpy (last, f->log->str, sizeof last);
+  g_string_truncate (f->log, 0);
+  return last;
+}
+
+static void
+test_order (Fixture *f, gconstpointer data)
+{
+  DdMergeInput *a = add (f, 0), *b = add (f, 1), *c = add (f, 2);
+
+  g_test_summary ("Streams without heartbeats: a packet goes out once every live stream "
+                  "has delivered one as new; the rest when they end, all in order");
+  push (f, a, 1, 0); push (f, a, 5, 0);
+  push (f, b, 2, 0); push (f, b, 6, 0);
+  push (f, c, 3, 0); push (f, c, 4, 0);
+  dd_merger_run (f->merger, 0, 0, NULL);
+  g_assert_cmpstr (take (f), ==, "1a 2b 3c 4c");
+  dd_merge_input_set_live (a, FALSE);
+  dd_merge_input_set_live (b, FALSE);
+  dd_merge_input_set_live (c, FALSE);
+  g_assert_cmpint (dd_merger_run (f->merger, 0, 0, NULL), ==, -1);
+  g_assert_cmpstr (take (f), ==, "5a 6b");
+  g_assert_cmpuint (dd_merger_get_late (f->merger), ==, 0);
+}
+
+static void
+test_watermarks (Fixture *f, gconstpointer data)
+{
+  DdMergeInput *a = add (f, 0), *b = add (f, 1);
+
+  g_test_summary ("A stream with heartbeats holds the merge until its watermark passes "
+                  "a packet, queued packets or not");
+  dd_merge_input_set_watermark (a, 0);
+  push (f, a, 10, 0); push (f, a, 20, 0);
+  push (f, b, 15, 0);
+  dd_merger_run (f->merger, 0, 0, NULL);
+  g_assert_cmpstr (take (f), ==, "");
+  dd_merge_input_set_watermark (a, 12);
+  dd_merger_run (f->merger, 0, 0, NULL);
+  g_assert_cmpstr (take (f), ==, "10a");
+  dd_merge_input_set_watermark (a, 5);  /* never backwards */
+  dd_merge_input_set_watermark (a, 100);
+  dd_merger_run (f->merger, 0, 0, NULL);
+  g_assert_cmpstr (take (f), ==, "15b");
+  /* An idle stream with heartbeats does not hold anything back. */
+  dd_merge_input_set_live (b, FALSE);
+  dd_merger_run (f->merger, 0, 0, NULL);
+  g_assert_cmpstr (take (f), ==, "20a");
+}
+
+static void
+test_max_delay (Fixture *f, gconstpointer data)
+{
+  DdMergeInput *a = add (f, 0), *b = add (f, 1);
+  gint64 deadline;
+
+  g_test_summary ("A quiet stream is waited for at most max-delay; what it sends later "
+                  "is written and counted as late");
+  push (f, b, 10, 1000);
+  deadline = dd_merger_run (f->merger, 1500, 0, NULL);
+  g_assert_cmpint (deadline, ==, 1000 + MAX_DELAY);
+  g_assert_cmpstr (take (f), ==, "");
+  dd_merger_run (f->merger, 1000 + MAX_DELAY, 0, NULL);
+  g_assert_cmpstr (take (f), ==, "10b");
+  push (f, a, 5, 2000000);
+  dd_merger_run (f->merger, 2000000, 0, NULL);
+  g_assert_cmpstr (take (f), ==, "5!a");
+  g_assert_cmpuint (dd_merger_get_late (f->merger), ==, 1);
+  g_assert_cmpuint (dd_merge_input_get_late (a), ==, 1);
+  g_assert_cmpuint (dd_merge_input_get_written (b), ==, 1);
+}
+
+static void
+test_inversions (Fixture *f, gconstpointer data)
+{
+  DdMergeInput *a = add (f, 0), *b = add (f, 1);
+
+  g_test_summary ("Small inversions inside one stream are sorted in before they go out");
+  push (f, a, 30, 0); push (f, a, 10, 0); push (f, a, 20, 0);
+  push (f, b, 25, 0); push (f, b, 5, 0);
+  dd_merge_input_set_live (a, FALSE);
+  dd_merge_input_set_live (b, FALSE);
+  dd_merger_run (f->merger, 0, 0, NULL);
+  g_assert_cmpstr (take (f), ==, "5b 10a 20a 25b 30a");
+}
+
+static void
+test_failure (Fixture *f, gconstpointer data)
+{
+  DdMergeInput *a = add (f, 0), *b = add (f, 1);
+
+  g_test_summary ("A stream that fails stops holding the others at once");
+  dd_merge_input_set_watermark (a, 0);
+  push (f, b, 5, 0);
+  dd_merger_run (f->merger, 0, 0, NULL);
+  g_assert_cmpstr (take (f), ==, "");
+  dd_merge_input_set_live (a, FALSE);
+  dd_merger_run (f->merger, 0, 0, NULL);
+  g_assert_cmpstr (take (f), ==, "5b");
+}
+
+typedef struct {
+  Fixture *f;
+  guint64  next;
+  guint    batches;
+} Puller;
+
+static void
+refill_cb (DdMergeInput *input, gpointer user_data)
+{
+  Puller *p = user_data;
+
+  if (p->batches == 0)
+    {
+      dd_merge_input_set_live (input, FALSE);
+      return;
+    }
+  p->batches--;
+  for (int i = 0; i < 3; i++, p->next += 2)
+    push (p->f, input, p->next, 0);
+}
+
+static void
+test_pull_and_budget (Fixture *f, gconstpointer data)
+{
+  Puller even = { f, 0, 2 }, odd = { f, 1, 2 };
+  gboolean more = FALSE;
+
+  g_test_summary ("Files are read as the merge needs them and never hold it; a budget "
+                  "splits a long merge; a stop is final");
+  dd_merger_add_input (f->merger, refill_cb, &even);
+  dd_merger_add_input (f->merger, refill_cb, &odd);
+  dd_merger_run (f->merger, 0, 5, &more);
+  g_assert_true (more);
+  g_assert_cmpuint (f->written, ==, 5);
+  f->limit = 10;
+  dd_merger_run (f->merger, 0, 0, &more);
+  g_assert_false (more);
+  g_assert_true (dd_merger_is_stopped (f->merger));
+  g_assert_cmpuint (f->written, ==, 10);
+  dd_merger_drain (f->merger);
+  g_assert_cmpuint (f->written, ==, 10);
+  g_assert_cmpstr (f->log->str, ==, "0 1 2 3 4 5 6 7 8 9");
+}
+
+static void
+test_drain (Fixture *f, gconstpointer data)
+{
+  DdMergeInput *a = add (f, 0), *b = add (f, 1);
+
+  g_test_summary ("At the end everything queued goes out in order, waiting for nobody");
+  dd_merge_input_set_watermark (a, 0);
+  push (f, a, 3, 0); push (f, b, 1, 0); push (f, a, 2, 0);
+  dd_merger_drain (f->merger);
+  g_assert_cmpstr (take (f), ==, "1b 2a 3a");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+#define ADD(path, fn) g_test_add ("/merger/" path, Fixture, NULL, setup, fn, teardown)
+  ADD ("order", test_order);
+  ADD ("watermarks", test_watermarks);
+  ADD ("max-delay-and-late", test_max_delay);
+  ADD ("inversions", test_inversions);
+  ADD ("failure", test_failure);
+  ADD ("pull-and-budget", test_pull_and_budget);
+  ADD ("drain", test_drain);
+  return g_test_run ();
+}

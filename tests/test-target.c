@@ -1,0 +1,146 @@
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dd-target.h"
+
+static DdTarget *
+parse_ok (const char *spec, const DdTargetDefaults *defaults)
+{
+  g_autoptr(GError) error = NULL;
+  DdTarget *target = dd_target_parse (spec, defaults, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (target);
+  return target;
+}
+
+static void
+test_urls (void)
+{
+  static const struct {
+    const char *spec;
+    const char *uri;
+    const char *label;
+    const char *host;
+    const char *user;
+    const char *password;
+  } cases[] = {
+    { "http://w1", "http://w1:8475/capture", "http://w1:8475", "w1", NULL, NULL },
+    { "https://w1:8443/", "https://w1:8443/capture", "https://w1:8443", "w1", NULL, NULL },
+    { "http://10.0.0.1:9000/proxy/capture?filter=icmp", "http://10.0.0.1:9000/proxy/capture?filter=icmp",
+      "http://10.0.0.1:9000", "10.0.0.1", NULL, NULL },
+    { "http://[fe80::1]?count=5", "http://[fe80::1]:8475/capture?count=5", "http://[fe80::1]:8475", "fe80::1", NULL, NULL },
+    { "http://al%40ice:p%3Ass@w2:1234", "http://w2:1234/capture", "http://w2:1234", "w2", "al@ice", "p:ss" },
+    { "HTTP://bob@w3", "http://w3:8475/capture", "http://w3:8475", "w3", "bob", NULL },
+  };
+
+  g_test_summary ("Worker URLs: default port and path, IPv6, decoded credentials kept out "
+                  "of the URI and the label");
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(DdTarget) t = parse_ok (cases[i].spec, NULL);
+      g_autofree char *uri = g_uri_to_string (t->uri);
+
+      g_assert_cmpint (t->kind, ==, DD_TARGET_HTTP);
+      g_assert_cmpstr (uri, ==, cases[i].uri);
+      g_assert_cmpstr (t->label, ==, cases[i].label);
+      g_assert_cmpstr (t->host, ==, cases[i].host);
+      g_assert_cmpstr (t->user, ==, cases[i].user);
+      g_assert_cmpstr (t->password, ==, cases[i].password);
+    }
+}
+
+static void
+test_defaults (void)
+{
+  const char *ifaces[] = { "eth0", "eth1", NULL };
+  DdTargetDefaults defaults = { .filter = "tcp port 80", .interfaces = ifaces, .snaplen = 128 };
+  g_autoptr(DdTarget) plain = parse_ok ("http://w", &defaults);
+  g_autoptr(DdTarget) own = parse_ok ("http://w?filter=udp&interface=lo&snaplen=64&count=3", &defaults);
+  g_autofree char *a = g_uri_to_string (plain->uri);
+  g_autofree char *b = g_uri_to_string (own->uri);
+
+  g_test_summary ("-f, -i and -s apply to targets that do not set their own");
+  g_assert_cmpstr (a, ==, "http://w:8475/capture?filter=tcp%20port%2080&interface=eth0&interface=eth1&snaplen=128");
+  g_assert_cmpstr (b, ==, "http://w:8475/capture?filter=udp&interface=lo&snaplen=64&count=3");
+}
+
+static void
+test_files_and_errors (void)
+{
+  g_autoptr(DdTarget) file = parse_ok ("/tmp/x/host-a.pcap", NULL);
+  g_autoptr(DdTarget) in = parse_ok ("-", NULL);
+  g_autoptr(GError) error = NULL;
+  DdTarget *bad;
+
+  g_test_summary ("Anything but a URL is a file, - is stdin; bad URLs are named without "
+                  "repeating them (they may hold a password)");
+  g_assert_cmpint (file->kind, ==, DD_TARGET_FILE);
+  g_assert_cmpstr (file->host, ==, "host-a.pcap");
+  g_assert_cmpstr (in->label, ==, "stdin");
+  bad = dd_target_parse ("ftp://w", NULL, &error);
+  g_assert_null (bad);
+  g_assert_error (error, DD_TARGET_ERROR, DD_TARGET_ERROR_UNSUPPORTED);
+  g_clear_error (&error);
+  bad = dd_target_parse ("http://u:secret@w:99999", NULL, &error);
+  g_assert_null (bad);
+  g_assert_error (error, DD_TARGET_ERROR, DD_TARGET_ERROR_INVALID);
+  g_assert_null (strstr (error->message, "secret"));
+}
+
+static void
+test_netrc (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  int fd = g_file_open_tmp ("ddump-netrc-XXXXXX", &path, &error);
+  const char *contents =
+    "machine w1 login alice password \"s3 cret\"\n"
+    "machine w2\n  login bob\n  password b0b\n"
+    "macdef init\ncd /\n\n"
+    "machine w2 login carol password c4rol\n"
+    "default login anon password anon\n";
+
+  g_test_summary ("netrc: the host's entry (and user's, when the URL names one), else default");
+  g_assert_no_error (error);
+  close (fd);
+  g_assert_true (g_file_set_contents (path, contents, -1, &error));
+  {
+    g_autoptr(DdTarget) t1 = parse_ok ("http://w1", NULL);
+    g_autoptr(DdTarget) t2 = parse_ok ("http://carol@w2", NULL);
+    g_autoptr(DdTarget) t3 = parse_ok ("http://w3", NULL);
+    g_autoptr(DdTarget) t4 = parse_ok ("http://dave:given@w1", NULL);
+
+    g_assert_true (dd_target_apply_netrc (t1, path, TRUE, &error));
+    g_assert_true (dd_target_apply_netrc (t2, path, TRUE, &error));
+    g_assert_true (dd_target_apply_netrc (t3, path, TRUE, &error));
+    g_assert_true (dd_target_apply_netrc (t4, path, TRUE, &error));
+    g_assert_cmpstr (t1->user, ==, "alice");
+    g_assert_cmpstr (t1->password, ==, "s3 cret");
+    g_assert_cmpstr (t2->password, ==, "c4rol");
+    g_assert_cmpstr (t3->user, ==, "anon");
+    g_assert_cmpstr (t4->password, ==, "given");
+  }
+  {
+    g_autoptr(DdTarget) t = parse_ok ("http://w1", NULL);
+
+    g_assert_true (dd_target_apply_netrc (t, "/nonexistent/netrc", FALSE, &error));
+    g_assert_false (dd_target_apply_netrc (t, "/nonexistent/netrc", TRUE, &error));
+    g_assert_error (error, DD_TARGET_ERROR, DD_TARGET_ERROR_NETRC);
+  }
+  g_unlink (path);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/target/urls", test_urls);
+  g_test_add_func ("/target/defaults", test_defaults);
+  g_test_add_func ("/target/files-and-errors", test_files_and_errors);
+  g_test_add_func ("/target/netrc", test_netrc);
+  return g_test_run ();
+}
