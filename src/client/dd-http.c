@@ -248,6 +248,9 @@ error_message (const char *content_type,
         return NULL;
       start = title + strlen ("<title>");
       *end = '\0';
+      /* nginx titles repeat the status: "400 No required SSL certificate was sent". */
+      while (g_ascii_isdigit (*start))
+        start++;
     }
   else if (content_type != NULL && !g_str_has_prefix (content_type, "text/"))
     return NULL;

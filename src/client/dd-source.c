@@ -61,6 +61,7 @@ struct _DdSource {
   GArray           *interfaces;  /* of InterfaceMap, by the section's interface id */
   GHashTable       *out_ids;     /* "LINKTYPE/NAME" → output interface id + 1 */
   gboolean          heartbeats;
+  gboolean          ended_cleanly;  /* a ddump worker's last ISB came */
 
   guint64           packets;
   guint64           bytes;
@@ -253,6 +254,8 @@ stats_cb (gpointer             user_data,
 
   if (self->heartbeats)
     dd_merge_input_set_watermark (self->input, ts_ns);
+  if (stats->comment != NULL && g_str_has_prefix (stats->comment, DD_PCAPNG_END_COMMENT))
+    self->ended_cleanly = TRUE;
   if (stats->present & (DD_PCAPNG_STAT_IFDROP | DD_PCAPNG_STAT_OSDROP))
     {
       guint64 drops = 0;
@@ -412,6 +415,11 @@ end_of_stream (DdSource *self)
 
   if (!dd_stream_parser_finish (self->parser, self->fill - self->start, &error))
     finish (self, error);
+  else if (self->heartbeats && !self->ended_cleanly)
+    /* HTTP/1.1 lets a chunked body stop at any chunk when the peer dies; our workers
+     * always end a capture with a last ISB, so its absence means they went away. */
+    finish (self, g_error_new (G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
+                               _("the stream broke off: the worker went away without ending the capture")));
   else
     finish (self, NULL);
 }
@@ -502,6 +510,7 @@ running (DdSource *self)
 {
   self->state = DD_SOURCE_RUNNING;
   self->started = TRUE;
+  self->ended_cleanly = FALSE;
   self->parser = dd_stream_parser_new (&parser_funcs, self);
   dd_merge_input_set_live (self->input, TRUE);
   self->callbacks.started (self, self->user_data);

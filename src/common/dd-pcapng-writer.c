@@ -210,8 +210,9 @@ dd_pcapng_write_isb (GByteArray          *buf,
   p = dd_put_u32 (p, interface_id);
   p = dd_put_u32 (p, (guint32) (ts >> 32));
   dd_put_u32 (p, (guint32) ts);
-  if (stats != NULL && stats->present != 0)
+  if (stats != NULL && (stats->present != 0 || stats->comment != NULL))
     {
+      put_string_option (buf, OPT_COMMENT, stats->comment);
       for (gsize i = 0; i < G_N_ELEMENTS (fields); i++)
         {
           guint64 value = G_STRUCT_MEMBER (guint64, stats, fields[i].offset);

@@ -50,7 +50,13 @@ typedef struct {
   guint64 filteraccept;
   guint64 osdrop;
   guint64 usrdeliv;
+  /* opt_comment, or NULL. A ddump worker ends every clean stream with an ISB whose
+   * comment starts with DD_PCAPNG_END_COMMENT, so a client can tell a capture that
+   * ended from a worker that went away. */
+  const char *comment;
 } DdPcapngStats;
+
+#define DD_PCAPNG_END_COMMENT "ddump: end of capture"
 
 void dd_pcapng_write_shb (GByteArray *buf,
                           const char *hardware,

@@ -598,6 +598,7 @@ parse_isb (DdStreamParser *self,
   Options opts = { p + 20, p + len - 4 };
   guint16 code, olen;
   const guint8 *value;
+  g_autofree char *comment = NULL;
   guint64 ts;
 
   if (len < 24)
@@ -610,6 +611,11 @@ parse_isb (DdStreamParser *self,
     {
       guint64 v;
 
+      if (code == 1 && comment == NULL)
+        {
+          comment = option_string (value, olen);
+          stats.comment = comment;
+        }
       if (olen != 8)
         continue;
       if (code == ISB_STARTTIME || code == ISB_ENDTIME)

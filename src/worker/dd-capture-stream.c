@@ -164,8 +164,9 @@ update_stats (DdCaptureStream *self)
 }
 
 static void
-write_isb (DdCaptureStream *self,
-           guint64          now)
+write_isb_full (DdCaptureStream *self,
+                guint64          now,
+                const char      *comment)
 {
   DdPcapngStats stats;
   guint64 lag = (guint64) self->options.watermark_lag_ms * G_GUINT64_CONSTANT (1000000);
@@ -187,8 +188,16 @@ write_isb (DdCaptureStream *self,
     .filteraccept = self->received,
     .osdrop = self->dropped,
     .usrdeliv = self->packets,
+    .comment = comment,
   };
   dd_pcapng_write_isb (self->buf, 0, self->watermark, &stats);
+}
+
+static void
+write_isb (DdCaptureStream *self,
+           guint64          now)
+{
+  write_isb_full (self, now, NULL);
 }
 
 static void throttle (DdCaptureStream *self, gboolean on);
@@ -441,7 +450,12 @@ dd_capture_stream_end (DdCaptureStream *self,
       if (self->count_limit == 0 || self->packets < self->count_limit)
         result = drain (self, self->options.ring_size);
       if (!self->failed && self->format == DD_FORMAT_PCAPNG)
-        write_isb (self, result == DRAIN_EMPTY ? now : 0);
+        {
+          g_autofree char *comment = g_strdup_printf ("%s (%s)", DD_PCAPNG_END_COMMENT,
+                                                      self->end_reason);
+
+          write_isb_full (self, result == DRAIN_EMPTY ? now : 0, comment);
+        }
     }
   update_stats (self);
   g_clear_pointer (&self->capture, dd_capture_free);

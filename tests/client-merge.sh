@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# ddump merging three real workers in network namespaces, with cross traffic.
+#
+#        w1 10.201.1.1 ──┐
+#        w2 10.201.2.1 ──┼── c (10.201.N.2, routes between them; runs ddump)
+#        w3 10.201.3.1 ──┘
+#
+# All namespaces share one clock, so a packet routed w1 → c → w2 must appear in the
+# merge as w1's outgoing copy before w2's incoming one.
+. "$(dirname "$0")/lib.sh"
+require_root
+require_tools ip curl tcpdump tshark ping python3
+[ -n "${DDUMP:-}" ] || skip_all "DDUMP is not set (run through meson test)"
+
+dd_host c || skip_all "cannot create network namespaces"
+for i in 1 2 3; do
+  dd_host "w$i" && dd_link "w$i" "10.201.$i.1" c "10.201.$i.2" || skip_all "cannot create links"
+  ip -n "$(ns "w$i")" route add 10.201.0.0/16 via "10.201.$i.2"
+done
+on c sysctl -qw net.ipv4.ip_forward=1
+
+start_workers () {
+  local i
+  for i in 1 2 3; do
+    start_worker "w$i" "worker$i" --listen :8475
+    eval "WPID$i=$WORKER_PID"
+  done
+  for i in 1 2 3; do wait_http c "http://10.201.$i.1:8475/" || return 1; done
+}
+check "three workers are up" start_workers
+W1=http://10.201.1.1:8475 W2=http://10.201.2.1:8475 W3=http://10.201.3.1:8475
+
+# traffic PORT: 300 datagrams from c to each worker, and 300 routed from w1 to w2 (seen
+# by both), all to PORT: 1500 packets in the three captures.
+traffic () {
+  local senders=()
+  on c "$UDP_SEND" --rate 3000 10.201.1.1 "$1" 300 2>/dev/null & senders+=($!)
+  on c "$UDP_SEND" --rate 3000 10.201.2.1 "$1" 300 2>/dev/null & senders+=($!)
+  on c "$UDP_SEND" --rate 3000 10.201.3.1 "$1" 300 2>/dev/null & senders+=($!)
+  on w1 "$UDP_SEND" --rate 3000 10.201.2.1 "$1" 300 2>/dev/null & senders+=($!)
+  wait "${senders[@]}"
+}
+
+# ddump_bg NAME ARGS...: ddump in c, writing NAME.out, messages to NAME.log; pid in DPID.
+ddump_bg () {
+  local name=$1; shift
+  ip netns exec "$(ns c)" "$DDUMP" "$@" >"$DD_TMP/$name.out" 2>"$DD_TMP/$name.log" &
+  DPID=$!
+  DD_PIDS+=("$DPID")
+}
+
+# stop PID: SIGINT, then its exit status.
+stop () { kill -INT "$1" 2>/dev/null; wait "$1"; }
+
+ordered () {  # FILE: timestamps never go back
+  tcpdump --nano -tt -nr "$1" 2>/dev/null | awk '{ print $1 }' | sort -c -n
+}
+
+# ---- pcap output: every packet, in order ------------------------------------------------
+ddump_bg pcap -f "udp port 41000" "$W1" "$W2" "$W3"
+check "the pcap header comes out at once" wait_size "$DD_TMP/pcap.out" 24
+sleep 0.5
+traffic 41000
+sleep 0.5
+stop "$DPID"; rc=$?
+expect_eq "SIGINT ends ddump with status 0" 0 "$rc"
+expect_eq "tcpdump reads all 1500 packets of the three captures" 1500 "$(count_packets "$DD_TMP/pcap.out")"
+expect_eq "tshark reads them too" 1500 "$(tshark -r "$DD_TMP/pcap.out" 2>/dev/null | wc -l)"
+check "their timestamps never go back" ordered "$DD_TMP/pcap.out"
+first_cross=$(tcpdump -nr "$DD_TMP/pcap.out" 'src 10.201.1.1 and dst 10.201.2.1' 2>/dev/null | head -2 | awk '{ print $2, $3 }' | tr '\n' ' ')
+expect_match "a routed packet shows w1's outgoing copy before w2's incoming one" "^[^ ]+ Out [^ ]+ In" "$first_cross"
+summary=$(cat "$DD_TMP/pcap.log")
+expect_match "the summary counts 600 packets for w1" "10\.201\.1\.1:8475: 600 packets" "$summary"
+expect_match "...and the total, none late" "1500 packets written to stdout, 0 of them late" "$summary"
+expect_match "...with the workers' kernel drops" "0 dropped by the kernel" "$summary"
+
+# ---- pcapng output: host names on interfaces --------------------------------------------
+ddump_bg pcapng -F pcapng -f "udp port 41001" "$W1" "$W2" "$W3"
+wait_size "$DD_TMP/pcapng.out" 28
+sleep 0.5
+traffic 41001
+sleep 0.5
+stop "$DPID"
+names=$(tshark -r "$DD_TMP/pcapng.out" -T fields -e frame.interface_name 2>/dev/null | sort | uniq -c | awk '{ print $2 "=" $1 }' | tr '\n' ' ')
+expect_eq "pcapng: packets per HOST/IFACE interface" "10.201.1.1/veth0=600 10.201.2.1/veth0=600 10.201.3.1/veth0=300 " "$names"
+expect_eq "tcpdump reads the pcapng output" 1500 "$(count_packets "$DD_TMP/pcapng.out")"
+check "...in order" ordered "$DD_TMP/pcapng.out"
+isbs=$(tshark -r "$DD_TMP/pcapng.out" -V -c 1 2>/dev/null; capinfos "$DD_TMP/pcapng.out" 2>/dev/null)
+expect_match "capinfos sees the interfaces of the three hosts" "Number of interfaces in file: [6-9]" "$isbs"
+dirs=$(tshark -r "$DD_TMP/pcapng.out" -Y 'ip.src == 10.201.1.1 and frame.interface_name == "10.201.1.1/veth0"' -T fields -e frame.packet_flags_direction 2>/dev/null | sort | uniq -c | awk '{ print $2 "=" $1 }')
+expect_eq "...and the direction of w1's outgoing packets (epb_flags)" "0x00000002=300" "$dirs"
+
+# ---- idle workers do not hold the output -------------------------------------------------
+# One packet to w1 while w2 and w3 see nothing: with --max-delay 5000 it would wait 5 s
+# if the idle workers' heartbeats did not release it.
+ddump_bg idle -q --max-delay 5000 -c 1 -f "udp port 41002" "$W1" "$W2" "$W3"
+wait_size "$DD_TMP/idle.out" 24
+sleep 1
+start=$(date +%s%N)
+on c "$UDP_SEND" 10.201.1.1 41002 1 2>/dev/null
+wait "$DPID"; rc=$?
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+expect_eq "-c 1 ends ddump with status 0" 0 "$rc"
+check "a packet on one host gets out within the heartbeat bound, however idle the others ($ms ms)" test "$ms" -lt 600
+
+# ---- a worker killed mid-stream ----------------------------------------------------------
+ddump_bg killed -f "udp port 41003" "$W1" "$W2" "$W3"
+wait_size "$DD_TMP/killed.out" 24
+sleep 0.5
+{ kill -9 "$WPID3"; wait "$WPID3"; } 2>/dev/null
+sleep 0.3
+on c "$UDP_SEND" --rate 3000 10.201.1.1 41003 100 2>/dev/null
+on c "$UDP_SEND" --rate 3000 10.201.2.1 41003 100 2>/dev/null
+sleep 0.5
+check "ddump goes on without the dead worker" kill -0 "$DPID"
+stop "$DPID"; rc=$?
+expect_eq "...and exits with status 2 (a target failed)" 2 "$rc"
+expect_eq "...after writing the others' packets" 200 "$(count_packets "$DD_TMP/killed.out")"
+log=$(cat "$DD_TMP/killed.log")
+expect_match "the failure is reported as it happens" "10\.201\.3\.1:8475: the stream broke off" "$log"
+expect_match "...and in the summary" "10\.201\.3\.1:8475: .*failed" "$log"
+
+# ---- --reconnect brings a restarted worker back -----------------------------------------
+ddump_bg reconnect -k --reconnect -f "udp port 41004" "$W1" "$W3"
+sleep 1
+start_worker w3 worker3b --listen :8475
+WPID3=$WORKER_PID
+wait_http c "$W3/"
+reconnected () {
+  for _ in $(seq 60); do [ "$(metric w3 "$W3" captures_active)" = 1 ] && return 0; sleep 0.1; done
+  return 1
+}
+check "a worker that was down is retried until it answers" reconnected
+expect_match "...saying so" "10\.201\.3\.1:8475: reconnecting in" "$(cat "$DD_TMP/reconnect.log")"
+on c "$UDP_SEND" --rate 3000 10.201.3.1 41004 50 2>/dev/null
+sleep 0.5
+stop "$DPID"
+expect_eq "...and its packets are merged" 50 "$(count_packets "$DD_TMP/reconnect.out")"
+
+# ---- the reader goes away: | tcpdump -c 5 ------------------------------------------------
+on c "$UDP_SEND" --rate 500 10.201.1.1 41005 2000 2>/dev/null &
+sender=$!
+start=$(date +%s%N)
+out=$(on c "$DDUMP" -q -f "udp port 41005" "$W1" "$W2" 2>"$DD_TMP/epipe.log" | tcpdump -c 5 -nr - 2>/dev/null | wc -l; echo "rc=${PIPESTATUS[0]}")
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+kill "$sender" 2>/dev/null; wait "$sender" 2>/dev/null
+expect_match "| tcpdump -c 5 gets 5 packets and ddump exits 0" "^5 rc=0$" "$(tr '\n' ' ' <<<"$out" | sed 's/ $//')"
+check "...at once ($ms ms)" test "$ms" -lt 3000
+expect_eq "...without an error message" "" "$(cat "$DD_TMP/epipe.log")"
+
+# ---- a named pipe read by tshark ---------------------------------------------------------
+fifo="$DD_TMP/ddump.fifo"
+ddump_bg fifo -F pcapng --fifo "$fifo" -f "udp port 41006" "$W1" "$W2"
+for _ in $(seq 50); do [ -p "$fifo" ] && break; sleep 0.1; done
+check "--fifo creates the named pipe" test -p "$fifo"
+expect_match "...and says it waits for a reader" "waiting for a reader on .*wireshark -k -i" "$(cat "$DD_TMP/fifo.log")"
+timeout 20 tshark -i "$fifo" -c 200 -w "$DD_TMP/fifo.pcapng" >/dev/null 2>"$DD_TMP/tshark.log" &
+tsh=$!
+sleep 1.5
+on c "$UDP_SEND" --rate 2000 10.201.1.1 41006 100 2>/dev/null
+on c "$UDP_SEND" --rate 2000 10.201.2.1 41006 100 2>/dev/null
+wait "$tsh"
+expect_eq "tshark reads all 200 packets live from the pipe" 200 "$(tshark -r "$DD_TMP/fifo.pcapng" 2>/dev/null | wc -l)"
+stop "$DPID"
+check "ddump removes the pipe it created" test ! -e "$fifo"
+
+# ---- errors at the start -----------------------------------------------------------------
+out=$(on c timeout 20 "$DDUMP" -q "$W1" "http://10.201.1.1:1" 2>&1 >/dev/null); rc=$?
+expect_eq "an unreachable target fails the run (status 2)" 2 "$rc"
+expect_match "...naming it" "http://10\.201\.1\.1:1: .*(refused|connect)" "$out"
+ddump_bg keep -k -f "udp port 41007" "$W1" "http://10.201.1.1:1"
+sleep 0.5
+on c "$UDP_SEND" 10.201.1.1 41007 10 2>/dev/null
+sleep 0.5
+check "--keep-going goes on without it" kill -0 "$DPID"
+stop "$DPID"
+expect_eq "...writing the other target's packets" 10 "$(count_packets "$DD_TMP/keep.out")"
+out=$(on c timeout 20 "$DDUMP" -q -f "this is not bpf" "$W1" 2>&1 >/dev/null); rc=$?
+expect_eq "a bad filter fails the run (status 2)" 2 "$rc"
+expect_match "...with the worker's message" "^ddump: http://10\.201\.1\.1:8475: 400 Bad Request: .*syntax error" "$out"
+out=$(on c "$DDUMP" -q --cert x.pem "$W1" 2>&1 >/dev/null); rc=$?
+expect_eq "--cert without --key is a usage error (status 1)" "1 --cert and --key go together" "$rc $(sed 's/^ddump: //' <<<"$out")"
+
+dd_finish
