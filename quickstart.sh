@@ -39,7 +39,9 @@ case ${1:-demo} in
     trap 'kill $pid 2>/dev/null' EXIT
     for _ in $(seq 50); do curl -sf -o /dev/null http://127.0.0.1:8475/ && break; sleep 0.1; done
     ping -c 6 -i 0.2 127.0.0.1 >/dev/null &
-    curl -sN 'http://127.0.0.1:8475/capture?filter=icmp&count=10' | tcpdump -nr -
+    # Two streams from the one worker (echo requests, echo replies), merged in time order.
+    "$BUILDDIR/src/client/ddump" -c 10 'http://127.0.0.1:8475/capture?filter=icmp[0]=8' \
+      'http://127.0.0.1:8475/capture?filter=icmp[0]=0' | tcpdump -nr -
     ;;
   *)
     echo "usage: $0 [demo|test]" >&2

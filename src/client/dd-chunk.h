@@ -6,21 +6,17 @@
 
 G_BEGIN_DECLS
 
+/* The usual size of a chunk; chunks of this size are recycled. */
+#define DD_CHUNK_SIZE (256 * 1024)
+
 typedef struct {
   guint  refs;
   gsize  size;
   guint8 data[];
 } DdChunk;
 
-static inline DdChunk *
-dd_chunk_new (gsize size)
-{
-  DdChunk *chunk = g_malloc (sizeof (DdChunk) + size);
-
-  chunk->refs = 1;
-  chunk->size = size;
-  return chunk;
-}
+DdChunk *dd_chunk_new  (gsize size);
+void     dd_chunk_free (DdChunk *chunk);
 
 static inline DdChunk *
 dd_chunk_ref (DdChunk *chunk)
@@ -33,7 +29,7 @@ static inline void
 dd_chunk_unref (DdChunk *chunk)
 {
   if (chunk != NULL && --chunk->refs == 0)
-    g_free (chunk);
+    dd_chunk_free (chunk);
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DdChunk, dd_chunk_unref)

@@ -13,11 +13,11 @@
 #include "dd-stream-parser.h"
 
 /* Reads go into chunks of this size (larger when a block needs it). */
-#define CHUNK_SIZE (256 * 1024)
+#define CHUNK_SIZE DD_CHUNK_SIZE
 #define MIN_READ (64 * 1024)
 /* Stop reading a stream while the merger holds this much of it (it waits on another
  * stream, at most max-delay); go on below the half. */
-#define PAUSE_BYTES (32 * 1024 * 1024)
+#define PAUSE_BYTES (8 * 1024 * 1024)
 /* Workers send statistics ten times a second; the output gets them once a second. */
 #define STATS_INTERVAL_US G_USEC_PER_SEC
 
@@ -192,7 +192,7 @@ convert_sll (DdSource *self,
   if (self->scratch == NULL || self->scratch->size - self->scratch_used < *caplen + 4)
     {
       dd_chunk_unref (self->scratch);
-      self->scratch = dd_chunk_new (MAX (CHUNK_SIZE, *caplen + 4));
+      self->scratch = dd_chunk_new (*caplen + 4 <= CHUNK_SIZE ? CHUNK_SIZE : *caplen + 4);
       self->scratch_used = 0;
     }
   out = self->scratch->data + self->scratch_used;
@@ -363,7 +363,7 @@ make_room (DdSource *self)
 {
   gsize wanted = dd_stream_parser_wanted (self->parser);
   gsize left = self->fill - self->start;
-  gsize size = MAX (CHUNK_SIZE, wanted + MIN_READ);
+  gsize size = wanted + MIN_READ <= CHUNK_SIZE ? CHUNK_SIZE : wanted + MIN_READ;
   DdChunk *chunk;
 
   if (self->chunk != NULL && self->chunk->size - self->fill >= MIN_READ &&
