@@ -74,6 +74,27 @@ expect_match "the summary counts 600 packets for w1" "10\.201\.1\.1:8475: 600 pa
 expect_match "...and the total, none late" "1500 packets written to stdout, 0 of them late" "$summary"
 expect_match "...with the workers' kernel drops" "0 dropped by the kernel" "$summary"
 
+# ---- files, stdin and link types -------------------------------------------------------
+out=$("$DDUMP" -q "$DD_TMP/pcap.out" - <"$DD_TMP/pcap.out" | tcpdump -nr - 2>/dev/null | wc -l)
+expect_eq "a file and stdin merge like mergecap" 3000 "$out"
+on c "$UDP_SEND" --rate 50 10.201.1.1 41010 400 2>/dev/null &
+sender=$!
+on c timeout 5 tcpdump -i any -y LINUX_SLL -c 5 -w "$DD_TMP/sll.pcap" udp port 41010 2>/dev/null
+on c timeout 5 tcpdump -i veth0 -c 5 -w "$DD_TMP/eth.pcap" udp port 41010 2>/dev/null
+kill "$sender" 2>/dev/null; wait "$sender" 2>/dev/null
+out=$("$DDUMP" -q "$DD_TMP/sll.pcap" "$DD_TMP/pcap.out" | tcpdump -nr - 2>&1 | grep -c ' IP 10\.201\.1\.2\.[0-9]* > 10\.201\.1\.1\.41010')
+expect_eq "LINUX_SLL packets become LINUX_SLL2 in pcap output" 5 "$out"
+out=$("$DDUMP" -q "$DD_TMP/eth.pcap" "$DD_TMP/pcap.out" 2>&1 >"$DD_TMP/mixed.pcap"); rc=$?
+expect_eq "Ethernet beside SLL2 in pcap output: that file is refused (status 2)" 2 "$rc"
+expect_match "...saying why and what to do" "eth\.pcap: its link type 1 \(ETHERNET\) cannot go into pcap output of link type 276 \(LINUX_SLL2\); write pcapng" "$out"
+expect_eq "...and the other file is still merged" 1500 "$(count_packets "$DD_TMP/mixed.pcap")"
+out=$("$DDUMP" -q -F pcapng "$DD_TMP/eth.pcap" "$DD_TMP/pcap.out" | tshark -r - -T fields -e frame.interface_name 2>/dev/null | sort | uniq -c | awk '{ print $2 "=" $1 }' | tr '\n' ' ')
+expect_eq "pcapng output mixes the link types" "eth.pcap=5 pcap.out=1500 " "$out"
+start=$(date +%s%N)
+on c "$DDUMP" -q --duration 1 "$W1" >/dev/null; rc=$?
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+check "--duration 1 ends the run with status 0 after about a second ($rc, $ms ms)" test "$rc" = 0 -a "$ms" -ge 900 -a "$ms" -lt 2500
+
 # ---- pcapng output: host names on interfaces --------------------------------------------
 ddump_bg pcapng -F pcapng -f "udp port 41001" "$W1" "$W2" "$W3"
 wait_size "$DD_TMP/pcapng.out" 28
