@@ -54,7 +54,7 @@ bg_on w "$NGINX" -c "$DD_TMP/nginx.conf"
 up () { on w curl -sk -o /dev/null --max-time 1 https://127.0.0.1:8444/; }
 for _ in $(seq 50); do up && break; sleep 0.1; done
 check "nginx is up in front of the worker" up
-bg_on w ping -q -i 0.2 -c 600 127.0.0.1
+bg_on w ping -q -i 0.2 -c 600 127.0.0.1 >/dev/null
 
 MTLS="https://127.0.0.1:8443/capture?filter=icmp"
 BASIC="https://127.0.0.1:8444/capture?filter=icmp"

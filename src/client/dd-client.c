@@ -105,7 +105,6 @@ state_name (SourceSlot *slot)
     {
     case DD_SOURCE_CONNECTING: return _("connecting");
     case DD_SOURCE_RUNNING: return _("live");
-    case DD_SOURCE_RETRYING: return _("retrying");
     case DD_SOURCE_ENDED: return _("ended");
     case DD_SOURCE_FAILED: return _("failed");
     case DD_SOURCE_IDLE:
@@ -187,9 +186,8 @@ write_cb (const DdMergePacket *packet,
 {
   DdClient *self = user_data;
 
-  dd_output_write_packet (self->output, packet->interface_id, packet->ts, packet->caplen,
-                          packet->origlen, packet->flags, packet->data);
-  if (dd_output_has_failed (self->output))
+  if (!dd_output_write_packet (self->output, packet->interface_id, packet->ts, packet->caplen,
+                               packet->origlen, packet->flags, packet->data))
     return FALSE;
   return self->options->count == 0 || dd_merger_get_written (self->merger) < self->options->count;
 }

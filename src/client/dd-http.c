@@ -276,19 +276,19 @@ error_body_cb (GObject      *object,
   const char *reason = soup_message_get_reason_phrase (data->msg);
   gsize len = 0;
   g_autofree char *message = NULL;
-  g_autofree char *hint = NULL;
+  const char *hint = NULL;
 
   if (!g_input_stream_read_all_finish (G_INPUT_STREAM (object), result, &len, NULL))
     len = 0;
   message = error_message (soup_message_headers_get_content_type (soup_message_get_response_headers (data->msg), NULL),
                            (const char *) data->error_body, len);
   if (status == SOUP_STATUS_UNAUTHORIZED)
-    hint = g_strdup (data->target->user != NULL
-                     ? _("the user name or password was refused")
-                     : _("the server wants a user name and password (in the URL or a netrc file)"));
+    hint = data->target->user != NULL
+           ? _("the user name or password was refused")
+           : _("the server wants a user name and password (in the URL or a netrc file)");
   else if (status == SOUP_STATUS_BAD_REQUEST && message != NULL &&
            strstr (message, "SSL certificate") != NULL)
-    hint = g_strdup (_("the server wants a client certificate (--cert and --key)"));
+    hint = _("the server wants a client certificate (--cert and --key)");
   g_task_return_new_error (task, DD_HTTP_ERROR, DD_HTTP_ERROR_STATUS, "%u %s%s%s%s%s",
                            status, reason != NULL ? reason : "",
                            message != NULL ? ": " : "", message != NULL ? message : "",

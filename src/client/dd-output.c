@@ -149,7 +149,7 @@ dd_output_write_final_stats (DdOutput *self)
     }
 }
 
-void
+gboolean
 dd_output_write_packet (DdOutput     *self,
                         guint32       interface_id,
                         guint64       ts_ns,
@@ -159,7 +159,7 @@ dd_output_write_packet (DdOutput     *self,
                         const guint8 *data)
 {
   if (self->failed)
-    return;
+    return FALSE;
   if (self->format == DD_FORMAT_PCAPNG)
     {
       if (interface_id < self->interfaces->len)
@@ -169,7 +169,8 @@ dd_output_write_packet (DdOutput     *self,
   else
     dd_pcap_write_record (self->buf, ts_ns, caplen, origlen, data);
   if (self->buf->len >= FLUSH_THRESHOLD)
-    dd_output_flush (self, NULL);
+    return dd_output_flush (self, NULL);
+  return TRUE;
 }
 
 gboolean

@@ -38,7 +38,8 @@ void      dd_output_write_stats    (DdOutput            *self,
 /* pcapng: one last ISB per interface, with its packets written. */
 void      dd_output_write_final_stats (DdOutput *self);
 
-void      dd_output_write_packet   (DdOutput     *self,
+/* FALSE once the output has failed (the packet was not written). */
+gboolean  dd_output_write_packet   (DdOutput     *self,
                                     guint32       interface_id,
                                     guint64       ts_ns,
                                     guint32       caplen,

@@ -24,8 +24,8 @@
 typedef struct {
   guint32 out_id;
   guint32 linktype;
-  gboolean convert;     /* LINUX_SLL to LINUX_SLL2 */
-  gboolean sll2;
+  gboolean convert;       /* LINUX_SLL to LINUX_SLL2 */
+  gboolean derive_flags;  /* pcapng out, SLL2 in: epb_flags from the SLL2 header */
   guint64 drops;
   gboolean have_drops;
   gint64  stats_written;
@@ -70,6 +70,15 @@ struct _DdSource {
 
 static void read_more (DdSource *self);
 
+/* The section's interfaces are gone: their drop counts stay in the total. */
+static void
+retire_interfaces (DdSource *self)
+{
+  for (guint i = 0; i < self->interfaces->len; i++)
+    self->drops_before += g_array_index (self->interfaces, InterfaceMap, i).drops;
+  g_array_set_size (self->interfaces, 0);
+}
+
 /* ---- parsing ------------------------------------------------------------------------- */
 
 static void
@@ -79,9 +88,7 @@ section_cb (gpointer    user_data,
 {
   DdSource *self = user_data;
 
-  for (guint i = 0; i < self->interfaces->len; i++)
-    self->drops_before += g_array_index (self->interfaces, InterfaceMap, i).drops;
-  g_array_set_size (self->interfaces, 0);
+  retire_interfaces (self);
   /* A ddump worker's pcapng stream carries watermark heartbeats: from here on the merge
    * waits for them rather than for this stream's packets. */
   if (!self->pull && format == DD_FORMAT_PCAPNG && userappl != NULL &&
@@ -126,7 +133,8 @@ interface_cb (gpointer                 user_data,
   InterfaceMap map = { 0 };
 
   map.linktype = iface->linktype;
-  map.sll2 = iface->linktype == DD_LINKTYPE_LINUX_SLL2;
+  map.derive_flags = iface->linktype == DD_LINKTYPE_LINUX_SLL2 &&
+                     dd_output_get_format (self->output) == DD_FORMAT_PCAPNG;
   if (dd_output_get_format (self->output) == DD_FORMAT_PCAP)
     {
       guint32 out = dd_output_get_linktype (self->output);
@@ -235,7 +243,7 @@ packet_cb (gpointer              user_data,
           p.origlen += 4;
         }
     }
-  else if (map->sll2 && p.flags == 0 && dd_output_get_format (self->output) == DD_FORMAT_PCAPNG)
+  else if (map->derive_flags && p.flags == 0)
     p.flags = dd_sll2_epb_flags (p.data, p.caplen);
   dd_merge_input_push (self->input, &p);
   self->packets++;
@@ -346,9 +354,7 @@ finish (DdSource *self,
       g_clear_error (&error);
       return;
     }
-  for (guint i = 0; i < self->interfaces->len; i++)
-    self->drops_before += g_array_index (self->interfaces, InterfaceMap, i).drops;
-  g_array_set_size (self->interfaces, 0);
+  retire_interfaces (self);
   close_stream (self);
   dd_merge_input_set_live (self->input, FALSE);
   g_clear_error (&self->error);

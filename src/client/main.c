@@ -6,31 +6,7 @@
 #include <stdlib.h>
 
 #include "dd-client.h"
-
-/* The original spelled -ca, -cert and -key with one dash; GOption wants two. */
-static void
-accept_single_dash_options (int    argc,
-                            char **argv)
-{
-  static const char * const names[] = { "-ca", "-cert", "-key" };
-
-  for (int i = 1; i < argc; i++)
-    {
-      if (g_str_equal (argv[i], "--"))
-        break;
-      for (gsize j = 0; j < G_N_ELEMENTS (names); j++)
-        {
-          gsize len = strlen (names[j]);
-
-          if (strncmp (argv[i], names[j], len) == 0 && (argv[i][len] == '\0' || argv[i][len] == '='))
-            {
-              /* argv strings are never freed; this one lives as long as the process. */
-              argv[i] = g_strconcat ("-", argv[i], NULL);
-              break;
-            }
-        }
-    }
-}
+#include "dd-options.h"
 
 int
 main (int    argc,
@@ -99,7 +75,12 @@ main (int    argc,
   /* A reader that goes away is EPIPE on write, handled as the end of the run. */
   signal (SIGPIPE, SIG_IGN);
 
-  accept_single_dash_options (argc, argv);
+  {
+    /* The original spelled these with one dash. */
+    static const char * const single_dash[] = { "-ca", "-cert", "-key", NULL };
+
+    dd_options_accept_single_dash (argc, argv, single_dash);
+  }
   context = g_option_context_new (NULL);
   g_option_context_set_summary (context,
     _("Capture on many hosts at once and merge the captures in time order.\n\n"

@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 
 #include "dd-pcap-writer.h"
+#include "dd-pcapng-options.h"
 #include "dd-stream-parser.h"
 
 G_DEFINE_QUARK (dd-parse-error-quark, dd_parse_error)
@@ -11,25 +12,6 @@ G_DEFINE_QUARK (dd-parse-error-quark, dd_parse_error)
 #define PCAP_MAGIC_KUZNETZOV 0xA1B2CD34u
 #define PCAPNG_BT_OPB 0x00000002u
 #define LINKTYPE_MASK 0x03FFFFFFu
-
-/* pcapng option codes we read. */
-enum {
-  OPT_ENDOFOPT = 0,
-  IF_NAME = 2,
-  IF_DESCRIPTION = 3,
-  IF_TSRESOL = 9,
-  IF_FILTER = 11,
-  IF_TSOFFSET = 14,
-  EPB_FLAGS = 2,
-  SHB_USERAPPL = 4,
-  ISB_STARTTIME = 2,
-  ISB_ENDTIME = 3,
-  ISB_IFRECV = 4,
-  ISB_IFDROP = 5,
-  ISB_FILTERACCEPT = 6,
-  ISB_OSDROP = 7,
-  ISB_USRDELIV = 8,
-};
 
 typedef enum {
   STATE_START,
@@ -521,8 +503,10 @@ parse_packet_block (DdStreamParser *self,
 {
   DdParsedPacket packet = { 0 };
   const Interface *iface;
-  const char *what;
-  gsize fixed, padded;
+  gboolean enhanced = type == DD_PCAPNG_BT_EPB;
+  /* EPB and the obsolete PB share a layout but for the width of the interface id. */
+  const gsize fixed = 28;
+  gsize padded;
   guint32 id;
   guint64 units;
 
@@ -548,24 +532,11 @@ parse_packet_block (DdStreamParser *self,
       return deliver (self, &packet, error);
     }
 
-  if (type == DD_PCAPNG_BT_EPB)
-    {
-      what = _("an enhanced packet block");
-      fixed = 28;
-      if (len < 32)
-        return fail (self, error, DD_PARSE_ERROR_BAD_BLOCK,
-                     _("enhanced packet block of %u bytes is too short"), len);
-      id = rd32 (self, p + 8);
-    }
-  else
-    {
-      what = _("a packet block");
-      fixed = 28;
-      if (len < 32)
-        return fail (self, error, DD_PARSE_ERROR_BAD_BLOCK,
-                     _("packet block of %u bytes is too short"), len);
-      id = rd16 (self, p + 8);
-    }
+  if (len < fixed + 4)
+    return fail (self, error, DD_PARSE_ERROR_BAD_BLOCK,
+                 enhanced ? _("enhanced packet block of %u bytes is too short")
+                          : _("packet block of %u bytes is too short"), len);
+  id = enhanced ? rd32 (self, p + 8) : rd16 (self, p + 8);
   units = ((guint64) rd32 (self, p + 12) << 32) | rd32 (self, p + 16);
   packet.caplen = rd32 (self, p + 20);
   packet.origlen = rd32 (self, p + 24);
@@ -578,7 +549,8 @@ parse_packet_block (DdStreamParser *self,
     return fail (self, error, DD_PARSE_ERROR_BAD_BLOCK,
                  _("packet %" G_GUINT64_FORMAT " has a captured length of %u bytes, more than its block of %u bytes holds"),
                  self->packets + 1, packet.caplen, len);
-  if ((iface = lookup_interface (self, id, what, error)) == NULL)
+  if ((iface = lookup_interface (self, id, enhanced ? _("an enhanced packet block") : _("a packet block"),
+                                 error)) == NULL)
     return FALSE;
   packet.interface_id = id;
   packet.ts_ns = to_ns (iface, units);
@@ -611,7 +583,7 @@ parse_isb (DdStreamParser *self,
     {
       guint64 v;
 
-      if (code == 1 && comment == NULL)
+      if (code == OPT_COMMENT && comment == NULL)
         {
           comment = option_string (value, olen);
           stats.comment = comment;

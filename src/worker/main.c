@@ -12,6 +12,7 @@
 #endif
 
 #include "dd-listen-address.h"
+#include "dd-options.h"
 #include "dd-worker-server.h"
 
 #define EXIT_USAGE 1
@@ -43,24 +44,6 @@ signal_cb (gpointer user_data)
   /* Exit within a second, whatever the clients do. */
   dd_worker_server_shutdown (worker->server, 800, shutdown_done_cb, worker);
   return G_SOURCE_CONTINUE;
-}
-
-/* The original spelled its option "-listen"; GOption wants two dashes. */
-static void
-accept_single_dash_listen (int argc, char **argv)
-{
-  for (int i = 1; i < argc; i++)
-    {
-      if (g_str_equal (argv[i], "--"))
-        break;
-      if (g_str_equal (argv[i], "-listen") || g_str_has_prefix (argv[i], "-listen="))
-        {
-          char *replaced = g_strconcat ("-", argv[i], NULL);
-
-          /* argv strings are never freed; this one lives as long as the process. */
-          argv[i] = replaced;
-        }
-    }
 }
 
 static void
@@ -155,7 +138,12 @@ main (int argc, char **argv)
   g_set_prgname ("ddump-worker");
   signal (SIGPIPE, SIG_IGN);
 
-  accept_single_dash_listen (argc, argv);
+  {
+    /* The original spelled its option "-listen". */
+    static const char * const single_dash[] = { "-listen", NULL };
+
+    dd_options_accept_single_dash (argc, argv, single_dash);
+  }
   context = g_option_context_new (NULL);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);

@@ -1,0 +1,28 @@
+#include "config.h"
+
+#include <string.h>
+
+#include "dd-options.h"
+
+void
+dd_options_accept_single_dash (int                 argc,
+                               char              **argv,
+                               const char * const *names)
+{
+  for (int i = 1; i < argc; i++)
+    {
+      if (g_str_equal (argv[i], "--"))
+        break;
+      for (const char * const *name = names; *name != NULL; name++)
+        {
+          gsize len = strlen (*name);
+
+          if (strncmp (argv[i], *name, len) == 0 && (argv[i][len] == '\0' || argv[i][len] == '='))
+            {
+              /* argv strings are never freed; this one lives as long as the process. */
+              argv[i] = g_strconcat ("-", argv[i], NULL);
+              break;
+            }
+        }
+    }
+}
