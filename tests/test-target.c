@@ -69,6 +69,53 @@ test_defaults (void)
 }
 
 static void
+test_and_filter (void)
+{
+  DdTargetDefaults defaults = { .filter = "tcp port 80", .and_filter = "not tcp port 4242" };
+  DdTargetDefaults no_default = { .and_filter = "icmp" };
+  g_autoptr(DdTarget) plain = parse_ok ("http://w", &defaults);
+  g_autoptr(DdTarget) own = parse_ok ("http://w/c?count=3&filter=udp&interface=lo", &defaults);
+  g_autoptr(DdTarget) empty = parse_ok ("http://w?filter=", &defaults);
+  g_autoptr(DdTarget) only = parse_ok ("http://w", &no_default);
+  g_autofree char *a = g_uri_to_string (plain->uri);
+  g_autofree char *b = g_uri_to_string (own->uri);
+  g_autofree char *c = g_uri_to_string (empty->uri);
+  g_autofree char *d = g_uri_to_string (only->uri);
+
+  g_test_summary ("A filter ANDed with every worker's (Wireshark's capture filter, the "
+                  "exclusion of --serve ports): with the URL's own, else with -f, else alone");
+  g_assert_cmpstr (a, ==, "http://w:8475/capture?filter=%28tcp%20port%2080%29%20and%20%28not%20tcp%20port%204242%29");
+  g_assert_cmpstr (b, ==, "http://w:8475/c?count=3&interface=lo&filter=%28udp%29%20and%20%28not%20tcp%20port%204242%29");
+  g_assert_cmpstr (c, ==, "http://w:8475/capture?filter=not%20tcp%20port%204242");
+  g_assert_cmpstr (d, ==, "http://w:8475/capture?filter=icmp");
+}
+
+static void
+test_tcp (void)
+{
+  DdTargetDefaults defaults = { .filter = "tcp port 80", .and_filter = "icmp" };
+  g_autoptr(DdTarget) t = parse_ok ("tcp://broker:4242", &defaults);
+  g_autoptr(DdTarget) t6 = parse_ok ("tcp://[::1]:57012/", NULL);
+  const char *bad[] = { "tcp://broker", "tcp://broker:4242/x", "tcp://broker:4242?filter=icmp",
+                        "tcp://u@broker:4242" };
+
+  g_test_summary ("tcp://HOST:PORT is a PCAP-over-IP source: a port and nothing else");
+  g_assert_cmpint (t->kind, ==, DD_TARGET_TCP);
+  g_assert_cmpstr (g_uri_get_host (t->uri), ==, "broker");
+  g_assert_cmpint (g_uri_get_port (t->uri), ==, 4242);
+  g_assert_cmpstr (t->label, ==, "tcp://broker:4242");
+  g_assert_cmpstr (t->host, ==, "broker");
+  g_assert_cmpstr (t6->label, ==, "tcp://[::1]:57012");
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_assert_null (dd_target_parse (bad[i], NULL, &error));
+      g_assert_error (error, DD_TARGET_ERROR, DD_TARGET_ERROR_INVALID);
+    }
+}
+
+static void
 test_files_and_errors (void)
 {
   g_autoptr(DdTarget) file = parse_ok ("/tmp/x/host-a.pcap", NULL);
@@ -140,6 +187,8 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/target/urls", test_urls);
   g_test_add_func ("/target/defaults", test_defaults);
+  g_test_add_func ("/target/and-filter", test_and_filter);
+  g_test_add_func ("/target/tcp", test_tcp);
   g_test_add_func ("/target/files-and-errors", test_files_and_errors);
   g_test_add_func ("/target/netrc", test_netrc);
   return g_test_run ();

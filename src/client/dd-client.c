@@ -16,6 +16,7 @@
 #include "dd-http.h"
 #include "dd-merger.h"
 #include "dd-output.h"
+#include "dd-poip-server.h"
 #include "dd-source.h"
 
 /* Packets merged per main-loop iteration, so signals and streams are served during a long
@@ -24,6 +25,8 @@
 #define STATUS_INTERVAL_MS 250
 #define RETRY_MIN_MS 500
 #define RETRY_MAX_MS 30000
+/* At the end, PCAP-over-IP clients get this long to read their backlog. */
+#define SERVE_CLOSE_MS 5000
 
 typedef struct _DdClient DdClient;
 
@@ -41,6 +44,8 @@ struct _DdClient {
   DdHttp     *http;
   DdOutput   *output;
   char       *output_label;
+  DdPoipServer *server;
+  char       *served_on;   /* the addresses, for messages */
   char       *fifo_path;
   gboolean    created_fifo;
   DdMerger   *merger;
@@ -347,7 +352,7 @@ source_ended_cb (DdSource     *source,
       return;
     }
   self->exit_status = DD_EXIT_FAILED;
-  if (self->options->reconnect && target->kind == DD_TARGET_HTTP)
+  if (self->options->reconnect && target->kind != DD_TARGET_FILE)
     {
       slot->backoff_ms = slot->backoff_ms == 0 ? RETRY_MIN_MS : MIN (slot->backoff_ms * 2, RETRY_MAX_MS);
       message (self, _("%s: reconnecting in %.1f s"), target->label, slot->backoff_ms / 1000.0);
@@ -374,32 +379,42 @@ slot_free (SourceSlot *slot)
 static guint32
 choose_linktype (DdClient *self)
 {
-  guint32 common = G_MAXUINT32;
+  guint32 common = DD_OUTPUT_LINKTYPE_PENDING;
 
-  /* Our workers and the original all capture cooked "any"; a run of files alone keeps
-   * their link type when they agree (as mergecap does). */
+  /* Our workers and the original all capture cooked "any"; a run of files keeps their
+   * link type when they agree (as mergecap does); streams (tcp://, stdin) are known only
+   * once read: without files, the first one decides. */
   for (guint i = 0; i < self->targets->len; i++)
     {
       DdTarget *target = self->targets->pdata[i];
       guint32 linktype;
 
-      if (target->kind != DD_TARGET_FILE || strcmp (target->path, "-") == 0 ||
-          !dd_source_peek_linktype (target->path, &linktype))
+      if (target->kind == DD_TARGET_HTTP)
+        return DD_LINKTYPE_LINUX_SLL2;
+      if (target->kind != DD_TARGET_FILE || strcmp (target->path, "-") == 0)
+        continue;
+      if (!dd_source_peek_linktype (target->path, &linktype))
         return DD_LINKTYPE_LINUX_SLL2;
       if (linktype == DD_LINKTYPE_LINUX_SLL)
         linktype = DD_LINKTYPE_LINUX_SLL2;
-      if (common != G_MAXUINT32 && common != linktype)
+      if (common != DD_OUTPUT_LINKTYPE_PENDING && common != linktype)
         return DD_LINKTYPE_LINUX_SLL2;
       common = linktype;
     }
-  return common != G_MAXUINT32 ? common : DD_LINKTYPE_LINUX_SLL2;
+  return common;
 }
 
 static void
 begin (DdClient *self)
 {
+  dd_output_set_server (self->output, self->server);
   if (dd_output_get_format (self->output) == DD_FORMAT_PCAP)
-    dd_output_write_pcap_header (self->output, choose_linktype (self));
+    {
+      guint32 linktype = choose_linktype (self);
+
+      if (linktype != DD_OUTPUT_LINKTYPE_PENDING)
+        dd_output_write_pcap_header (self->output, linktype);
+    }
   else
     dd_output_write_shb (self->output, _("merged by ddump"));
   /* The header goes out at once: the reader knows the capture is on. */
@@ -412,7 +427,8 @@ begin (DdClient *self)
 
       slot->client = self;
       slot->source = dd_source_new (self->targets->pdata[i], self->merger, self->output,
-                                    self->http, &source_callbacks, slot);
+                                    self->http, self->options->connect_timeout_s,
+                                    &source_callbacks, slot);
       self->targets->pdata[i] = NULL;
       g_ptr_array_add (self->slots, slot);
     }
@@ -448,6 +464,10 @@ finish (DdClient *self,
     }
   if (self->output != NULL && !self->output_broken)
     {
+      /* No stream ever came: still a valid, empty capture. */
+      if (dd_output_get_format (self->output) == DD_FORMAT_PCAP &&
+          dd_output_get_linktype (self->output) == DD_OUTPUT_LINKTYPE_PENDING)
+        dd_output_write_pcap_header (self->output, DD_LINKTYPE_LINUX_SLL2);
       /* What was received goes out, in order. */
       dd_merger_drain (self->merger);
       if (dd_output_get_format (self->output) == DD_FORMAT_PCAPNG)
@@ -513,6 +533,12 @@ open_output (DdClient *self)
   struct stat st;
   int fd;
 
+  if (path == NULL && self->server != NULL)
+    {
+      self->output_label = g_strdup_printf (_("PCAP-over-IP on %s"), self->served_on);
+      self->output = dd_output_new (-1, FALSE, options->format);
+      return DD_EXIT_OK;
+    }
   if (path == NULL || strcmp (path, "-") == 0)
     {
       if (isatty (STDOUT_FILENO))
@@ -596,6 +622,70 @@ disambiguate (GPtrArray *targets)
     }
 }
 
+/* ---- PCAP-over-IP out ---------------------------------------------------------------- */
+
+static GBytes *
+serve_preamble_cb (gpointer user_data)
+{
+  DdClient *self = user_data;
+
+  if (self->output == NULL || self->finishing)
+    return NULL;  /* the header is still to come: the client gets it with the first chunk */
+  /* What is buffered goes to the clients already there, not to this one. */
+  flush_output (self);
+  return dd_output_get_preamble (self->output);
+}
+
+static void
+serve_report_cb (const char *text,
+                 gpointer    user_data)
+{
+  message (user_data, "%s", text);
+}
+
+static const DdPoipServerFuncs serve_funcs = {
+  .preamble = serve_preamble_cb,
+  .report = serve_report_cb,
+};
+
+/* Listens on every --serve address; @exclusion gets a filter that leaves their traffic
+ * out of the workers' captures (a worker on this host would capture what we serve). */
+static int
+start_serving (DdClient *self,
+               GString  *exclusion)
+{
+  g_autoptr(GPtrArray) bound = g_ptr_array_new_with_free_func (g_free);
+
+  self->server = dd_poip_server_new (&serve_funcs, self);
+  for (char **spec = self->options->serve; *spec != NULL; spec++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(DdListenAddress) address = dd_listen_address_parse (*spec, &error);
+      char *described;
+      guint16 port;
+
+      if (address == NULL)
+        {
+          message (self, _("--serve %s: %s"), *spec, error->message);
+          return DD_EXIT_USAGE;
+        }
+      described = dd_poip_server_listen (self->server, address, &port, &error);
+      if (described == NULL)
+        {
+          message (self, "%s", error->message);
+          return DD_EXIT_FAILED;
+        }
+      g_ptr_array_add (bound, described);
+      if (port != 0)
+        g_string_append_printf (exclusion, "%snot tcp port %u", exclusion->len > 0 ? " and " : "", port);
+    }
+  g_ptr_array_add (bound, NULL);
+  self->served_on = g_strjoinv (", ", (char **) bound->pdata);
+  if (!self->options->quiet)
+    message (self, _("serving PCAP-over-IP on %s"), self->served_on);
+  return DD_EXIT_OK;
+}
+
 int
 dd_client_run (const DdClientOptions *options)
 {
@@ -607,6 +697,7 @@ dd_client_run (const DdClientOptions *options)
     .snaplen = options->snaplen,
   };
   g_autofree char *netrc = NULL;
+  g_autoptr(GString) exclusion = g_string_new (NULL);
   gboolean any_http = FALSE;
   int status;
 
@@ -619,6 +710,12 @@ dd_client_run (const DdClientOptions *options)
     netrc = g_build_filename (g_get_home_dir (), ".netrc", NULL);
 
   status = DD_EXIT_OK;
+  if (options->serve != NULL && options->serve[0] != NULL)
+    status = start_serving (self, exclusion);
+  if (options->and_filter != NULL && *options->and_filter != '\0')
+    g_string_append_printf (exclusion, "%s(%s)", exclusion->len > 0 ? " and " : "", options->and_filter);
+  if (exclusion->len > 0)
+    defaults.and_filter = exclusion->str;
   for (char **spec = options->targets; *spec != NULL && status == DD_EXIT_OK; spec++)
     {
       g_autoptr(GError) error = NULL;
@@ -673,11 +770,20 @@ dd_client_run (const DdClientOptions *options)
       g_clear_handle_id (&self->sigint_id, g_source_remove);
       g_clear_handle_id (&self->sigterm_id, g_source_remove);
     }
+  if (self->server != NULL)
+    {
+      dd_poip_server_close (self->server, SERVE_CLOSE_MS);
+      if (!options->quiet && self->slots->len > 0)
+        message (self, _("PCAP-over-IP: %u clients served, %" G_GUINT64_FORMAT " packets lost to full backlogs"),
+                 dd_poip_server_get_n_served (self->server), dd_poip_server_get_lost (self->server));
+    }
 
   g_ptr_array_unref (self->slots);
   g_ptr_array_unref (self->targets);
   dd_merger_free (self->merger);
   dd_output_free (self->output);
+  dd_poip_server_free (self->server);
+  g_free (self->served_on);
   dd_http_free (self->http);
   if (self->created_fifo)
     g_unlink (self->fifo_path);

@@ -11,8 +11,10 @@ typedef struct {
   char    **targets;
   char     *write_path;      /* NULL or "-": stdout */
   char     *fifo_path;       /* a named pipe, created when missing */
+  char    **serve;           /* PCAP-over-IP listen addresses; without -w or --fifo the only output */
   DdFormat  format;
   char     *filter;
+  char     *and_filter;      /* ANDed with every worker's filter (Wireshark's capture filter) */
   char    **interfaces;
   guint     snaplen;
   guint64   count;           /* 0: no limit */

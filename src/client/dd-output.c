@@ -8,6 +8,7 @@
 
 #include "dd-output.h"
 #include "dd-pcap-writer.h"
+#include "dd-poip-server.h"
 
 /* Flushed when it holds this much even in the middle of a merge. */
 #define FLUSH_THRESHOLD (512 * 1024)
@@ -25,6 +26,10 @@ struct _DdOutput {
   DdFormat    format;
   guint32     linktype;
   GByteArray *buf;
+  guint       buf_packets;
+  gboolean    buf_essential;  /* holds a header or an interface */
+  GByteArray *preamble;       /* every header and interface so far, for new PCAP-over-IP clients */
+  DdPoipServer *server;
   GArray     *interfaces;  /* of InterfaceState */
   gboolean    failed;
   GError     *error;
@@ -42,7 +47,9 @@ dd_output_new (int      fd,
   self->close_fd = close_fd;
   self->format = format;
   self->buf = g_byte_array_sized_new (FLUSH_THRESHOLD + DD_MAX_SNAPLEN + 1024);
+  self->preamble = g_byte_array_new ();
   self->interfaces = g_array_new (FALSE, TRUE, sizeof (InterfaceState));
+  self->linktype = DD_OUTPUT_LINKTYPE_PENDING;
   return self;
 }
 
@@ -54,6 +61,7 @@ dd_output_free (DdOutput *self)
   if (self->close_fd && self->fd >= 0)
     close (self->fd);
   g_byte_array_unref (self->buf);
+  g_byte_array_unref (self->preamble);
   g_array_unref (self->interfaces);
   g_clear_error (&self->error);
   g_free (self);
@@ -90,11 +98,37 @@ dd_output_has_failed (DdOutput *self)
 }
 
 void
+dd_output_set_server (DdOutput     *self,
+                      DdPoipServer *server)
+{
+  self->server = server;
+}
+
+GBytes *
+dd_output_get_preamble (DdOutput *self)
+{
+  return g_bytes_new (self->preamble->data, self->preamble->len);
+}
+
+/* What was just written at @from of the buffer is a header or an interface: every
+ * PCAP-over-IP client gets it, those that join later too. */
+static void
+keep_in_preamble (DdOutput *self,
+                  guint     from)
+{
+  g_byte_array_append (self->preamble, self->buf->data + from, self->buf->len - from);
+  self->buf_essential = TRUE;
+}
+
+void
 dd_output_write_pcap_header (DdOutput *self,
                              guint32   linktype)
 {
+  guint from = self->buf->len;
+
   self->linktype = linktype;
   dd_pcap_write_header (self->buf, DD_MAX_SNAPLEN, linktype);
+  keep_in_preamble (self, from);
 }
 
 void
@@ -102,16 +136,21 @@ dd_output_write_shb (DdOutput   *self,
                      const char *comment)
 {
   g_autofree char *appl = g_strdup_printf ("ddump %s", PACKAGE_VERSION);
+  guint from = self->buf->len;
 
   dd_pcapng_write_shb (self->buf, NULL, NULL, appl, comment);
+  keep_in_preamble (self, from);
 }
 
 guint32
 dd_output_add_interface (DdOutput                *self,
                          const DdPcapngInterface *iface)
 {
+  guint from = self->buf->len;
+
   g_array_set_size (self->interfaces, self->interfaces->len + 1);
   dd_pcapng_write_idb (self->buf, iface);
+  keep_in_preamble (self, from);
   return self->interfaces->len - 1;
 }
 
@@ -168,6 +207,7 @@ dd_output_write_packet (DdOutput     *self,
     }
   else
     dd_pcap_write_record (self->buf, ts_ns, caplen, origlen, data);
+  self->buf_packets++;
   if (self->buf->len >= FLUSH_THRESHOLD)
     return dd_output_flush (self, NULL);
   return TRUE;
@@ -179,6 +219,22 @@ dd_output_flush (DdOutput *self,
 {
   gsize done = 0;
 
+  if (self->server != NULL && self->buf->len > 0 && !self->failed &&
+      dd_poip_server_has_clients (self->server))
+    {
+      g_autoptr(GBytes) chunk = g_bytes_new (self->buf->data, self->buf->len);
+
+      dd_poip_server_send (self->server, chunk, self->buf_packets, self->buf_essential);
+    }
+  self->buf_packets = 0;
+  self->buf_essential = FALSE;
+  if (self->fd < 0)
+    {
+      /* Only PCAP-over-IP clients. */
+      self->bytes += self->buf->len;
+      g_byte_array_set_size (self->buf, 0);
+      return TRUE;
+    }
   while (!self->failed && done < self->buf->len)
     {
       gssize n = write (self->fd, self->buf->data + done, self->buf->len - done);

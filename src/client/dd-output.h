@@ -1,17 +1,19 @@
 /* The merged capture, written as pcap or pcapng to a file descriptor (stdout, a file, a
- * FIFO) through one buffer that is flushed whenever the merge has written what it can. */
+ * FIFO) and to PCAP-over-IP clients, through one buffer that is flushed whenever the merge
+ * has written what it can. */
 #pragma once
 
 #include <glib.h>
 
 #include "dd-format.h"
 #include "dd-pcapng-writer.h"
+#include "dd-poip-server.h"
 
 G_BEGIN_DECLS
 
 typedef struct _DdOutput DdOutput;
 
-/* Writes to @fd (closed at the end when @close_fd). */
+/* Writes to @fd (closed at the end when @close_fd; -1 for none). */
 DdOutput *dd_output_new            (int       fd,
                                     gboolean  close_fd,
                                     DdFormat  format);
@@ -19,9 +21,18 @@ void      dd_output_free           (DdOutput *self);
 
 DdFormat  dd_output_get_format     (DdOutput *self);
 
+/* Every flushed chunk goes to @server's clients too. */
+void      dd_output_set_server     (DdOutput     *self,
+                                    DdPoipServer *server);
+/* The header and every interface written so far. */
+GBytes   *dd_output_get_preamble   (DdOutput *self);
+
 /* pcap: the file header, with the one link type every packet must have. */
 void      dd_output_write_pcap_header (DdOutput *self,
                                        guint32   linktype);
+/* The link type of the pcap header; DD_OUTPUT_LINKTYPE_PENDING until it is written (a
+ * stream whose link type is known only once it is read decides it). */
+#define DD_OUTPUT_LINKTYPE_PENDING G_MAXUINT32
 guint32   dd_output_get_linktype   (DdOutput *self);
 
 /* pcapng: the section header, then interfaces as they appear. Returns the id. */

@@ -46,6 +46,8 @@ struct _DdSource {
   GError           *error;
   GCancellable     *cancellable;
   GInputStream     *stream;
+  GIOStream        *connection;  /* tcp:// */
+  guint             connect_timeout_s;
   int               fd;
   gboolean          reading;
   gboolean          paused;
@@ -139,6 +141,12 @@ interface_cb (gpointer                 user_data,
     {
       guint32 out = dd_output_get_linktype (self->output);
 
+      if (out == DD_OUTPUT_LINKTYPE_PENDING)
+        {
+          /* The first stream of a run without workers or files decides. */
+          out = iface->linktype == DD_LINKTYPE_LINUX_SLL ? DD_LINKTYPE_LINUX_SLL2 : iface->linktype;
+          dd_output_write_pcap_header (self->output, out);
+        }
       if (iface->linktype == DD_LINKTYPE_LINUX_SLL && out == DD_LINKTYPE_LINUX_SLL2)
         map.convert = TRUE;
       else if (iface->linktype != out)
@@ -297,6 +305,7 @@ dd_source_new (DdTarget                *target,
                DdMerger                *merger,
                DdOutput                *output,
                DdHttp                  *http,
+               guint                    connect_timeout_s,
                const DdSourceCallbacks *callbacks,
                gpointer                 user_data)
 {
@@ -306,6 +315,7 @@ dd_source_new (DdTarget                *target,
   self->merger = merger;
   self->output = output;
   self->http = http;
+  self->connect_timeout_s = connect_timeout_s;
   self->callbacks = *callbacks;
   self->user_data = user_data;
   self->fd = -1;
@@ -321,6 +331,7 @@ close_stream (DdSource *self)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->stream);
+  g_clear_object (&self->connection);
   if (self->fd >= 0)
     close (self->fd);
   self->fd = -1;
@@ -547,6 +558,47 @@ open_cb (GObject      *object,
   read_more (self);
 }
 
+static void
+tcp_open_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  DdSource *self = user_data;
+  g_autoptr(GError) error = NULL;
+  GSocketConnection *connection;
+
+  connection = g_socket_client_connect_finish (G_SOCKET_CLIENT (object), result, &error);
+  if (connection == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+      self->state != DD_SOURCE_CONNECTING)
+    return;  /* stopped */
+  if (connection == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+        finish (self, g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, _("no answer within %u s"),
+                                   self->connect_timeout_s));
+      else
+        finish (self, g_steal_pointer (&error));
+      return;
+    }
+  /* The connect timeout must not become a read timeout: a quiet stream is not a dead one. */
+  g_socket_set_timeout (g_socket_connection_get_socket (connection), 0);
+  self->connection = G_IO_STREAM (connection);
+  self->stream = g_object_ref (g_io_stream_get_input_stream (self->connection));
+  running (self);
+  read_more (self);
+}
+
+static void
+open_tcp (DdSource *self)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnectable) address =
+    g_network_address_new (g_uri_get_host (self->target->uri), (guint16) g_uri_get_port (self->target->uri));
+
+  g_socket_client_set_timeout (client, self->connect_timeout_s);
+  g_socket_client_connect_async (client, address, self->cancellable, tcp_open_cb, self);
+}
+
 gboolean
 dd_source_start (DdSource *self,
                  GError  **error)
@@ -569,13 +621,16 @@ dd_source_start (DdSource *self,
     }
   self->cancellable = g_cancellable_new ();
 
-  if (self->target->kind == DD_TARGET_HTTP)
+  if (self->target->kind != DD_TARGET_FILE)
     {
       self->state = DD_SOURCE_CONNECTING;
       /* Waited for (at most max-delay) from now on: its first packets may be older than
        * those of the workers that answered first. */
       dd_merge_input_set_live (self->input, TRUE);
-      dd_http_open_async (self->http, self->target, self->cancellable, open_cb, self);
+      if (self->target->kind == DD_TARGET_HTTP)
+        dd_http_open_async (self->http, self->target, self->cancellable, open_cb, self);
+      else
+        open_tcp (self);
       return TRUE;
     }
 

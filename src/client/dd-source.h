@@ -1,6 +1,6 @@
-/* One input of the merge: a worker's HTTP stream or a capture file (or stdin), read in
- * chunks, parsed, and pushed into the merger with its interfaces mapped onto the
- * output's. A source that fails affects only itself. */
+/* One input of the merge: a worker's HTTP stream, a PCAP-over-IP stream (tcp://) or a
+ * capture file (or stdin), read in chunks, parsed, and pushed into the merger with its
+ * interfaces mapped onto the output's. A source that fails affects only itself. */
 #pragma once
 
 #include <gio/gio.h>
@@ -35,6 +35,7 @@ DdSource     *dd_source_new          (DdTarget                *target,
                                       DdMerger                *merger,
                                       DdOutput                *output,
                                       DdHttp                  *http,
+                                      guint                    connect_timeout_s,
                                       const DdSourceCallbacks *callbacks,
                                       gpointer                 user_data);
 void          dd_source_free         (DdSource *self);

@@ -47,6 +47,46 @@ append_param (GString    *query,
   g_string_append_printf (query, "%s=%s", name, escaped);
 }
 
+static char *
+make_label (const char *scheme,
+            const char *host,
+            int         port)
+{
+  gboolean ipv6 = strchr (host, ':') != NULL;
+
+  return g_strdup_printf ("%s://%s%s%s:%d", scheme, ipv6 ? "[" : "", host, ipv6 ? "]" : "", port);
+}
+
+/* PCAP-over-IP: a TCP server that sends a capture as soon as one connects. */
+static DdTarget *
+parse_tcp (GUri    *uri,
+           GError **error)
+{
+  DdTarget *target;
+  const char *path = g_uri_get_path (uri);
+
+  if (g_uri_get_port (uri) <= 0)
+    {
+      g_set_error (error, DD_TARGET_ERROR, DD_TARGET_ERROR_INVALID,
+                   _("a tcp:// target needs a port (tcp://HOST:PORT)"));
+      return NULL;
+    }
+  if ((*path != '\0' && strcmp (path, "/") != 0) || g_uri_get_query (uri) != NULL ||
+      g_uri_get_user (uri) != NULL)
+    {
+      g_set_error (error, DD_TARGET_ERROR, DD_TARGET_ERROR_INVALID,
+                   _("a tcp:// target is only HOST:PORT (no user, path or query)"));
+      return NULL;
+    }
+  target = g_new0 (DdTarget, 1);
+  target->kind = DD_TARGET_TCP;
+  target->uri = g_uri_build (G_URI_FLAGS_NONE, "tcp", NULL, g_uri_get_host (uri),
+                             g_uri_get_port (uri), "", NULL, NULL);
+  target->label = make_label ("tcp", g_uri_get_host (uri), g_uri_get_port (uri));
+  target->host = g_strdup (g_uri_get_host (uri));
+  return target;
+}
+
 static DdTarget *
 parse_url (const char             *spec,
            const DdTargetDefaults *defaults,
@@ -57,8 +97,9 @@ parse_url (const char             *spec,
   g_autoptr(GHashTable) params = NULL;
   g_autoptr(GString) query = NULL;
   g_autoptr(GError) local_error = NULL;
-  const char *scheme, *host, *path;
-  gboolean ipv6;
+  g_autofree char *combined = NULL;
+  const char *scheme, *host, *path, *filter;
+  gboolean own_filter;
   int port;
 
   uri = g_uri_parse (spec, G_URI_FLAGS_HAS_PASSWORD | G_URI_FLAGS_ENCODED_PATH |
@@ -68,20 +109,22 @@ parse_url (const char             *spec,
     {
       /* GLib's message quotes the URL, password and all: say what is wrong without it. */
       g_set_error (error, DD_TARGET_ERROR, DD_TARGET_ERROR_INVALID,
-                   _("invalid URL (expected http(s)://[USER[:PASSWORD]@]HOST[:PORT][/PATH][?QUERY])"));
+                   _("invalid URL (expected http(s)://[USER[:PASSWORD]@]HOST[:PORT][/PATH][?QUERY] or tcp://HOST:PORT)"));
       return NULL;
     }
   scheme = g_uri_get_scheme (uri);
-  if (g_ascii_strcasecmp (scheme, "http") != 0 && g_ascii_strcasecmp (scheme, "https") != 0)
-    {
-      g_set_error (error, DD_TARGET_ERROR, DD_TARGET_ERROR_UNSUPPORTED,
-                   _("unsupported URL scheme “%s” (use http or https, or a file path)"), scheme);
-      return NULL;
-    }
   host = g_uri_get_host (uri);
   if (host == NULL || *host == '\0')
     {
       g_set_error (error, DD_TARGET_ERROR, DD_TARGET_ERROR_INVALID, _("the URL has no host"));
+      return NULL;
+    }
+  if (g_ascii_strcasecmp (scheme, "tcp") == 0)
+    return parse_tcp (uri, error);
+  if (g_ascii_strcasecmp (scheme, "http") != 0 && g_ascii_strcasecmp (scheme, "https") != 0)
+    {
+      g_set_error (error, DD_TARGET_ERROR, DD_TARGET_ERROR_UNSUPPORTED,
+                   _("unsupported URL scheme “%s” (use http, https or tcp, or a file path)"), scheme);
       return NULL;
     }
   port = g_uri_get_port (uri) > 0 ? g_uri_get_port (uri) : DD_DEFAULT_PORT;
@@ -89,7 +132,6 @@ parse_url (const char             *spec,
   if (*path == '\0' || strcmp (path, "/") == 0)
     path = DD_DEFAULT_PATH;
 
-  query = g_string_new (g_uri_get_query (uri));
   if (g_uri_get_query (uri) != NULL)
     {
       params = g_uri_parse_params (g_uri_get_query (uri), -1, "&", G_URI_PARAMS_NONE, &local_error);
@@ -100,10 +142,35 @@ parse_url (const char             *spec,
           return NULL;
         }
     }
+  own_filter = params != NULL && g_hash_table_contains (params, "filter");
+  filter = own_filter ? g_hash_table_lookup (params, "filter") : defaults != NULL ? defaults->filter : NULL;
+  if (defaults != NULL && defaults->and_filter != NULL)
+    combined = filter != NULL && *filter != '\0'
+      ? g_strdup_printf ("(%s) and (%s)", filter, defaults->and_filter)
+      : g_strdup (defaults->and_filter);
+
+  /* The URL's query as it was, but for a filter that is replaced. */
+  query = g_string_new (NULL);
+  if (g_uri_get_query (uri) != NULL)
+    {
+      g_auto(GStrv) parts = g_strsplit (g_uri_get_query (uri), "&", -1);
+
+      for (char **part = parts; *part != NULL; part++)
+        {
+          if (**part == '\0' ||
+              (combined != NULL && (strcmp (*part, "filter") == 0 || g_str_has_prefix (*part, "filter="))))
+            continue;
+          if (query->len > 0)
+            g_string_append_c (query, '&');
+          g_string_append (query, *part);
+        }
+    }
+  if (combined != NULL)
+    append_param (query, "filter", combined);
+  else if (!own_filter && filter != NULL)
+    append_param (query, "filter", filter);
   if (defaults != NULL)
     {
-      if (defaults->filter != NULL && (params == NULL || !g_hash_table_contains (params, "filter")))
-        append_param (query, "filter", defaults->filter);
       if (defaults->interfaces != NULL && (params == NULL || !g_hash_table_contains (params, "interface")))
         for (const char * const *i = defaults->interfaces; *i != NULL; i++)
           append_param (query, "interface", *i);
@@ -120,9 +187,7 @@ parse_url (const char             *spec,
                              G_URI_FLAGS_ENCODED_FRAGMENT,
                              scheme, NULL, host, port, path,
                              query->len > 0 ? query->str : NULL, NULL);
-  ipv6 = strchr (host, ':') != NULL;
-  target->label = g_strdup_printf ("%s://%s%s%s:%d", scheme, ipv6 ? "[" : "", host,
-                                   ipv6 ? "]" : "", port);
+  target->label = make_label (scheme, host, port);
   target->host = g_strdup (host);
   target->user = g_strdup (g_uri_get_user (uri));
   target->password = g_strdup (g_uri_get_password (uri));

@@ -11,13 +11,14 @@ G_BEGIN_DECLS
 typedef enum {
   DD_TARGET_HTTP,
   DD_TARGET_FILE,   /* a path, or "-" for stdin */
+  DD_TARGET_TCP,    /* a PCAP-over-IP server: tcp://HOST:PORT */
 } DdTargetKind;
 
 typedef struct {
   DdTargetKind kind;
   char        *label;     /* for messages: scheme://host:port or the path; never a password */
   char        *host;      /* names its interfaces in pcapng output: "HOST/IFACE" */
-  GUri        *uri;       /* HTTP: what is requested, without user info */
+  GUri        *uri;       /* HTTP: what is requested, without user info; TCP: host and port */
   char        *user;      /* HTTP Basic Auth, decoded; NULL when absent */
   char        *password;
   char        *path;      /* FILE */
@@ -26,6 +27,7 @@ typedef struct {
 /* Options that apply to every HTTP target that does not set its own. */
 typedef struct {
   const char         *filter;
+  const char         *and_filter;  /* ANDed with the target's own filter, or the default */
   const char * const *interfaces;
   guint               snaplen;  /* 0: the worker's default */
 } DdTargetDefaults;

@@ -16,6 +16,7 @@ main (int    argc,
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) targets = NULL;
   g_auto(GStrv) interfaces = NULL;
+  g_auto(GStrv) serve = NULL;
   g_autofree char *write_path = NULL, *fifo_path = NULL, *format = NULL, *filter = NULL;
   g_autofree char *ca = NULL, *cert = NULL, *key = NULL, *netrc_file = NULL;
   gint snaplen = 0, max_delay = 1000, connect_timeout = 10;
@@ -29,6 +30,8 @@ main (int    argc,
       N_("Write the merged capture to FILE (- for stdout, the default; an existing named pipe is waited on)"), N_("FILE") },
     { "fifo", 0, 0, G_OPTION_ARG_FILENAME, &fifo_path,
       N_("Write to the named pipe PATH, created when missing (wireshark -k -i PATH reads it)"), N_("PATH") },
+    { "serve", 0, 0, G_OPTION_ARG_STRING_ARRAY, &serve,
+      N_("Serve the merged capture as PCAP-over-IP to TCP clients on ADDRESS, [HOST]:PORT (repeatable; without -w or --fifo nothing goes to stdout)"), N_("ADDRESS") },
     { "format", 'F', 0, G_OPTION_ARG_STRING, &format,
       N_("Output format: pcap (the default) or pcapng (per-host interface names, drop statistics)"), N_("FORMAT") },
     { "filter", 'f', 0, G_OPTION_ARG_STRING, &filter,
@@ -138,6 +141,7 @@ main (int    argc,
   options.targets = targets;
   options.write_path = write_path;
   options.fifo_path = fifo_path;
+  options.serve = serve;
   options.filter = filter;
   options.interfaces = interfaces;
   options.snaplen = (guint) snaplen;

@@ -1,7 +1,9 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <gio/gunixsocketaddress.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "dd-listen-address.h"
 
@@ -117,4 +119,21 @@ dd_listen_address_to_string (const DdListenAddress *address)
   if (strchr (address->host, ':') != NULL)
     return g_strdup_printf ("[%s]:%u", address->host, address->port);
   return g_strdup_printf ("%s:%u", address->host, address->port);
+}
+
+char *
+dd_socket_address_to_string (GSocketAddress *address)
+{
+  if (G_IS_INET_SOCKET_ADDRESS (address))
+    {
+      GInetSocketAddress *inet = G_INET_SOCKET_ADDRESS (address);
+      g_autofree char *host = g_inet_address_to_string (g_inet_socket_address_get_address (inet));
+      guint16 port = g_inet_socket_address_get_port (inet);
+
+      return strchr (host, ':') != NULL ? g_strdup_printf ("[%s]:%u", host, port)
+                                        : g_strdup_printf ("%s:%u", host, port);
+    }
+  if (G_IS_UNIX_SOCKET_ADDRESS (address))
+    return g_strconcat ("unix:", g_unix_socket_address_get_path (G_UNIX_SOCKET_ADDRESS (address)), NULL);
+  return g_strdup ("?");
 }

@@ -31,6 +31,8 @@ DdListenAddress *dd_listen_address_parse     (const char             *spec,
                                               GError                **error);
 void             dd_listen_address_free      (DdListenAddress        *address);
 char            *dd_listen_address_to_string (const DdListenAddress  *address);
+/* A bound or peer socket address as HOST:PORT, [V6]:PORT or unix:PATH. */
+char            *dd_socket_address_to_string (GSocketAddress         *address);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DdListenAddress, dd_listen_address_free)
 

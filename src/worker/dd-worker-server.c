@@ -557,18 +557,8 @@ dd_worker_server_describe_listeners (DdWorkerServer *self)
     {
       g_autoptr(GSocketAddress) local = g_socket_get_local_address (l->data, NULL);
 
-      if (G_IS_INET_SOCKET_ADDRESS (local))
-        {
-          GInetSocketAddress *inet = G_INET_SOCKET_ADDRESS (local);
-          g_autofree char *host = g_inet_address_to_string (g_inet_socket_address_get_address (inet));
-          guint16 port = g_inet_socket_address_get_port (inet);
-
-          g_ptr_array_add (described, strchr (host, ':') != NULL ? g_strdup_printf ("[%s]:%u", host, port)
-                                                                 : g_strdup_printf ("%s:%u", host, port));
-        }
-      else if (G_IS_UNIX_SOCKET_ADDRESS (local))
-        g_ptr_array_add (described, g_strconcat ("unix:", g_unix_socket_address_get_path (G_UNIX_SOCKET_ADDRESS (local)),
-                                                 NULL));
+      if (local != NULL)
+        g_ptr_array_add (described, dd_socket_address_to_string (local));
     }
   g_slist_free (listeners);
   g_ptr_array_add (described, NULL);
