@@ -347,7 +347,8 @@ source_ended_cb (DdSource     *source,
   message (self, "%s: %s", target->label, error->message);
   if (!dd_source_has_started (source) && !self->options->keep_going)
     {
-      message (self, _("giving up: a target cannot be reached (--keep-going goes on without it)"));
+      if (!self->options->extcap)
+        message (self, _("giving up: a target cannot be reached (--keep-going goes on without it)"));
       finish (self, DD_EXIT_FAILED);
       return;
     }

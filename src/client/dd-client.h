@@ -24,6 +24,7 @@ typedef struct {
   gboolean  reconnect;
   gboolean  keep_going;
   gboolean  quiet;
+  gboolean  extcap;          /* a Wireshark capture: one line per error, nothing else */
   char     *ca_file;
   char     *cert_file;
   char     *key_file;

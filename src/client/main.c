@@ -6,7 +6,89 @@
 #include <stdlib.h>
 
 #include "dd-client.h"
+#include "dd-extcap.h"
 #include "dd-options.h"
+
+/* Splits every item of @lists at @separators, leaving out empty pieces. */
+static GStrv
+split_all (const char * const *lists,
+           const char         *separators)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (const char * const *list = lists; list != NULL && *list != NULL; list++)
+    {
+      g_auto(GStrv) pieces = g_strsplit_set (*list, separators, -1);
+
+      for (char **piece = pieces; *piece != NULL; piece++)
+        if (**piece != '\0')
+          g_strv_builder_add (builder, *piece);
+    }
+  return g_strv_builder_end (builder);
+}
+
+/* Wireshark may pass options of newer extcap versions: an extcap run ignores what it does
+ * not know. */
+static gboolean
+is_extcap_run (int    argc,
+               char **argv)
+{
+  for (int i = 1; i < argc; i++)
+    if (g_str_has_prefix (argv[i], "--extcap-") || g_str_equal (argv[i], "--capture"))
+      return TRUE;
+  return FALSE;
+}
+
+static void
+empty_is_unset (char **value)
+{
+  if (*value != NULL && **value == '\0')
+    g_clear_pointer (value, g_free);
+}
+
+/* The extcap queries: each answers on stdout at once and never touches the network.
+ * Returns an exit status, or -1 when this is not a query. */
+static int
+answer_extcap_query (gboolean    interfaces,
+                     gboolean    dlts,
+                     gboolean    config,
+                     gboolean    capture,
+                     const char *interface,
+                     const char *filter)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  if (interfaces)
+    {
+      dd_extcap_print_interfaces (out);
+      g_print ("%s", out->str);
+      return DD_EXIT_OK;
+    }
+  if (!dlts && !config && !capture && filter == NULL)
+    return -1;
+  if (g_strcmp0 (interface, DD_EXTCAP_INTERFACE) != 0)
+    {
+      g_printerr (_("%s: unknown extcap interface “%s” (ddump has one: %s)\n"), g_get_prgname (),
+                  interface != NULL ? interface : "", DD_EXTCAP_INTERFACE);
+      return DD_EXIT_USAGE;
+    }
+  if (dlts)
+    dd_extcap_print_dlts (out);
+  else if (config)
+    dd_extcap_print_config (out);
+  else if (!capture)
+    {
+      g_autoptr(GError) error = NULL;
+
+      /* Wireshark shows the first line as the reason the filter is refused. */
+      if (*filter != '\0' && !dd_extcap_check_filter (filter, &error))
+        g_string_append_printf (out, "%s\n", error->message);
+    }
+  else
+    return -1;
+  g_print ("%s", out->str);
+  return DD_EXIT_OK;
+}
 
 int
 main (int    argc,
@@ -17,6 +99,13 @@ main (int    argc,
   g_auto(GStrv) targets = NULL;
   g_auto(GStrv) interfaces = NULL;
   g_auto(GStrv) serve = NULL;
+  g_auto(GStrv) target_lists = NULL;
+  g_auto(GStrv) all_targets = NULL;
+  g_auto(GStrv) all_interfaces = NULL;
+  g_autofree char *extcap_version = NULL, *extcap_interface = NULL, *extcap_filter = NULL;
+  gboolean extcap_interfaces = FALSE, extcap_dlts = FALSE, extcap_config = FALSE, capture = FALSE;
+  gboolean extcap_run;
+  GOptionGroup *extcap_group;
   g_autofree char *write_path = NULL, *fifo_path = NULL, *format = NULL, *filter = NULL;
   g_autofree char *ca = NULL, *cert = NULL, *key = NULL, *netrc_file = NULL;
   gint snaplen = 0, max_delay = 1000, connect_timeout = 10;
@@ -66,7 +155,26 @@ main (int    argc,
       N_("No live status line and no summary"), NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Log debug messages"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version and exit"), NULL },
+    { "targets", 0, 0, G_OPTION_ARG_STRING_ARRAY, &target_lists,
+      N_("More targets, separated by spaces (Wireshark's configuration dialog sets this)"), N_("LIST") },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &targets, NULL, N_("TARGET…") },
+    G_OPTION_ENTRY_NULL
+  };
+  const GOptionEntry extcap_entries[] = {
+    { "extcap-interfaces", 0, 0, G_OPTION_ARG_NONE, &extcap_interfaces,
+      N_("List ddump's extcap interface"), NULL },
+    { "extcap-version", 0, 0, G_OPTION_ARG_STRING, &extcap_version,
+      N_("The version of Wireshark asking"), N_("VERSION") },
+    { "extcap-interface", 0, 0, G_OPTION_ARG_STRING, &extcap_interface,
+      N_("The interface asked about (ddump)"), N_("NAME") },
+    { "extcap-dlts", 0, 0, G_OPTION_ARG_NONE, &extcap_dlts,
+      N_("List the interface's link types"), NULL },
+    { "extcap-config", 0, 0, G_OPTION_ARG_NONE, &extcap_config,
+      N_("List the options of the interface's configuration dialog"), NULL },
+    { "extcap-capture-filter", 0, 0, G_OPTION_ARG_STRING, &extcap_filter,
+      N_("Check a capture filter; with --capture, AND it with every worker's filter"), N_("FILTER") },
+    { "capture", 0, 0, G_OPTION_ARG_NONE, &capture,
+      N_("Capture for Wireshark: pcapng into --fifo"), NULL },
     G_OPTION_ENTRY_NULL
   };
 
@@ -97,6 +205,13 @@ main (int    argc,
       "Exit status: 0 when all went well (also when the reader of the output went away),\n"
       "1 on a usage error, 2 when a target failed."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  extcap_group = g_option_group_new ("extcap", _("Wireshark extcap options (Wireshark passes them):"),
+                                     _("Show the Wireshark extcap options"), NULL, NULL);
+  g_option_group_add_entries (extcap_group, extcap_entries);
+  g_option_group_set_translation_domain (extcap_group, GETTEXT_PACKAGE);
+  g_option_context_add_group (context, extcap_group);
+  extcap_run = is_extcap_run (argc, argv);
+  g_option_context_set_ignore_unknown_options (context, extcap_run);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       g_printerr ("%s: %s\n", g_get_prgname (), error->message);
@@ -107,11 +222,60 @@ main (int    argc,
       g_print ("ddump %s\n", PACKAGE_VERSION);
       return DD_EXIT_OK;
     }
-  if (targets == NULL || targets[0] == NULL)
+  {
+    int status = answer_extcap_query (extcap_interfaces, extcap_dlts, extcap_config, capture,
+                                      extcap_interface, extcap_filter);
+
+    if (status >= 0)
+      return status;
+  }
+  /* Wireshark leaves fields the user did not fill empty. */
+  empty_is_unset (&ca);
+  empty_is_unset (&cert);
+  empty_is_unset (&key);
+  empty_is_unset (&netrc_file);
+  empty_is_unset (&extcap_filter);
+  if (capture)
     {
-      g_printerr (_("%s: no target given (try --help)\n"), g_get_prgname ());
+      /* An extcap capture: pcapng (interfaces named by host, drop counts) into Wireshark's
+       * FIFO; stderr is Wireshark's error dialog, so only errors go there. */
+      if (fifo_path == NULL)
+        {
+          g_printerr (_("%s: --capture needs --fifo PATH\n"), g_get_prgname ());
+          return DD_EXIT_USAGE;
+        }
+      options.format = DD_FORMAT_PCAPNG;
+      options.extcap = TRUE;
+      quiet = TRUE;
+      if (extcap_filter != NULL && !dd_extcap_check_filter (extcap_filter, &error))
+        {
+          g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+          return DD_EXIT_USAGE;
+        }
+      options.and_filter = extcap_filter;
+    }
+  {
+    /* Positional targets, then those of --targets; in an extcap run, what is left over is
+     * an option of a newer Wireshark, not a target. */
+    g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+    g_auto(GStrv) listed = split_all ((const char * const *) target_lists, " \t\r\n");
+
+    for (char **t = targets; t != NULL && *t != NULL; t++)
+      if (!extcap_run || (*t)[0] != '-')
+        g_strv_builder_add (builder, *t);
+    g_strv_builder_addv (builder, (const char **) listed);
+    all_targets = g_strv_builder_end (builder);
+  }
+  if (all_targets[0] == NULL)
+    {
+      if (capture)
+        g_printerr (_("%s: no workers to capture from: give their URLs in the interface options "
+                      "(Workers)\n"), g_get_prgname ());
+      else
+        g_printerr (_("%s: no target given (try --help)\n"), g_get_prgname ());
       return DD_EXIT_USAGE;
     }
+  all_interfaces = split_all ((const char * const *) interfaces, ", \t");
   if ((cert == NULL) != (key == NULL))
     {
       g_printerr (_("%s: --cert and --key go together\n"), g_get_prgname ());
@@ -138,12 +302,12 @@ main (int    argc,
   if (verbose)
     g_log_set_debug_enabled (TRUE);
 
-  options.targets = targets;
+  options.targets = all_targets;
   options.write_path = write_path;
   options.fifo_path = fifo_path;
   options.serve = serve;
   options.filter = filter;
-  options.interfaces = interfaces;
+  options.interfaces = all_interfaces[0] != NULL ? all_interfaces : NULL;
   options.snaplen = (guint) snaplen;
   options.count = (guint64) count;
   options.duration_s = duration;

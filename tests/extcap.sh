@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# ddump as a Wireshark extcap, driven by the real tshark: discovery, configuration, the
+# filter check, a capture from two workers in network namespaces, and the errors a
+# Wireshark user sees.
+#
+#        w1 10.202.1.1 ──┐
+#                        ├── c (10.202.N.2; runs tshark, which runs ddump)
+#        w2 10.202.2.1 ──┘
+. "$(dirname "$0")/lib.sh"
+require_root
+require_tools ip curl tshark capinfos python3
+[ -n "${DDUMP:-}" ] || skip_all "DDUMP is not set (run through meson test)"
+
+# tshark finds extcaps in the personal folder of its configuration directory (4.0);
+# WIRESHARK_EXTCAP_DIR is ignored for root.
+export WIRESHARK_CONFIG_DIR="$DD_TMP/wireshark"
+mkdir -p "$WIRESHARK_CONFIG_DIR/extcap"
+ln -s "$DDUMP" "$WIRESHARK_CONFIG_DIR/extcap/ddump"
+
+# ---- discovery and configuration: at once, without the network ------------------------------
+dd_host off || skip_all "cannot create network namespaces"
+# A host whose network is down (not even loopback): the answers must not need it.
+ip -n "$(ns off)" link set lo down
+out=$(on off "$DDUMP" --extcap-interfaces --extcap-version=4.0); rc=$?
+expect_eq "--extcap-interfaces: exit status 0 without a network" 0 "$rc"
+expect_match "...an extcap line with ddump's version" "^extcap \{version=[0-9.]+\}" "$out"
+expect_match "...and the ddump interface" "^interface \{value=ddump\}\{display=[^}]+\}$" "$out"
+out=$(on off "$DDUMP" --extcap-dlts --extcap-interface ddump)
+expect_eq "--extcap-dlts: LINUX_SLL2" "dlt {number=276}{name=LINUX_SLL2}{display=Linux cooked-mode capture v2}" "$out"
+out=$(on off "$DDUMP" --extcap-config --extcap-interface ddump)
+for call in targets interface snaplen max-delay connect-timeout reconnect keep-going ca cert key netrc-file; do
+  expect_match "--extcap-config offers --$call" "^arg \{number=[0-9]+\}\{call=--$call\}" "$out"
+done
+expect_match "...the worker URLs are required" "\{call=--targets\}.*\{required=true\}" "$out"
+expect_match "...files must exist" "\{call=--ca\}.*\{type=fileselect\}.*\{mustexist=true\}" "$out"
+out=$("$DDUMP" --extcap-dlts --extcap-interface eth0 2>&1); rc=$?
+expect_eq "another interface name: exit status 1" 1 "$rc"
+expect_match "...said so" "unknown extcap interface “eth0”" "$out"
+
+# ---- the filter check ------------------------------------------------------------------------
+out=$("$DDUMP" --extcap-capture-filter 'udp port 53 or (tcp and host 10.0.0.1)' --extcap-interface ddump); rc=$?
+expect_eq "a valid capture filter: nothing printed" "0:" "$rc:$out"
+out=$("$DDUMP" --extcap-capture-filter 'udp prot 53' --extcap-interface ddump); rc=$?
+expect_eq "an invalid one: exit status 0 (Wireshark reads stdout)" 0 "$rc"
+expect_match "...one line naming the filter and libpcap's reason" "^invalid capture filter “udp prot 53”: .*syntax error" "$out"
+expect_eq "...only one" 1 "$(wc -l <<<"$out")"
+
+# ---- tshark -D -------------------------------------------------------------------------------
+out=$(tshark -D 2>/dev/null)
+expect_match "tshark -D lists the ddump interface" "^[0-9]+\. ddump \(ddump: many hosts merged in time order\)$" "$out"
+
+# ---- a capture from two workers ----------------------------------------------------------------
+dd_host c || skip_all "cannot create network namespaces"
+for i in 1 2; do
+  dd_host "w$i" && dd_link "w$i" "10.202.$i.1" c "10.202.$i.2" || skip_all "cannot create links"
+done
+start_workers () {
+  local i
+  for i in 1 2; do start_worker "w$i" "worker$i" --listen :8475; done
+  for i in 1 2; do wait_http c "http://10.202.$i.1:8475/" || return 1; done
+}
+check "two workers are up" start_workers
+W1=http://10.202.1.1:8475 W2=http://10.202.2.1:8475
+
+# both_capturing: until each worker runs a capture (5 s at most).
+both_capturing () {
+  for _ in $(seq 50); do
+    [ "$(metric c "$W1" captures_active)" = 1 ] && [ "$(metric c "$W2" captures_active)" = 1 ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# w1's URL sets its own filter (udp), Wireshark's (port 41100) is ANDed with it: neither
+# the pings nor port 41101 may come through.
+on c tshark -i ddump -o "extcap.ddump.targets:$W1/capture?filter=udp $W2" -o extcap.ddump.maxdelay:500 \
+  -f "port 41100" -a duration:6 -w "$DD_TMP/two.pcapng" >"$DD_TMP/tshark.log" 2>&1 &
+TS=$!; DD_PIDS+=("$TS")
+check "tshark starts ddump, which captures on both workers" both_capturing
+on c ping -c 3 -i 0.2 10.202.1.1 >/dev/null
+for i in 1 2; do
+  on c "$UDP_SEND" --rate 2000 "10.202.$i.1" 41100 100 2>/dev/null
+  on c "$UDP_SEND" --rate 2000 "10.202.$i.1" 41101 50 2>/dev/null
+done
+wait $TS; rc=$?
+expect_eq "tshark -a duration:6 ends well" 0 "$rc"
+names=$(tshark -r "$DD_TMP/two.pcapng" -T fields -e frame.interface_name 2>/dev/null | sort | uniq -c | awk '{ print $2 "=" $1 }' | tr '\n' ' ')
+expect_eq "every packet sent, each under its host's name" "10.202.1.1/veth0=100 10.202.2.1/veth0=100 " "$names"
+expect_eq "...only what both filters let through" 200 \
+  "$(tshark -r "$DD_TMP/two.pcapng" -Y 'udp.dstport == 41100' 2>/dev/null | wc -l)"
+chk=$(python3 "$PCAPNG_CHECK" "$DD_TMP/two.pcapng")
+expect_match "the workers' drop statistics reach the file" '"isb": [1-9][0-9]*,' "$chk"
+expect_match "...with kernel drop counters" '"last_isb": \{[^}]*"(ifdrop|osdrop)"' "$chk"
+check "...and packets in time order" test "$(tshark -r "$DD_TMP/two.pcapng" -T fields -e frame.time_epoch 2>/dev/null | sort -c -n && echo sorted)" = sorted
+
+# ---- errors, as tshark shows them --------------------------------------------------------------
+out=$(on c tshark -i ddump -o "extcap.ddump.targets:$W1" -f "udp prot 1" -a duration:3 -w "$DD_TMP/bad.pcapng" 2>&1)
+expect_match "a bad capture filter: tshark shows ddump's reason" "invalid capture filter “udp prot 1”: .*syntax error" "$out"
+out=$(on c tshark -i ddump -o "extcap.ddump.targets:http://10.202.1.1:8499" -a duration:3 -w "$DD_TMP/down.pcapng" 2>&1)
+expect_match "an unreachable worker: tshark shows which and why" "ddump: http://10\.202\.1\.1:8499: .*[Cc]onnection refused" "$out"
+expect_eq "...in one line" 1 "$(grep -c '8499' <<<"$out")"
+out=$(on c tshark -i ddump -a duration:3 -w "$DD_TMP/none.pcapng" 2>&1)
+expect_match "no workers configured: tshark says what to set" "no workers to capture from" "$out"
+
+# ---- SIGTERM, as Wireshark's stop button sends it ----------------------------------------------
+fifo="$DD_TMP/ws.fifo"
+mkfifo "$fifo"
+# ip netns exec execs ddump: the signal goes to ddump itself, not to a subshell.
+ip netns exec "$(ns c)" "$DDUMP" --capture --extcap-interface ddump --fifo "$fifo" --targets "$W1 $W2" \
+  --extcap-capture-filter "udp port 41102" 2>"$DD_TMP/term.log" &
+DPID=$!; DD_PIDS+=("$DPID")
+cat "$fifo" >"$DD_TMP/term.pcapng" &
+CAT=$!
+both_capturing
+on c "$UDP_SEND" --rate 2000 10.202.2.1 41102 20 2>/dev/null
+sleep 0.5
+kill -TERM $DPID; wait $DPID; rc=$?
+wait $CAT
+expect_eq "SIGTERM ends an extcap capture with status 0" 0 "$rc"
+expect_eq "...and no message" "" "$(cat "$DD_TMP/term.log")"
+expect_eq "...after writing what it had, as pcapng" "pcapng 20" \
+  "$(capinfos -Tcr -t "$DD_TMP/term.pcapng" 2>/dev/null | awk -F'\t' '{ print ($2 ~ /pcapng/ ? "pcapng" : $2), $3 }')"
+
+# ---- meson installs it into Wireshark's extcap directory ---------------------------------------
+if [ -n "${BUILD_ROOT:-}" ]; then
+  dest="$DD_TMP/destdir"
+  meson install -C "$BUILD_ROOT" --no-rebuild --quiet --destdir "$dest" >"$DD_TMP/install.log" 2>&1
+  link=$(find "$dest" -path '*/wireshark/extcap/ddump')
+  expect_match "meson install puts ddump in \${libdir}/wireshark/extcap" "/lib/([^/]+/)?wireshark/extcap/ddump$" "$link"
+  expect_match "...as a link to the installed ddump" "/bin/ddump$" "$(readlink "$link")"
+else
+  not_ok "BUILD_ROOT is not set (run through meson test)"
+fi
+
+dd_finish
