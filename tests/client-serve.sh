@@ -166,6 +166,18 @@ check "ddump reads a PCAP-over-IP stream of tcpdump and stops at -c 10" finished
 expect_eq "... exit status 0" 0 "$STATUS"
 expect_eq "... ten ICMP packets" 10 "$(count_packets "$DD_TMP/broker.pcap" icmp)"
 
+# ---- -f on streams and files that cannot filter at their source -------------------------
+on c bash -c 'nc -l -N 127.0.0.1 4249 <"$1"' _ "$DD_TMP/p100.pcap" &
+DD_PIDS+=($!)
+wait_listen 4249
+out=$(on c "$DDUMP" -q -f 'udp[12:4] >= 90' tcp://127.0.0.1:4249 | tcpdump -nr - 2>/dev/null | wc -l)
+expect_eq "-f on a tcp:// stream: ddump filters it itself (10 of 100)" 10 "$out"
+out=$("$DDUMP" -q -f 'udp[12:4] < 10' "$DD_TMP/p100.pcap" "$DD_TMP/p200.pcap" | tcpdump -nr - 2>/dev/null | wc -l)
+expect_eq "-f on files: the same (10 of each)" 20 "$out"
+out=$("$DDUMP" -q -f 'wlan host 1:2:3:4:5:6' "$DD_TMP/p100.pcap" 2>&1 >/dev/null); st=$?
+expect_eq "a filter that does not fit the file's link type: exit status 2" 2 "$st"
+expect_match "...naming the filter and the link type" "p100\.pcap: the filter “wlan host 1:2:3:4:5:6” cannot be applied to link type 276 \(LINUX_SLL2\)" "$out"
+
 # ---- errors -------------------------------------------------------------------------------
 out=$(on c "$DDUMP" tcp://127.0.0.1:4299 -w /dev/null 2>&1); st=$?
 expect_eq "an unreachable tcp:// target: exit status 2" 2 "$st"

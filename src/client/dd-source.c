@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <glib/gi18n.h>
 #include <gio/gunixinputstream.h>
+#include <pcap/pcap.h>
 
 #include "dd-sll2.h"
 #include "dd-source.h"
@@ -26,6 +27,7 @@ typedef struct {
   guint32 linktype;
   gboolean convert;       /* LINUX_SLL to LINUX_SLL2 */
   gboolean derive_flags;  /* pcapng out, SLL2 in: epb_flags from the SLL2 header */
+  struct bpf_program *program;  /* the target's filter, applied here (files, tcp://) */
   guint64 drops;
   gboolean have_drops;
   gint64  stats_written;
@@ -77,9 +79,19 @@ static void
 retire_interfaces (DdSource *self)
 {
   for (guint i = 0; i < self->interfaces->len; i++)
-    self->drops_before += g_array_index (self->interfaces, InterfaceMap, i).drops;
+    {
+      InterfaceMap *map = &g_array_index (self->interfaces, InterfaceMap, i);
+
+      self->drops_before += map->drops;
+      if (map->program != NULL)
+        {
+          pcap_freecode (map->program);
+          g_free (map->program);
+        }
+    }
   g_array_set_size (self->interfaces, 0);
 }
+
 
 /* ---- parsing ------------------------------------------------------------------------- */
 
@@ -123,6 +135,29 @@ describe_linktype (guint32 linktype)
   const char *name = linktype_name (linktype);
 
   return name != NULL ? g_strdup_printf ("%u (%s)", linktype, name) : g_strdup_printf ("%u", linktype);
+}
+
+/* The target's filter for one interface's link type. */
+static struct bpf_program *
+compile_filter (DdSource                *self,
+                const DdParsedInterface *iface,
+                GError                 **error)
+{
+  pcap_t *dead = pcap_open_dead ((int) iface->linktype, DD_MAX_SNAPLEN);
+  struct bpf_program *program = g_new0 (struct bpf_program, 1);
+
+  if (dead == NULL || pcap_compile (dead, program, self->target->filter, 1, PCAP_NETMASK_UNKNOWN) != 0)
+    {
+      g_autofree char *linktype = describe_linktype (iface->linktype);
+
+      g_set_error (error, DD_PARSE_ERROR, DD_PARSE_ERROR_BAD_INTERFACE,
+                   _("the filter “%s” cannot be applied to link type %s: %s"), self->target->filter,
+                   linktype, dead != NULL ? pcap_geterr (dead) : _("libpcap refused the link type"));
+      g_clear_pointer (&program, g_free);
+    }
+  if (dead != NULL)
+    pcap_close (dead);
+  return program;
 }
 
 static gboolean
@@ -189,6 +224,12 @@ interface_cb (gpointer                 user_data,
           g_hash_table_insert (self->out_ids, g_steal_pointer (&key), GUINT_TO_POINTER (map.out_id));
         }
     }
+  if (self->target->filter != NULL)
+    {
+      map.program = compile_filter (self, iface, error);
+      if (map.program == NULL)
+        return FALSE;
+    }
   g_assert (id == self->interfaces->len);
   g_array_append_val (self->interfaces, map);
   return TRUE;
@@ -242,6 +283,13 @@ packet_cb (gpointer              user_data,
     .interface_id = map->out_id,
   };
 
+  if (map->program != NULL)
+    {
+      struct pcap_pkthdr header = { .caplen = packet->caplen, .len = packet->origlen };
+
+      if (pcap_offline_filter (map->program, &header, packet->data) == 0)
+        return TRUE;
+    }
   if (G_UNLIKELY (map->convert))
     {
       p.data = convert_sll (self, packet->data, &p.caplen);
@@ -348,6 +396,7 @@ dd_source_free (DdSource *self)
   if (self == NULL)
     return;
   close_stream (self);
+  retire_interfaces (self);
   dd_chunk_unref (self->scratch);
   g_array_unref (self->interfaces);
   g_hash_table_unref (self->out_ids);

@@ -20,6 +20,7 @@ dd_target_free (DdTarget *target)
     memset (target->password, 0, strlen (target->password));
   g_free (target->password);
   g_free (target->path);
+  g_free (target->filter);
   g_free (target);
 }
 

@@ -22,6 +22,7 @@ typedef struct {
   char        *user;      /* HTTP Basic Auth, decoded; NULL when absent */
   char        *password;
   char        *path;      /* FILE */
+  char        *filter;    /* FILE, TCP: a BPF filter ddump applies itself; NULL for none */
 } DdTarget;
 
 /* Options that apply to every HTTP target that does not set its own. */
