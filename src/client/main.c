@@ -197,11 +197,13 @@ main (int    argc,
     _("Capture on many hosts at once and merge the captures in time order.\n\n"
       "A TARGET is a worker, http(s)://[USER[:PASSWORD]@]HOST[:PORT][/PATH][?QUERY]\n"
       "(port 8475 and path /capture by default; the query is passed on: filter,\n"
-      "interface, snaplen, count, duration), or a pcap/pcapng file, or - for stdin."));
+      "interface, snaplen, count, duration), tcp://HOST:PORT (a PCAP-over-IP\n"
+      "server), a pcap/pcapng file, or - for stdin."));
   g_option_context_set_description (context,
     _("Examples:\n"
       "  ddump http://web1 http://web2 -f 'tcp port 443' | tcpdump -nr -\n"
-      "  ddump -F pcapng --fifo /tmp/ddump https://user@db1:8443 & wireshark -k -i /tmp/ddump\n\n"
+      "  ddump -F pcapng --fifo /tmp/ddump https://user@db1:8443 & wireshark -k -i /tmp/ddump\n"
+      "  ddump http://web1 http://web2 --serve :57012 & tshark -i TCP@127.0.0.1:57012\n\n"
       "Exit status: 0 when all went well (also when the reader of the output went away),\n"
       "1 on a usage error, 2 when a target failed."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
