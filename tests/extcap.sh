@@ -94,13 +94,25 @@ expect_match "...with kernel drop counters" '"last_isb": \{[^}]*"(ifdrop|osdrop)
 check "...and packets in time order" test "$(tshark -r "$DD_TMP/two.pcapng" -T fields -e frame.time_epoch 2>/dev/null | sort -c -n && echo sorted)" = sorted
 
 # ---- errors, as tshark shows them --------------------------------------------------------------
-out=$(on c tshark -i ddump -o "extcap.ddump.targets:$W1" -f "udp prot 1" -a duration:3 -w "$DD_TMP/bad.pcapng" 2>&1)
-expect_match "a bad capture filter: tshark shows ddump's reason" "invalid capture filter “udp prot 1”: .*syntax error" "$out"
-out=$(on c tshark -i ddump -o "extcap.ddump.targets:http://10.202.1.1:8499" -a duration:3 -w "$DD_TMP/down.pcapng" 2>&1)
-expect_match "an unreachable worker: tshark shows which and why" "ddump: http://10\.202\.1\.1:8499: .*[Cc]onnection refused" "$out"
-expect_eq "...in one line" 1 "$(grep -c '8499' <<<"$out")"
-out=$(on c tshark -i ddump -a duration:3 -w "$DD_TMP/none.pcapng" 2>&1)
-expect_match "no workers configured: tshark says what to set" "no workers to capture from" "$out"
+# ddump opens Wireshark's pipe before anything can fail: dumpcap waits for a writer, and
+# would wait for ever for one that exited first (hence the timeouts, which must not hit).
+tshark_error () {  # NAME TSHARK-ARGS...: tshark's output in OUT, its status in RC
+  local name=$1; shift
+  OUT=$(on c timeout 20 tshark -i ddump "$@" -a duration:3 -w "$DD_TMP/$name.pcapng" 2>&1); RC=$?
+}
+tshark_error bad -o "extcap.ddump.targets:$W1" -f "udp prot 1"
+expect_match "a bad capture filter: tshark shows ddump's reason" "invalid capture filter “udp prot 1”: .*syntax error" "$OUT"
+check "...at once" test "$RC" != 124
+tshark_error down -o "extcap.ddump.targets:http://10.202.1.1:8499"
+expect_match "an unreachable worker: tshark shows which and why" "ddump: http://10\.202\.1\.1:8499: .*[Cc]onnection refused" "$OUT"
+expect_eq "...in one line" 1 "$(grep -c '8499' <<<"$OUT")"
+check "...at once" test "$RC" != 124
+tshark_error none
+expect_match "no workers configured: tshark says what to set" "no workers to capture from" "$OUT"
+check "...at once" test "$RC" != 124
+tshark_error url -o "extcap.ddump.targets:ftp://10.202.1.1"
+expect_match "a URL ddump cannot use: tshark says which and why" "target 1: unsupported URL scheme “ftp”" "$OUT"
+check "...at once" test "$RC" != 124
 
 # ---- SIGTERM, as Wireshark's stop button sends it ----------------------------------------------
 fifo="$DD_TMP/ws.fifo"

@@ -534,6 +534,12 @@ open_output (DdClient *self)
   struct stat st;
   int fd;
 
+  if (options->output_fd >= 0)
+    {
+      self->output_label = g_strdup (path);
+      self->output = dd_output_new (options->output_fd, TRUE, options->format);
+      return DD_EXIT_OK;
+    }
   if (path == NULL && self->server != NULL)
     {
       self->output_label = g_strdup_printf (_("PCAP-over-IP on %s"), self->served_on);

@@ -11,6 +11,7 @@ typedef struct {
   char    **targets;
   char     *write_path;      /* NULL or "-": stdout */
   char     *fifo_path;       /* a named pipe, created when missing */
+  int       output_fd;       /* when >= 0: already open (Wireshark's pipe, named fifo_path) */
   char    **serve;           /* PCAP-over-IP listen addresses; without -w or --fifo the only output */
   DdFormat  format;
   char     *filter;

@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <glib/gi18n.h>
 #include <locale.h>
 #include <signal.h>
@@ -113,7 +115,7 @@ main (int    argc,
   gdouble duration = 0;
   gboolean reconnect = FALSE, keep_going = FALSE, quiet = FALSE, verbose = FALSE;
   gboolean netrc = FALSE, version = FALSE;
-  DdClientOptions options = { 0 };
+  DdClientOptions options = { .output_fd = -1 };
   const GOptionEntry entries[] = {
     { "write", 'w', 0, G_OPTION_ARG_FILENAME, &write_path,
       N_("Write the merged capture to FILE (- for stdout, the default; an existing named pipe is waited on)"), N_("FILE") },
@@ -245,6 +247,17 @@ main (int    argc,
         {
           g_printerr (_("%s: --capture needs --fifo PATH\n"), g_get_prgname ());
           return DD_EXIT_USAGE;
+        }
+      /* Opened first: Wireshark waits for the writer, and sees our errors only once the
+       * pipe ends. */
+      options.output_fd = open (fifo_path, O_WRONLY | O_CLOEXEC);
+      if (options.output_fd < 0)
+        {
+          int saved = errno;
+
+          g_printerr (_("%s: cannot open Wireshark's pipe %s: %s\n"), g_get_prgname (), fifo_path,
+                      g_strerror (saved));
+          return DD_EXIT_FAILED;
         }
       options.format = DD_FORMAT_PCAPNG;
       options.extcap = TRUE;
