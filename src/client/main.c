@@ -6,6 +6,7 @@
 #include <locale.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "dd-client.h"
 #include "dd-extcap.h"
@@ -29,8 +30,8 @@ split_all (const char * const *lists,
   return g_strv_builder_end (builder);
 }
 
-/* Wireshark may pass options of newer extcap versions: an extcap run ignores what it does
- * not know. */
+/* Wireshark may pass options of newer extcap versions (--extcap-log-level debug…): an
+ * extcap run leaves out every long option it does not know, with its value. */
 static gboolean
 is_extcap_run (int    argc,
                char **argv)
@@ -39,6 +40,59 @@ is_extcap_run (int    argc,
     if (g_str_has_prefix (argv[i], "--extcap-") || g_str_equal (argv[i], "--capture"))
       return TRUE;
   return FALSE;
+}
+
+static const GOptionEntry *
+find_entry (const GOptionEntry * const *tables,
+            const char                 *name,
+            gsize                       len)
+{
+  for (const GOptionEntry * const *table = tables; *table != NULL; table++)
+    for (const GOptionEntry *e = *table; e->long_name != NULL; e++)
+      if (strlen (e->long_name) == len && strncmp (e->long_name, name, len) == 0)
+        return e;
+  return NULL;
+}
+
+static void
+drop_unknown_options (int                        *argc,
+                      char                      **argv,
+                      const GOptionEntry * const *tables)
+{
+  int out = 1;
+
+  for (int i = 1; i < *argc; i++)
+    {
+      const char *arg = argv[i];
+      const char *eq = strchr (arg, '=');
+      const GOptionEntry *entry;
+
+      if (g_str_equal (arg, "--"))
+        {
+          while (i < *argc)
+            argv[out++] = argv[i++];
+          break;
+        }
+      if (!g_str_has_prefix (arg, "--"))
+        {
+          argv[out++] = argv[i];
+          continue;
+        }
+      entry = find_entry (tables, arg + 2, eq != NULL ? (gsize) (eq - arg - 2) : strlen (arg + 2));
+      if (entry != NULL || g_str_has_prefix (arg, "--help"))
+        {
+          argv[out++] = argv[i];
+          /* Its value, whatever it looks like. */
+          if (entry != NULL && entry->arg != G_OPTION_ARG_NONE && eq == NULL && i + 1 < *argc)
+            argv[out++] = argv[++i];
+          continue;
+        }
+      g_debug ("ignoring the unknown extcap option %s", arg);
+      if (eq == NULL && i + 1 < *argc && argv[i + 1][0] != '-')
+        i++;
+    }
+  argv[out] = NULL;
+  *argc = out;
 }
 
 static void
@@ -106,7 +160,6 @@ main (int    argc,
   g_auto(GStrv) all_interfaces = NULL;
   g_autofree char *extcap_version = NULL, *extcap_interface = NULL, *extcap_filter = NULL;
   gboolean extcap_interfaces = FALSE, extcap_dlts = FALSE, extcap_config = FALSE, capture = FALSE;
-  gboolean extcap_run;
   GOptionGroup *extcap_group;
   g_autofree char *write_path = NULL, *fifo_path = NULL, *format = NULL, *filter = NULL;
   g_autofree char *ca = NULL, *cert = NULL, *key = NULL, *netrc_file = NULL;
@@ -214,8 +267,12 @@ main (int    argc,
   g_option_group_add_entries (extcap_group, extcap_entries);
   g_option_group_set_translation_domain (extcap_group, GETTEXT_PACKAGE);
   g_option_context_add_group (context, extcap_group);
-  extcap_run = is_extcap_run (argc, argv);
-  g_option_context_set_ignore_unknown_options (context, extcap_run);
+  if (is_extcap_run (argc, argv))
+    {
+      const GOptionEntry *tables[] = { entries, extcap_entries, NULL };
+
+      drop_unknown_options (&argc, argv, tables);
+    }
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       g_printerr ("%s: %s\n", g_get_prgname (), error->message);
@@ -270,14 +327,12 @@ main (int    argc,
       options.and_filter = extcap_filter;
     }
   {
-    /* Positional targets, then those of --targets; in an extcap run, what is left over is
-     * an option of a newer Wireshark, not a target. */
+    /* Positional targets, then those of --targets. */
     g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
     g_auto(GStrv) listed = split_all ((const char * const *) target_lists, " \t\r\n");
 
     for (char **t = targets; t != NULL && *t != NULL; t++)
-      if (!extcap_run || (*t)[0] != '-')
-        g_strv_builder_add (builder, *t);
+      g_strv_builder_add (builder, *t);
     g_strv_builder_addv (builder, (const char **) listed);
     all_targets = g_strv_builder_end (builder);
   }
