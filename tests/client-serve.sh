@@ -67,18 +67,19 @@ finished () {
 }
 
 # ---- two readers at once: nc | tcpdump and tshark -i TCP@ ---------------------------------
-serve live 7 --serve 127.0.0.1:4242
+serve live 7 --serve 127.0.0.1:4242 --serve 127.0.0.1:4252
 wait_listen 4242
-expect_match "ddump says where it serves" "serving PCAP-over-IP on 127.0.0.1:4242" "$(cat "$DD_TMP/live.log")"
+wait_listen 4252
+expect_match "ddump says where it serves (two addresses)" "serving PCAP-over-IP on 127.0.0.1:4242, 127.0.0.1:4252" "$(cat "$DD_TMP/live.log")"
 on c bash -c 'nc 127.0.0.1 4242 | tcpdump -nr - -c 5' >"$DD_TMP/nc-tcpdump.txt" 2>/dev/null 7>&- &
 NC=$!; DD_PIDS+=("$NC")
-on c tshark -i TCP@127.0.0.1:4242 -c 5 -w "$DD_TMP/tshark-tcp.pcapng" >/dev/null 2>"$DD_TMP/tshark-tcp.log" 7>&- &
+on c tshark -i TCP@127.0.0.1:4252 -c 5 -w "$DD_TMP/tshark-tcp.pcapng" >/dev/null 2>"$DD_TMP/tshark-tcp.log" 7>&- &
 TS=$!; DD_PIDS+=("$TS")
-check "both readers connect" wait_clients 4242 2
+check "both readers connect, one to each address" eval 'wait_clients 4242 1 && wait_clients 4252 1'
 records five >&7
 check "nc | tcpdump -c 5 has its packets while the capture goes on" finished $NC 10
 expect_eq "... five of them" 5 "$(wc -l <"$DD_TMP/nc-tcpdump.txt")"
-check "tshark -i TCP@127.0.0.1:4242 -c 5 has its packets while the capture goes on" finished $TS 10
+check "tshark -i TCP@127.0.0.1:4252 -c 5 has its packets while the capture goes on" finished $TS 10
 expect_eq "... five of them" 5 "$(capinfos -Tcr "$DD_TMP/tshark-tcp.pcapng" 2>/dev/null | cut -f2)"
 check "ddump is still serving" kill -0 $DPID
 exec 7>&-
