@@ -258,7 +258,7 @@ main (int    argc,
     _("Examples:\n"
       "  ddump http://web1 http://web2 -f 'tcp port 443' | tcpdump -nr -\n"
       "  ddump -F pcapng --fifo /tmp/ddump https://user@db1:8443 & wireshark -k -i /tmp/ddump\n"
-      "  ddump http://web1 http://web2 --serve :57012 & tshark -i TCP@127.0.0.1:57012\n\n"
+      "  ddump http://web1 http://web2 --serve 127.0.0.1:57012 & tshark -i TCP@127.0.0.1:57012\n\n"
       "Exit status: 0 when all went well (also when the reader of the output went away),\n"
       "1 on a usage error, 2 when a target failed."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
