@@ -705,7 +705,7 @@ dd_client_run (const DdClientOptions *options)
   };
   g_autofree char *netrc = NULL;
   g_autoptr(GString) exclusion = g_string_new (NULL);
-  g_autoptr(GString) local_filter = g_string_new (NULL);
+  g_autofree char *worker_filter = NULL, *local_filter = NULL;
   gboolean any_http = FALSE;
   int status;
 
@@ -720,26 +720,10 @@ dd_client_run (const DdClientOptions *options)
   status = DD_EXIT_OK;
   if (options->serve != NULL && options->serve[0] != NULL)
     status = start_serving (self, exclusion);
-  if (options->and_filter != NULL && *options->and_filter != '\0')
-    g_string_append_printf (exclusion, "%s(%s)", exclusion->len > 0 ? " and " : "", options->and_filter);
-  if (exclusion->len > 0)
-    defaults.and_filter = exclusion->str;
+  worker_filter = dd_filter_and (exclusion->str, options->and_filter);
+  defaults.and_filter = worker_filter;
   /* Files and PCAP-over-IP streams cannot filter at their source: ddump does it. */
-  {
-    const char *filters[] = { options->filter, options->and_filter };
-
-    for (guint i = 0; i < G_N_ELEMENTS (filters); i++)
-      if (filters[i] != NULL && *filters[i] != '\0')
-        {
-          if (local_filter->len > 0)
-            {
-              g_string_prepend_c (local_filter, '(');
-              g_string_append_printf (local_filter, ") and (%s)", filters[i]);
-            }
-          else
-            g_string_append (local_filter, filters[i]);
-        }
-  }
+  local_filter = dd_filter_and (options->filter, options->and_filter);
   for (char **spec = options->targets; *spec != NULL && status == DD_EXIT_OK; spec++)
     {
       g_autoptr(GError) error = NULL;
@@ -754,8 +738,8 @@ dd_client_run (const DdClientOptions *options)
         }
       g_ptr_array_add (self->targets, target);
       any_http |= target->kind == DD_TARGET_HTTP;
-      if (target->kind != DD_TARGET_HTTP && local_filter->len > 0)
-        target->filter = g_strdup (local_filter->str);
+      if (target->kind != DD_TARGET_HTTP)
+        target->filter = g_strdup (local_filter);
       if (netrc != NULL && !dd_target_apply_netrc (target, netrc, options->netrc_file != NULL, &error))
         {
           message (self, "%s", error->message);

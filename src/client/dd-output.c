@@ -33,7 +33,6 @@ struct _DdOutput {
   GArray     *interfaces;  /* of InterfaceState */
   gboolean    failed;
   GError     *error;
-  guint64     bytes;
 };
 
 DdOutput *
@@ -77,24 +76,6 @@ guint32
 dd_output_get_linktype (DdOutput *self)
 {
   return self->linktype;
-}
-
-guint
-dd_output_get_n_interfaces (DdOutput *self)
-{
-  return self->interfaces->len;
-}
-
-guint64
-dd_output_get_bytes (DdOutput *self)
-{
-  return self->bytes;
-}
-
-gboolean
-dd_output_has_failed (DdOutput *self)
-{
-  return self->failed;
 }
 
 void
@@ -231,7 +212,6 @@ dd_output_flush (DdOutput *self,
   if (self->fd < 0)
     {
       /* Only PCAP-over-IP clients. */
-      self->bytes += self->buf->len;
       g_byte_array_set_size (self->buf, 0);
       return TRUE;
     }
@@ -258,7 +238,6 @@ dd_output_flush (DdOutput *self,
       g_set_error (&self->error, G_IO_ERROR, g_io_error_from_errno (errno),
                    _("cannot write the capture: %s"), g_strerror (errno));
     }
-  self->bytes += done;
   g_byte_array_set_size (self->buf, 0);
   if (self->failed)
     {

@@ -40,7 +40,6 @@ void      dd_output_write_shb      (DdOutput   *self,
                                     const char *comment);
 guint32   dd_output_add_interface  (DdOutput                *self,
                                     const DdPcapngInterface *iface);
-guint     dd_output_get_n_interfaces (DdOutput *self);
 /* Records @stats as the interface's statistics (written at once, and again at the end). */
 void      dd_output_write_stats    (DdOutput            *self,
                                     guint32              interface_id,
@@ -62,8 +61,6 @@ gboolean  dd_output_write_packet   (DdOutput     *self,
  * the reader went away. After a failure everything is discarded. */
 gboolean  dd_output_flush          (DdOutput *self,
                                     GError  **error);
-gboolean  dd_output_has_failed     (DdOutput *self);
-guint64   dd_output_get_bytes      (DdOutput *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DdOutput, dd_output_free)
 

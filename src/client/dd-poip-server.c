@@ -19,7 +19,6 @@ typedef struct {
   GSource           *out_source;
   GSource           *in_source;
   guint64            lost;
-  guint64            lost_reported;
   gint64             loss_reported_at;
   gboolean           closing;
 } Client;

@@ -24,6 +24,17 @@ dd_target_free (DdTarget *target)
   g_free (target);
 }
 
+char *
+dd_filter_and (const char *a,
+               const char *b)
+{
+  gboolean have_a = a != NULL && *a != '\0', have_b = b != NULL && *b != '\0';
+
+  if (have_a && have_b)
+    return g_strdup_printf ("(%s) and (%s)", a, b);
+  return g_strdup (have_a ? a : have_b ? b : NULL);
+}
+
 static gboolean
 looks_like_url (const char *spec)
 {
@@ -146,9 +157,7 @@ parse_url (const char             *spec,
   own_filter = params != NULL && g_hash_table_contains (params, "filter");
   filter = own_filter ? g_hash_table_lookup (params, "filter") : defaults != NULL ? defaults->filter : NULL;
   if (defaults != NULL && defaults->and_filter != NULL)
-    combined = filter != NULL && *filter != '\0'
-      ? g_strdup_printf ("(%s) and (%s)", filter, defaults->and_filter)
-      : g_strdup (defaults->and_filter);
+    combined = dd_filter_and (filter, defaults->and_filter);
 
   /* The URL's query as it was, but for a filter that is replaced. */
   query = g_string_new (NULL);

@@ -44,6 +44,11 @@ typedef enum {
 
 GQuark    dd_target_error_quark (void);
 
+/* Both filters must match: "(A) and (B)"; either alone when the other is NULL or empty;
+ * NULL when both are. */
+char     *dd_filter_and     (const char             *a,
+                             const char             *b);
+
 DdTarget *dd_target_parse   (const char             *spec,
                              const DdTargetDefaults *defaults,
                              GError                **error);

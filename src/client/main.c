@@ -103,7 +103,7 @@ empty_is_unset (char **value)
 }
 
 /* The extcap queries: each answers on stdout at once and never touches the network.
- * Returns an exit status, or -1 when this is not a query. */
+ * Returns an exit status, or -1 when the run goes on (a capture, or no extcap query). */
 static int
 answer_extcap_query (gboolean    interfaces,
                      gboolean    dlts,
@@ -114,21 +114,17 @@ answer_extcap_query (gboolean    interfaces,
 {
   g_autoptr(GString) out = g_string_new (NULL);
 
-  if (interfaces)
-    {
-      dd_extcap_print_interfaces (out);
-      g_print ("%s", out->str);
-      return DD_EXIT_OK;
-    }
-  if (!dlts && !config && !capture && filter == NULL)
+  if (!interfaces && !dlts && !config && !capture && filter == NULL)
     return -1;
-  if (g_strcmp0 (interface, DD_EXTCAP_INTERFACE) != 0)
+  if (!interfaces && g_strcmp0 (interface, DD_EXTCAP_INTERFACE) != 0)
     {
       g_printerr (_("%s: unknown extcap interface “%s” (ddump has one: %s)\n"), g_get_prgname (),
                   interface != NULL ? interface : "", DD_EXTCAP_INTERFACE);
       return DD_EXIT_USAGE;
     }
-  if (dlts)
+  if (interfaces)
+    dd_extcap_print_interfaces (out);
+  else if (dlts)
     dd_extcap_print_dlts (out);
   else if (config)
     dd_extcap_print_config (out);
@@ -141,7 +137,7 @@ answer_extcap_query (gboolean    interfaces,
         g_string_append_printf (out, "%s\n", error->message);
     }
   else
-    return -1;
+    return -1;  /* a capture of this interface */
   g_print ("%s", out->str);
   return DD_EXIT_OK;
 }
