@@ -70,8 +70,10 @@ parse_duration (const char *value,
                 GError    **error)
 {
   char *end = NULL;
-  double seconds = g_ascii_strtod (value, &end);
+  double seconds;
 
+  /* Plain decimal only: g_ascii_strtod() would also take "0x10", "1e3", "inf". */
+  seconds = strspn (value, "0123456789.") == strlen (value) ? g_ascii_strtod (value, &end) : -1.0;
   /* Up to a year; finer than a millisecond is meaningless here. */
   if (*value == '\0' || end == NULL || *end != '\0' || !(seconds >= 0.001) || seconds > 31536000.0)
     {

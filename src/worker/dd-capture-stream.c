@@ -26,6 +26,12 @@ typedef enum {
 } DrainResult;
 
 typedef enum {
+  PEER_QUIET,
+  PEER_SENT_MORE,
+  PEER_GONE,
+} PeerState;
+
+typedef enum {
   STATE_RUNNING,
   STATE_ENDING,   /* final chunk queued, waiting for libsoup to finish */
   STATE_DONE,
@@ -352,30 +358,66 @@ duration_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Looks at the client's side of the connection without reading from it. */
+static PeerState
+probe_peer (DdCaptureStream *self)
+{
+  GSocket *socket = soup_server_message_get_socket (self->msg);
+  char c;
+  gssize n;
+
+  if (socket == NULL || g_socket_is_closed (socket))
+    return PEER_GONE;
+  n = recv (g_socket_get_fd (socket), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n > 0)
+    return PEER_SENT_MORE;
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+    return PEER_QUIET;
+  return PEER_GONE;
+}
+
+static void
+client_gone (DdCaptureStream *self)
+{
+  self->client_gone = TRUE;
+  /* Stop capturing at once; the final chunk will fail or be ignored by the peer. */
+  dd_capture_stream_end (self, "client went away");
+}
+
 static gboolean
 peer_cb (GSocket      *socket,
          GIOCondition  condition,
          gpointer      user_data)
 {
   DdCaptureStream *self = user_data;
-  char c;
-  gssize n = recv (g_socket_get_fd (socket), &c, 1, MSG_PEEK | MSG_DONTWAIT);
 
-  if (n > 0)
+  switch (probe_peer (self))
     {
-      /* The client sent more (a pipelined request): leave it to libsoup, and rely on
-       * write errors to notice a disconnection. */
+    case PEER_QUIET:
+      return G_SOURCE_CONTINUE;
+    case PEER_SENT_MORE:
+      /* A pipelined request: leave it to libsoup, and rely on write errors to notice a
+       * disconnection. */
       g_clear_pointer (&self->peer_source, g_source_unref);
       return G_SOURCE_REMOVE;
+    case PEER_GONE:
+    default:
+      g_clear_pointer (&self->peer_source, g_source_unref);
+      client_gone (self);
+      return G_SOURCE_REMOVE;
     }
-  if (n < 0 && (errno == EAGAIN || errno == EINTR))
-    return G_SOURCE_CONTINUE;
+}
 
-  g_clear_pointer (&self->peer_source, g_source_unref);
-  self->client_gone = TRUE;
-  /* Stop capturing at once; the final chunk will fail or be ignored by the peer. */
-  dd_capture_stream_end (self, "client went away");
-  return G_SOURCE_REMOVE;
+gboolean
+dd_capture_stream_is_running (DdCaptureStream *self)
+{
+  if (self->state == STATE_RUNNING && self->peer_source != NULL && probe_peer (self) == PEER_GONE)
+    {
+      g_source_destroy (self->peer_source);
+      g_clear_pointer (&self->peer_source, g_source_unref);
+      client_gone (self);
+    }
+  return self->state == STATE_RUNNING;
 }
 
 static void

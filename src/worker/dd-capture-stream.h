@@ -40,6 +40,10 @@ void             dd_capture_stream_free (DdCaptureStream              *stream);
 void             dd_capture_stream_end  (DdCaptureStream              *stream,
                                          const char                   *reason);
 
+/* Whether the stream still captures. Looks at the client's connection first: a client
+ * that has just gone ends the stream here rather than when its end of stream is read. */
+gboolean         dd_capture_stream_is_running (DdCaptureStream *stream);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DdCaptureStream, dd_capture_stream_free)
 
 G_END_DECLS

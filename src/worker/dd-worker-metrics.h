@@ -13,6 +13,8 @@ typedef struct {
   guint64 bytes_sent;
   guint64 kernel_drops;
   guint64 streams_failed;
+  guint64 requests_refused;
+  guint64 connections_timed_out;
 } DdWorkerMetrics;
 
 G_END_DECLS

@@ -8,10 +8,13 @@
 #include <json-glib/json-glib.h>
 #include <net/if.h>
 #include <pcap/pcap.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "dd-capture-stream.h"
+#include "dd-connection-guard.h"
+#include "dd-worker-response.h"
 #include "dd-worker-server.h"
 
 G_DEFINE_QUARK (dd-worker-error-quark, dd_worker_error)
@@ -28,25 +31,12 @@ struct _DdWorkerServer {
   char           *exclusion;
   char           *hostname;
   DdWorkerMetrics metrics;
+  DdConnectionGuard *guard;
   gboolean        shutting_down;
   guint           shutdown_timeout_id;
   GSourceFunc     shutdown_done;
   gpointer        shutdown_data;
 };
-
-static void
-respond_text (SoupServerMessage *msg,
-              guint              status,
-              const char        *text)
-{
-  g_autofree char *body = g_strconcat (text, "\n", NULL);
-
-  soup_server_message_set_status (msg, status, NULL);
-  soup_server_message_set_response (msg, "text/plain; charset=utf-8", SOUP_MEMORY_COPY,
-                                    body, strlen (body));
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                "Cache-Control", "no-store");
-}
 
 static void
 respond_json (SoupServerMessage *msg,
@@ -72,7 +62,7 @@ check_method (SoupServerMessage *msg,
     return TRUE;
   soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow",
                                 allow_head ? "GET, HEAD" : "GET");
-  respond_text (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, _("method not allowed"));
+  dd_worker_respond_text (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, _("method not allowed"));
   return FALSE;
 }
 
@@ -93,14 +83,26 @@ stream_done_cb (DdCaptureStream *stream,
     }
 }
 
-static void
-capture_handler (SoupServer        *server,
-                 SoupServerMessage *msg,
-                 const char        *path,
-                 GHashTable        *query,
-                 gpointer           user_data)
+/* Streams still capturing. A client that went away a moment ago may not have been noticed
+ * yet (its end of stream waits in the main loop behind this request): each stream looks
+ * at its connection first, so a capture just given up does not count against the limit. */
+static guint
+count_running_streams (DdWorkerServer *self)
 {
-  DdWorkerServer *self = user_data;
+  g_autoptr(GPtrArray) streams = g_ptr_array_copy (self->streams, NULL, NULL);
+  guint running = 0;
+
+  for (guint i = 0; i < streams->len; i++)
+    if (dd_capture_stream_is_running (g_ptr_array_index (streams, i)))
+      running++;
+  return running;
+}
+
+static void
+capture_handler (DdWorkerServer    *self,
+                 SoupServerMessage *msg,
+                 const char        *query)
+{
   g_autoptr(GError) error = NULL;
   g_autoptr(DdCaptureRequest) request = NULL;
   g_autoptr(DdCapture) capture = NULL;
@@ -108,47 +110,43 @@ capture_handler (SoupServer        *server,
   DdCaptureOptions capture_options;
   DdCaptureStreamOptions stream_options;
   DdCaptureStream *stream;
-  GUri *uri = soup_server_message_get_uri (msg);
+  guint running;
 
-  if (g_strcmp0 (path, "/capture") != 0)
-    {
-      respond_text (msg, SOUP_STATUS_NOT_FOUND, _("not found"));
-      return;
-    }
   if (!check_method (msg, FALSE))
     return;
 
-  request = dd_capture_request_parse (g_uri_get_query (uri),
+  request = dd_capture_request_parse (query,
                                       soup_message_headers_get_list (soup_server_message_get_request_headers (msg),
                                                                      "Accept"),
                                       &error);
   if (request == NULL || !dd_capture_request_resolve_interfaces (request, &error))
     {
       self->metrics.captures_rejected++;
-      respond_text (msg, SOUP_STATUS_BAD_REQUEST, error->message);
+      dd_worker_respond_text (msg, SOUP_STATUS_BAD_REQUEST, error->message);
       return;
     }
   /* The user's expression alone first: a clear message, and no way to unbalance ours. */
   if (*request->filter != '\0' && !dd_capture_check_filter (request->filter, request->snaplen, &error))
     {
       self->metrics.captures_rejected++;
-      respond_text (msg, SOUP_STATUS_BAD_REQUEST, error->message);
+      dd_worker_respond_text (msg, SOUP_STATUS_BAD_REQUEST, error->message);
       return;
     }
   if (self->shutting_down)
     {
       self->metrics.captures_rejected++;
-      respond_text (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, _("the worker is shutting down"));
+      dd_worker_respond_text (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, _("the worker is shutting down"));
       return;
     }
-  if (self->streams->len >= self->options.max_captures)
+  running = count_running_streams (self);
+  if (running >= self->options.max_captures)
     {
       g_autofree char *text = g_strdup_printf (_("too many captures: %u are running, the limit is %u (--max-captures)"),
-                                               self->streams->len, self->options.max_captures);
+                                               running, self->options.max_captures);
 
       self->metrics.captures_rejected++;
       soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After", "1");
-      respond_text (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, text);
+      dd_worker_respond_text (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, text);
       return;
     }
 
@@ -163,7 +161,7 @@ capture_handler (SoupServer        *server,
     {
       g_warning ("%s", error->message);
       self->metrics.captures_rejected++;
-      respond_text (msg,
+      dd_worker_respond_text (msg,
                     g_error_matches (error, DD_CAPTURE_ERROR, DD_CAPTURE_ERROR_FILTER)
                       ? SOUP_STATUS_BAD_REQUEST : SOUP_STATUS_INTERNAL_SERVER_ERROR,
                     error->message);
@@ -202,11 +200,9 @@ add_address (JsonBuilder     *builder,
 }
 
 static void
-interfaces_handler (SoupServer        *server,
+interfaces_handler (DdWorkerServer    *self,
                     SoupServerMessage *msg,
-                    const char        *path,
-                    GHashTable        *query,
-                    gpointer           user_data)
+                    const char        *query)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   char errbuf[PCAP_ERRBUF_SIZE] = "";
@@ -218,7 +214,7 @@ interfaces_handler (SoupServer        *server,
     {
       g_autofree char *text = g_strdup_printf (_("cannot list interfaces: %s"), errbuf);
 
-      respond_text (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, text);
+      dd_worker_respond_text (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, text);
       return;
     }
 
@@ -267,13 +263,10 @@ metric (GString    *out,
 }
 
 static void
-metrics_handler (SoupServer        *server,
+metrics_handler (DdWorkerServer    *self,
                  SoupServerMessage *msg,
-                 const char        *path,
-                 GHashTable        *query,
-                 gpointer           user_data)
+                 const char        *query)
 {
-  DdWorkerServer *self = user_data;
   g_autoptr(GString) out = g_string_new (NULL);
   const DdWorkerMetrics *m = &self->metrics;
   gsize len;
@@ -289,6 +282,10 @@ metrics_handler (SoupServer        *server,
   metric (out, "kernel_drops_total", "counter",
           "Packets that passed a capture's filter but were dropped because its ring was full.",
           m->kernel_drops);
+  metric (out, "requests_refused_total", "counter",
+          "Requests refused as their headers arrived (method, body, size).", m->requests_refused);
+  metric (out, "connections_timed_out_total", "counter",
+          "Connections closed because their request did not arrive in time.", m->connections_timed_out);
   metric (out, "streams_failed_total", "counter",
           "Capture streams that ended on an error (capture or connection).", m->streams_failed);
   g_string_append_printf (out, "# HELP ddump_worker_build_info Version.\n# TYPE ddump_worker_build_info gauge\n"
@@ -300,19 +297,12 @@ metrics_handler (SoupServer        *server,
 }
 
 static void
-root_handler (SoupServer        *server,
+root_handler (DdWorkerServer    *self,
               SoupServerMessage *msg,
-              const char        *path,
-              GHashTable        *query,
-              gpointer           user_data)
+              const char        *query)
 {
   g_autoptr(JsonBuilder) builder = NULL;
 
-  if (g_strcmp0 (path, "/") != 0)
-    {
-      respond_text (msg, SOUP_STATUS_NOT_FOUND, _("not found"));
-      return;
-    }
   if (!check_method (msg, TRUE))
     return;
   builder = json_builder_new ();
@@ -332,6 +322,50 @@ root_handler (SoupServer        *server,
   respond_json (msg, builder);
 }
 
+typedef void (*RouteFunc) (DdWorkerServer *self, SoupServerMessage *msg, const char *query);
+
+static const struct {
+  const char *path;
+  RouteFunc   handle;
+} routes[] = {
+  { "/", root_handler },
+  { "/capture", capture_handler },
+  { "/interfaces", interfaces_handler },
+  { "/metrics", metrics_handler },
+};
+
+/* One handler for every path: libsoup 3.2 keeps the query in the path of an HTTP/1.0
+ * request without a Host header ("/capture?count=1"), which no path handler would match. */
+static void
+dispatch_cb (SoupServer        *server,
+             SoupServerMessage *msg,
+             const char        *path,
+             GHashTable        *query_table,
+             gpointer           user_data)
+{
+  DdWorkerServer *self = user_data;
+  GUri *uri = soup_server_message_get_uri (msg);
+  const char *query = g_uri_get_query (uri);
+  g_autofree char *own_path = NULL;
+  g_autofree char *own_query = NULL;
+  const char *mark;
+
+  if (query == NULL && (mark = strchr (path, '?')) != NULL)
+    {
+      own_path = g_strndup (path, (gsize) (mark - path));
+      own_query = g_strdup (mark + 1);
+      path = own_path;
+      query = own_query;
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (routes); i++)
+    if (g_str_equal (path, routes[i].path))
+      {
+        routes[i].handle (self, msg, query);
+        return;
+      }
+  dd_worker_respond_text (msg, SOUP_STATUS_NOT_FOUND, _("not found"));
+}
+
 DdWorkerServer *
 dd_worker_server_new (const DdWorkerOptions *options)
 {
@@ -343,10 +377,8 @@ dd_worker_server_new (const DdWorkerOptions *options)
   self->streams = g_ptr_array_new ();
   self->unix_paths = g_ptr_array_new_with_free_func (g_free);
   self->hostname = g_strdup (g_get_host_name ());
-  soup_server_add_handler (self->server, "/capture", capture_handler, self, NULL);
-  soup_server_add_handler (self->server, "/interfaces", interfaces_handler, self, NULL);
-  soup_server_add_handler (self->server, "/metrics", metrics_handler, self, NULL);
-  soup_server_add_handler (self->server, NULL, root_handler, self, NULL);
+  self->guard = dd_connection_guard_new (self->server, options->request_timeout_ms, &self->metrics);
+  soup_server_add_handler (self->server, NULL, dispatch_cb, self, NULL);
   return self;
 }
 
@@ -363,6 +395,7 @@ dd_worker_server_free (DdWorkerServer *self)
   for (guint i = 0; i < self->unix_paths->len; i++)
     g_unlink (g_ptr_array_index (self->unix_paths, i));
   g_ptr_array_unref (self->unix_paths);
+  g_clear_pointer (&self->guard, dd_connection_guard_free);
   g_clear_object (&self->server);
   g_free (self->exclusion);
   g_free (self->hostname);
@@ -532,6 +565,11 @@ dd_worker_server_start (DdWorkerServer *self)
 
       if (local != NULL)
         g_ptr_array_add (addresses, local);
+      /* libsoup listens with GSocket's backlog of 10: a burst of clients (a fleet's ddump
+       * connecting at once, or a flood of idle connections) would wait for SYN retries.
+       * listen() again on a listening socket only changes its backlog (GSocket refuses to). */
+      if (listen (g_socket_get_fd (l->data), SOMAXCONN) != 0)
+        g_debug ("cannot raise the listen backlog: %s", g_strerror (errno));
     }
   g_slist_free (listeners);
   g_free (self->exclusion);

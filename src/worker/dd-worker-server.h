@@ -23,6 +23,7 @@ typedef struct {
   gsize   ring_size;        /* kernel ring per capture, bytes */
   gsize   stream_buffer;    /* bytes queued per stream before the capture is paused */
   gint    timeout_ms;       /* TPACKET_V3 block timeout */
+  guint   request_timeout_ms;  /* a connection's request must arrive within this */
   gint    socket_mode;      /* unix sockets: chmod to this, or -1 */
   char   *socket_group;     /* unix sockets: chgrp to this, or NULL */
 } DdWorkerOptions;

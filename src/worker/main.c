@@ -1,11 +1,13 @@
 #include "config.h"
 
+#include <errno.h>
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <locale.h>
 #include <pcap/pcap.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #if HAVE_LIBSYSTEMD
 #include <systemd/sd-daemon.h>
@@ -66,6 +68,20 @@ warn_if_all_capabilities (void)
                        "AmbientCapabilities=CAP_NET_RAW in a systemd unit)"));
 }
 
+/* Every connection and capture holds a descriptor: use all that the hard limit allows. */
+static void
+raise_fd_limit (void)
+{
+  struct rlimit limit;
+
+  if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max)
+    {
+      limit.rlim_cur = limit.rlim_max;
+      if (setrlimit (RLIMIT_NOFILE, &limit) != 0)
+        g_debug ("cannot raise the descriptor limit: %s", g_strerror (errno));
+    }
+}
+
 static int
 activated_sockets (void)
 {
@@ -95,6 +111,7 @@ main (int argc, char **argv)
   gint buffer_mib = 8;
   gint stream_buffer_mib = 4;
   gint block_timeout_ms = 10;
+  gint request_timeout_s = 15;
   g_autofree char *socket_mode = NULL;
   g_autofree char *socket_group = NULL;
   gboolean verbose = FALSE;
@@ -114,6 +131,8 @@ main (int argc, char **argv)
       N_("MIB") },
     { "block-timeout", 0, 0, G_OPTION_ARG_INT, &block_timeout_ms,
       N_("Longest wait of a packet in the kernel ring on a quiet link, in ms (default 10)"), N_("MS") },
+    { "request-timeout", 0, 0, G_OPTION_ARG_INT, &request_timeout_s,
+      N_("Close a connection whose request has not arrived after S seconds (default 15)"), N_("S") },
     { "socket-mode", 0, 0, G_OPTION_ARG_STRING, &socket_mode,
       N_("Permissions of unix sockets, in octal (e.g. 0660)"), N_("MODE") },
     { "socket-group", 0, 0, G_OPTION_ARG_STRING, &socket_group,
@@ -173,10 +192,10 @@ main (int argc, char **argv)
       return EXIT_USAGE;
     }
   if (max_captures < 1 || heartbeat_ms < 1 || buffer_mib < 1 || stream_buffer_mib < 1 ||
-      block_timeout_ms < 1 || block_timeout_ms > 1000)
+      block_timeout_ms < 1 || block_timeout_ms > 1000 || request_timeout_s < 1 || request_timeout_s > 3600)
     {
       g_printerr (_("%s: --max-captures, --heartbeat, --buffer-size and --stream-buffer must be positive, "
-                    "--block-timeout from 1 to 1000\n"), g_get_prgname ());
+                    "--block-timeout from 1 to 1000, --request-timeout from 1 to 3600\n"), g_get_prgname ());
       return EXIT_USAGE;
     }
   if (socket_mode != NULL &&
@@ -190,6 +209,7 @@ main (int argc, char **argv)
     g_log_set_debug_enabled (TRUE);
 
   warn_if_all_capabilities ();
+  raise_fd_limit ();
 
   options = (DdWorkerOptions) {
     .max_captures = (guint) max_captures,
@@ -197,6 +217,7 @@ main (int argc, char **argv)
     .ring_size = (gsize) buffer_mib * 1024 * 1024,
     .stream_buffer = (gsize) stream_buffer_mib * 1024 * 1024,
     .timeout_ms = block_timeout_ms,
+    .request_timeout_ms = (guint) request_timeout_s * 1000,
     .socket_mode = (gint) mode,
     .socket_group = socket_group,
   };
