@@ -21,32 +21,32 @@ ln -s "$DDUMP" "$WIRESHARK_CONFIG_DIR/extcap/ddump"
 dd_host off || skip_all "cannot create network namespaces"
 # A host whose network is down (not even loopback): the answers must not need it.
 ip -n "$(ns off)" link set lo down
-out=$(on off "$DDUMP" --extcap-interfaces --extcap-version=4.0); rc=$?
+out=$(on off timeout 20 "$DDUMP" --extcap-interfaces --extcap-version=4.0); rc=$?
 expect_eq "--extcap-interfaces: exit status 0 without a network" 0 "$rc"
 expect_match "...an extcap line with ddump's version" "^extcap \{version=[0-9.]+\}" "$out"
 expect_match "...and the ddump interface" "^interface \{value=ddump\}\{display=[^}]+\}$" "$out"
-out=$(on off "$DDUMP" --extcap-dlts --extcap-interface ddump)
+out=$(on off timeout 20 "$DDUMP" --extcap-dlts --extcap-interface ddump)
 expect_eq "--extcap-dlts: LINUX_SLL2" "dlt {number=276}{name=LINUX_SLL2}{display=Linux cooked-mode capture v2}" "$out"
-out=$(on off "$DDUMP" --extcap-config --extcap-interface ddump)
+out=$(on off timeout 20 "$DDUMP" --extcap-config --extcap-interface ddump)
 for call in targets interface snaplen max-delay connect-timeout reconnect keep-going ca cert key netrc-file; do
   expect_match "--extcap-config offers --$call" "^arg \{number=[0-9]+\}\{call=--$call\}" "$out"
 done
 expect_match "...the worker URLs are required" "\{call=--targets\}.*\{required=true\}" "$out"
 expect_match "...files must exist" "\{call=--ca\}.*\{type=fileselect\}.*\{mustexist=true\}" "$out"
-out=$("$DDUMP" --extcap-dlts --extcap-interface eth0 2>&1); rc=$?
+out=$(timeout 20 "$DDUMP" --extcap-dlts --extcap-interface eth0 2>&1); rc=$?
 expect_eq "another interface name: exit status 1" 1 "$rc"
 expect_match "...said so" "unknown extcap interface “eth0”" "$out"
 
 # ---- the filter check ------------------------------------------------------------------------
-out=$("$DDUMP" --extcap-capture-filter 'udp port 53 or (tcp and host 10.0.0.1)' --extcap-interface ddump); rc=$?
+out=$(timeout 20 "$DDUMP" --extcap-capture-filter 'udp port 53 or (tcp and host 10.0.0.1)' --extcap-interface ddump); rc=$?
 expect_eq "a valid capture filter: nothing printed" "0:" "$rc:$out"
-out=$("$DDUMP" --extcap-capture-filter 'udp prot 53' --extcap-interface ddump); rc=$?
+out=$(timeout 20 "$DDUMP" --extcap-capture-filter 'udp prot 53' --extcap-interface ddump); rc=$?
 expect_eq "an invalid one: exit status 0 (Wireshark reads stdout)" 0 "$rc"
 expect_match "...one line naming the filter and libpcap's reason" "^invalid capture filter “udp prot 53”: .*syntax error" "$out"
 expect_eq "...only one" 1 "$(wc -l <<<"$out")"
 
 # ---- tshark -D -------------------------------------------------------------------------------
-out=$(tshark -D 2>/dev/null)
+out=$(timeout 60 tshark -D 2>/dev/null)
 expect_match "tshark -D lists the ddump interface" "^[0-9]+\. ddump \(ddump: many hosts merged in time order\)$" "$out"
 
 # ---- a capture from two workers ----------------------------------------------------------------
@@ -62,19 +62,13 @@ start_workers () {
 check "two workers are up" start_workers
 W1=http://10.202.1.1:8475 W2=http://10.202.2.1:8475
 
-# both_capturing: until each worker runs a capture (5 s at most).
-both_capturing () {
-  for _ in $(seq 50); do
-    [ "$(metric c "$W1" captures_active)" = 1 ] && [ "$(metric c "$W2" captures_active)" = 1 ] && return 0
-    sleep 0.1
-  done
-  return 1
-}
+# both_capturing: until each worker runs a capture (10 s at most each).
+both_capturing () { wait_metric c "$W1" captures_active 1 && wait_metric c "$W2" captures_active 1; }
 
 # w1's URL sets its own filter (udp), Wireshark's (port 41100) is ANDed with it: neither
 # the pings nor port 41101 may come through.
-on c tshark -i ddump -o "extcap.ddump.targets:$W1/capture?filter=udp $W2" -o extcap.ddump.maxdelay:500 \
-  -f "port 41100" -a duration:6 -w "$DD_TMP/two.pcapng" >"$DD_TMP/tshark.log" 2>&1 &
+on c timeout 60 tshark -i ddump -o "extcap.ddump.targets:$W1/capture?filter=udp $W2" -o extcap.ddump.maxdelay:500 \
+  -f "port 41100" -c 200 -a duration:60 -w "$DD_TMP/two.pcapng" >"$DD_TMP/tshark.log" 2>&1 &
 TS=$!; DD_PIDS+=("$TS")
 check "tshark starts ddump, which captures on both workers" both_capturing
 on c ping -c 3 -i 0.2 10.202.1.1 >/dev/null
@@ -83,7 +77,7 @@ for i in 1 2; do
   on c "$UDP_SEND" --rate 2000 "10.202.$i.1" 41101 50 2>/dev/null
 done
 wait $TS; rc=$?
-expect_eq "tshark -a duration:6 ends well" 0 "$rc"
+expect_eq "tshark -c 200 ends well" 0 "$rc"
 names=$(tshark -r "$DD_TMP/two.pcapng" -T fields -e frame.interface_name 2>/dev/null | sort | uniq -c | awk '{ print $2 "=" $1 }' | tr '\n' ' ')
 expect_eq "every packet sent, each under its host's name" "10.202.1.1/veth0=100 10.202.2.1/veth0=100 " "$names"
 expect_eq "...only what both filters let through" 200 \
@@ -122,13 +116,13 @@ mkfifo "$fifo"
 ip netns exec "$(ns c)" "$DDUMP" --capture --extcap-interface ddump --fifo "$fifo" --targets "$W1 $W2" \
   --extcap-log-level debug --extcap-some-flag --extcap-capture-filter "udp port 41102" 2>"$DD_TMP/term.log" &
 DPID=$!; DD_PIDS+=("$DPID")
-cat "$fifo" >"$DD_TMP/term.pcapng" &
+timeout 60 cat "$fifo" >"$DD_TMP/term.pcapng" &
 CAT=$!
 both_capturing
 on c "$UDP_SEND" --rate 2000 10.202.2.1 41102 20 2>/dev/null
-sleep 0.5
-kill -TERM $DPID; wait $DPID; rc=$?
-wait $CAT
+check "the extcap capture writes the 20 packets into Wireshark's pipe" wait_packets "$DD_TMP/term.pcapng" 20
+stop $DPID TERM; rc=$?
+check "...and closes the pipe" wait_exit $CAT 10
 expect_eq "SIGTERM ends an extcap capture (with options ddump does not know) with status 0" 0 "$rc"
 expect_eq "...and no message" "" "$(cat "$DD_TMP/term.log")"
 expect_eq "...after writing what it had, as pcapng" "pcapng 20" \
@@ -137,7 +131,7 @@ expect_eq "...after writing what it had, as pcapng" "pcapng 20" \
 # ---- meson installs it into Wireshark's extcap directory ---------------------------------------
 if [ -n "${BUILD_ROOT:-}" ]; then
   dest="$DD_TMP/destdir"
-  meson install -C "$BUILD_ROOT" --no-rebuild --quiet --destdir "$dest" >"$DD_TMP/install.log" 2>&1
+  timeout 120 meson install -C "$BUILD_ROOT" --no-rebuild --quiet --destdir "$dest" >"$DD_TMP/install.log" 2>&1
   link=$(find "$dest" -path '*/wireshark/extcap/ddump')
   expect_match "meson install puts ddump in \${libdir}/wireshark/extcap" "/lib/([^/]+/)?wireshark/extcap/ddump$" "$link"
   expect_match "...as a link to the installed ddump" "/bin/ddump$" "$(readlink "$link")"

@@ -120,25 +120,81 @@ start_worker () {
   DD_PIDS+=("$WORKER_PID")
 }
 
-# wait_http HOST URL: until URL answers from HOST (5 s at most).
-wait_http () {
-  local i
-  for i in $(seq 50); do
-    on "$1" curl -sf -o /dev/null --max-time 1 "$2" && return 0
-    sleep 0.1
+# Waiting: always for a state, always with a deadline. The deadlines are generous (a loaded
+# two-core machine must pass); a state that never comes fails one check, never hangs.
+
+now_ms () { date +%s%3N; }
+
+# wait_until SECONDS COMMAND...: until COMMAND succeeds (polled every 50 ms); status 1 if
+# SECONDS pass first.
+wait_until () {
+  local end=$(( $(now_ms) + $1 * 1000 )); shift
+  while :; do
+    "$@" && return 0
+    [ "$(now_ms)" -lt "$end" ] || return 1
+    sleep 0.05
   done
+}
+
+gone () { ! kill -0 "$1" 2>/dev/null; }
+
+# wait_exit PID SECONDS: until the background job PID ends; its exit status in STATUS.
+# Status 1 (and STATUS=timeout) if it is still running after SECONDS.
+wait_exit () {
+  if wait_until "$2" gone "$1"; then
+    wait "$1"; STATUS=$?
+    return 0
+  fi
+  STATUS=timeout
   return 1
 }
 
-# wait_size FILE BYTES: until FILE holds at least BYTES (5 s at most).
-wait_size () {
-  local i
-  for i in $(seq 100); do
-    [ -f "$1" ] && [ "$(stat -c %s "$1")" -ge "$2" ] && return 0
-    sleep 0.05
-  done
-  return 1
+# stop PID [SIGNAL]: the signal (INT by default), then the job's exit status (10 s at
+# most; then it is killed and the status is 124).
+stop () {
+  kill -"${2:-INT}" "$1" 2>/dev/null
+  if wait_exit "$1" 10; then return "$STATUS"; fi
+  kill -9 "$1" 2>/dev/null; wait "$1" 2>/dev/null
+  return 124
 }
+
+# wait_ok PID...: waits for background jobs that must end on their own (each bounded by
+# its own timeout); status 1 unless every one exited 0.
+wait_ok () {
+  local p rc=0
+  for p in "$@"; do wait "$p" || rc=1; done
+  return $rc
+}
+
+# wait_http HOST URL: until URL answers from HOST (10 s at most).
+wait_http () {
+  wait_until 10 on "$1" curl -sf -o /dev/null --max-time 1 "$2"
+}
+
+has_size () { [ -f "$1" ] && [ "$(stat -c %s "$1")" -ge "$2" ]; }
+
+# wait_size FILE BYTES: until FILE holds at least BYTES (10 s at most).
+wait_size () { wait_until 10 has_size "$1" "$2"; }
+
+# wait_log FILE REGEX: until a line of FILE matches (10 s at most).
+wait_log () { wait_until 10 grep -Eq -- "$2" "$1"; }
+
+# wait_metric HOST URL NAME VALUE: until the worker's metric has VALUE (10 s at most).
+metric_is () { [ "$(metric "$1" "$2" "$3")" = "$4" ]; }
+wait_metric () { wait_until 10 metric_is "$@"; }
+
+# wait_listen HOST PORT: until something listens on TCP PORT in HOST (10 s at most).
+listening () { [ "$(on "$1" ss -Hltn "( sport = :$2 )" | wc -l)" -ge 1 ]; }
+wait_listen () { wait_until 10 listening "$1" "$2"; }
+
+# wait_clients HOST PORT N: until N clients are connected to PORT in HOST (10 s at most).
+has_clients () { [ "$(on "$1" ss -Htn state established "( sport = :$2 )" | wc -l)" -ge "$3" ]; }
+wait_clients () { wait_until 10 has_clients "$1" "$2" "$3"; }
+
+# fds PID: how many descriptors the process holds.
+fds () { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
+# rss_kib PID: its resident memory.
+rss_kib () { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 
 # metric HOST URL NAME: one value from a worker's /metrics.
 metric () {
@@ -150,3 +206,8 @@ count_packets () {
   local f=$1; shift
   tcpdump -nr "$f" "$@" 2>/dev/null | wc -l
 }
+
+# has_packets FILE N: FILE holds at least N packets; wait_packets FILE N: until it does
+# (20 s at most).
+has_packets () { [ "$(count_packets "$1")" -ge "$2" ]; }
+wait_packets () { wait_until 20 has_packets "$1" "$2"; }

@@ -11,36 +11,36 @@ W=http://10.200.0.1:8475
 check "worker is up" wait_http c "$W/"
 
 # Exact packet counts: a capture running while 500 UDP datagrams go from c to w.
-bg_on c curl -sN -o "$DD_TMP/udp.pcap" "$W/capture?filter=udp%20and%20dst%20port%2040000&duration=4"
+bg_on c curl -sN --max-time 30 -o "$DD_TMP/udp.pcap" "$W/capture?filter=udp%20and%20dst%20port%2040000&count=500"
 cap=$BG_PID
-wait_size "$DD_TMP/udp.pcap" 24
+check "the capture's header arrives" wait_size "$DD_TMP/udp.pcap" 24
 on c "$UDP_SEND" --rate 2000 10.200.0.1 40000 500 >/dev/null
-wait "$cap"
+check "the capture ends by itself after 500 packets" wait_exit "$cap" 30
 expect_eq "every one of 500 UDP datagrams is in the capture" 500 "$(count_packets "$DD_TMP/udp.pcap")"
 expect_eq "...with full payloads (snaplen 262144)" 500 "$(tcpdump -nr "$DD_TMP/udp.pcap" 2>/dev/null | grep -c 'UDP, length 32')"
 
 # count= ends the stream by itself.
-bg_on c "$UDP_SEND" --rate 200 10.200.0.1 40001 400 >/dev/null; sender=$BG_PID
-start=$(date +%s%N)
-on c curl -s --max-time 10 -o "$DD_TMP/count.pcap" "$W/capture?filter=udp%20port%2040001&count=10"
+bg_on c "$UDP_SEND" --rate 200 10.200.0.1 40001 4000 >/dev/null; sender=$BG_PID
+on c curl -s --max-time 20 -o "$DD_TMP/count.pcap" "$W/capture?filter=udp%20port%2040001&count=10"
 rc=$?
 expect_eq "count=10 ends the response cleanly" 0 "$rc"
 expect_eq "...with exactly 10 packets" 10 "$(count_packets "$DD_TMP/count.pcap")"
-kill "$sender" 2>/dev/null
+kill "$sender" 2>/dev/null; wait "$sender" 2>/dev/null
 
 # duration= on a quiet capture.
-start=$(date +%s%N)
-on c curl -s --max-time 10 -o "$DD_TMP/dur.pcap" "$W/capture?filter=udp%20port%201&duration=1"
-rc=$?; ms=$(( ($(date +%s%N) - start) / 1000000 ))
-expect_eq "duration=1 ends the response cleanly" 0 "$rc"
-check "...after about a second (took $ms ms)" test "$ms" -ge 900 -a "$ms" -lt 2500
+on c curl -s --max-time 20 -o "$DD_TMP/dur.pcap" "$W/capture?filter=udp%20port%201&duration=1"
+rc=$?
+expect_eq "duration=1 ends the response cleanly (not the client's timeout)" 0 "$rc"
 check "...as a valid, empty pcap" tcpdump -nr "$DD_TMP/dur.pcap" 2>/dev/null
+expect_match "...and the worker says why it ended" 'ended \(duration reached\)' "$(cat "$DD_TMP/worker.log")"
 
 # Own-traffic exclusion with an empty filter, with two captures streaming at once.
-bg_on c ping -c 10 -i 0.2 10.200.0.1 >/dev/null
-bg_on c curl -sN -o "$DD_TMP/all1.pcap" "$W/capture?filter=&duration=2.5"; a1=$BG_PID
-bg_on c curl -sN -H 'Accept: application/x-pcapng' -o "$DD_TMP/all2.pcapng" "$W/capture?duration=2.5"; a2=$BG_PID
-wait "$a1" "$a2"
+# The pings are the other traffic; both captures end once they hold 8 of them.
+bg_on c curl -sN --max-time 30 -o "$DD_TMP/all1.pcap" "$W/capture?filter=&duration=2.5"; a1=$BG_PID
+bg_on c curl -sN --max-time 30 -H 'Accept: application/x-pcapng' -o "$DD_TMP/all2.pcapng" "$W/capture?duration=2.5"; a2=$BG_PID
+wait_metric c "$W" captures_active 2
+on c ping -c 10 -i 0.1 10.200.0.1 >/dev/null
+check "two captures with an empty filter end by themselves" wait_ok "$a1" "$a2"
 expect_eq "an empty filter captures none of the worker's own stream packets" 0 \
   "$(count_packets "$DD_TMP/all1.pcap" tcp port 8475)"
 expect_eq "...nor does a concurrent second capture (no amplification)" 0 \
@@ -48,8 +48,9 @@ expect_eq "...nor does a concurrent second capture (no amplification)" 0 \
 check "...while other traffic (ICMP) is captured" test "$(count_packets "$DD_TMP/all1.pcap" icmp)" -ge 8
 
 # pcapng: interface names, directions, statistics.
-bg_on c ping -c 5 -i 0.2 10.200.0.1 >/dev/null
-on c curl -s -H 'Accept: application/x-pcapng' -o "$DD_TMP/icmp.pcapng" "$W/capture?filter=icmp&duration=1.5"
+bg_on c ping -c 100 -i 0.05 10.200.0.1 >/dev/null; pinger=$BG_PID
+on c curl -s --max-time 30 -H 'Accept: application/x-pcapng' -o "$DD_TMP/icmp.pcapng" "$W/capture?filter=icmp&count=30"
+kill "$pinger"; wait "$pinger" 2>/dev/null
 names=$(tshark -r "$DD_TMP/icmp.pcapng" -T fields -e frame.interface_name 2>/dev/null | sort -u | tr '\n' ' ')
 expect_eq "pcapng packets carry the worker's interface name" "veth0 " "$names"
 dirs=$(tshark -r "$DD_TMP/icmp.pcapng" -T fields -e icmp.type -e frame.packet_flags_direction 2>/dev/null | sort -u | tr '\n' ' ')
@@ -58,14 +59,15 @@ info=$(capinfos "$DD_TMP/icmp.pcapng" 2>&1)
 expect_match "interface 0 is 'any' and carries the statistics" 'Interface #0 info:' "$info"
 chk=$(python3 "$PCAPNG_CHECK" "$DD_TMP/icmp.pcapng")
 check "the pcapng stream is well formed, with heartbeats and the watermark kept" \
-  python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert not d["errors"] and not d["watermark_violations"] and d["isb"] >= 10 and d["interfaces"] == ["any", "veth0"], d' "$chk"
+  python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert not d["errors"] and not d["watermark_violations"] and d["isb"] >= 5 and d["interfaces"] == ["any", "veth0"], d' "$chk"
 expect_match "tcpdump reads the pcapng stream too" 'ICMP echo request' "$(tcpdump -nr "$DD_TMP/icmp.pcapng" 2>/dev/null)"
 
 # interface= selects through ifindex on "any": still one link type.
-bg_on w ping -c 8 -i 0.2 127.0.0.1 >/dev/null
-bg_on c ping -c 8 -i 0.2 10.200.0.1 >/dev/null
-on c curl -s -H 'Accept: application/x-pcapng' -o "$DD_TMP/lo.pcapng" "$W/capture?filter=icmp&interface=lo&duration=1.2"
-on c curl -s -o "$DD_TMP/veth.pcap" "$W/capture?filter=icmp&interface=veth0&interface=lo&duration=1.2"
+bg_on w ping -c 400 -i 0.05 127.0.0.1 >/dev/null; p1=$BG_PID
+bg_on c ping -c 400 -i 0.05 10.200.0.1 >/dev/null; p2=$BG_PID
+on c curl -s --max-time 30 -H 'Accept: application/x-pcapng' -o "$DD_TMP/lo.pcapng" "$W/capture?filter=icmp&interface=lo&count=10"
+on c curl -s --max-time 30 -o "$DD_TMP/veth.pcap" "$W/capture?filter=icmp&interface=veth0&interface=lo&count=40"
+kill "$p1" "$p2"; wait "$p1" "$p2" 2>/dev/null
 names=$(tshark -r "$DD_TMP/lo.pcapng" -T fields -e frame.interface_name 2>/dev/null | sort -u | tr '\n' ' ')
 expect_eq "interface=lo captures only lo" "lo " "$names"
 expect_match "two interface= parameters capture both" 'LINUX_SLL2' "$(tcpdump -nr "$DD_TMP/veth.pcap" 2>&1 >/dev/null)"
@@ -74,29 +76,31 @@ check "...(both seen)" test "$(count_packets "$DD_TMP/veth.pcap" host 127.0.0.1)
 
 # A unix socket, with the mode and group a proxy needs.
 start_worker w unix --listen "unix:$DD_TMP/w.sock" --socket-mode 0660 --socket-group nogroup
-for i in $(seq 50); do [ -S "$DD_TMP/w.sock" ] && break; sleep 0.1; done
+wait_until 10 test -S "$DD_TMP/w.sock"
 expect_eq "unix socket has the requested mode and group" "660 nogroup" "$(stat -c '%a %G' "$DD_TMP/w.sock" 2>&1)"
-bg_on w ping -c 4 -i 0.2 127.0.0.1 >/dev/null
-on w curl -s --max-time 5 --unix-socket "$DD_TMP/w.sock" -o "$DD_TMP/unix.pcap" "http://worker/capture?filter=icmp&count=4"
+bg_on w ping -c 400 -i 0.05 127.0.0.1 >/dev/null; pinger=$BG_PID
+on w curl -s --max-time 20 --unix-socket "$DD_TMP/w.sock" -o "$DD_TMP/unix.pcap" "http://worker/capture?filter=icmp&count=4"
+kill "$pinger"; wait "$pinger" 2>/dev/null
 expect_eq "a capture over the unix socket works" 4 "$(count_packets "$DD_TMP/unix.pcap")"
 expect_match "a unix-only worker excludes nothing" 'unix sockets only' "$(cat "$DD_TMP/unix.log")"
-kill -TERM "$WORKER_PID"; wait "$WORKER_PID"
-check "...and removes its socket when it exits" test ! -e "$DD_TMP/w.sock"
+stop "$WORKER_PID" TERM; rc=$?
+expect_eq "SIGTERM ends the unix-socket worker with status 0" 0 "$rc"
+check "...and it removes its socket" test ! -e "$DD_TMP/w.sock"
 
 # SIGTERM: every stream ends with a final chunk, the worker exits 0 within a second.
 start_worker w term --listen :8476
-wait_http c http://10.200.0.1:8476/
-bg_on c ping -c 30 -i 0.05 10.200.0.1 >/dev/null
-bg_on c curl -sN -o "$DD_TMP/term.pcap" "http://10.200.0.1:8476/capture?filter=icmp"; t1=$BG_PID
-bg_on c curl -sN -H 'Accept: application/x-pcapng' -o "$DD_TMP/term.pcapng" "http://10.200.0.1:8476/capture?filter=icmp"; t2=$BG_PID
-sleep 1
-start=$(date +%s%N)
-kill -TERM "$WORKER_PID"; wait "$WORKER_PID"; rc=$?
-ms=$(( ($(date +%s%N) - start) / 1000000 ))
-expect_eq "SIGTERM: the worker exits 0" 0 "$rc"
-check "...within a second ($ms ms)" test "$ms" -lt 1000
+T=http://10.200.0.1:8476
+wait_http c "$T/"
+bg_on c ping -c 600 -i 0.05 10.200.0.1 >/dev/null; pinger=$BG_PID
+bg_on c curl -sN --max-time 60 -o "$DD_TMP/term.pcap" "$T/capture?filter=icmp"; t1=$BG_PID
+bg_on c curl -sN --max-time 60 -H 'Accept: application/x-pcapng' -o "$DD_TMP/term.pcapng" "$T/capture?filter=icmp"; t2=$BG_PID
+metric_at_least () { [ "$(metric c "$T" packets_sent_total)" -ge "$1" ]; }
+wait_until 10 metric_at_least 12
+stop "$WORKER_PID" TERM; rc=$?
+expect_eq "SIGTERM: the worker exits 0 (its own bound is 0.8 s)" 0 "$rc"
 wait "$t1"; r1=$?; wait "$t2"; r2=$?
 expect_eq "...and both clients saw a complete response" "0 0" "$r1 $r2"
+kill "$pinger"; wait "$pinger" 2>/dev/null
 err=$(tcpdump -nr "$DD_TMP/term.pcap" 2>&1 >/dev/null); rc=$?
 check "tcpdump reads the pcap without a truncation error" test $rc = 0 -a -z "$(grep -i trunc <<<"$err")"
 err=$(tcpdump -nr "$DD_TMP/term.pcapng" 2>&1 >/dev/null); rc=$?
@@ -108,15 +112,16 @@ cp "$WORKER" "$DD_TMP/ddump-worker"; chmod 755 "$DD_TMP/ddump-worker"
 ip netns exec "$(ns w)" setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
   "$DD_TMP/ddump-worker" --listen :8477 >"$DD_TMP/nocap.log" 2>&1 &
 DD_PIDS+=($!)
-wait_http c http://10.200.0.1:8477/
+check "an unprivileged worker without CAP_NET_RAW is up" wait_http c http://10.200.0.1:8477/
 out=$(on c curl -s -w ' %{http_code}' --max-time 5 "http://10.200.0.1:8477/capture")
 expect_match "without CAP_NET_RAW a capture is a 500 that names the capability" 'CAP_NET_RAW.* 500 ?$' "$(tr '\n' ' ' <<<"$out")"
 ip netns exec "$(ns w)" setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=+net_raw \
   --ambient-caps=+net_raw "$DD_TMP/ddump-worker" --listen :8478 >"$DD_TMP/cap.log" 2>&1 &
 DD_PIDS+=($!)
-wait_http c http://10.200.0.1:8478/
-bg_on c ping -c 4 -i 0.2 10.200.0.1 >/dev/null
-on c curl -s --max-time 5 -o "$DD_TMP/cap.pcap" "http://10.200.0.1:8478/capture?filter=icmp&count=2"
+check "an unprivileged worker with CAP_NET_RAW is up" wait_http c http://10.200.0.1:8478/
+bg_on c ping -c 400 -i 0.05 10.200.0.1 >/dev/null; pinger=$BG_PID
+on c curl -s --max-time 20 -o "$DD_TMP/cap.pcap" "http://10.200.0.1:8478/capture?filter=icmp&count=2"
+kill "$pinger"; wait "$pinger" 2>/dev/null
 expect_eq "as an unprivileged user with only CAP_NET_RAW, the worker captures" 2 "$(count_packets "$DD_TMP/cap.pcap")"
 check "...and does not warn about root" test -z "$(grep -i 'running as root' "$DD_TMP/cap.log")"
 expect_match "as root with every capability, it warns" 'needs only CAP_NET_RAW' "$(cat "$DD_TMP/worker.log")"
@@ -124,10 +129,11 @@ expect_match "as root with every capability, it warns" 'needs only CAP_NET_RAW' 
 # systemd socket activation: the worker serves the socket it is given, and excludes it.
 ip netns exec "$(ns w)" systemd-socket-activate -l 8479 "$WORKER" >"$DD_TMP/activated.log" 2>&1 &
 DD_PIDS+=($!)
-sleep 0.3
-bg_on c ping -c 4 -i 0.2 10.200.0.1 >/dev/null
-on c curl -s --max-time 5 -o "$DD_TMP/act.pcap" "http://10.200.0.1:8479/capture?count=3"
-expect_eq "a socket-activated worker captures on the socket it was given" 3 "$(count_packets "$DD_TMP/act.pcap" icmp)"
+wait_listen w 8479
+bg_on c ping -c 400 -i 0.05 10.200.0.1 >/dev/null; pinger=$BG_PID
+on c curl -s --max-time 20 -o "$DD_TMP/act.pcap" "http://10.200.0.1:8479/capture?count=3"
+kill "$pinger"; wait "$pinger" 2>/dev/null
+expect_eq "a socket-activated worker captures on the socket it was given, and not its own stream" 3 "$(count_packets "$DD_TMP/act.pcap" icmp)"
 expect_match "...and excludes its traffic" 'excluded from captures with: tcp port 8479' "$(cat "$DD_TMP/activated.log")"
 
 check "the first worker is still running" kill -0 "$worker"

@@ -12,13 +12,13 @@ W=http://10.200.0.1:8475
 check "worker is up" wait_http c "$W/"
 
 # 1. Two senders at full speed; the pcapng stream's ISB watermarks must hold.
-bg_on c curl -sN -H 'Accept: application/x-pcapng' -o "$DD_TMP/load.pcapng" "$W/capture?filter=udp&duration=5"
+bg_on c curl -sN --max-time 60 -H 'Accept: application/x-pcapng' -o "$DD_TMP/load.pcapng" "$W/capture?filter=udp&duration=5"
 cap=$BG_PID
-wait_size "$DD_TMP/load.pcapng" 100
+check "the capture is running" wait_size "$DD_TMP/load.pcapng" 100
 bg_on c "$UDP_SEND" --max-seconds 3.5 10.200.0.1 40010 400000; s1=$BG_PID
 bg_on c "$UDP_SEND" --max-seconds 3.5 10.200.0.1 40011 400000; s2=$BG_PID
-wait "$s1" "$s2" 2>/dev/null
-wait "$cap"
+check "two senders at full speed for 3.5 s" wait_ok "$s1" "$s2"
+check "the capture ends at its duration" wait_exit "$cap" 60
 chk=$(python3 "$PCAPNG_CHECK" "$DD_TMP/load.pcapng"); rc=$?
 diag "$chk"
 expect_eq "under load, no packet arrives below a watermark already sent" 0 "$rc"
@@ -30,31 +30,33 @@ assert s["usrdeliv"] == d["packets"] and s["usrdeliv"] + s["ifdrop"] <= s["ifrec
 
 # 2. A reader that stalls: the worker buffers a bounded amount, lets the kernel drop, and
 #    reports the drops in its ISBs once the reader comes back.
-rss_kib () { awk '/^VmRSS:/ { print $2 }' "/proc/$worker/status"; }
-base=$(rss_kib)
-ip netns exec "$(ns c)" bash -c "curl -sN -H 'Accept: application/x-pcapng' '$W/capture?filter=udp&duration=6' \
-  | { sleep 4; cat > '$DD_TMP/stalled.pcapng'; }" &
+# The reader reads nothing until the test creates the file "go" (60 s at most).
+base=$(rss_kib "$worker")
+ip netns exec "$(ns c)" bash -c "curl -sN --max-time 90 -H 'Accept: application/x-pcapng' '$W/capture?filter=udp&duration=12' \
+  | { for i in \$(seq 1200); do [ -e '$DD_TMP/go' ] && break; sleep 0.05; done; cat > '$DD_TMP/stalled.pcapng'; }" &
 reader=$!
 DD_PIDS+=("$reader")
-sleep 0.5
+check "the stalled reader's capture is running" wait_metric c "$W" captures_active 1
 bg_on c "$UDP_SEND" --size 1200 --max-seconds 3 10.200.0.1 40020 300000; s1=$BG_PID
 peak=$base
 while kill -0 "$s1" 2>/dev/null; do
-  r=$(rss_kib); [ "$r" -gt "$peak" ] && peak=$r
+  r=$(rss_kib "$worker"); [ "$r" -gt "$peak" ] && peak=$r
   sleep 0.1
 done
-for i in $(seq 10); do r=$(rss_kib); [ "$r" -gt "$peak" ] && peak=$r; sleep 0.1; done
+wait "$s1"
+r=$(rss_kib "$worker"); [ "$r" -gt "$peak" ] && peak=$r
 diag "worker RSS: ${base} KiB before, ${peak} KiB at most while ~360 MB were captured for a stalled reader"
 check "a stalled reader keeps the worker's memory bounded (< 64 MiB, peak $((peak / 1024)) MiB)" test "$peak" -lt 65536
-m=$(on c curl -sf "$W/metrics")
+m=$(on c curl -sf --max-time 5 "$W/metrics")
 expect_match "the capture is still running meanwhile" '^ddump_worker_captures_active 1$' "$m"
-wait "$reader"
+touch "$DD_TMP/go"
+check "the reader, reading again, gets the end of the capture" wait_exit "$reader" 60
 chk=$(python3 "$PCAPNG_CHECK" "$DD_TMP/stalled.pcapng"); rc=$?
 diag "$chk"
 expect_eq "the stalled stream is well formed and keeps its watermarks" 0 "$rc"
 check "the kernel drops show up in the ISB counters" python3 -c '
 import json, sys; d = json.loads(sys.argv[1]); s = d["last_isb"]
 assert s["ifdrop"] > 0 and d["packets"] > 0 and s["usrdeliv"] == d["packets"], d' "$chk"
-expect_match "...and in /metrics" '^ddump_worker_kernel_drops_total [1-9]' "$(on c curl -sf "$W/metrics")"
+expect_match "...and in /metrics" '^ddump_worker_kernel_drops_total [1-9]' "$(on c curl -sf --max-time 5 "$W/metrics")"
 check "the worker is still running" kill -0 "$worker"
 dd_finish
