@@ -18,7 +18,7 @@ G_BEGIN_DECLS
 typedef struct _DdConnectionGuard DdConnectionGuard;
 
 /* Largest request line plus headers accepted, in bytes (431 beyond). */
-#define DD_CONNECTION_GUARD_MAX_HEADERS (64 * 1024)
+#define DD_CONNECTION_GUARD_MAX_HEADERS (16 * 1024)
 
 /* Watches every connection @server accepts from now on. @metrics must outlive the guard. */
 DdConnectionGuard *dd_connection_guard_new  (SoupServer        *server,
