@@ -23,19 +23,41 @@ struct _DdConnectionGuard {
   SoupServer      *server;
   DdWorkerMetrics *metrics;
   gint64           request_timeout_us;
+  guint            idle_refs;      /* references to a socket that libsoup is done with */
   GHashTable      *connections;  /* GSocket → Connection */
   gulong           started_id;
   guint            sweep_id;
 };
 
 static void
-connection_free (Connection *conn)
+close_taken (Connection *conn)
 {
   if (conn->taken != NULL)
     g_io_stream_close (conn->taken, NULL, NULL);
   g_clear_object (&conn->taken);
+}
+
+static void
+connection_free (Connection *conn)
+{
+  close_taken (conn);
   g_object_unref (conn->socket);
   g_free (conn);
+}
+
+/* Whether nothing but our reference (and the one libsoup < 3.4 leaks) holds the socket.
+ * libsoup 3.2's listener never drops the reference of the socket it accepts (fixed in
+ * 3.4.0): every connection would keep a GSocket for ever. Once libsoup has let go of the
+ * connection, we drop that reference for it. */
+static gboolean
+release_if_unused (DdConnectionGuard *self,
+                   Connection        *conn)
+{
+  if (g_atomic_int_get (&G_OBJECT (conn->socket)->ref_count) > (gint) self->idle_refs)
+    return FALSE;
+  if (self->idle_refs == 2)
+    g_object_unref (conn->socket);
+  return TRUE;
 }
 
 static void
@@ -201,13 +223,15 @@ sweep_cb (gpointer user_data)
   g_hash_table_iter_init (&iter, self->connections);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &conn))
     {
+      if (conn->taken != NULL && now >= conn->deadline)
+        close_taken (conn);
       if (conn->taken != NULL)
+        continue;
+      if (g_socket_is_closed (conn->socket))
         {
-          if (now >= conn->deadline)
-            g_hash_table_iter_remove (&iter);  /* closes it */
+          if (release_if_unused (self, conn))
+            g_hash_table_iter_remove (&iter);
         }
-      else if (g_socket_is_closed (conn->socket))
-        g_hash_table_iter_remove (&iter);
       else if (conn->deadline != 0 && now >= conn->deadline)
         {
           /* libsoup reads an end of stream and closes the connection itself. */
@@ -220,6 +244,15 @@ sweep_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+static gboolean
+release_unused_cb (gpointer socket,
+                   gpointer conn,
+                   gpointer user_data)
+{
+  close_taken (conn);
+  return release_if_unused (user_data, conn);
+}
+
 DdConnectionGuard *
 dd_connection_guard_new (SoupServer      *server,
                          guint            request_timeout_ms,
@@ -230,6 +263,7 @@ dd_connection_guard_new (SoupServer      *server,
   self->server = g_object_ref (server);
   self->metrics = metrics;
   self->request_timeout_us = (gint64) request_timeout_ms * 1000;
+  self->idle_refs = soup_check_version (3, 4, 0) ? 1 : 2;
   self->connections = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) connection_free);
   self->started_id = g_signal_connect (server, "request-started", G_CALLBACK (request_started_cb), self);
   self->sweep_id = g_timeout_add (SWEEP_INTERVAL_MS, sweep_cb, self);
@@ -243,6 +277,7 @@ dd_connection_guard_free (DdConnectionGuard *self)
     return;
   g_clear_signal_handler (&self->started_id, self->server);
   g_clear_handle_id (&self->sweep_id, g_source_remove);
+  g_hash_table_foreach_remove (self->connections, (GHRFunc) release_unused_cb, self);
   g_hash_table_unref (self->connections);
   g_object_unref (self->server);
   g_free (self);
