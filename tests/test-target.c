@@ -136,6 +136,12 @@ test_files_and_errors (void)
   g_assert_null (bad);
   g_assert_error (error, DD_TARGET_ERROR, DD_TARGET_ERROR_INVALID);
   g_assert_null (strstr (error->message, "secret"));
+  g_clear_error (&error);
+  /* Found by fuzz-target-url: a host that decodes to something no host can be. */
+  bad = dd_target_parse ("https://alice8p%40", NULL, &error);
+  g_assert_null (bad);
+  g_assert_error (error, DD_TARGET_ERROR, DD_TARGET_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "invalid host"));
 }
 
 static void

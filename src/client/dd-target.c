@@ -99,6 +99,25 @@ parse_tcp (GUri    *uri,
   return target;
 }
 
+/* A host name (letters, digits, "-", "_", "."; international names in their ASCII form)
+ * or an IP address (IPv6 with its zone): what the URL's host decodes to may be anything. */
+static gboolean
+valid_host (const char *host)
+{
+  g_autoptr(GInetAddress) address = g_inet_address_new_from_string (host);
+  g_autofree char *ascii = NULL;
+
+  if (address != NULL)
+    return TRUE;
+  ascii = g_hostname_to_ascii (host);
+  if (ascii == NULL || *ascii == '\0' || strlen (ascii) > 253)
+    return FALSE;
+  for (const char *c = ascii; *c != '\0'; c++)
+    if (!g_ascii_isalnum (*c) && *c != '-' && *c != '_' && *c != '.')
+      return FALSE;
+  return TRUE;
+}
+
 static DdTarget *
 parse_url (const char             *spec,
            const DdTargetDefaults *defaults,
@@ -129,6 +148,12 @@ parse_url (const char             *spec,
   if (host == NULL || *host == '\0')
     {
       g_set_error (error, DD_TARGET_ERROR, DD_TARGET_ERROR_INVALID, _("the URL has no host"));
+      return NULL;
+    }
+  if (!valid_host (host))
+    {
+      g_set_error (error, DD_TARGET_ERROR, DD_TARGET_ERROR_INVALID,
+                   _("invalid host “%s”: expected a host name or an IP address"), host);
       return NULL;
     }
   if (g_ascii_strcasecmp (scheme, "tcp") == 0)
