@@ -387,8 +387,7 @@ dd_http_open_async (DdHttp             *self,
 }
 
 GInputStream *
-dd_http_open_finish (DdHttp        *self,
-                     GAsyncResult  *result,
+dd_http_open_finish (GAsyncResult  *result,
                      GError       **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);

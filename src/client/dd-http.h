@@ -35,8 +35,8 @@ void          dd_http_open_async   (DdHttp             *self,
                                     GCancellable       *cancellable,
                                     GAsyncReadyCallback callback,
                                     gpointer            user_data);
-GInputStream *dd_http_open_finish  (DdHttp        *self,
-                                    GAsyncResult  *result,
+/* Needs no DdHttp: a callback that was cancelled may run after its owner is gone. */
+GInputStream *dd_http_open_finish  (GAsyncResult  *result,
                                     GError       **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DdHttp, dd_http_free)

@@ -21,6 +21,10 @@
 #define PAUSE_BYTES (8 * 1024 * 1024)
 /* Workers send statistics ten times a second; the output gets them once a second. */
 #define STATS_INTERVAL_US G_USEC_PER_SEC
+/* A worker's pcapng stream that brings nothing, not even a heartbeat, for this many of its
+ * heartbeat periods (and at least STALL_MIN_US) is dead, whatever TCP says. */
+#define STALL_PERIODS 20
+#define STALL_MIN_US (5 * G_USEC_PER_SEC)
 
 typedef struct {
   guint32 out_id;
@@ -66,6 +70,9 @@ struct _DdSource {
   GHashTable       *out_ids;     /* "LINKTYPE/NAME" → output interface id + 1 */
   gboolean          heartbeats;
   gboolean          ended_cleanly;  /* a ddump worker's last ISB came */
+  guint64           last_isb_end;   /* ns, the worker's clock */
+  gint64            heartbeat_us;   /* the shortest gap between two heartbeats; 0: unknown */
+  guint             stall_id;
 
   guint64           packets;
   guint64           bytes;
@@ -318,6 +325,17 @@ stats_cb (gpointer             user_data,
 
   if (self->heartbeats)
     dd_merge_input_set_watermark (self->input, ts_ns);
+  if (self->heartbeats && (stats->present & DD_PCAPNG_STAT_ENDTIME))
+    {
+      if (self->last_isb_end != 0 && stats->endtime > self->last_isb_end)
+        {
+          gint64 gap = (gint64) MIN ((stats->endtime - self->last_isb_end) / 1000, (guint64) G_MAXINT32);
+
+          if (self->heartbeat_us == 0 || gap < self->heartbeat_us)
+            self->heartbeat_us = MAX (gap, 1000);
+        }
+      self->last_isb_end = stats->endtime;
+    }
   if (stats->comment != NULL && g_str_has_prefix (stats->comment, DD_PCAPNG_END_COMMENT))
     self->ended_cleanly = TRUE;
   if (stats->present & (DD_PCAPNG_STAT_IFDROP | DD_PCAPNG_STAT_OSDROP))
@@ -375,6 +393,7 @@ dd_source_new (DdTarget                *target,
 static void
 close_stream (DdSource *self)
 {
+  g_clear_handle_id (&self->stall_id, g_source_remove);
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
@@ -495,12 +514,13 @@ read_cb (GObject      *object,
          GAsyncResult *result,
          gpointer      user_data)
 {
-  DdSource *self = user_data;
+  DdSource *self;
   g_autoptr(GError) error = NULL;
   gssize n = g_input_stream_read_finish (G_INPUT_STREAM (object), result, &error);
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;  /* stopped: @self may be gone */
+    return;  /* stopped: @user_data may be gone */
+  self = user_data;
   self->reading = FALSE;
   if (n < 0)
     {
@@ -571,12 +591,38 @@ refill_cb (DdMergeInput *input,
     }
 }
 
+/* A heartbeat stream that went quiet while we waited for it. */
+static gboolean
+stall_cb (gpointer user_data)
+{
+  DdSource *self = user_data;
+  gint64 limit, quiet;
+
+  if (!self->heartbeats || self->heartbeat_us == 0 || !self->reading)
+    return G_SOURCE_CONTINUE;  /* nothing to expect, or paused by us */
+  limit = MAX (STALL_MIN_US, STALL_PERIODS * self->heartbeat_us);
+  quiet = g_get_monotonic_time () - self->arrival;
+  if (quiet < limit)
+    return G_SOURCE_CONTINUE;
+  self->stall_id = 0;
+  finish (self, g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                             _("the stream stalled: nothing for %.1f s, not even a heartbeat "
+                               "(the worker sends one every %.1f s)"),
+                             quiet / (double) G_USEC_PER_SEC, self->heartbeat_us / (double) G_USEC_PER_SEC));
+  return G_SOURCE_REMOVE;
+}
+
 static void
 running (DdSource *self)
 {
   self->state = DD_SOURCE_RUNNING;
   self->started = TRUE;
   self->ended_cleanly = FALSE;
+  self->last_isb_end = 0;
+  self->heartbeat_us = 0;
+  self->arrival = g_get_monotonic_time ();
+  if (!self->pull)
+    self->stall_id = g_timeout_add_seconds (1, stall_cb, self);
   self->parser = dd_stream_parser_new (&parser_funcs, self);
   dd_merge_input_set_live (self->input, TRUE);
   self->callbacks.started (self, self->user_data);
@@ -587,16 +633,18 @@ open_cb (GObject      *object,
          GAsyncResult *result,
          gpointer      user_data)
 {
-  DdSource *self = user_data;
+  DdSource *self;
   GError *error = NULL;
-  GInputStream *stream = dd_http_open_finish (self->http, result, &error);
+  GInputStream *stream = dd_http_open_finish (result, &error);
 
-  if (stream == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
-      self->state != DD_SOURCE_CONNECTING)
+  /* Only stopping or freeing the source cancels it (a connect timeout is TIMED_OUT):
+   * @user_data may be gone, so nothing of it is touched. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       g_error_free (error);
-      return;  /* stopped */
+      return;
     }
+  self = user_data;
   if (stream == NULL)
     {
       finish (self, error);
@@ -612,14 +660,15 @@ tcp_open_cb (GObject      *object,
              GAsyncResult *result,
              gpointer      user_data)
 {
-  DdSource *self = user_data;
+  DdSource *self;
   g_autoptr(GError) error = NULL;
   GSocketConnection *connection;
 
   connection = g_socket_client_connect_finish (G_SOCKET_CLIENT (object), result, &error);
-  if (connection == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
-      self->state != DD_SOURCE_CONNECTING)
-    return;  /* stopped */
+  /* As in open_cb: cancelled means stopped or freed, and @user_data may be gone. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = user_data;
   if (connection == NULL)
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
