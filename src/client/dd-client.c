@@ -27,6 +27,8 @@
 #define RETRY_MAX_MS 30000
 /* At the end, PCAP-over-IP clients get this long to read their backlog. */
 #define SERVE_CLOSE_MS 5000
+/* At the end, a named pipe's reader gets this long to take what it has not read yet. */
+#define OUTPUT_GRACE_MS 500
 
 typedef struct _DdClient DdClient;
 
@@ -61,6 +63,7 @@ struct _DdClient {
   guint       fifo_id;
   guint       duration_id;
   guint       status_id;
+  guint       grace_id;
   guint       sigint_id;
   guint       sigterm_id;
 
@@ -245,10 +248,14 @@ merge_cb (gpointer user_data)
   gint64 deadline;
 
   self->merge_idle_id = 0;
-  if (self->finishing)
+  /* A reader that does not keep up holds the merge (output_writable_cb() resumes it):
+   * the inputs then fill up to their bound and stop being read. */
+  if (self->finishing || dd_output_is_blocked (self->output))
     return G_SOURCE_REMOVE;
   deadline = dd_merger_run (self->merger, now, MERGE_BUDGET, &more);
   if (!flush_output (self))
+    return G_SOURCE_REMOVE;
+  if (dd_output_is_blocked (self->output))
     return G_SOURCE_REMOVE;
   if (dd_merger_is_stopped (self->merger))
     {
@@ -443,6 +450,39 @@ begin (DdClient *self)
 }
 
 static void
+quit (DdClient *self)
+{
+  g_clear_handle_id (&self->grace_id, g_source_remove);
+  g_main_loop_quit (self->loop);
+}
+
+static gboolean
+grace_cb (gpointer user_data)
+{
+  DdClient *self = user_data;
+
+  self->grace_id = 0;
+  message (self, _("%s: the reader stopped reading; %" G_GSIZE_FORMAT " bytes of the capture were not written"),
+           self->output_label, dd_output_get_backlog (self->output));
+  self->exit_status = MAX (self->exit_status, DD_EXIT_FAILED);
+  quit (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The output's reader took everything it was given (or the write failed). */
+static gboolean
+output_writable_cb (gpointer user_data)
+{
+  DdClient *self = user_data;
+
+  if (!self->finishing)
+    schedule_merge (self);
+  else if (!dd_output_is_blocked (self->output) && self->grace_id != 0)
+    quit (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
 finish (DdClient *self,
         int       status)
 {
@@ -478,7 +518,13 @@ finish (DdClient *self,
   clear_status (self);
   if (!self->options->quiet && self->slots->len > 0)
     print_summary (self);
-  g_main_loop_quit (self->loop);
+  if (self->output != NULL && dd_output_is_blocked (self->output))
+    {
+      /* A named pipe whose reader is behind: it gets a moment to catch up, then we go. */
+      self->grace_id = g_timeout_add (OUTPUT_GRACE_MS, grace_cb, self);
+      return;
+    }
+  quit (self);
 }
 
 static gboolean
@@ -517,9 +563,10 @@ open_fifo_cb (gpointer user_data)
       finish (self, DD_EXIT_FAILED);
       return G_SOURCE_REMOVE;
     }
-  /* Blocking from here on: a slow reader slows the merge, which slows the streams. */
-  fcntl (fd, F_SETFL, fcntl (fd, F_GETFL) & ~O_NONBLOCK);
+  /* A slow reader holds the merge, which holds the streams; one that stops reading never
+   * blocks the main loop (signals, PCAP-over-IP clients). */
   self->output = dd_output_new (fd, TRUE, self->options->format);
+  dd_output_set_nonblocking (self->output, output_writable_cb, self);
   begin (self);
   return G_SOURCE_REMOVE;
 }
@@ -537,7 +584,9 @@ open_output (DdClient *self)
   if (options->output_fd >= 0)
     {
       self->output_label = g_strdup (path);
+      /* Wireshark's pipe, which we opened: the same as --fifo. */
       self->output = dd_output_new (options->output_fd, TRUE, options->format);
+      dd_output_set_nonblocking (self->output, output_writable_cb, self);
       return DD_EXIT_OK;
     }
   if (path == NULL && self->server != NULL)
@@ -779,6 +828,7 @@ dd_client_run (const DdClientOptions *options)
       status = self->exit_status;
       g_clear_handle_id (&self->sigint_id, g_source_remove);
       g_clear_handle_id (&self->sigterm_id, g_source_remove);
+      g_clear_handle_id (&self->grace_id, g_source_remove);
     }
   if (self->server != NULL)
     {

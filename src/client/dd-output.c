@@ -1,8 +1,10 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <unistd.h>
+#include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <gio/gio.h>
 
@@ -33,6 +35,15 @@ struct _DdOutput {
   GArray     *interfaces;  /* of InterfaceState */
   gboolean    failed;
   GError     *error;
+
+  /* Non-blocking mode (a named pipe we opened): what the reader has not taken yet stays
+   * in buf from @sent on, and a watch writes it when the pipe takes more. */
+  gboolean    nonblocking;
+  gsize       sent;          /* bytes of buf written to fd */
+  gsize       served;        /* bytes of buf given to PCAP-over-IP clients */
+  guint       watch_id;
+  GSourceFunc writable;
+  gpointer    writable_data;
 };
 
 DdOutput *
@@ -57,6 +68,7 @@ dd_output_free (DdOutput *self)
 {
   if (self == NULL)
     return;
+  g_clear_handle_id (&self->watch_id, g_source_remove);
   if (self->close_fd && self->fd >= 0)
     close (self->fd);
   g_byte_array_unref (self->buf);
@@ -194,38 +206,39 @@ dd_output_write_packet (DdOutput     *self,
   return TRUE;
 }
 
-gboolean
-dd_output_flush (DdOutput *self,
-                 GError  **error)
+static void
+fail_write (DdOutput *self,
+            int       saved)
 {
-  gsize done = 0;
+  self->failed = TRUE;
+  g_set_error (&self->error, G_IO_ERROR, g_io_error_from_errno (saved),
+               _("cannot write the capture: %s"), g_strerror (saved));
+}
 
-  if (self->server != NULL && self->buf->len > 0 && !self->failed &&
-      dd_poip_server_has_clients (self->server))
-    {
-      g_autoptr(GBytes) chunk = g_bytes_new (self->buf->data, self->buf->len);
+static gboolean writable_cb (gint fd, GIOCondition condition, gpointer user_data);
 
-      dd_poip_server_send (self->server, chunk, self->buf_packets, self->buf_essential);
-    }
-  self->buf_packets = 0;
-  self->buf_essential = FALSE;
-  if (self->fd < 0)
+/* Writes buf from @sent on. A blocking fd takes it all (or fails); a non-blocking one
+ * takes what it can, and a watch is set for the rest. */
+static void
+write_out (DdOutput *self)
+{
+  while (!self->failed && self->sent < self->buf->len)
     {
-      /* Only PCAP-over-IP clients. */
-      g_byte_array_set_size (self->buf, 0);
-      return TRUE;
-    }
-  while (!self->failed && done < self->buf->len)
-    {
-      gssize n = write (self->fd, self->buf->data + done, self->buf->len - done);
+      gssize n = write (self->fd, self->buf->data + self->sent, self->buf->len - self->sent);
 
       if (n >= 0)
         {
-          done += (gsize) n;
+          self->sent += (gsize) n;
           continue;
         }
       if (errno == EINTR)
         continue;
+      if (errno == EAGAIN && self->nonblocking)
+        {
+          if (self->watch_id == 0)
+            self->watch_id = g_unix_fd_add (self->fd, G_IO_OUT | G_IO_ERR | G_IO_HUP, writable_cb, self);
+          return;
+        }
       if (errno == EAGAIN)
         {
           /* An fd we inherited in non-blocking mode: wait until it takes more. */
@@ -234,11 +247,84 @@ dd_output_flush (DdOutput *self,
           poll (&pfd, 1, -1);
           continue;
         }
-      self->failed = TRUE;
-      g_set_error (&self->error, G_IO_ERROR, g_io_error_from_errno (errno),
-                   _("cannot write the capture: %s"), g_strerror (errno));
+      fail_write (self, errno);
     }
-  g_byte_array_set_size (self->buf, 0);
+}
+
+/* What was written (and served) leaves buf. */
+static void
+compact (DdOutput *self)
+{
+  gsize done = self->fd >= 0 ? MIN (self->sent, self->served) : self->served;
+
+  if (self->failed)
+    done = self->served;
+  if (done == 0)
+    return;
+  g_byte_array_remove_range (self->buf, 0, (guint) done);
+  self->sent -= MIN (self->sent, done);
+  self->served -= done;
+}
+
+static gboolean
+writable_cb (gint         fd,
+             GIOCondition condition,
+             gpointer     user_data)
+{
+  DdOutput *self = user_data;
+
+  self->watch_id = 0;
+  write_out (self);
+  compact (self);
+  if (self->watch_id != 0)
+    return G_SOURCE_REMOVE;  /* write_out() set a new watch */
+  if (self->writable != NULL)
+    self->writable (self->writable_data);
+  return G_SOURCE_REMOVE;
+}
+
+void
+dd_output_set_nonblocking (DdOutput    *self,
+                           GSourceFunc  writable,
+                           gpointer     user_data)
+{
+  g_return_if_fail (self->fd >= 0);
+  fcntl (self->fd, F_SETFL, fcntl (self->fd, F_GETFL) | O_NONBLOCK);
+  self->nonblocking = TRUE;
+  self->writable = writable;
+  self->writable_data = user_data;
+}
+
+gboolean
+dd_output_is_blocked (DdOutput *self)
+{
+  /* The watch exists while the reader has not taken what it was given. */
+  return self->watch_id != 0;
+}
+
+gsize
+dd_output_get_backlog (DdOutput *self)
+{
+  return self->fd >= 0 && !self->failed ? self->buf->len - self->sent : 0;
+}
+
+gboolean
+dd_output_flush (DdOutput *self,
+                 GError  **error)
+{
+  if (self->server != NULL && self->served < self->buf->len && !self->failed &&
+      dd_poip_server_has_clients (self->server))
+    {
+      g_autoptr(GBytes) chunk = g_bytes_new (self->buf->data + self->served, self->buf->len - self->served);
+
+      dd_poip_server_send (self->server, chunk, self->buf_packets, self->buf_essential);
+    }
+  self->served = self->buf->len;
+  self->buf_packets = 0;
+  self->buf_essential = FALSE;
+  if (self->fd >= 0 && self->watch_id == 0)
+    write_out (self);
+  compact (self);
   if (self->failed)
     {
       if (error != NULL)
