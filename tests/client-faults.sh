@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# ddump when things break: a worker killed and restarted, a link going down and up, a
+# worker that freezes (SIGSTOP), a source that sends a header and then nothing, a stream
+# cut inside a record, a named-pipe reader that stops reading, and ddump itself killed.
+#
+#        w1 10.203.1.1 ──┐
+#                        ├── c (10.203.N.2; runs ddump)
+#        w2 10.203.2.1 ──┘
+. "$(dirname "$0")/lib.sh"
+require_root
+require_tools ip curl tcpdump tshark python3 ss
+[ -n "${DDUMP:-}" ] || skip_all "DDUMP is not set (run through meson test)"
+
+dd_host c || skip_all "cannot create network namespaces"
+for i in 1 2; do
+  dd_host "w$i" && dd_link "w$i" "10.203.$i.1" c "10.203.$i.2" || skip_all "cannot create links"
+done
+W1=http://10.203.1.1:8475 W2=http://10.203.2.1:8475
+start_worker w1 worker1 --listen :8475; WPID1=$WORKER_PID
+start_worker w2 worker2 --listen :8475; WPID2=$WORKER_PID
+check "two workers are up" eval 'wait_http c "$W1/" && wait_http c "$W2/"'
+
+# ddump_bg NAME ARGS...: ddump in c writing NAME.out, messages in NAME.log; pid in DPID.
+ddump_bg () {
+  local name=$1; shift
+  ip netns exec "$(ns c)" "$DDUMP" "$@" >"$DD_TMP/$name.out" 2>"$DD_TMP/$name.log" &
+  DPID=$!
+  DD_PIDS+=("$DPID")
+}
+send () { on c "$UDP_SEND" --rate 2000 "$1" "$2" "$3" 2>/dev/null; }
+packets_to () { count_packets "$1" "dst port $2"; }
+has_port_packets () { [ "$(packets_to "$1" "$2")" -ge "$3" ]; }
+
+# ---- a worker killed with SIGKILL, then restarted, under --reconnect -------------------------
+ddump_bg restart --reconnect -f "udp port 42001" "$W1" "$W2"
+check "ddump captures on both workers" eval 'wait_metric c "$W1" captures_active 1 && wait_metric c "$W2" captures_active 1'
+send 10.203.1.1 42001 50
+wait_packets "$DD_TMP/restart.out" 50
+{ kill -9 "$WPID1"; wait "$WPID1"; } 2>/dev/null
+check "the killed worker's stream is reported broken" wait_log "$DD_TMP/restart.log" "10\.203\.1\.1:8475: the stream broke off"
+send 10.203.2.1 42001 50
+check "the other stream goes on meanwhile" wait_packets "$DD_TMP/restart.out" 100
+start_worker w1 worker1b --listen :8475; WPID1=$WORKER_PID
+check "the restarted worker is captured again (--reconnect)" wait_until 30 metric_is c "$W1" captures_active 1
+send 10.203.1.1 42001 50
+check "...and its packets after the restart are merged" wait_packets "$DD_TMP/restart.out" 150
+stop "$DPID"; rc=$?
+expect_eq "ddump ends on SIGINT; a target failed on the way: status 2" 2 "$rc"
+check "...in time order" eval 'tcpdump --nano -tt -nr "$DD_TMP/restart.out" 2>/dev/null | awk "{ print \$1 }" | sort -c -n'
+
+# ---- a link set down and up under a running capture ------------------------------------------
+ddump_bg link -f "udp port 42002" "$W2"
+wait_metric c "$W2" captures_active 1
+send 10.203.2.1 42002 20
+wait_packets "$DD_TMP/link.out" 20
+ip -n "$(ns w2)" link set veth0 down
+ip -n "$(ns c)" link set veth1 down
+ip -n "$(ns w2)" link set veth0 up
+ip -n "$(ns c)" link set veth1 up
+check "the link comes back" wait_until 20 on c ping -c 1 -W 1 10.203.2.1
+send 10.203.2.1 42002 20
+check "the capture goes on across the link's down and up" wait_packets "$DD_TMP/link.out" 40
+stop "$DPID"; rc=$?
+expect_eq "...and ends cleanly on SIGINT" 0 "$rc"
+
+# ---- a worker that freezes: no data, no heartbeat -------------------------------------------
+ddump_bg frozen --reconnect --connect-timeout 2 -f "udp port 42003" "$W1" "$W2"
+wait_metric c "$W1" captures_active 1
+wait_metric c "$W2" captures_active 1
+kill -STOP "$WPID1"
+check "a frozen worker's stream is found stalled (no heartbeat)" \
+  wait_until 30 grep -Eq "10\.203\.1\.1:8475: the stream stalled: nothing for [0-9.]+ s, not even a heartbeat" "$DD_TMP/frozen.log"
+send 10.203.2.1 42003 30
+check "...while the other worker's packets are merged" wait_packets "$DD_TMP/frozen.out" 30
+kill -CONT "$WPID1"
+check "once it thaws, ddump captures on it again" wait_until 40 metric_is c "$W1" captures_active 1
+send 10.203.1.1 42003 30
+check "...and merges its packets" wait_packets "$DD_TMP/frozen.out" 60
+stop "$DPID"
+
+# ---- a source that sends its header and then nothing ------------------------------------------
+python3 "$MAKE_CAPTURE" --count 1 "$DD_TMP/one.pcap"
+head -c 24 "$DD_TMP/one.pcap" >"$DD_TMP/header.pcap"
+on c timeout 120 python3 - 127.0.0.1 4300 "$DD_TMP/header.pcap" <<'PY' &
+import socket, sys, time
+srv = socket.socket()
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind((sys.argv[1], int(sys.argv[2])))
+srv.listen(1)
+conn, _ = srv.accept()
+conn.sendall(open(sys.argv[3], "rb").read())
+time.sleep(110)  # then nothing, for ever
+PY
+DD_PIDS+=($!)
+wait_listen c 4300
+ddump_bg silent --max-delay 1000 -f "udp port 42004" "$W2" tcp://127.0.0.1:4300
+wait_metric c "$W2" captures_active 1
+send 10.203.2.1 42004 25
+check "beside a source that went silent after its header, the output goes on (after --max-delay)" \
+  wait_packets "$DD_TMP/silent.out" 25
+check "ddump is still running" kill -0 "$DPID"
+stop "$DPID"; rc=$?
+expect_eq "...and ends on SIGINT with status 0" 0 "$rc"
+
+# ---- a stream cut inside a record ---------------------------------------------------------------
+python3 "$MAKE_CAPTURE" --count 3 "$DD_TMP/three.pcap"
+head -c $(( $(stat -c %s "$DD_TMP/three.pcap") - 10 )) "$DD_TMP/three.pcap" >"$DD_TMP/cut.pcap"
+on c timeout 60 bash -c 'nc -l -N 127.0.0.1 4301 <"$1"' _ "$DD_TMP/cut.pcap" &
+DD_PIDS+=($!)
+wait_listen c 4301
+out=$(on c timeout 30 "$DDUMP" tcp://127.0.0.1:4301 -w "$DD_TMP/cut.out" 2>&1); rc=$?
+expect_eq "a stream cut inside a record: status 2" 2 "$rc"
+expect_match "...named as such" "tcp://127\.0\.0\.1:4301: .*ended inside a record" "$out"
+expect_eq "...and the whole records before the cut are kept" 2 "$(count_packets "$DD_TMP/cut.out")"
+
+# ---- a named-pipe reader that stops reading ----------------------------------------------------
+python3 "$MAKE_CAPTURE" --count 100000 --size 500 "$DD_TMP/big.pcap"
+fifo="$DD_TMP/stall.fifo"
+ddump_bg fifo --fifo "$fifo" "$DD_TMP/big.pcap" --reconnect "$W2/capture?filter=udp%20port%2042005"
+wait_until 10 test -p "$fifo"
+# The reader opens the pipe (read-write, so that opening never waits), takes the file
+# header, and then reads nothing more.
+exec 7<>"$fifo"
+timeout 10 head -c 24 <&7 >/dev/null
+pipe_full () {
+  [ "$(python3 -c 'import fcntl, struct, termios
+print(struct.unpack("i", fcntl.ioctl(7, termios.FIONREAD, b"\0\0\0\0"))[0])')" -ge 60000 ]
+}
+check "ddump fills the pipe" wait_until 20 pipe_full
+kill -INT "$DPID"
+check "SIGINT ends ddump although the reader stopped reading" wait_exit "$DPID" 5
+expect_eq "...with status 2 (the capture could not all be written)" 2 "$STATUS"
+expect_match "...saying so" "the reader stopped reading; [0-9]+ bytes of the capture were not written" "$(cat "$DD_TMP/fifo.log")"
+exec 7<&-
+
+# ---- ddump killed mid-capture ------------------------------------------------------------------
+ddump_bg killed -F pcapng -w "$DD_TMP/killed.pcapng" -f "udp port 42006" "$W1" "$W2"
+wait_metric c "$W1" captures_active 1
+wait_metric c "$W2" captures_active 1
+send 10.203.1.1 42006 100
+send 10.203.2.1 42006 100
+check "the capture is being written" wait_packets "$DD_TMP/killed.pcapng" 200
+kill -9 "$DPID"; wait "$DPID" 2>/dev/null
+n=$(tshark -r "$DD_TMP/killed.pcapng" 2>/dev/null | wc -l)
+expect_eq "ddump killed with SIGKILL: tshark reads every packet written so far" 200 "$n"
+check "...and the file has no torn block (tshark reads it without an error)" tshark -r "$DD_TMP/killed.pcapng" -c 1000000
+
+check "worker 2 is still running" kill -0 "$WPID2"
+dd_finish
