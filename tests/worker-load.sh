@@ -59,5 +59,20 @@ check "the kernel drops show up in the ISB counters" python3 -c '
 import json, sys; d = json.loads(sys.argv[1]); s = d["last_isb"]
 assert s["ifdrop"] > 0 and d["packets"] > 0 and s["usrdeliv"] == d["packets"], d' "$chk"
 expect_match "...and in /metrics" '^ddump_worker_kernel_drops_total [1-9]' "$(on c curl -sf --max-time 5 "$W/metrics")"
+# 3. The ring's capacity in time: the worker stopped (SIGSTOP) while 60 sparse packets
+#    arrive (40/s for 1.5 s). Each sits alone in a ring block retired after the block
+#    timeout: the default ring (64 blocks of 32 ms) keeps them all.
+bg_on c curl -sN --max-time 60 -H 'Accept: application/x-pcapng' -o "$DD_TMP/sparse.pcapng" \
+  "$W/capture?filter=udp%20port%2040030&count=60"; cap=$BG_PID
+wait_metric c "$W" captures_active 1
+kill -STOP "$worker"
+on c "$UDP_SEND" --rate 40 10.200.0.1 40030 60 >/dev/null
+kill -CONT "$worker"
+check "stopped while 60 sparse packets came, the worker delivers them all once it runs again" wait_exit "$cap" 30
+expect_eq "...every one of them" 60 "$(count_packets "$DD_TMP/sparse.pcapng")"
+chk=$(python3 "$PCAPNG_CHECK" "$DD_TMP/sparse.pcapng")
+check "...and the kernel dropped none" python3 -c '
+import json, sys; d = json.loads(sys.argv[1]); assert d["last_isb"]["ifdrop"] == 0, d' "$chk"
+
 check "the worker is still running" kill -0 "$worker"
 dd_finish

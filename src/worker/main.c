@@ -108,9 +108,9 @@ main (int argc, char **argv)
   g_auto(GStrv) listen = NULL;
   gint max_captures = 32;
   gint heartbeat_ms = 100;
-  gint buffer_mib = 8;
+  gint buffer_mib = 16;
   gint stream_buffer_mib = 4;
-  gint block_timeout_ms = 10;
+  gint block_timeout_ms = 32;
   gint request_timeout_s = 15;
   g_autofree char *socket_mode = NULL;
   g_autofree char *socket_group = NULL;
@@ -125,12 +125,12 @@ main (int argc, char **argv)
     { "heartbeat", 0, 0, G_OPTION_ARG_INT, &heartbeat_ms,
       N_("Send statistics and a watermark on pcapng streams every MS milliseconds (default 100)"), N_("MS") },
     { "buffer-size", 'B', 0, G_OPTION_ARG_INT, &buffer_mib,
-      N_("Kernel capture ring per capture, in MiB (default 8)"), N_("MIB") },
+      N_("Kernel capture ring per capture, in MiB (default 16)"), N_("MIB") },
     { "stream-buffer", 0, 0, G_OPTION_ARG_INT, &stream_buffer_mib,
       N_("Bytes queued for a slow client before its capture pauses and the kernel drops, in MiB (default 4)"),
       N_("MIB") },
     { "block-timeout", 0, 0, G_OPTION_ARG_INT, &block_timeout_ms,
-      N_("Longest wait of a packet in the kernel ring on a quiet link, in ms (default 10)"), N_("MS") },
+      N_("Longest wait of a packet in the kernel ring on a quiet link, in ms (default 32)"), N_("MS") },
     { "request-timeout", 0, 0, G_OPTION_ARG_INT, &request_timeout_s,
       N_("Close a connection whose request has not arrived after S seconds (default 15)"), N_("S") },
     { "socket-mode", 0, 0, G_OPTION_ARG_STRING, &socket_mode,
