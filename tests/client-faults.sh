@@ -57,7 +57,8 @@ ip -n "$(ns w2)" link set veth0 down
 ip -n "$(ns c)" link set veth1 down
 ip -n "$(ns w2)" link set veth0 up
 ip -n "$(ns c)" link set veth1 up
-check "the link comes back" wait_until 20 on c ping -c 1 -W 1 10.203.2.1
+reachable () { on c ping -c 1 -W 1 "$1" >/dev/null 2>&1; }
+check "the link comes back" wait_until 20 reachable 10.203.2.1
 send 10.203.2.1 42002 20
 check "the capture goes on across the link's down and up" wait_packets "$DD_TMP/link.out" 40
 stop "$DPID"; rc=$?
@@ -143,7 +144,7 @@ check "the capture is being written" wait_packets "$DD_TMP/killed.pcapng" 200
 kill -9 "$DPID"; wait "$DPID" 2>/dev/null
 n=$(tshark -r "$DD_TMP/killed.pcapng" 2>/dev/null | wc -l)
 expect_eq "ddump killed with SIGKILL: tshark reads every packet written so far" 200 "$n"
-check "...and the file has no torn block (tshark reads it without an error)" tshark -r "$DD_TMP/killed.pcapng" -c 1000000
+check "...and the file has no torn block (tshark reads it without an error)" eval 'tshark -r "$DD_TMP/killed.pcapng" >/dev/null 2>&1'
 
 check "worker 2 is still running" kill -0 "$WPID2"
 dd_finish

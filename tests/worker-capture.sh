@@ -131,7 +131,7 @@ ip netns exec "$(ns w)" systemd-socket-activate -l 8479 "$WORKER" >"$DD_TMP/acti
 DD_PIDS+=($!)
 wait_listen w 8479
 bg_on c ping -c 400 -i 0.05 10.200.0.1 >/dev/null; pinger=$BG_PID
-on c curl -s --max-time 20 -o "$DD_TMP/act.pcap" "http://10.200.0.1:8479/capture?count=3"
+on c curl -s --max-time 20 -o "$DD_TMP/act.pcap" "http://10.200.0.1:8479/capture?filter=ip&count=3"
 kill "$pinger"; wait "$pinger" 2>/dev/null
 expect_eq "a socket-activated worker captures on the socket it was given, and not its own stream" 3 "$(count_packets "$DD_TMP/act.pcap" icmp)"
 expect_match "...and excludes its traffic" 'excluded from captures with: tcp port 8479' "$(cat "$DD_TMP/activated.log")"
