@@ -256,7 +256,7 @@ main (int    argc,
       "  ddump -F pcapng --fifo /tmp/ddump https://user@db1:8443 & wireshark -k -i /tmp/ddump\n"
       "  ddump http://web1 http://web2 --serve 127.0.0.1:57012 & tshark -i TCP@127.0.0.1:57012\n\n"
       "Exit status: 0 when all went well (also when the reader of the output went away),\n"
-      "1 on a usage error, 2 when a target failed."));
+      "1 on a usage error, 2 when a target failed or a named pipe's reader stopped reading."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   extcap_group = g_option_group_new ("extcap", _("Wireshark extcap options (Wireshark passes them):"),
                                      _("Show the Wireshark extcap options"), NULL, NULL);
