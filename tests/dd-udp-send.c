@@ -51,18 +51,18 @@ main (int argc, char **argv)
       !g_ascii_string_to_signed (argv[3], 10, 1, G_MAXINT64, &count, NULL) || size < 1 || size > 65000)
     {
       g_printerr ("usage: dd-udp-send [--rate PPS] [--size BYTES] [--max-seconds S] HOST PORT COUNT\n");
-      return 1;
+      return 2;
     }
   if ((rc = getaddrinfo (argv[1], argv[2], &hints, &ai)) != 0)
     {
       g_printerr ("dd-udp-send: %s: %s\n", argv[1], gai_strerror (rc));
-      return 1;
+      return 2;
     }
   fd = socket (ai->ai_family, SOCK_DGRAM, 0);
   if (fd < 0 || connect (fd, ai->ai_addr, ai->ai_addrlen) < 0)
     {
       g_printerr ("dd-udp-send: %s\n", g_strerror (errno));
-      return 1;
+      return 2;
     }
   payload = g_malloc0 ((gsize) size);
   memset (msgs, 0, sizeof msgs);
@@ -103,7 +103,7 @@ main (int argc, char **argv)
           if (errno == ENOBUFS || errno == EAGAIN || errno == ECONNREFUSED || errno == EINTR)
             continue;
           g_printerr ("dd-udp-send: %s\n", g_strerror (errno));
-          return 1;
+          return 2;
         }
       sent += rc;
     }
@@ -112,5 +112,6 @@ main (int argc, char **argv)
   freeaddrinfo (ai);
   g_free (payload);
   close (fd);
+  /* 0: every packet sent; 1: the time limit came first; 2: an error. */
   return sent == count ? 0 : 1;
 }
