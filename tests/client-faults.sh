@@ -118,7 +118,7 @@ expect_eq "...and the whole records before the cut are kept" 2 "$(count_packets 
 python3 "$MAKE_CAPTURE" --count 100000 --size 500 "$DD_TMP/big.pcap"
 fifo="$DD_TMP/stall.fifo"
 ddump_bg fifo --fifo "$fifo" "$DD_TMP/big.pcap" --reconnect "$W2/capture?filter=udp%20port%2042005"
-wait_until 10 test -p "$fifo"
+wait_until 30 test -p "$fifo"
 # The reader opens the pipe (read-write, so that opening never waits), takes the file
 # header, and then reads nothing more.
 exec 7<>"$fifo"
@@ -129,7 +129,7 @@ print(struct.unpack("i", fcntl.ioctl(7, termios.FIONREAD, b"\0\0\0\0"))[0])')" -
 }
 check "ddump fills the pipe" wait_until 20 pipe_full
 kill -INT "$DPID"
-check "SIGINT ends ddump although the reader stopped reading" wait_exit "$DPID" 5
+check "SIGINT ends ddump although the reader stopped reading (it waits 0.5 s for it)" wait_exit "$DPID" 30
 expect_eq "...with status 2 (the capture could not all be written)" 2 "$STATUS"
 expect_match "...saying so" "the reader stopped reading; [0-9]+ bytes of the capture were not written" "$(cat "$DD_TMP/fifo.log")"
 exec 7<&-

@@ -160,7 +160,7 @@ expect_eq "...without an error message" "" "$(cat "$DD_TMP/epipe.log")"
 # ---- a named pipe read by tshark ---------------------------------------------------------
 fifo="$DD_TMP/ddump.fifo"
 ddump_bg fifo -F pcapng --fifo "$fifo" -f "udp port 41006" "$W1" "$W2"
-check "--fifo creates the named pipe" wait_until 10 test -p "$fifo"
+check "--fifo creates the named pipe" wait_until 30 test -p "$fifo"
 expect_match "...and says it waits for a reader" "waiting for a reader on .*wireshark -k -i" "$(cat "$DD_TMP/fifo.log")"
 timeout 60 tshark -i "$fifo" -c 200 -w "$DD_TMP/fifo.pcapng" >/dev/null 2>"$DD_TMP/tshark.log" &
 tsh=$!

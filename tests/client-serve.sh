@@ -47,13 +47,13 @@ on c timeout 60 tshark -i TCP@127.0.0.1:4252 -c 5 -w "$DD_TMP/tshark-tcp.pcapng"
 TS=$!; DD_PIDS+=("$TS")
 check "both readers connect, one to each address" eval 'wait_clients c 4242 1 && wait_clients c 4252 1'
 records five >&7
-check "nc | tcpdump -c 5 has its packets while the capture goes on" wait_exit $NC 10
+check "nc | tcpdump -c 5 has its packets while the capture goes on" wait_exit $NC 30
 expect_eq "... five of them" 5 "$(wc -l <"$DD_TMP/nc-tcpdump.txt")"
-check "tshark -i TCP@127.0.0.1:4252 -c 5 has its packets while the capture goes on" wait_exit $TS 10
+check "tshark -i TCP@127.0.0.1:4252 -c 5 has its packets while the capture goes on" wait_exit $TS 30
 expect_eq "... five of them" 5 "$(capinfos -Tcr "$DD_TMP/tshark-tcp.pcapng" 2>/dev/null | cut -f2)"
 check "ddump is still serving" kill -0 $DPID
 exec 7>&-
-check "ddump ends with its input" wait_exit $DPID 10
+check "ddump ends with its input" wait_exit $DPID 30
 expect_eq "... exit status 0" 0 "$STATUS"
 
 # ---- a stalled client does not slow a reading one -----------------------------------------
@@ -74,7 +74,7 @@ records p50k >&7
 exec 7>&-
 check "ddump merges 52 MB and ends though one client reads nothing" wait_exit $DPID 30
 expect_eq "... exit status 0" 0 "$STATUS"
-check "the reading client has its stream" wait_exit $READER 10
+check "the reading client has its stream" wait_exit $READER 30
 expect_eq "... every packet" 50000 "$(count_packets "$DD_TMP/stall-reader.pcap")"
 check "... the same bytes as -w wrote" cmp -s "$DD_TMP/stall-direct.pcap" "$DD_TMP/stall-reader.pcap"
 expect_match "the stalled client's losses are reported" \
@@ -128,7 +128,7 @@ B=$!; DD_PIDS+=("$B")
 wait_clients c 4246 1
 check "tcpdump has opened its capture" wait_log "$DD_TMP/broker-tcpdump.log" "listening on lo"
 bg_on c ping -c 600 -i 0.05 127.0.0.1 >/dev/null; pinger=$BG_PID
-check "ddump reads a PCAP-over-IP stream of tcpdump and stops at -c 10" wait_exit $B 10
+check "ddump reads a PCAP-over-IP stream of tcpdump and stops at -c 10" wait_exit $B 30
 expect_eq "... exit status 0" 0 "$STATUS"
 expect_eq "... ten ICMP packets" 10 "$(count_packets "$DD_TMP/broker.pcap" icmp)"
 kill "$pinger"; wait "$pinger" 2>/dev/null

@@ -14,7 +14,7 @@ printf 'alice:%s\n' "$(openssl passwd -apr1 "$password")" > "$DD_TMP/htpasswd"
 
 dd_host w || skip_all "cannot create network namespaces"
 start_worker w worker --listen "unix:$DD_TMP/worker.sock"
-check "the worker listens on its unix socket" wait_until 10 test -S "$DD_TMP/worker.sock"
+check "the worker listens on its unix socket" wait_until 30 test -S "$DD_TMP/worker.sock"
 
 cat > "$DD_TMP/nginx.conf" <<EOF
 daemon off;
@@ -52,7 +52,7 @@ http {
 EOF
 bg_on w "$NGINX" -c "$DD_TMP/nginx.conf"
 up () { on w curl -sk -o /dev/null --max-time 1 https://127.0.0.1:8444/; }
-check "nginx is up in front of the worker" wait_until 10 up
+check "nginx is up in front of the worker" wait_until 30 up
 bg_on w ping -q -i 0.05 -c 4000 127.0.0.1 >/dev/null
 
 MTLS="https://127.0.0.1:8443/capture?filter=icmp"

@@ -122,7 +122,7 @@ both_capturing
 on c "$UDP_SEND" --rate 2000 10.202.2.1 41102 20 2>/dev/null
 check "the extcap capture writes the 20 packets into Wireshark's pipe" wait_packets "$DD_TMP/term.pcapng" 20
 stop $DPID TERM; rc=$?
-check "...and closes the pipe" wait_exit $CAT 10
+check "...and closes the pipe" wait_exit $CAT 30
 expect_eq "SIGTERM ends an extcap capture (with options ddump does not know) with status 0" 0 "$rc"
 expect_eq "...and no message" "" "$(cat "$DD_TMP/term.log")"
 expect_eq "...after writing what it had, as pcapng" "pcapng 20" \

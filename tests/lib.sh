@@ -127,8 +127,9 @@ start_worker () {
   DD_PIDS+=("$WORKER_PID")
 }
 
-# Waiting: always for a state, always with a deadline. The deadlines are generous (a loaded
-# two-core machine must pass); a state that never comes fails one check, never hangs.
+# Waiting: always for a state, always with a deadline. The deadlines are generous (30 s: a
+# two-core machine loaded by stress-ng and a sanitizer build at once must pass); a state
+# that never comes fails one check, never hangs.
 
 now_ms () { date +%s%3N; }
 
@@ -156,11 +157,11 @@ wait_exit () {
   return 1
 }
 
-# stop PID [SIGNAL]: the signal (INT by default), then the job's exit status (10 s at
+# stop PID [SIGNAL]: the signal (INT by default), then the job's exit status (30 s at
 # most; then it is killed and the status is 124).
 stop () {
   kill -"${2:-INT}" "$1" 2>/dev/null
-  if wait_exit "$1" 10; then return "$STATUS"; fi
+  if wait_exit "$1" 30; then return "$STATUS"; fi
   kill -9 "$1" 2>/dev/null; wait "$1" 2>/dev/null
   return 124
 }
@@ -173,30 +174,30 @@ wait_ok () {
   return $rc
 }
 
-# wait_http HOST URL: until URL answers from HOST (10 s at most).
+# wait_http HOST URL: until URL answers from HOST (30 s at most).
 wait_http () {
-  wait_until 10 on "$1" curl -sf -o /dev/null --max-time 1 "$2"
+  wait_until 30 on "$1" curl -sf -o /dev/null --max-time 2 "$2"
 }
 
 has_size () { [ -f "$1" ] && [ "$(stat -c %s "$1")" -ge "$2" ]; }
 
-# wait_size FILE BYTES: until FILE holds at least BYTES (10 s at most).
-wait_size () { wait_until 10 has_size "$1" "$2"; }
+# wait_size FILE BYTES: until FILE holds at least BYTES (30 s at most).
+wait_size () { wait_until 30 has_size "$1" "$2"; }
 
-# wait_log FILE REGEX: until a line of FILE matches (10 s at most).
-wait_log () { wait_until 10 grep -Eq -- "$2" "$1"; }
+# wait_log FILE REGEX: until a line of FILE matches (30 s at most).
+wait_log () { wait_until 30 grep -Eq -- "$2" "$1"; }
 
-# wait_metric HOST URL NAME VALUE: until the worker's metric has VALUE (10 s at most).
+# wait_metric HOST URL NAME VALUE: until the worker's metric has VALUE (30 s at most).
 metric_is () { [ "$(metric "$1" "$2" "$3")" = "$4" ]; }
-wait_metric () { wait_until 10 metric_is "$@"; }
+wait_metric () { wait_until 30 metric_is "$@"; }
 
-# wait_listen HOST PORT: until something listens on TCP PORT in HOST (10 s at most).
+# wait_listen HOST PORT: until something listens on TCP PORT in HOST (30 s at most).
 listening () { [ "$(on "$1" ss -Hltn "( sport = :$2 )" | wc -l)" -ge 1 ]; }
-wait_listen () { wait_until 10 listening "$1" "$2"; }
+wait_listen () { wait_until 30 listening "$1" "$2"; }
 
-# wait_clients HOST PORT N: until N clients are connected to PORT in HOST (10 s at most).
+# wait_clients HOST PORT N: until N clients are connected to PORT in HOST (30 s at most).
 has_clients () { [ "$(on "$1" ss -Htn state established "( sport = :$2 )" | wc -l)" -ge "$3" ]; }
-wait_clients () { wait_until 10 has_clients "$1" "$2" "$3"; }
+wait_clients () { wait_until 30 has_clients "$1" "$2" "$3"; }
 
 # Memory bounds in the tests allow for AddressSanitizer's quarantine (freed memory it keeps
 # to catch use after free) when the suite runs under it, as in CI's second run.
@@ -225,6 +226,6 @@ count_packets () {
 }
 
 # has_packets FILE N: FILE holds at least N packets; wait_packets FILE N: until it does
-# (20 s at most).
+# (30 s at most).
 has_packets () { [ "$(count_packets "$1")" -ge "$2" ]; }
-wait_packets () { wait_until 20 has_packets "$1" "$2"; }
+wait_packets () { wait_until 30 has_packets "$1" "$2"; }

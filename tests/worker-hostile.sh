@@ -81,7 +81,7 @@ on c curl -s --max-time 5 -o /dev/null "$W/metrics"
 base_fds=$(fds "$worker")
 for i in $(seq 100); do on c curl -s --max-time 5 -o /dev/null "$W/metrics"; done
 settled () { [ "$(fds "$worker")" -le "$base_fds" ]; }
-check "100 clients that each ask once and leave keep no descriptor ($base_fds before, $(fds "$worker") after)" wait_until 10 settled
+check "100 clients that each ask once and leave keep no descriptor ($base_fds before, $(fds "$worker") after)" wait_until 30 settled
 
 # ---- half-open connections are timed out ----------------------------------------------------
 on c timeout 60 python3 - 10.200.0.1 8475 500 "$DD_TMP/slow.ready" <<'PY' &
@@ -113,7 +113,7 @@ kill "$pinger"; wait "$pinger" 2>/dev/null
 check "the worker closes every half-open connection (--request-timeout 2)" wait_exit "$slow" 50
 timed_out=$(metric c "$W" connections_timed_out_total)
 check "...and counts them ($timed_out)" test "${timed_out:-0}" -ge 500
-check "...and their descriptors are released" wait_until 10 settled
+check "...and their descriptors are released" wait_until 30 settled
 
 # ---- captures opened and closed 200 times ----------------------------------------------------
 cycle () {
