@@ -70,7 +70,18 @@ STALLED=$!; DD_PIDS+=("$STALLED")
 on c timeout 60 nc 127.0.0.1 4243 >"$DD_TMP/stall-reader.pcap" 7>&- &
 READER=$!; DD_PIDS+=("$READER")
 check "a stalled and a reading client are connected" wait_clients c 4243 2
-records p50k >&7
+# 50 MB in 25 steps of 2,000 packets; each step waits until the reader has it (but for the
+# last packet, which ddump holds until a newer one comes). The reader is then never more
+# than a step behind, however loaded the machine, so its 16 MiB backlog never fills,
+# while the stalled client's does.
+rec=$(( ($(stat -c %s "$DD_TMP/p50k.pcap") - 24) / 50000 ))
+reader_has () { has_size "$DD_TMP/stall-reader.pcap" $(( 24 + ($1 * 2000 - 1) * rec )); }
+fed=0
+for k in $(seq 25); do
+  tail -c +$(( 25 + (k - 1) * 2000 * rec )) "$DD_TMP/p50k.pcap" | head -c $(( 2000 * rec )) >&7
+  wait_until 30 reader_has "$k" && fed=$k
+done
+expect_eq "the reading client keeps up with 25 steps of 2,000 packets" 25 "$fed"
 exec 7>&-
 check "ddump merges 52 MB and ends though one client reads nothing" wait_exit $DPID 30
 expect_eq "... exit status 0" 0 "$STATUS"
