@@ -61,7 +61,8 @@ BASIC="https://127.0.0.1:8444/capture?filter=icmp"
 # run NAME ARGS...: ddump in w for 4 packets; sets RC, OUT (packets read) and ERR.
 run () {
   local name=$1; shift
-  on w timeout 20 "$DDUMP" -q -c 4 "$@" >"$DD_TMP/$name.pcap" 2>"$DD_TMP/$name.log"
+  # A TLS handshake under a sanitizer on a loaded machine can take seconds: generous bounds.
+  on w timeout 90 "$DDUMP" -q -c 4 --connect-timeout 60 "$@" >"$DD_TMP/$name.pcap" 2>"$DD_TMP/$name.log"
   RC=$?
   OUT=$(count_packets "$DD_TMP/$name.pcap")
   ERR=$(cat "$DD_TMP/$name.log")
