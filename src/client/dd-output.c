@@ -273,11 +273,11 @@ writable_cb (gint         fd,
 {
   DdOutput *self = user_data;
 
-  self->watch_id = 0;
-  write_out (self);
+  write_out (self);  /* adds no watch: this one is still there */
   compact (self);
-  if (self->watch_id != 0)
-    return G_SOURCE_REMOVE;  /* write_out() set a new watch */
+  if (!self->failed && self->sent < self->buf->len)
+    return G_SOURCE_CONTINUE;
+  self->watch_id = 0;
   if (self->writable != NULL)
     self->writable (self->writable_data);
   return G_SOURCE_REMOVE;
