@@ -65,9 +65,11 @@ stop "$DPID"; rc=$?
 expect_eq "...and ends cleanly on SIGINT" 0 "$rc"
 
 # ---- a worker that freezes: no data, no heartbeat -------------------------------------------
-ddump_bg frozen --reconnect --connect-timeout 2 -f "udp port 42003" "$W1" "$W2"
+ddump_bg frozen -v --reconnect --connect-timeout 2 -f "udp port 42003" "$W1" "$W2"
 wait_metric c "$W1" captures_active 1
 wait_metric c "$W2" captures_active 1
+# Frozen once ddump knows its heartbeat (before, the stall takes 30 s to be called).
+check "ddump has learnt the worker's heartbeat" wait_log "$DD_TMP/frozen.log" "10\.203\.1\.1:8475: a heartbeat every"
 kill -STOP "$WPID1"
 check "a frozen worker's stream is found stalled (no heartbeat)" \
   wait_until 30 grep -Eq "10\.203\.1\.1:8475: the stream stalled: nothing for [0-9.]+ s, not even a heartbeat" "$DD_TMP/frozen.log"

@@ -60,7 +60,8 @@ ordered () {  # FILE: timestamps never go back
 }
 
 # ---- pcap output: every packet, in order ------------------------------------------------
-ddump_bg pcap -f "udp port 41000" "$W1" "$W2" "$W3"
+# -v: debug messages go to stderr, never into the capture on stdout.
+ddump_bg pcap -v -f "udp port 41000" "$W1" "$W2" "$W3"
 check "the pcap header comes out at once" wait_size "$DD_TMP/pcap.out" 24
 check "...and each worker captures" capturing 1 "$W1" "$W2" "$W3"
 traffic 41000
@@ -70,6 +71,7 @@ expect_eq "SIGINT ends ddump with status 0" 0 "$rc"
 expect_eq "tcpdump reads all 1500 packets of the three captures" 1500 "$(count_packets "$DD_TMP/pcap.out")"
 expect_eq "tshark reads them too" 1500 "$(tshark -r "$DD_TMP/pcap.out" 2>/dev/null | wc -l)"
 check "their timestamps never go back" ordered "$DD_TMP/pcap.out"
+check "-v logs debug messages on stderr" grep -q "ddump-DEBUG" "$DD_TMP/pcap.log"
 first_cross=$(tcpdump -nr "$DD_TMP/pcap.out" 'src 10.201.1.1 and dst 10.201.2.1' 2>/dev/null | head -2 | awk '{ print $2, $3 }' | tr '\n' ' ')
 expect_match "a routed packet shows w1's outgoing copy before w2's incoming one" "^[^ ]+ Out [^ ]+ In" "$first_cross"
 summary=$(cat "$DD_TMP/pcap.log")

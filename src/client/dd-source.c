@@ -25,6 +25,8 @@
  * heartbeat periods (and at least STALL_MIN_US) is dead, whatever TCP says. */
 #define STALL_PERIODS 20
 #define STALL_MIN_US (5 * G_USEC_PER_SEC)
+/* Until two heartbeats have shown the period: a worker frozen right after its header. */
+#define STALL_UNKNOWN_US (30 * G_USEC_PER_SEC)
 
 typedef struct {
   guint32 out_id;
@@ -72,6 +74,8 @@ struct _DdSource {
   gboolean          ended_cleanly;  /* a ddump worker's last ISB came */
   guint64           last_isb_end;   /* ns, the worker's clock */
   gint64            heartbeat_us;   /* the shortest gap between two heartbeats; 0: unknown */
+  gint64            running_since;  /* monotonic µs */
+  gint64            first_beat;     /* when the first heartbeat arrived; 0: not yet */
   guint             stall_id;
 
   guint64           packets;
@@ -327,10 +331,14 @@ stats_cb (gpointer             user_data,
     dd_merge_input_set_watermark (self->input, ts_ns);
   if (self->heartbeats && (stats->present & DD_PCAPNG_STAT_ENDTIME))
     {
+      if (self->first_beat == 0)
+        self->first_beat = g_get_monotonic_time ();
       if (self->last_isb_end != 0 && stats->endtime > self->last_isb_end)
         {
           gint64 gap = (gint64) MIN ((stats->endtime - self->last_isb_end) / 1000, (guint64) G_MAXINT32);
 
+          if (self->heartbeat_us == 0)
+            g_debug ("%s: a heartbeat every %.3f s", self->target->label, gap / (double) G_USEC_PER_SEC);
           if (self->heartbeat_us == 0 || gap < self->heartbeat_us)
             self->heartbeat_us = MAX (gap, 1000);
         }
@@ -598,17 +606,25 @@ stall_cb (gpointer user_data)
   DdSource *self = user_data;
   gint64 limit, quiet;
 
-  if (!self->heartbeats || self->heartbeat_us == 0 || !self->reading)
+  if (!self->heartbeats || !self->reading)
     return G_SOURCE_CONTINUE;  /* nothing to expect, or paused by us */
-  limit = MAX (STALL_MIN_US, STALL_PERIODS * self->heartbeat_us);
+  if (self->heartbeat_us != 0)
+    limit = MAX (STALL_MIN_US, STALL_PERIODS * self->heartbeat_us);
+  else  /* the first heartbeat took about one period to come */
+    limit = MAX (STALL_UNKNOWN_US, self->first_beat != 0 ? 3 * (self->first_beat - self->running_since) : 0);
   quiet = g_get_monotonic_time () - self->arrival;
   if (quiet < limit)
     return G_SOURCE_CONTINUE;
   self->stall_id = 0;
-  finish (self, g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                             _("the stream stalled: nothing for %.1f s, not even a heartbeat "
-                               "(the worker sends one every %.1f s)"),
-                             quiet / (double) G_USEC_PER_SEC, self->heartbeat_us / (double) G_USEC_PER_SEC));
+  if (self->heartbeat_us != 0)
+    finish (self, g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                               _("the stream stalled: nothing for %.1f s, not even a heartbeat "
+                                 "(the worker sends one every %.1f s)"),
+                               quiet / (double) G_USEC_PER_SEC, self->heartbeat_us / (double) G_USEC_PER_SEC));
+  else
+    finish (self, g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                               _("the stream stalled: nothing for %.1f s, not even a heartbeat"),
+                               quiet / (double) G_USEC_PER_SEC));
   return G_SOURCE_REMOVE;
 }
 
@@ -620,7 +636,8 @@ running (DdSource *self)
   self->ended_cleanly = FALSE;
   self->last_isb_end = 0;
   self->heartbeat_us = 0;
-  self->arrival = g_get_monotonic_time ();
+  self->first_beat = 0;
+  self->arrival = self->running_since = g_get_monotonic_time ();
   if (!self->pull)
     self->stall_id = g_timeout_add_seconds (1, stall_cb, self);
   self->parser = dd_stream_parser_new (&parser_funcs, self);

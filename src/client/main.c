@@ -234,6 +234,8 @@ main (int    argc,
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
   g_set_prgname ("ddump");
+  /* Debug and info messages go to stdout by default, which may be the capture. */
+  g_log_writer_default_set_use_stderr (TRUE);
   /* A reader that goes away is EPIPE on write, handled as the end of the run. */
   signal (SIGPIPE, SIG_IGN);
 

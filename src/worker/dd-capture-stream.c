@@ -12,6 +12,7 @@
 #include "dd-pcap-writer.h"
 #include "dd-pcapng-writer.h"
 #include "dd-sll2.h"
+#include "dd-worker-connection.h"
 
 /* A flush is forced once this much is buffered, so chunks stay moderate under load. */
 #define FLUSH_THRESHOLD (256 * 1024)
@@ -362,7 +363,8 @@ duration_cb (gpointer user_data)
 static PeerState
 probe_peer (DdCaptureStream *self)
 {
-  GSocket *socket = soup_server_message_get_socket (self->msg);
+  DdWorkerConnection *conn = dd_worker_connection_for_message (self->msg);
+  GSocket *socket = conn != NULL ? dd_worker_connection_get_socket (conn) : NULL;
   char c;
   gssize n;
 
@@ -586,7 +588,7 @@ dd_capture_stream_new (SoupServerMessage            *msg,
 {
   DdCaptureStream *self = g_new0 (DdCaptureStream, 1);
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
-  GSocket *socket;
+  DdWorkerConnection *conn;
 
   self->id = next_stream_id++;
   self->msg = g_object_ref (msg);
@@ -634,10 +636,10 @@ dd_capture_stream_new (SoupServerMessage            *msg,
   if (request->duration_ms > 0)
     self->duration_id = g_timeout_add ((guint) MIN (request->duration_ms, G_MAXUINT), duration_cb, self);
 
-  socket = soup_server_message_get_socket (msg);
-  if (socket != NULL)
+  conn = dd_worker_connection_for_message (msg);
+  if (conn != NULL)
     {
-      self->peer_source = g_socket_create_source (socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+      self->peer_source = g_socket_create_source (dd_worker_connection_get_socket (conn), G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
       g_source_set_callback (self->peer_source, (GSourceFunc) (void (*) (void)) peer_cb, self, NULL);
       g_source_attach (self->peer_source, NULL);
     }

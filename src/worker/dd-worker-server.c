@@ -14,6 +14,7 @@
 
 #include "dd-capture-stream.h"
 #include "dd-connection-guard.h"
+#include "dd-worker-listener.h"
 #include "dd-worker-response.h"
 #include "dd-worker-server.h"
 
@@ -32,6 +33,7 @@ struct _DdWorkerServer {
   char           *hostname;
   DdWorkerMetrics metrics;
   DdConnectionGuard *guard;
+  DdWorkerListener  *listener;
   gboolean        shutting_down;
   guint           shutdown_timeout_id;
   GSourceFunc     shutdown_done;
@@ -377,7 +379,8 @@ dd_worker_server_new (const DdWorkerOptions *options)
   self->streams = g_ptr_array_new ();
   self->unix_paths = g_ptr_array_new_with_free_func (g_free);
   self->hostname = g_strdup (g_get_host_name ());
-  self->guard = dd_connection_guard_new (self->server, options->request_timeout_ms, &self->metrics);
+  self->guard = dd_connection_guard_new (self->server, &self->metrics);
+  self->listener = dd_worker_listener_new (self->server, options->request_timeout_ms, &self->metrics);
   soup_server_add_handler (self->server, NULL, dispatch_cb, self, NULL);
   return self;
 }
@@ -395,6 +398,7 @@ dd_worker_server_free (DdWorkerServer *self)
   for (guint i = 0; i < self->unix_paths->len; i++)
     g_unlink (g_ptr_array_index (self->unix_paths, i));
   g_ptr_array_unref (self->unix_paths);
+  g_clear_pointer (&self->listener, dd_worker_listener_free);
   g_clear_pointer (&self->guard, dd_connection_guard_free);
   g_clear_object (&self->server);
   g_free (self->exclusion);
@@ -423,7 +427,7 @@ listen_unix (DdWorkerServer  *self,
       g_unlink (path);
     }
   address = g_unix_socket_address_new (path);
-  if (!soup_server_listen (self->server, address, 0, error))
+  if (!dd_worker_listener_add_address (self->listener, address, error))
     {
       g_prefix_error (error, _("cannot listen on unix:%s: "), path);
       return FALSE;
@@ -467,7 +471,7 @@ dd_worker_server_listen (DdWorkerServer         *self,
 
   if (address->host == NULL)
     {
-      if (!soup_server_listen_all (self->server, address->port, 0, &local_error))
+      if (!dd_worker_listener_add_any (self->listener, address->port, &local_error))
         {
           g_set_error (error, DD_WORKER_ERROR, DD_WORKER_ERROR_LISTEN,
                        _("cannot listen on %s: %s"), spec, local_error->message);
@@ -487,7 +491,7 @@ dd_worker_server_listen (DdWorkerServer         *self,
     {
       g_autoptr(GSocketAddress) sa = g_inet_socket_address_new (l->data, address->port);
 
-      if (!soup_server_listen (self->server, sa, 0, &local_error))
+      if (!dd_worker_listener_add_address (self->listener, sa, &local_error))
         {
           g_autofree char *ip = g_inet_address_to_string (l->data);
 
@@ -511,7 +515,7 @@ dd_worker_server_listen_fd (DdWorkerServer  *self,
       g_prefix_error (error, _("cannot use socket-activated file descriptor %d: "), fd);
       return FALSE;
     }
-  if (!soup_server_listen_socket (self->server, socket, 0, error))
+  if (!dd_worker_listener_add_socket (self->listener, socket, error))
     {
       g_prefix_error (error, _("cannot listen on socket-activated file descriptor %d: "), fd);
       return FALSE;
@@ -556,22 +560,8 @@ dd_self_exclusion_filter (GPtrArray *addresses)
 void
 dd_worker_server_start (DdWorkerServer *self)
 {
-  g_autoptr(GPtrArray) addresses = g_ptr_array_new_with_free_func (g_object_unref);
-  GSList *listeners = soup_server_get_listeners (self->server);
+  g_autoptr(GPtrArray) addresses = dd_worker_listener_get_addresses (self->listener);
 
-  for (GSList *l = listeners; l != NULL; l = l->next)
-    {
-      GSocketAddress *local = g_socket_get_local_address (l->data, NULL);
-
-      if (local != NULL)
-        g_ptr_array_add (addresses, local);
-      /* libsoup listens with GSocket's backlog of 10: a burst of clients (a fleet's ddump
-       * connecting at once, or a flood of idle connections) would wait for SYN retries.
-       * listen() again on a listening socket only changes its backlog (GSocket refuses to). */
-      if (listen (g_socket_get_fd (l->data), SOMAXCONN) != 0)
-        g_debug ("cannot raise the listen backlog: %s", g_strerror (errno));
-    }
-  g_slist_free (listeners);
   g_free (self->exclusion);
   self->exclusion = dd_self_exclusion_filter (addresses);
   g_debug ("own traffic excluded with: %s", self->exclusion);
@@ -588,17 +578,11 @@ dd_worker_server_get_exclusion (DdWorkerServer *self)
 GStrv
 dd_worker_server_describe_listeners (DdWorkerServer *self)
 {
+  g_autoptr(GPtrArray) addresses = dd_worker_listener_get_addresses (self->listener);
   GPtrArray *described = g_ptr_array_new ();
-  GSList *listeners = soup_server_get_listeners (self->server);
 
-  for (GSList *l = listeners; l != NULL; l = l->next)
-    {
-      g_autoptr(GSocketAddress) local = g_socket_get_local_address (l->data, NULL);
-
-      if (local != NULL)
-        g_ptr_array_add (described, dd_socket_address_to_string (local));
-    }
-  g_slist_free (listeners);
+  for (guint i = 0; i < addresses->len; i++)
+    g_ptr_array_add (described, dd_socket_address_to_string (g_ptr_array_index (addresses, i)));
   g_ptr_array_add (described, NULL);
   return (GStrv) g_ptr_array_free (described, FALSE);
 }

@@ -155,6 +155,8 @@ main (int argc, char **argv)
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
   g_set_prgname ("ddump-worker");
+  /* Debug and info messages go to stdout by default, which may be the capture. */
+  g_log_writer_default_set_use_stderr (TRUE);
   signal (SIGPIPE, SIG_IGN);
 
   {
