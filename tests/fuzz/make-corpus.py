@@ -150,12 +150,28 @@ def listen_address():
     }
 
 
+def request_head():
+    return {
+        "get": b"GET /capture?filter=udp HTTP/1.1\r\nHost: w\r\nAccept: */*\r\n\r\n",
+        "bare-newlines": b"GET / HTTP/1.0\n\n",
+        "http10-no-host": b"GET /capture?count=1 HTTP/1.0\r\n\r\n",
+        "post-body": b"POST /capture HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello",
+        "long-line": b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\n\r\n",
+        "big-header": b"GET / HTTP/1.1\r\nX-Big: " + b"b" * 17000 + b"\r\n\r\n",
+        "blank-first": b"\r\n\r\nGET / HTTP/1.1\r\n\r\n",
+        "cut-short": b"GET / HTTP/1.1\r\nHost: w\r\n",
+        "cr-only": b"GET / HTTP/1.1\r\r\r\r",
+        "empty": b"",
+    }
+
+
 def main():
     corpora = {
         "fuzz-stream-parser": stream_parser(),
         "fuzz-target-url": target_url(),
         "fuzz-capture-request": capture_request(),
         "fuzz-listen-address": listen_address(),
+        "fuzz-request-head": request_head(),
     }
     for name, files in corpora.items():
         folder = os.path.join(HERE, "corpus", name)
