@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every libFuzzer target of tests/fuzz for a while, from a copy of its seed corpus.
-#   bash bench/fuzz.sh [BUILDDIR] [SECONDS-PER-TARGET]      (default _build-fuzz, 600)
+#   bash bench/fuzz.sh [BUILDDIR] [SECONDS-PER-TARGET] [RUNS]   (default _build-fuzz, 600)
+# With RUNS, a target stops after that many executions if it gets there first.
 # BUILDDIR is set up with clang, -Dfuzzing=true and ASan+UBSan if it does not exist yet.
 # Prints one TAP line per target (executions, new inputs, crashes); an input that broke
 # an invariant or crashed is kept in BUILDDIR/fuzz-findings/ and named in the line.
@@ -10,6 +11,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-_build-fuzz}
 seconds=${2:-600}
+runs=${3:--1}
 
 if [ ! -f "$build/build.ninja" ]; then
   CC=clang meson setup "$build" -Dfuzzing=true -Db_sanitize=address,undefined -Db_lundef=false \
@@ -31,17 +33,19 @@ for dir in "${targets[@]}"; do
   cp -r "$dir" "$work/$name"
   log="$work/$name.log"
   # -timeout: one input may take 10 s at most; the whole run is bounded by timeout(1) too.
-  timeout $((seconds + 120)) "$build/tests/fuzz/$name" -max_total_time="$seconds" -timeout=10 \
+  start=$(date +%s)
+  timeout $((seconds + 120)) "$build/tests/fuzz/$name" -max_total_time="$seconds" -runs="$runs" -timeout=10 \
     -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$findings/$name-" \
     "$work/$name" >"$log" 2>&1
   rc=$?
-  runs=$(awk -F: '/stat::number_of_executed_units/ { gsub(/ /, "", $NF); print $NF }' "$log")
+  took=$(( $(date +%s) - start ))
+  executed=$(awk -F: '/stat::number_of_executed_units/ { gsub(/ /, "", $NF); print $NF }' "$log")
   added=$(awk -F: '/stat::new_units_added/ { gsub(/ /, "", $NF); print $NF }' "$log")
   if [ "$rc" = 0 ]; then
-    echo "ok $n - $name: ${runs:-?} executions in ${seconds} s, ${added:-0} new inputs, 0 crashes"
+    echo "ok $n - $name: ${executed:-?} executions in ${took} s, ${added:-0} new inputs, 0 crashes"
   else
     failed=$((failed + 1))
-    echo "not ok $n - $name: exit status $rc after ${runs:-?} executions; input kept in $findings"
+    echo "not ok $n - $name: exit status $rc after ${executed:-?} executions; input kept in $findings"
     grep -E 'ERROR|SUMMARY|ddump-fuzz:ERROR|runtime error|Test unit written' "$log" | head -8 | sed 's/^/# /'
   fi
 done
