@@ -42,34 +42,7 @@ sleep 0.5
 urls=(http://127.0.0.1:18476/f1.pcap http://127.0.0.1:18476/f2.pcap http://127.0.0.1:18476/f3.pcap http://127.0.0.1:18476/f4.pcap)
 
 # measure NAME COMMAND...: a table row; best wall time of 3 runs, peak RSS.
-measure () {
-  local name=$1; shift
-  python3 - "$total" "$name" "$@" <<'PY'
-import os, subprocess, sys, time
-total, name, argv = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
-best, rss = None, 0
-for _ in range(3):
-    t0 = time.monotonic()
-    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    # Peak RSS of the program itself (ru_maxrss would include the forking Python):
-    # its VmHWM, sampled until it exits.
-    hwm = 0
-    while p.poll() is None:
-        try:
-            for line in open(f"/proc/{p.pid}/status"):
-                if line.startswith("VmHWM:"):
-                    hwm = max(hwm, int(line.split()[1]))
-        except OSError:
-            pass
-        time.sleep(0.005)
-    dt = time.monotonic() - t0
-    if p.returncode != 0:
-        sys.exit(f"{name}: exit status {p.returncode}")
-    best = dt if best is None else min(best, dt)
-    rss = max(rss, hwm)
-print(f"| {name} | {best:.3f} | {total / best / 1e6:.2f} | {rss / 1024:.1f} |")
-PY
-}
+measure () { python3 "$here/measure.py" 3 "$total" "$@"; }
 
 echo "## Merge: 4 files x $COUNT packets (interleaved timestamps), $(date -u +%Y-%m-%d)"
 echo
@@ -82,19 +55,5 @@ measure "ddump, HTTP streams -w /dev/null" "$DDUMP" -q -w /dev/null "${urls[@]}"
 
 # Every packet intact and in order, and memory flat in the stream length.
 "$DDUMP" -q -w "$tmp/merged.pcap" "${urls[@]}"
-python3 - "$tmp/merged.pcap" "$total" <<'PY'
-import struct, sys
-data = open(sys.argv[1], "rb").read()
-pos, n, last, seqs, bad = 24, 0, 0, {}, 0
-while pos < len(data):
-    sec, ns, cap, orig = struct.unpack_from("<IIII", data, pos)
-    pkt = data[pos + 16: pos + 16 + cap]
-    ts = sec * 10**9 + ns
-    host, seq = struct.unpack_from(">II", pkt, 20 + 20 + 8)
-    if ts < last or seq != seqs.get(host, -1) + 1:
-        bad += 1
-    last, seqs[host] = ts, seq
-    pos += 16 + cap
-    n += 1
-print(f"\nCheck of ddump's HTTP merge: {n} of {sys.argv[2]} packets, {bad} out of order or altered.")
-PY
+echo
+python3 "$here/../tests/check-merge.py" "$tmp/merged.pcap" "$total"

@@ -3,6 +3,10 @@
 
   make-capture.py [--format pcap|pcapng] [--count N] [--start NS] [--step NS]
                   [--host-id K] [--swap] [--usec] OUT
+  make-capture.py --hosts N [...] 'DIR/s%d.pcap'
+
+With --hosts, one file per host K = 1..N, named by OUT with %d replaced by K, stamped
+from START + K ns (so the hosts' packets interleave).
 
 Each packet is LINUX_SLL2 + IPv4 + UDP from 10.99.0.K to 10.99.1.1 port 9000, whose
 payload holds the host id and the packet's sequence number, so a test can check that
@@ -33,10 +37,18 @@ def main():
     ap.add_argument("--size", type=int, default=18, help="UDP payload bytes")
     ap.add_argument("--swap", action="store_true", help="write the other byte order")
     ap.add_argument("--usec", action="store_true", help="pcap: microsecond magic")
+    ap.add_argument("--hosts", type=int, default=0, help="one file per host: OUT has a %%d")
     ap.add_argument("out")
     a = ap.parse_args()
+    if a.hosts == 0:
+        write(a, a.out, a.host_id, a.start)
+    for k in range(1, a.hosts + 1):
+        write(a, a.out % k, k, a.start + k)
+
+
+def write(a, path, host_id, start):
     e = "<" if (sys.byteorder == "little") != a.swap else ">"
-    out = open(a.out, "wb") if a.out != "-" else sys.stdout.buffer
+    out = open(path, "wb") if path != "-" else sys.stdout.buffer
     chunks = []
 
     def flush():
@@ -55,8 +67,8 @@ def main():
         body = struct.pack(e + "HHI", 276, 0, 262144) + opts
         chunks.append(struct.pack(e + "II", 1, 12 + len(body)) + body + struct.pack(e + "I", 12 + len(body)))
     for i in range(a.count):
-        ts = a.start + i * a.step
-        data = packet(a.host_id, i, a.size)
+        ts = start + i * a.step
+        data = packet(host_id, i, a.size)
         if a.format == "pcap":
             frac = (ts % 1_000_000_000) // (1000 if a.usec else 1)
             chunks.append(struct.pack(e + "IIII", ts // 1_000_000_000, frac, len(data), len(data)) + data)
@@ -68,6 +80,8 @@ def main():
         if len(chunks) >= 4096:
             flush()
     flush()
+    if out is not sys.stdout.buffer:
+        out.close()
 
 
 if __name__ == "__main__":

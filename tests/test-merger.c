@@ -33,7 +33,7 @@ setup (Fixture *f, gconstpointer data)
 {
   f->merger = dd_merger_new (MAX_DELAY, write_cb, f);
   f->log = g_string_new (NULL);
-  f->chunk = dd_chunk_new (16);
+  f->chunk = dd_chunk_new (16, NULL);
 }
 
 static void
@@ -222,6 +222,91 @@ test_drain (Fixture *f, gconstpointer data)
   g_assert_cmpstr (take (f), ==, "1b 2a 3a");
 }
 
+static void
+test_holds_merge (Fixture *f, gconstpointer data)
+{
+  DdMergeInput *a = add (f, 0), *b = add (f, 1);
+
+  g_test_summary ("An input holds the merge while its watermark (or newest packet) is older "
+                  "than the next packet to go out, or nothing is queued at all");
+  g_assert_true (dd_merge_input_holds_merge (a));
+  push (f, a, 10, 0); push (f, a, 20, 0);
+  g_assert_false (dd_merge_input_holds_merge (a));  /* it delivered up to 20 */
+  g_assert_true (dd_merge_input_holds_merge (b));   /* nothing from b: 10 waits for it */
+  push (f, b, 5, 0);
+  g_assert_false (dd_merge_input_holds_merge (b));
+  dd_merge_input_set_watermark (a, 3);                /* heartbeats from now on */
+  g_assert_true (dd_merge_input_holds_merge (a));    /* 5 is the next, a promised only 3 */
+  dd_merge_input_set_watermark (a, 7);
+  g_assert_false (dd_merge_input_holds_merge (a));
+  dd_merge_input_set_live (a, FALSE);
+  dd_merge_input_set_watermark (a, 0);
+  g_assert_false (dd_merge_input_holds_merge (a));   /* an ended input holds nothing */
+  dd_merger_drain (f->merger);
+  g_assert_cmpstr (take (f), ==, "5b 10a 20a");
+}
+
+static void
+test_queue_memory (Fixture *f, gconstpointer data)
+{
+  g_autoptr(DdMemoryBudget) budget = dd_memory_budget_new (1024 * 1024);
+  g_autoptr(DdMemoryAccount) account = dd_memory_account_new (budget);
+  DdMergeInput *a = add (f, 0);
+  gsize empty;
+
+  g_test_summary ("An input's queue is charged to its account as it grows, and given back "
+                  "as it drains and when the merger goes");
+  dd_merge_input_set_account (a, account);
+  empty = dd_memory_account_get_used (account);
+  g_assert_cmpuint (empty, >, 0);
+  for (guint i = 0; i < 10000; i++)
+    push (f, a, i, 0);
+  g_assert_cmpuint (dd_memory_account_get_used (account), >=, 10000 * sizeof (DdMergePacket));
+  dd_merger_drain (f->merger);
+  g_assert_cmpuint (f->written, ==, 10000);
+  g_assert_cmpuint (dd_memory_account_get_used (account), <=, 2 * empty);
+  g_assert_cmpuint (dd_memory_budget_get_peak (budget), >=, 10000 * sizeof (DdMergePacket));
+  g_clear_pointer (&f->merger, dd_merger_free);
+  g_assert_cmpuint (dd_memory_account_get_used (account), ==, 0);
+  f->merger = dd_merger_new (MAX_DELAY, write_cb, f);
+}
+
+static void
+test_budget (void)
+{
+  g_autoptr(DdMemoryBudget) budget = dd_memory_budget_new (64 * 1024 * 1024);
+  g_autoptr(DdMemoryAccount) one = dd_memory_account_new (budget);
+  DdMemoryAccount *many[2000];
+  DdChunk *chunk;
+
+  g_test_summary ("The limit is shared fairly between accounts, within the share's bounds; "
+                  "a chunk charges its account while it lives, pooled or not");
+  g_assert_cmpuint (dd_memory_budget_get_share (budget), ==, DD_MEMORY_SHARE_MAX);
+  for (guint i = 0; i < 15; i++)
+    many[i] = dd_memory_account_new (budget);
+  g_assert_cmpuint (dd_memory_budget_get_share (budget), ==, 4 * 1024 * 1024);
+  for (guint i = 15; i < G_N_ELEMENTS (many); i++)
+    many[i] = dd_memory_account_new (budget);
+  g_assert_cmpuint (dd_memory_budget_get_share (budget), ==, DD_MEMORY_SHARE_MIN);
+  for (guint i = 0; i < G_N_ELEMENTS (many); i++)
+    dd_memory_account_unref (many[i]);
+  g_assert_cmpuint (dd_memory_budget_get_share (budget), ==, DD_MEMORY_SHARE_MAX);
+
+  for (gsize size = DD_CHUNK_SIZE; size <= DD_CHUNK_SIZE + 1; size++)
+    {
+      chunk = dd_chunk_new (size, one);
+      g_assert_cmpuint (dd_memory_account_get_used (one), ==, size);
+      g_assert_cmpuint (dd_memory_budget_get_used (budget), ==, size);
+      dd_chunk_ref (chunk);
+      dd_chunk_unref (chunk);
+      g_assert_cmpuint (dd_memory_account_get_used (one), ==, size);
+      dd_chunk_unref (chunk);
+      g_assert_cmpuint (dd_memory_account_get_used (one), ==, 0);
+      g_assert_cmpuint (dd_memory_budget_get_used (budget), ==, 0);
+    }
+  g_assert_cmpuint (dd_memory_budget_get_peak (budget), ==, DD_CHUNK_SIZE + 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -234,5 +319,8 @@ main (int argc, char **argv)
   ADD ("failure", test_failure);
   ADD ("pull-and-budget", test_pull_and_budget);
   ADD ("drain", test_drain);
+  ADD ("holds-merge", test_holds_merge);
+  ADD ("queue-memory", test_queue_memory);
+  g_test_add_func ("/merger/memory-budget", test_budget);
   return g_test_run ();
 }

@@ -12,7 +12,8 @@ static DdChunk *pool[POOL_MAX];
 static guint pool_len;
 
 DdChunk *
-dd_chunk_new (gsize size)
+dd_chunk_new (gsize            size,
+              DdMemoryAccount *account)
 {
   DdChunk *chunk;
 
@@ -22,12 +23,20 @@ dd_chunk_new (gsize size)
     chunk = g_malloc (sizeof (DdChunk) + size);
   chunk->refs = 1;
   chunk->size = size;
+  chunk->account = account != NULL ? dd_memory_account_ref (account) : NULL;
+  if (account != NULL)
+    dd_memory_account_charge (account, size);
   return chunk;
 }
 
 void
 dd_chunk_free (DdChunk *chunk)
 {
+  if (chunk->account != NULL)
+    {
+      dd_memory_account_release (chunk->account, chunk->size);
+      g_clear_pointer (&chunk->account, dd_memory_account_unref);
+    }
   if (chunk->size == DD_CHUNK_SIZE && pool_len < POOL_MAX)
     pool[pool_len++] = chunk;
   else

@@ -4,18 +4,23 @@
 
 #include <glib.h>
 
+#include "dd-memory-budget.h"
+
 G_BEGIN_DECLS
 
 /* The usual size of a chunk; chunks of this size are recycled. */
 #define DD_CHUNK_SIZE (256 * 1024)
 
 typedef struct {
-  guint  refs;
-  gsize  size;
-  guint8 data[];
+  guint            refs;
+  gsize            size;
+  DdMemoryAccount *account;  /* charged with @size while the chunk lives, or NULL */
+  guint8           data[];
 } DdChunk;
 
-DdChunk *dd_chunk_new  (gsize size);
+/* @account (nullable) is charged with @size until the chunk is freed. */
+DdChunk *dd_chunk_new  (gsize            size,
+                        DdMemoryAccount *account);
 void     dd_chunk_free (DdChunk *chunk);
 
 static inline DdChunk *

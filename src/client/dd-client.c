@@ -51,6 +51,7 @@ struct _DdClient {
   char       *fifo_path;
   gboolean    created_fifo;
   DdMerger   *merger;
+  DdMemoryBudget *budget;
   GPtrArray  *slots;
   GPtrArray  *targets;  /* parsed before the sources own them */
   int         exit_status;
@@ -435,7 +436,7 @@ begin (DdClient *self)
 
       slot->client = self;
       slot->source = dd_source_new (self->targets->pdata[i], self->merger, self->output,
-                                    self->http, self->options->connect_timeout_s,
+                                    self->http, self->budget, self->options->connect_timeout_s,
                                     &source_callbacks, slot);
       self->targets->pdata[i] = NULL;
       g_ptr_array_add (self->slots, slot);
@@ -811,6 +812,9 @@ dd_client_run (const DdClientOptions *options)
     }
 
   self->merger = dd_merger_new ((gint64) options->max_delay_ms * 1000, write_cb, self);
+  /* The inputs' chunks and queues get three quarters of --memory; the rest is for the
+   * program itself: libraries, connections, the output's buffer. */
+  self->budget = dd_memory_budget_new ((gsize) options->memory_mib * 1024 * 1024 / 4 * 3);
   self->loop = g_main_loop_new (NULL, FALSE);
   self->status_on_tty = !options->quiet && isatty (STDERR_FILENO);
   if (status == DD_EXIT_OK)
@@ -841,6 +845,9 @@ dd_client_run (const DdClientOptions *options)
   g_ptr_array_unref (self->slots);
   g_ptr_array_unref (self->targets);
   dd_merger_free (self->merger);
+  g_debug ("input memory: at most %zu KiB of the %zu KiB allowed by --memory",
+           dd_memory_budget_get_peak (self->budget) / 1024, dd_memory_budget_get_limit (self->budget) / 1024);
+  dd_memory_budget_unref (self->budget);
   dd_output_free (self->output);
   dd_poip_server_free (self->server);
   g_free (self->served_on);

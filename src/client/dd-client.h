@@ -21,6 +21,7 @@ typedef struct {
   guint64   count;           /* 0: no limit */
   gdouble   duration_s;      /* 0: no limit */
   guint     max_delay_ms;
+  guint     memory_mib;      /* what the inputs may keep in memory, all together */
   guint     connect_timeout_s;
   gboolean  reconnect;
   gboolean  keep_going;

@@ -4,6 +4,10 @@
 
 #include "dd-merger.h"
 
+/* A queue starts with room for this many packets, doubles when full, and halves when it
+ * is seven-eighths empty. */
+#define QUEUE_MIN_CAPACITY 64
+
 struct _DdMergeInput {
   DdMerger         *merger;
   guint             index;
@@ -13,6 +17,7 @@ struct _DdMergeInput {
   /* A ring of packets sorted by timestamp. */
   DdMergePacket    *queue;
   guint             capacity;  /* a power of two */
+  DdMemoryAccount  *account;   /* charged with the queue's size, or NULL */
   guint             head;
   guint             count;
   gsize             queued_bytes;
@@ -73,6 +78,9 @@ dd_merger_free (DdMerger *self)
 
       for (guint j = 0; j < input->count; j++)
         dd_chunk_unref (queue_at (input, j)->chunk);
+      if (input->account != NULL)
+        dd_memory_account_release (input->account, input->capacity * sizeof (DdMergePacket));
+      g_clear_pointer (&input->account, dd_memory_account_unref);
       g_free (input->queue);
       g_free (input);
     }
@@ -92,7 +100,7 @@ dd_merger_add_input (DdMerger          *self,
   input->index = self->inputs->len;
   input->refill = refill;
   input->user_data = user_data;
-  input->capacity = 64;
+  input->capacity = QUEUE_MIN_CAPACITY;
   input->queue = g_new (DdMergePacket, input->capacity);
   input->heap_pos = -1;
   input->live = TRUE;
@@ -179,16 +187,31 @@ heap_remove (DdMerger     *self,
 /* ---- inputs -------------------------------------------------------------------------- */
 
 static void
-grow (DdMergeInput *input)
+resize (DdMergeInput *input,
+        guint         capacity)
 {
-  DdMergePacket *queue = g_new (DdMergePacket, input->capacity * 2);
+  DdMergePacket *queue = g_new (DdMergePacket, capacity);
 
   for (guint i = 0; i < input->count; i++)
     queue[i] = *queue_at (input, i);
   g_free (input->queue);
+  if (input->account != NULL)
+    {
+      dd_memory_account_release (input->account, input->capacity * sizeof (DdMergePacket));
+      dd_memory_account_charge (input->account, capacity * sizeof (DdMergePacket));
+    }
   input->queue = queue;
   input->head = 0;
-  input->capacity *= 2;
+  input->capacity = capacity;
+}
+
+void
+dd_merge_input_set_account (DdMergeInput    *input,
+                            DdMemoryAccount *account)
+{
+  g_return_if_fail (input->account == NULL);
+  input->account = dd_memory_account_ref (account);
+  dd_memory_account_charge (account, input->capacity * sizeof (DdMergePacket));
 }
 
 void
@@ -199,7 +222,7 @@ dd_merge_input_push (DdMergeInput        *input,
   guint pos;
 
   if (input->count == input->capacity)
-    grow (input);
+    resize (input, input->capacity * 2);
   /* Sorted insertion from the newest end: in order, this is an append. */
   pos = input->count;
   while (pos > 0 && queue_at (input, pos - 1)->ts > packet->ts)
@@ -244,6 +267,22 @@ gboolean
 dd_merge_input_is_live (DdMergeInput *input)
 {
   return input->live;
+}
+
+gboolean
+dd_merge_input_holds_merge (DdMergeInput *input)
+{
+  DdMerger *self = input->merger;
+  DdMergeInput *first;
+  guint64 mark;
+
+  if (!input->live || input->refill != NULL)
+    return FALSE;
+  if (self->heap_len == 0)
+    return TRUE;
+  first = self->heap[0];
+  mark = input->heartbeats ? input->watermark : input->newest;
+  return mark < first->queue[first->head].ts;
 }
 
 gsize
@@ -342,6 +381,8 @@ merge (DdMerger *self,
       input->head = (input->head + 1) & (input->capacity - 1);
       input->count--;
       input->queued_bytes -= packet.caplen;
+      if (input->count < input->capacity / 8 && input->capacity > QUEUE_MIN_CAPACITY)
+        resize (input, input->capacity / 2);
       late = self->any_written && packet.ts < self->last_ts;
       if (late)
         {

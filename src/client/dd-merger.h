@@ -76,6 +76,12 @@ void          dd_merge_input_set_watermark (DdMergeInput *input,
 void          dd_merge_input_set_live    (DdMergeInput *input,
                                           gboolean      live);
 gboolean      dd_merge_input_is_live     (DdMergeInput *input);
+/* @account is charged with the memory of the input's queue from now on. */
+void          dd_merge_input_set_account (DdMergeInput    *input,
+                                          DdMemoryAccount *account);
+/* Whether the merge waits for this live push input: the next packet cannot go out until
+ * it delivers more (its watermark is older than that packet, or nothing is queued). */
+gboolean      dd_merge_input_holds_merge (DdMergeInput *input);
 gsize         dd_merge_input_get_queued_bytes (DdMergeInput *input);
 guint         dd_merge_input_get_queued  (DdMergeInput *input);
 guint64       dd_merge_input_get_written (DdMergeInput *input);

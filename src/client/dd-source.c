@@ -13,12 +13,16 @@
 #include "dd-source.h"
 #include "dd-stream-parser.h"
 
-/* Reads go into chunks of this size (larger when a block needs it). */
+/* Files are read in chunks of this size (larger when a block needs it). A stream's chunks
+ * start small and double while reads fill them, up to CHUNK_SIZE (and a quarter of the
+ * stream's memory share), so that a quiet live stream does not pin a large chunk. */
 #define CHUNK_SIZE DD_CHUNK_SIZE
-#define MIN_READ (64 * 1024)
-/* Stop reading a stream while the merger holds this much of it (it waits on another
- * stream, at most max-delay); go on below the half. */
-#define PAUSE_BYTES (8 * 1024 * 1024)
+#define CHUNK_SIZE_MIN (16 * 1024)
+/* Reads this much smaller than the chunk, this many times in a row, halve it. */
+#define SMALL_READ_DIVISOR 16
+#define SMALL_READS_TO_SHRINK 8
+/* What dd_source_peek_linktype () reads of a file: its headers. */
+#define PEEK_SIZE (64 * 1024)
 /* Workers send statistics ten times a second; the output gets them once a second. */
 #define STATS_INTERVAL_US G_USEC_PER_SEC
 /* A worker's pcapng stream that brings nothing, not even a heartbeat, for this many of its
@@ -62,6 +66,9 @@ struct _DdSource {
 
   DdStreamParser   *parser;
   DdChunk          *chunk;
+  gsize             chunk_size;  /* what make_room () allocates next */
+  guint             small_reads;
+  DdMemoryAccount  *account;   /* charged with our chunks */
   gsize             start;     /* first byte not parsed yet */
   gsize             fill;
   DdChunk          *scratch;   /* converted packets */
@@ -260,7 +267,8 @@ convert_sll (DdSource *self,
   if (self->scratch == NULL || self->scratch->size - self->scratch_used < *caplen + 4)
     {
       dd_chunk_unref (self->scratch);
-      self->scratch = dd_chunk_new (*caplen + 4 <= CHUNK_SIZE ? CHUNK_SIZE : *caplen + 4);
+      self->scratch = dd_chunk_new (*caplen + 4 <= self->chunk_size ? self->chunk_size : *caplen + 4,
+                                    self->account);
       self->scratch_used = 0;
     }
   out = self->scratch->data + self->scratch_used;
@@ -379,12 +387,15 @@ dd_source_new (DdTarget                *target,
                DdMerger                *merger,
                DdOutput                *output,
                DdHttp                  *http,
+               DdMemoryBudget          *budget,
                guint                    connect_timeout_s,
                const DdSourceCallbacks *callbacks,
                gpointer                 user_data)
 {
   DdSource *self = g_new0 (DdSource, 1);
 
+  self->account = dd_memory_account_new (budget);
+  self->chunk_size = CHUNK_SIZE_MIN;
   self->target = target;
   self->merger = merger;
   self->output = output;
@@ -425,6 +436,7 @@ dd_source_free (DdSource *self)
   close_stream (self);
   retire_interfaces (self);
   dd_chunk_unref (self->scratch);
+  dd_memory_account_unref (self->account);
   g_array_unref (self->interfaces);
   g_hash_table_unref (self->out_ids);
   g_clear_error (&self->error);
@@ -456,21 +468,23 @@ make_room (DdSource *self)
 {
   gsize wanted = dd_stream_parser_wanted (self->parser);
   gsize left = self->fill - self->start;
-  gsize size = wanted + MIN_READ <= CHUNK_SIZE ? CHUNK_SIZE : wanted + MIN_READ;
+  gsize min_read = self->chunk_size / 4;
+  gsize size = wanted + min_read <= self->chunk_size ? self->chunk_size : wanted + min_read;
   DdChunk *chunk;
 
-  if (self->chunk != NULL && self->chunk->size - self->fill >= MIN_READ &&
+  if (self->chunk != NULL && self->chunk->size - self->fill >= min_read &&
       self->chunk->size - self->start >= wanted)
     return;
-  if (self->chunk != NULL && self->chunk->refs == 1 && self->chunk->size >= size)
+  /* No queued packet points into it: reuse it, unless it has become much too large. */
+  if (self->chunk != NULL && self->chunk->refs == 1 && self->chunk->size >= size &&
+      self->chunk->size <= 2 * size)
     {
-      /* No queued packet points into it: reuse it. */
       memmove (self->chunk->data, self->chunk->data + self->start, left);
       self->start = 0;
       self->fill = left;
       return;
     }
-  chunk = dd_chunk_new (size);
+  chunk = dd_chunk_new (size, self->account);
   if (left > 0)
     memcpy (chunk->data, self->chunk->data + self->start, left);
   dd_chunk_unref (self->chunk);
@@ -517,6 +531,41 @@ end_of_stream (DdSource *self)
     finish (self, NULL);
 }
 
+/* Live streams: the next chunk grows when a read filled what it was given, and shrinks
+ * after a run of small reads. */
+static void
+adapt_chunk_size (DdSource *self,
+                  gsize     n)
+{
+  gsize largest = CLAMP (dd_memory_budget_get_share (dd_memory_account_get_budget (self->account)) / 4,
+                         CHUNK_SIZE_MIN, CHUNK_SIZE);
+
+  if (n >= self->chunk->size - self->fill && self->chunk_size < largest)
+    {
+      self->chunk_size = MIN (self->chunk_size * 2, largest);
+      self->small_reads = 0;
+    }
+  else if (n < self->chunk_size / SMALL_READ_DIVISOR && self->chunk_size > CHUNK_SIZE_MIN)
+    {
+      if (++self->small_reads >= SMALL_READS_TO_SHRINK)
+        {
+          self->chunk_size /= 2;
+          self->small_reads = 0;
+        }
+    }
+  else
+    self->small_reads = 0;
+}
+
+/* Whether the stream has more than its share of memory queued and the merge is not
+ * waiting for it: then it is not read until the merge has taken half of it. */
+static gboolean
+over_share (DdSource *self,
+            gsize     share)
+{
+  return dd_memory_account_get_used (self->account) >= share && !dd_merge_input_holds_merge (self->input);
+}
+
 static void
 read_cb (GObject      *object,
          GAsyncResult *result,
@@ -530,6 +579,8 @@ read_cb (GObject      *object,
     return;  /* stopped: @user_data may be gone */
   self = user_data;
   self->reading = FALSE;
+  if (n > 0)
+    adapt_chunk_size (self, (gsize) n);
   if (n < 0)
     {
       GError *lost = g_error_new (G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
@@ -550,7 +601,7 @@ read_more (DdSource *self)
 {
   if (self->reading || self->state != DD_SOURCE_RUNNING || self->stream == NULL)
     return;
-  if (dd_merge_input_get_queued_bytes (self->input) >= PAUSE_BYTES)
+  if (over_share (self, dd_memory_budget_get_share (dd_memory_account_get_budget (self->account))))
     {
       self->paused = TRUE;
       return;
@@ -566,7 +617,8 @@ read_more (DdSource *self)
 void
 dd_source_resume_if_drained (DdSource *self)
 {
-  if (self->paused && dd_merge_input_get_queued_bytes (self->input) < PAUSE_BYTES / 2)
+  if (self->paused &&
+      !over_share (self, dd_memory_budget_get_share (dd_memory_account_get_budget (self->account)) / 2))
     read_more (self);
 }
 
@@ -732,7 +784,11 @@ dd_source_start (DdSource *self,
           pull = stat (self->target->path, &st) == 0 && S_ISREG (st.st_mode);
         }
       self->pull = pull;
+      if (pull)  /* read on demand: one chunk at a time, as large as the share allows */
+        self->chunk_size = CLAMP (dd_memory_budget_get_share (dd_memory_account_get_budget (self->account)) / 4,
+                                  CHUNK_SIZE_MIN, CHUNK_SIZE);
       self->input = dd_merger_add_input (self->merger, pull ? refill_cb : NULL, self);
+      dd_merge_input_set_account (self->input, self->account);
     }
   self->cancellable = g_cancellable_new ();
 
@@ -863,7 +919,7 @@ dd_source_peek_linktype (const char *path,
 {
   static const DdStreamParserFuncs funcs = { .interface = peek_interface_cb };
   g_autoptr(DdStreamParser) parser = NULL;
-  g_autofree guint8 *buf = g_malloc (MIN_READ);
+  g_autofree guint8 *buf = g_malloc (PEEK_SIZE);
   guint32 found = G_MAXUINT32;
   gsize consumed;
   gssize n;
@@ -871,7 +927,7 @@ dd_source_peek_linktype (const char *path,
 
   if (fd < 0)
     return FALSE;
-  n = read (fd, buf, MIN_READ);
+  n = read (fd, buf, PEEK_SIZE);
   close (fd);
   if (n <= 0)
     return FALSE;

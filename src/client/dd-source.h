@@ -6,6 +6,7 @@
 #include <gio/gio.h>
 
 #include "dd-http.h"
+#include "dd-memory-budget.h"
 #include "dd-merger.h"
 #include "dd-output.h"
 #include "dd-target.h"
@@ -35,6 +36,7 @@ DdSource     *dd_source_new          (DdTarget                *target,
                                       DdMerger                *merger,
                                       DdOutput                *output,
                                       DdHttp                  *http,
+                                      DdMemoryBudget          *budget,
                                       guint                    connect_timeout_s,
                                       const DdSourceCallbacks *callbacks,
                                       gpointer                 user_data);

@@ -11,6 +11,7 @@
 #include "dd-client.h"
 #include "dd-extcap.h"
 #include "dd-options.h"
+#include "dd-process.h"
 
 /* Splits every item of @lists at @separators, leaving out empty pieces. */
 static GStrv
@@ -159,7 +160,7 @@ main (int    argc,
   GOptionGroup *extcap_group;
   g_autofree char *write_path = NULL, *fifo_path = NULL, *format = NULL, *filter = NULL;
   g_autofree char *ca = NULL, *cert = NULL, *key = NULL, *netrc_file = NULL;
-  gint snaplen = 0, max_delay = 1000, connect_timeout = 10;
+  gint snaplen = 0, max_delay = 1000, connect_timeout = 10, memory = 256;
   gint64 count = 0;
   gdouble duration = 0;
   gboolean reconnect = FALSE, keep_going = FALSE, quiet = FALSE, verbose = FALSE;
@@ -186,6 +187,8 @@ main (int    argc,
       N_("Stop after S seconds"), N_("S") },
     { "max-delay", 0, 0, G_OPTION_ARG_INT, &max_delay,
       N_("Longest wait, in milliseconds, for a stream without heartbeats before merging without it (default 1000)"), N_("MS") },
+    { "memory", 0, 0, G_OPTION_ARG_INT, &memory,
+      N_("Mebibytes the inputs may hold, all together, before the ones furthest ahead stop being read (default 256)"), N_("MIB") },
     { "connect-timeout", 0, 0, G_OPTION_ARG_INT, &connect_timeout,
       N_("Seconds to wait for a worker to answer (default 10)"), N_("S") },
     { "reconnect", 0, 0, G_OPTION_ARG_NONE, &reconnect,
@@ -343,6 +346,20 @@ main (int    argc,
         g_printerr (_("%s: no target given (try --help)\n"), g_get_prgname ());
       return DD_EXIT_USAGE;
     }
+  {
+    /* One descriptor per target, and a few for the output, the loop and libraries. */
+    guint64 fd_limit = dd_process_raise_fd_limit ();
+    guint n_targets = g_strv_length (all_targets);
+
+    if (fd_limit != 0 && (guint64) n_targets + 64 > fd_limit)
+      {
+        g_printerr (_("%s: %u targets need about %u open files, and the limit is %" G_GUINT64_FORMAT
+                      " (raise it with “ulimit -n”, or LimitNOFILE= in a unit)\n"),
+                    g_get_prgname (), n_targets, n_targets + 64, fd_limit);
+        return DD_EXIT_USAGE;
+      }
+  }
+  dd_process_keep_heap (64 * 1024 * 1024);
   all_interfaces = split_all ((const char * const *) interfaces, ", \t");
   if ((cert == NULL) != (key == NULL))
     {
@@ -355,9 +372,10 @@ main (int    argc,
       return DD_EXIT_USAGE;
     }
   if (snaplen < 0 || snaplen > (gint) DD_MAX_SNAPLEN || max_delay < 0 || max_delay > 600000 ||
-      count < 0 || duration < 0 || connect_timeout < 0)
+      count < 0 || duration < 0 || connect_timeout < 0 || memory < 1 || memory > 1048576)
     {
       g_printerr (_("%s: out of range: --snaplen from 1 to %u, --max-delay from 0 to 600000, "
+                    "--memory from 1 to 1048576, "
                     "--count, --duration and --connect-timeout not negative\n"),
                   g_get_prgname (), DD_MAX_SNAPLEN);
       return DD_EXIT_USAGE;
@@ -380,6 +398,7 @@ main (int    argc,
   options.count = (guint64) count;
   options.duration_s = duration;
   options.max_delay_ms = (guint) max_delay;
+  options.memory_mib = (guint) memory;
   options.connect_timeout_s = (guint) connect_timeout;
   options.reconnect = reconnect;
   options.keep_going = keep_going;

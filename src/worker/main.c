@@ -7,13 +7,13 @@
 #include <pcap/pcap.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <sys/resource.h>
 #include <unistd.h>
 #if HAVE_LIBSYSTEMD
 #include <systemd/sd-daemon.h>
 #endif
 
 #include "dd-listen-address.h"
+#include "dd-process.h"
 #include "dd-options.h"
 #include "dd-worker-server.h"
 
@@ -66,20 +66,6 @@ warn_if_all_capabilities (void)
     g_warning ("%s", _("running as root with all capabilities; ddump-worker needs only CAP_NET_RAW "
                        "(run it as a plain user with “setcap cap_net_raw=ep”, or with "
                        "AmbientCapabilities=CAP_NET_RAW in a systemd unit)"));
-}
-
-/* Every connection and capture holds a descriptor: use all that the hard limit allows. */
-static void
-raise_fd_limit (void)
-{
-  struct rlimit limit;
-
-  if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max)
-    {
-      limit.rlim_cur = limit.rlim_max;
-      if (setrlimit (RLIMIT_NOFILE, &limit) != 0)
-        g_debug ("cannot raise the descriptor limit: %s", g_strerror (errno));
-    }
 }
 
 static int
@@ -211,7 +197,7 @@ main (int argc, char **argv)
     g_log_set_debug_enabled (TRUE);
 
   warn_if_all_capabilities ();
-  raise_fd_limit ();
+  dd_process_raise_fd_limit ();
 
   options = (DdWorkerOptions) {
     .max_captures = (guint) max_captures,

@@ -1,0 +1,17 @@
+/* Process set-up shared by ddump and ddump-worker. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Every connection, capture and stream holds a descriptor: raises the soft limit to the
+ * hard one. Returns the limit now in force. */
+guint64 dd_process_raise_fd_limit (void);
+
+/* Large buffers come and go on the packet path (stream chunks, merge queues): glibc would
+ * map and unmap each one over 128 KiB, and the kernel fault in every page again. Keeps
+ * them in the heap instead, and up to @keep_bytes of freed memory for reuse. */
+void    dd_process_keep_heap      (gsize keep_bytes);
+
+G_END_DECLS
