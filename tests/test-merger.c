@@ -282,10 +282,10 @@ test_budget (void)
   g_test_summary ("The limit is shared fairly between accounts, within the share's bounds; "
                   "a chunk charges its account while it lives, pooled or not");
   g_assert_cmpuint (dd_memory_budget_get_share (budget), ==, DD_MEMORY_SHARE_MAX);
-  for (guint i = 0; i < 15; i++)
+  for (guint i = 0; i < 99; i++)
     many[i] = dd_memory_account_new (budget);
-  g_assert_cmpuint (dd_memory_budget_get_share (budget), ==, 4 * 1024 * 1024);
-  for (guint i = 15; i < G_N_ELEMENTS (many); i++)
+  g_assert_cmpuint (dd_memory_budget_get_share (budget), ==, 64 * 1024 * 1024 / 100);
+  for (guint i = 99; i < G_N_ELEMENTS (many); i++)
     many[i] = dd_memory_account_new (budget);
   g_assert_cmpuint (dd_memory_budget_get_share (budget), ==, DD_MEMORY_SHARE_MIN);
   for (guint i = 0; i < G_N_ELEMENTS (many); i++)

@@ -5,7 +5,7 @@
 #include "dd-merger.h"
 
 /* A queue starts with room for this many packets, doubles when full, and halves when it
- * is seven-eighths empty. */
+ * is fifteen-sixteenths empty. */
 #define QUEUE_MIN_CAPACITY 64
 
 struct _DdMergeInput {
@@ -381,7 +381,7 @@ merge (DdMerger *self,
       input->head = (input->head + 1) & (input->capacity - 1);
       input->count--;
       input->queued_bytes -= packet.caplen;
-      if (input->count < input->capacity / 8 && input->capacity > QUEUE_MIN_CAPACITY)
+      if (input->count < input->capacity / 16 && input->capacity > QUEUE_MIN_CAPACITY)
         resize (input, input->capacity / 2);
       late = self->any_written && packet.ts < self->last_ts;
       if (late)
