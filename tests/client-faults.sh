@@ -20,13 +20,6 @@ start_worker w1 worker1 --listen :8475; WPID1=$WORKER_PID
 start_worker w2 worker2 --listen :8475; WPID2=$WORKER_PID
 check "two workers are up" eval 'wait_http c "$W1/" && wait_http c "$W2/"'
 
-# ddump_bg NAME ARGS...: ddump in c writing NAME.out, messages in NAME.log; pid in DPID.
-ddump_bg () {
-  local name=$1; shift
-  ip netns exec "$(ns c)" "$DDUMP" "$@" >"$DD_TMP/$name.out" 2>"$DD_TMP/$name.log" &
-  DPID=$!
-  DD_PIDS+=("$DPID")
-}
 send () { on c "$UDP_SEND" --rate 2000 "$1" "$2" "$3" 2>/dev/null; }
 packets_to () { count_packets "$1" "dst port $2"; }
 has_port_packets () { [ "$(packets_to "$1" "$2")" -ge "$3" ]; }

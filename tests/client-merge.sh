@@ -47,13 +47,6 @@ traffic () {
   wait_ok "${senders[@]}"
 }
 
-# ddump_bg NAME ARGS...: ddump in c, writing NAME.out, messages to NAME.log; pid in DPID.
-ddump_bg () {
-  local name=$1; shift
-  ip netns exec "$(ns c)" "$DDUMP" "$@" >"$DD_TMP/$name.out" 2>"$DD_TMP/$name.log" &
-  DPID=$!
-  DD_PIDS+=("$DPID")
-}
 
 ordered () {  # FILE: timestamps never go back
   tcpdump --nano -tt -nr "$1" 2>/dev/null | awk '{ print $1 }' | sort -c -n

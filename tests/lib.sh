@@ -66,6 +66,7 @@ dd_cleanup () {
   for ns in "${DD_NETNS[@]}"; do
     ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
     ip netns del "$ns" 2>/dev/null
+    rm -rf "/etc/netns/$ns"  # a host's own resolv.conf (dd_resolver)
   done
   if [ "$DD_TAP_FAILED" != 0 ]; then
     for f in "$DD_TMP"/*.log; do [ -f "$f" ] && { diag "--- $f"; diag "$(tail -n 30 "$f")"; }; done
@@ -130,6 +131,14 @@ start_worker () {
 # Waiting: always for a state, always with a deadline. The deadlines are generous (30 s: a
 # two-core machine loaded by stress-ng and a sanitizer build at once must pass); a state
 # that never comes fails one check, never hangs.
+
+# ddump_bg NAME ARGS...: ddump in host c writing NAME.out, messages in NAME.log; pid in DPID.
+ddump_bg () {
+  local name=$1; shift
+  ip netns exec "$(ns c)" "$DDUMP" "$@" >"$DD_TMP/$name.out" 2>"$DD_TMP/$name.log" &
+  DPID=$!
+  DD_PIDS+=("$DPID")
+}
 
 now_ms () { date +%s%3N; }
 

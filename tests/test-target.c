@@ -187,6 +187,35 @@ test_netrc (void)
   g_unlink (path);
 }
 
+static void
+test_read_list (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("ddump-test-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "fleet.txt", NULL);
+  g_autofree char *missing = g_build_filename (dir, "missing.txt", NULL);
+  g_auto(GStrv) targets = NULL;
+  const char *expected[] = { "http://w1:8475", "dns://workers.example", "http://w2/capture?filter=a#b",
+                             "capture.pcap", NULL };
+
+  g_test_summary ("A targets file: one per line, blank lines and # comments skipped (a # "
+                  "inside a word is kept), CRLF line ends; a missing file is an error naming it");
+  g_assert_no_error (error);
+  g_assert_true (g_file_set_contents (path, "# the fleet\n\nhttp://w1:8475\r\n"
+                                      "  dns://workers.example   # a headless Service\n"
+                                      "http://w2/capture?filter=a#b\n\t#indented comment\ncapture.pcap", -1, &error));
+  targets = dd_target_read_list (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstrv (targets, expected);
+  g_clear_pointer (&targets, g_strfreev);
+  targets = dd_target_read_list (missing, &error);
+  g_assert_null (targets);
+  g_assert_error (error, DD_TARGET_ERROR, DD_TARGET_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "missing.txt"));
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -195,6 +224,7 @@ main (int argc, char **argv)
   g_test_add_func ("/target/defaults", test_defaults);
   g_test_add_func ("/target/and-filter", test_and_filter);
   g_test_add_func ("/target/tcp", test_tcp);
+  g_test_add_func ("/target/read-list", test_read_list);
   g_test_add_func ("/target/files-and-errors", test_files_and_errors);
   g_test_add_func ("/target/netrc", test_netrc);
   return g_test_run ();

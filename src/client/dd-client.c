@@ -13,10 +13,12 @@
 #include <glib-unix.h>
 
 #include "dd-client.h"
+#include "dd-discovery.h"
 #include "dd-http.h"
 #include "dd-merger.h"
 #include "dd-output.h"
 #include "dd-poip-server.h"
+#include "dd-process.h"
 #include "dd-source.h"
 
 /* Packets merged per main-loop iteration, so signals and streams are served during a long
@@ -707,6 +709,69 @@ static const DdPoipServerFuncs serve_funcs = {
 
 /* Listens on every --serve address; @exclusion gets a filter that leaves their traffic
  * out of the workers' captures (a worker on this host would capture what we serve). */
+/* The targets, with each dns:// and dns+srv:// one replaced by the workers it names now. A
+ * name that names none is a failed target: the run fails, or goes on without it under
+ * --keep-going. */
+static GPtrArray *
+expand_discovery (DdClient *self,
+                  int      *status)
+{
+  GPtrArray *specs = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GResolver) resolver = g_resolver_get_default ();
+
+  for (char **spec = self->options->targets; *spec != NULL; spec++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_auto(GStrv) urls = NULL;
+
+      if (!dd_discovery_handles (*spec))
+        {
+          g_ptr_array_add (specs, g_strdup (*spec));
+          continue;
+        }
+      urls = dd_discovery_resolve (resolver, *spec, NULL, &error);
+      if (urls == NULL)
+        {
+          /* Only the position: the text may hold a password. */
+          message (self, _("target %u: %s"), (guint) (spec - self->options->targets) + 1, error->message);
+          if (g_error_matches (error, DD_DISCOVERY_ERROR, DD_DISCOVERY_ERROR_INVALID))
+            *status = DD_EXIT_USAGE;
+          else if (!self->options->keep_going)
+            *status = DD_EXIT_FAILED;
+          else
+            self->exit_status = DD_EXIT_FAILED;
+          continue;
+        }
+      if (!self->options->quiet)
+        message (self, g_dngettext (GETTEXT_PACKAGE, "target %u: %u worker found",
+                                    "target %u: %u workers found", g_strv_length (urls)),
+                 (guint) (spec - self->options->targets) + 1, g_strv_length (urls));
+      for (char **url = urls; *url != NULL; url++)
+        g_ptr_array_add (specs, g_steal_pointer (url));
+    }
+  if (specs->len == 0 && *status == DD_EXIT_OK)
+    {
+      message (self, "%s", _("no worker to capture from"));
+      *status = DD_EXIT_FAILED;
+    }
+  return specs;
+}
+
+/* One descriptor per target, and a few for the output, the loop and the libraries. */
+static int
+check_fd_limit (DdClient *self,
+                guint     n_targets)
+{
+  guint64 limit = dd_process_raise_fd_limit ();
+
+  if (limit == 0 || (guint64) n_targets + 64 <= limit)
+    return DD_EXIT_OK;
+  message (self, _("%u targets need about %u open files, and the limit is %" G_GUINT64_FORMAT
+                   " (raise it with “ulimit -n”, or LimitNOFILE= in a unit)"),
+           n_targets, n_targets + 64, limit);
+  return DD_EXIT_USAGE;
+}
+
 static int
 start_serving (DdClient *self,
                GString  *exclusion)
@@ -756,6 +821,7 @@ dd_client_run (const DdClientOptions *options)
   g_autofree char *netrc = NULL;
   g_autoptr(GString) exclusion = g_string_new (NULL);
   g_autofree char *worker_filter = NULL, *local_filter = NULL;
+  g_autoptr(GPtrArray) specs = NULL;
   gboolean any_http = FALSE;
   int status;
 
@@ -774,15 +840,21 @@ dd_client_run (const DdClientOptions *options)
   defaults.and_filter = worker_filter;
   /* Files and PCAP-over-IP streams cannot filter at their source: ddump does it. */
   local_filter = dd_filter_and (options->filter, options->and_filter);
-  for (char **spec = options->targets; *spec != NULL && status == DD_EXIT_OK; spec++)
+  if (status == DD_EXIT_OK)
+    {
+      specs = expand_discovery (self, &status);
+      if (status == DD_EXIT_OK)
+        status = check_fd_limit (self, specs->len);
+    }
+  for (guint i = 0; specs != NULL && i < specs->len && status == DD_EXIT_OK; i++)
     {
       g_autoptr(GError) error = NULL;
-      DdTarget *target = dd_target_parse (*spec, &defaults, &error);
+      DdTarget *target = dd_target_parse (specs->pdata[i], &defaults, &error);
 
       if (target == NULL)
         {
           /* Only the position: the text may hold a password. */
-          message (self, _("target %u: %s"), (guint) (spec - options->targets) + 1, error->message);
+          message (self, _("target %u: %s"), i + 1, error->message);
           status = DD_EXIT_USAGE;
           break;
         }

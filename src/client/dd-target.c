@@ -1,6 +1,8 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
+#include <gio/gunixinputstream.h>
 #include <glib/gi18n.h>
 
 #include "dd-target.h"
@@ -394,4 +396,52 @@ dd_target_apply_netrc (DdTarget   *target,
       target->password = g_steal_pointer (&password);
     }
   return TRUE;
+}
+
+GStrv
+dd_target_read_list (const char  *path,
+                     GError     **error)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_autofree char *text = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  if (strcmp (path, "-") == 0)
+    {
+      g_autoptr(GInputStream) in = g_unix_input_stream_new (STDIN_FILENO, FALSE);
+      g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
+
+      if (g_output_stream_splice (out, in, G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET, NULL, &local_error) < 0)
+        {
+          g_set_error (error, DD_TARGET_ERROR, DD_TARGET_ERROR_INVALID,
+                       _("cannot read the targets from stdin: %s"), local_error->message);
+          return NULL;
+        }
+      text = g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (out)) == 0
+        ? g_strdup ("")
+        : g_strndup (g_memory_output_stream_get_data (G_MEMORY_OUTPUT_STREAM (out)),
+                     g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (out)));
+    }
+  else if (!g_file_get_contents (path, &text, NULL, &local_error))
+    {
+      g_set_error (error, DD_TARGET_ERROR, DD_TARGET_ERROR_INVALID,
+                   _("cannot read the targets file: %s"), local_error->message);
+      return NULL;
+    }
+  lines = g_strsplit (text, "\n", -1);
+  for (char **line = lines; *line != NULL; line++)
+    {
+      char *comment = *line[0] == '#' ? *line : NULL;
+
+      for (char *c = *line; comment == NULL && (c = strchr (c, '#')) != NULL; c++)
+        if (c > *line && g_ascii_isspace (c[-1]))
+          comment = c;
+      if (comment != NULL)
+        *comment = '\0';
+      g_strstrip (*line);
+      if (**line != '\0')
+        g_strv_builder_add (builder, *line);
+    }
+  return g_strv_builder_end (builder);
 }

@@ -53,6 +53,10 @@ DdTarget *dd_target_parse   (const char             *spec,
                              const DdTargetDefaults *defaults,
                              GError                **error);
 void      dd_target_free    (DdTarget *target);
+/* The targets listed in a file (an inventory): one per line; blank lines, and comments from
+ * a "#" that starts a line or follows a space, are skipped. @path "-" is stdin. */
+GStrv     dd_target_read_list (const char           *path,
+                               GError              **error);
 
 /* Fills in missing credentials from a netrc file (as curl does): the entry of the
  * target's host (and user, when the URL names one), else the "default" entry. A file

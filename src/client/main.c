@@ -12,6 +12,7 @@
 #include "dd-extcap.h"
 #include "dd-options.h"
 #include "dd-process.h"
+#include "dd-target.h"
 
 /* Splits every item of @lists at @separators, leaving out empty pieces. */
 static GStrv
@@ -153,6 +154,7 @@ main (int    argc,
   g_auto(GStrv) interfaces = NULL;
   g_auto(GStrv) serve = NULL;
   g_auto(GStrv) target_lists = NULL;
+  g_auto(GStrv) target_files = NULL;
   g_auto(GStrv) all_targets = NULL;
   g_auto(GStrv) all_interfaces = NULL;
   g_autofree char *extcap_version = NULL, *extcap_interface = NULL, *extcap_filter = NULL;
@@ -211,6 +213,8 @@ main (int    argc,
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version and exit"), NULL },
     { "targets", 0, 0, G_OPTION_ARG_STRING_ARRAY, &target_lists,
       N_("More targets, separated by spaces (Wireshark's configuration dialog sets this)"), N_("LIST") },
+    { "targets-file", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &target_files,
+      N_("More targets, one per line, # for comments (- reads them from stdin); repeatable"), N_("FILE") },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &targets, NULL, N_("TARGET…") },
     G_OPTION_ENTRY_NULL
   };
@@ -335,7 +339,24 @@ main (int    argc,
     for (char **t = targets; t != NULL && *t != NULL; t++)
       g_strv_builder_add (builder, *t);
     g_strv_builder_addv (builder, (const char **) listed);
+    for (char **f = target_files; f != NULL && *f != NULL; f++)
+      {
+        g_auto(GStrv) read = dd_target_read_list (*f, &error);
+
+        if (read == NULL)
+          {
+            g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+            return DD_EXIT_USAGE;
+          }
+        g_strv_builder_addv (builder, (const char **) read);
+      }
     all_targets = g_strv_builder_end (builder);
+    if (target_files != NULL && g_strv_contains ((const char * const *) target_files, "-") &&
+        g_strv_contains ((const char * const *) all_targets, "-"))
+      {
+        g_printerr (_("%s: stdin cannot be both the list of targets and a capture\n"), g_get_prgname ());
+        return DD_EXIT_USAGE;
+      }
   }
   if (all_targets[0] == NULL)
     {
@@ -346,19 +367,6 @@ main (int    argc,
         g_printerr (_("%s: no target given (try --help)\n"), g_get_prgname ());
       return DD_EXIT_USAGE;
     }
-  {
-    /* One descriptor per target, and a few for the output, the loop and libraries. */
-    guint64 fd_limit = dd_process_raise_fd_limit ();
-    guint n_targets = g_strv_length (all_targets);
-
-    if (fd_limit != 0 && (guint64) n_targets + 64 > fd_limit)
-      {
-        g_printerr (_("%s: %u targets need about %u open files, and the limit is %" G_GUINT64_FORMAT
-                      " (raise it with “ulimit -n”, or LimitNOFILE= in a unit)\n"),
-                    g_get_prgname (), n_targets, n_targets + 64, fd_limit);
-        return DD_EXIT_USAGE;
-      }
-  }
   dd_process_keep_heap (64 * 1024 * 1024);
   all_interfaces = split_all ((const char * const *) interfaces, ", \t");
   if ((cert == NULL) != (key == NULL))

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# ddump finding its workers: dns:// (every A record of a name), dns+srv:// (every SRV
+# record, with its port) and --targets-file, against a real DNS server (dnsmasq) that
+# serves the client's host through its own resolv.conf.
+#
+#        w1 10.210.1.1 (:8475) ──┐
+#                                ├── c (10.210.N.2; ddump, dnsmasq on 127.0.0.1)
+#        w2 10.210.2.1 (:9475, :8475) ──┘
+. "$(dirname "$0")/lib.sh"
+require_root
+require_tools ip curl tcpdump python3 dnsmasq getent
+
+dd_host c || skip_all "cannot create network namespaces"
+dd_host w1 && dd_link w1 10.210.1.1 c 10.210.1.2 || skip_all "cannot create links"
+dd_host w2 && dd_link w2 10.210.2.1 c 10.210.2.2 || skip_all "cannot create links"
+# The client's host resolves through its own DNS server (ip netns exec mounts this file).
+mkdir -p "/etc/netns/$(ns c)"
+echo "nameserver 127.0.0.1" >"/etc/netns/$(ns c)/resolv.conf"
+bg_on c dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts --no-poll \
+  --listen-address=127.0.0.1 --bind-interfaces --port=53 --pid-file= --user=root --local=/ddump.test/ \
+  --log-facility="$DD_TMP/dnsmasq.log" \
+  --host-record=workers.ddump.test,10.210.1.1 --host-record=workers.ddump.test,10.210.2.1 \
+  --host-record=w1.ddump.test,10.210.1.1 --host-record=w2.ddump.test,10.210.2.1 \
+  --srv-host=_ddump._tcp.ddump.test,w1.ddump.test,8475 \
+  --srv-host=_ddump._tcp.ddump.test,w2.ddump.test,9475
+resolves () { [ "$(on c getent ahostsv4 workers.ddump.test | awk '$2 == "STREAM"' | wc -l)" -eq 2 ]; }
+check "the client's host resolves the workers' name to both addresses" wait_until 30 resolves
+
+start_worker w1 worker1 --listen :8475
+start_worker w2 worker2 --listen :9475 --listen :8475
+check "two workers are up" eval 'wait_http c http://10.210.1.1:8475/ && wait_http c http://10.210.2.1:9475/'
+send () { on c "$UDP_SEND" --rate 2000 "$1" "$2" "$3" 2>/dev/null; }
+capturing () { metric c "$1" captures_active | grep -qx 1; }
+
+# capture_from NAME PORT ARGS...: ddump with ARGS until it has 10 packets from each worker
+# (UDP to PORT), then SIGINT; its status in RC.
+capture_from () {
+  local name=$1 port=$2; shift 2
+  ddump_bg "$name" -f "udp port $port" "$@"
+  wait_until 30 capturing http://10.210.1.1:8475
+  wait_until 30 capturing http://10.210.2.1:9475
+  send 10.210.1.1 "$port" 10
+  send 10.210.2.1 "$port" 10
+  wait_packets "$DD_TMP/$name.out" 20
+  stop "$DPID"; RC=$?
+}
+from () { count_packets "$DD_TMP/$1.out" "dst host $2"; }
+
+# ---- dns://: one worker per address ------------------------------------------------------
+capture_from a 43001 dns://workers.ddump.test
+expect_eq "dns:// with two A records: ends on SIGINT with status 0" 0 "$RC"
+expect_match "...says how many workers it found" "target 1: 2 workers found" "$(cat "$DD_TMP/a.log")"
+expect_eq "...and merges w1's packets" 10 "$(from a 10.210.1.1)"
+expect_eq "...and w2's" 10 "$(from a 10.210.2.1)"
+out=$(on c timeout 30 "$DDUMP" -w /dev/null "dns://workers.ddump.test:9475" 2>&1)
+expect_match "a port in a dns:// target is every worker's: w1 has none on 9475" "10\.210\.1\.1:9475: .*(refused|connect)" "$out"
+
+# ---- dns+srv://: hosts and ports from SRV records ----------------------------------------
+capture_from b 43002 "dns+srv://_ddump._tcp.ddump.test/capture?snaplen=128"
+expect_eq "dns+srv:// with two SRV records: status 0" 0 "$RC"
+expect_match "...each worker on the port its record gives" "w2\.ddump\.test:9475: 10 packets" "$(cat "$DD_TMP/b.log")"
+expect_eq "...w1's packets" 10 "$(from b 10.210.1.1)"
+expect_eq "...w2's packets" 10 "$(from b 10.210.2.1)"
+out=$(on c timeout 30 "$DDUMP" -w /dev/null "dns+srv://_ddump._tcp.ddump.test:8475" 2>&1)
+expect_eq "dns+srv:// with a port: usage error" 1 "$?"
+expect_match "...that says the port comes from the records" "takes its ports from the SRV records" "$out"
+
+# ---- names that name nothing ---------------------------------------------------------------
+out=$(on c timeout 30 "$DDUMP" -w /dev/null dns://nothing.ddump.test 2>&1)
+expect_eq "a name with no address: status 2" 2 "$?"
+expect_match "...naming the name" "no worker found under the name “nothing\.ddump\.test”" "$out"
+out=$(on c timeout 30 "$DDUMP" -w /dev/null dns+srv://_nothing._tcp.ddump.test 2>&1)
+expect_eq "an SRV name with no record: status 2" 2 "$?"
+out=$(on c timeout 30 "$DDUMP" -w /dev/null dns+srv://ddump.test 2>&1)
+expect_eq "an SRV name without _SERVICE._tcp: usage error" 1 "$?"
+
+# ---- --targets-file, with --keep-going past a name that names nothing ---------------------
+cat >"$DD_TMP/fleet.txt" <<LIST
+# the fleet
+dns://nothing.ddump.test   # gone
+http://w1.ddump.test:8475
+
+  dns+srv://_ddump._tcp.ddump.test
+LIST
+capture_from c 43003 -k --targets-file "$DD_TMP/fleet.txt"
+expect_eq "--targets-file with comments, -k past a missing name: status 2 (a target failed)" 2 "$RC"
+expect_match "...the missing name is reported" "target 1: no worker found" "$(cat "$DD_TMP/c.log")"
+expect_eq "...w1 is captured once per listing (by name and through SRV): 20" 20 "$(from c 10.210.1.1)"
+expect_eq "...w2 through SRV: 10" 10 "$(from c 10.210.2.1)"
+out=$(on c timeout 30 "$DDUMP" -c 5 -w /dev/null --targets-file - <<<"http://10.210.1.1:8475" 2>&1 & \
+      sleep 0; wait_until 30 capturing http://10.210.1.1:8475 && send 10.210.1.1 43004 10; wait $!)
+expect_match "--targets-file - reads the list from stdin" "5 packets written to /dev/null" "$out"
+
+dd_finish
