@@ -23,6 +23,9 @@ struct _DdMergeInput {
   gsize             queued_bytes;
 
   gint              heap_pos;  /* -1 when empty */
+#ifdef DD_MERGER_GSEQUENCE
+  GSequenceIter    *iter;      /* NULL when empty */
+#endif
   gboolean          live;
   gboolean          heartbeats;
   guint64           watermark;
@@ -39,6 +42,9 @@ struct _DdMerger {
   GPtrArray        *inputs;
   DdMergeInput    **heap;
   guint             heap_len;
+#ifdef DD_MERGER_GSEQUENCE
+  GSequence        *order;     /* the inputs with packets, oldest first */
+#endif
   gboolean          stopped;
   gboolean          any_written;
   guint64           last_ts;
@@ -57,6 +63,9 @@ dd_merger_new (gint64            max_delay_us,
   self->write = write;
   self->user_data = user_data;
   self->inputs = g_ptr_array_new ();
+#ifdef DD_MERGER_GSEQUENCE
+  self->order = g_sequence_new (NULL);
+#endif
   return self;
 }
 
@@ -86,6 +95,9 @@ dd_merger_free (DdMerger *self)
     }
   g_ptr_array_unref (self->inputs);
   g_free (self->heap);
+#ifdef DD_MERGER_GSEQUENCE
+  g_sequence_free (self->order);
+#endif
   g_free (self);
 }
 
@@ -169,7 +181,7 @@ sift_down (DdMerger *self,
   heap_set (self, pos, input);
 }
 
-static void
+static G_GNUC_UNUSED void
 heap_remove (DdMerger     *self,
              DdMergeInput *input)
 {
@@ -182,6 +194,78 @@ heap_remove (DdMerger     *self,
   heap_set (self, pos, last);
   sift_up (self, pos);
   sift_down (self, (guint) last->heap_pos);
+}
+
+/* ---- the order of the inputs ---------------------------------------------------------
+ *
+ * A binary heap by default. Built with -DDD_MERGER_GSEQUENCE, a GSequence instead (a
+ * balanced tree, g_sequence_sort_changed () after each change), kept for
+ * bench/merge-bench.sh to compare the two (bench/RESULTS.md). */
+
+#ifdef DD_MERGER_GSEQUENCE
+static gint
+compare_inputs (gconstpointer a,
+                gconstpointer b,
+                gpointer      user_data)
+{
+  return before ((DdMergeInput *) a, (DdMergeInput *) b) ? -1 : 1;
+}
+#endif
+
+/* @input has packets now, and had none. */
+static inline void
+order_add (DdMerger     *self,
+           DdMergeInput *input)
+{
+#ifdef DD_MERGER_GSEQUENCE
+  input->iter = g_sequence_insert_sorted (self->order, input, compare_inputs, NULL);
+  input->heap_pos = 0;
+#else
+  self->heap[self->heap_len] = input;
+  input->heap_pos = (gint) self->heap_len++;
+  sift_up (self, (guint) input->heap_pos);
+#endif
+}
+
+/* @input's oldest packet changed: older when @older, else newer. */
+static inline void
+order_changed (DdMerger     *self,
+               DdMergeInput *input,
+               gboolean      older)
+{
+#ifdef DD_MERGER_GSEQUENCE
+  g_sequence_sort_changed (input->iter, compare_inputs, NULL);
+#else
+  if (older)
+    sift_up (self, (guint) input->heap_pos);
+  else
+    sift_down (self, (guint) input->heap_pos);
+#endif
+}
+
+/* @input has no packet left. */
+static inline void
+order_remove (DdMerger     *self,
+              DdMergeInput *input)
+{
+#ifdef DD_MERGER_GSEQUENCE
+  g_sequence_remove (input->iter);
+  input->iter = NULL;
+  input->heap_pos = -1;
+#else
+  heap_remove (self, input);
+#endif
+}
+
+/* The input with the oldest packet, or NULL. */
+static inline DdMergeInput *
+order_first (DdMerger *self)
+{
+#ifdef DD_MERGER_GSEQUENCE
+  return g_sequence_is_empty (self->order) ? NULL : g_sequence_get (g_sequence_get_begin_iter (self->order));
+#else
+  return self->heap_len > 0 ? self->heap[0] : NULL;
+#endif
 }
 
 /* ---- inputs -------------------------------------------------------------------------- */
@@ -238,13 +322,9 @@ dd_merge_input_push (DdMergeInput        *input,
     input->newest = packet->ts;
 
   if (input->heap_pos < 0)
-    {
-      self->heap[self->heap_len] = input;
-      input->heap_pos = (gint) self->heap_len++;
-      sift_up (self, (guint) input->heap_pos);
-    }
+    order_add (self, input);
   else if (pos == 0)
-    sift_up (self, (guint) input->heap_pos);
+    order_changed (self, input, TRUE);
 }
 
 void
@@ -278,9 +358,9 @@ dd_merge_input_holds_merge (DdMergeInput *input)
 
   if (!input->live || input->refill != NULL)
     return FALSE;
-  if (self->heap_len == 0)
+  first = order_first (self);
+  if (first == NULL)
     return TRUE;
-  first = self->heap[0];
   mark = input->heartbeats ? input->watermark : input->newest;
   return mark < first->queue[first->head].ts;
 }
@@ -352,21 +432,21 @@ merge (DdMerger *self,
        guint     budget,
        gboolean *more)
 {
+  DdMergeInput *input;
   guint64 bound;
   guint n = 0;
 
   for (guint i = 0; i < self->inputs->len; i++)
     {
-      DdMergeInput *input = self->inputs->pdata[i];
+      DdMergeInput *pulled = self->inputs->pdata[i];
 
-      if (input->refill != NULL && input->live && input->count == 0)
-        refill (input);
+      if (pulled->refill != NULL && pulled->live && pulled->count == 0)
+        refill (pulled);
     }
   bound = all ? G_MAXUINT64 : release_bound (self);
 
-  while (self->heap_len > 0 && !self->stopped)
+  while (!self->stopped && (input = order_first (self)) != NULL)
     {
-      DdMergeInput *input = self->heap[0];
       DdMergePacket packet = input->queue[input->head];
       gboolean late;
 
@@ -399,10 +479,10 @@ merge (DdMerger *self,
       dd_chunk_unref (packet.chunk);
 
       if (input->count > 0)
-        sift_down (self, 0);
+        order_changed (self, input, FALSE);
       else
         {
-          heap_remove (self, input);
+          order_remove (self, input);
           if (input->refill != NULL && input->live && !self->stopped)
             refill (input);
         }
