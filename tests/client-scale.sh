@@ -40,7 +40,7 @@ expect_match "...every packet, in order, intact" "200000 of 200000 packets, 0 ou
   "$(python3 "$CHECK_MERGE" "$DD_TMP/merged.pcap" 200000)"
 expect_match "...the summary counts them" "200000 packets written to $DD_TMP/merged.pcap, 0 of them late" \
   "$(cat "$DD_TMP/scale.log")"
-expect_match "...and says what the inputs held at most" "input memory: at most [0-9]+ KiB of the 1536 KiB allowed" \
+expect_match "...and says what the inputs held at most" "input memory: at most [0-9]+ KiB of the 1280 KiB allowed" \
   "$(cat "$DD_TMP/scale.log")"
 
 # ---- the descriptor limit ----------------------------------------------------------------------

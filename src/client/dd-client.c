@@ -884,9 +884,10 @@ dd_client_run (const DdClientOptions *options)
     }
 
   self->merger = dd_merger_new ((gint64) options->max_delay_ms * 1000, write_cb, self);
-  /* The inputs' chunks and queues get three quarters of --memory; the rest is for the
-   * program itself: libraries, connections, the output's buffer. */
-  self->budget = dd_memory_budget_new ((gsize) options->memory_mib * 1024 * 1024 / 4 * 3);
+  /* The inputs' chunks and queues get five eighths of --memory; the rest is for what an
+   * input reads past its share while the merge waits for it, and for the program itself:
+   * libraries, connections, the heap's free memory, the output's buffer. */
+  self->budget = dd_memory_budget_new ((gsize) options->memory_mib * 1024 * 1024 / 8 * 5);
   self->loop = g_main_loop_new (NULL, FALSE);
   self->status_on_tty = !options->quiet && isatty (STDERR_FILENO);
   if (status == DD_EXIT_OK)

@@ -563,7 +563,8 @@ static gboolean
 over_share (DdSource *self,
             gsize     share)
 {
-  return dd_memory_account_get_used (self->account) >= share && !dd_merge_input_holds_merge (self->input);
+  /* With the next read: a share is a bound, not a threshold. */
+  return dd_memory_account_get_used (self->account) + self->chunk_size > share && !dd_merge_input_holds_merge (self->input);
 }
 
 static void

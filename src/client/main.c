@@ -367,7 +367,7 @@ main (int    argc,
         g_printerr (_("%s: no target given (try --help)\n"), g_get_prgname ());
       return DD_EXIT_USAGE;
     }
-  dd_process_keep_heap (64 * 1024 * 1024);
+  dd_process_keep_heap (16 * 1024 * 1024);
   all_interfaces = split_all ((const char * const *) interfaces, ", \t");
   if ((cert == NULL) != (key == NULL))
     {
