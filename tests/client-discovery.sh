@@ -16,13 +16,16 @@ dd_host w2 && dd_link w2 10.210.2.1 c 10.210.2.2 || skip_all "cannot create link
 # The client's host resolves through its own DNS server (ip netns exec mounts this file).
 mkdir -p "/etc/netns/$(ns c)"
 echo "nameserver 127.0.0.1" >"/etc/netns/$(ns c)/resolv.conf"
+# fleet.ddump.test changes during the run: dnsmasq reads this file again on SIGHUP.
+echo "10.210.1.1 fleet.ddump.test" >"$DD_TMP/fleet.hosts"
 bg_on c dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts --no-poll \
   --listen-address=127.0.0.1 --bind-interfaces --port=53 --pid-file= --user=root --local=/ddump.test/ \
-  --log-facility="$DD_TMP/dnsmasq.log" \
+  --log-facility="$DD_TMP/dnsmasq.log" --addn-hosts="$DD_TMP/fleet.hosts" \
   --host-record=workers.ddump.test,10.210.1.1 --host-record=workers.ddump.test,10.210.2.1 \
   --host-record=w1.ddump.test,10.210.1.1 --host-record=w2.ddump.test,10.210.2.1 \
   --srv-host=_ddump._tcp.ddump.test,w1.ddump.test,8475 \
   --srv-host=_ddump._tcp.ddump.test,w2.ddump.test,9475
+DNSMASQ=$BG_PID
 resolves () { [ "$(on c getent ahostsv4 workers.ddump.test | awk '$2 == "STREAM"' | wc -l)" -eq 2 ]; }
 check "the client's host resolves the workers' name to both addresses" wait_until 30 resolves
 
@@ -90,5 +93,28 @@ expect_eq "...w2 through SRV: 10" 10 "$(from c 10.210.2.1)"
 out=$(on c timeout 30 "$DDUMP" -c 5 -w /dev/null --targets-file - <<<"http://10.210.1.1:8475" 2>&1 & \
       sleep 0; wait_until 30 capturing http://10.210.1.1:8475 && send 10.210.1.1 43004 10; wait $!)
 expect_match "--targets-file - reads the list from stdin" "5 packets written to /dev/null" "$out"
+
+# ---- --reconnect: the name is looked up again; workers join and leave -------------------------
+addresses () { on c getent ahostsv4 fleet.ddump.test | awk '$2 == "STREAM" { print $1 }' | sort | tr '\n' ' '; }
+ddump_bg d --reconnect --resolve-interval 1 -f "udp port 43005" dns://fleet.ddump.test
+check "a fleet of one: w1 is captured" wait_until 30 capturing http://10.210.1.1:8475
+send 10.210.1.1 43005 10
+check "...its packets come" wait_packets "$DD_TMP/d.out" 10
+echo "10.210.2.1 fleet.ddump.test" >>"$DD_TMP/fleet.hosts"
+kill -HUP "$DNSMASQ"
+check "the name now gives two addresses" wait_until 30 eval '[ "$(addresses)" = "10.210.1.1 10.210.2.1 " ]'
+check "w2 joins the running capture, and ddump says so" wait_log "$DD_TMP/d.log" "target 1: http://10\.210\.2\.1:8475 joined"
+check "...w2 is captured" wait_until 30 capturing http://10.210.2.1:8475
+send 10.210.2.1 43005 10
+check "...and its packets are merged" wait_packets "$DD_TMP/d.out" 20
+echo "10.210.2.1 fleet.ddump.test" >"$DD_TMP/fleet.hosts"
+kill -HUP "$DNSMASQ"
+check "w1 leaves the name" wait_until 30 eval '[ "$(addresses)" = "10.210.2.1 " ]'
+check "...and the capture, and ddump says so" wait_log "$DD_TMP/d.log" "target 1: http://10\.210\.1\.1:8475 left"
+check "...w1's capture ends" wait_until 30 eval '[ "$(metric c http://10.210.1.1:8475 captures_active)" = 0 ]'
+stop "$DPID"; rc=$?
+expect_eq "a worker that left is no failure: status 0 on SIGINT" 0 "$rc"
+expect_eq "...w1's packets are in the merge" 10 "$(from d 10.210.1.1)"
+expect_eq "...and w2's" 10 "$(from d 10.210.2.1)"
 
 dd_finish

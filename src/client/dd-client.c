@@ -34,12 +34,23 @@
 
 typedef struct _DdClient DdClient;
 
+/* A dns:// or dns+srv:// target, looked up again during the run (--reconnect). */
+typedef struct {
+  DdClient   *client;
+  char       *spec;
+  guint       number;    /* its place on the command line, for messages */
+  GHashTable *slots;     /* URL → SourceSlot of each worker it named */
+  gboolean    looking;
+} Watched;
+
 typedef struct {
   DdClient *client;
   DdSource *source;
   guint     retry_id;
   guint     backoff_ms;
   guint     failures;
+  gboolean  failed;      /* its stream failed at least once */
+  gboolean  departed;    /* its name no longer names it: it ended, and is no failure */
 } SourceSlot;
 
 struct _DdClient {
@@ -56,6 +67,16 @@ struct _DdClient {
   DdMemoryBudget *budget;
   GPtrArray  *slots;
   GPtrArray  *targets;  /* parsed before the sources own them */
+  GPtrArray  *origins;  /* the Watched each target came from, or NULL */
+  GPtrArray  *specs;    /* each target's text, after discovery */
+  GPtrArray  *watched;  /* Watched */
+  GResolver  *resolver;
+  GCancellable *cancellable;
+  guint       resolve_id;
+  DdTargetDefaults defaults;
+  char       *worker_filter;
+  char       *local_filter;
+  char       *netrc;
   int         exit_status;
   gboolean    finishing;
   gboolean    output_broken;
@@ -362,8 +383,8 @@ source_ended_cb (DdSource     *source,
       finish (self, DD_EXIT_FAILED);
       return;
     }
-  self->exit_status = DD_EXIT_FAILED;
-  if (self->options->reconnect && target->kind != DD_TARGET_FILE)
+  slot->failed = TRUE;
+  if (self->options->reconnect && target->kind != DD_TARGET_FILE && !slot->departed)
     {
       slot->backoff_ms = slot->backoff_ms == 0 ? RETRY_MIN_MS : MIN (slot->backoff_ms * 2, RETRY_MAX_MS);
       message (self, _("%s: reconnecting in %.1f s"), target->label, slot->backoff_ms / 1000.0);
@@ -415,6 +436,118 @@ choose_linktype (DdClient *self)
   return common;
 }
 
+static SourceSlot *
+add_slot (DdClient *self,
+          DdTarget *target)  /* (transfer full) */
+{
+  SourceSlot *slot = g_new0 (SourceSlot, 1);
+
+  slot->client = self;
+  slot->source = dd_source_new (target, self->merger, self->output, self->http, self->budget,
+                                self->options->connect_timeout_s, &source_callbacks, slot);
+  g_ptr_array_add (self->slots, slot);
+  return slot;
+}
+
+/* ---- workers joining and leaving (--reconnect with dns:// and dns+srv://) ------------- */
+
+static void
+watched_free (Watched *watched)
+{
+  g_hash_table_unref (watched->slots);
+  g_free (watched->spec);
+  g_free (watched);
+}
+
+static void
+join (Watched    *watched,
+      const char *url)
+{
+  DdClient *self = watched->client;
+  g_autoptr(GError) error = NULL;
+  DdTarget *target = dd_target_parse (url, &self->defaults, &error);
+  SourceSlot *slot;
+
+  if (target != NULL && self->netrc != NULL &&
+      !dd_target_apply_netrc (target, self->netrc, self->options->netrc_file != NULL, &error))
+    g_clear_pointer (&target, dd_target_free);
+  if (target == NULL)
+    {
+      message (self, _("target %u: %s"), watched->number, error->message);
+      return;
+    }
+  message (self, _("target %u: %s joined"), watched->number, target->label);
+  slot = add_slot (self, target);
+  g_hash_table_insert (watched->slots, g_strdup (url), slot);
+  dd_source_start (slot->source, NULL);
+}
+
+static void
+resolved_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Watched *watched;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) urls = dd_discovery_resolve_finish (result, &error);
+  GHashTableIter iter;
+  const char *url;
+  SourceSlot *slot;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;  /* the run is over: @user_data may be gone */
+  watched = user_data;
+  watched->looking = FALSE;
+  if (urls == NULL)
+    {
+      /* A name that names nothing for a while is not a fleet that left: keep what we have. */
+      g_debug ("target %u: %s", watched->number, error->message);
+      return;
+    }
+  for (char **u = urls; *u != NULL; u++)
+    {
+      slot = g_hash_table_lookup (watched->slots, *u);
+      if (slot == NULL)
+        join (watched, *u);
+      else if (slot->departed)
+        {
+          slot->departed = FALSE;
+          message (watched->client, _("target %u: %s is back"), watched->number,
+                   dd_source_get_target (slot->source)->label);
+          dd_source_start (slot->source, NULL);
+        }
+    }
+  g_hash_table_iter_init (&iter, watched->slots);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &url, (gpointer *) &slot))
+    {
+      if (slot->departed || g_strv_contains ((const char * const *) urls, url))
+        continue;
+      slot->departed = TRUE;
+      g_clear_handle_id (&slot->retry_id, g_source_remove);
+      dd_source_stop (slot->source);
+      message (watched->client, _("target %u: %s left"), watched->number,
+               dd_source_get_target (slot->source)->label);
+    }
+  schedule_merge (watched->client);
+}
+
+static gboolean
+resolve_cb (gpointer user_data)
+{
+  DdClient *self = user_data;
+
+  for (guint i = 0; i < self->watched->len; i++)
+    {
+      Watched *watched = self->watched->pdata[i];
+
+      if (watched->looking)
+        continue;
+      watched->looking = TRUE;
+      dd_discovery_resolve_async (self->resolver, watched->spec, self->cancellable, resolved_cb, watched);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 begin (DdClient *self)
 {
@@ -434,19 +567,18 @@ begin (DdClient *self)
 
   for (guint i = 0; i < self->targets->len; i++)
     {
-      SourceSlot *slot = g_new0 (SourceSlot, 1);
+      SourceSlot *slot = add_slot (self, g_steal_pointer (&self->targets->pdata[i]));
+      Watched *watched = self->origins->pdata[i];
 
-      slot->client = self;
-      slot->source = dd_source_new (self->targets->pdata[i], self->merger, self->output,
-                                    self->http, self->budget, self->options->connect_timeout_s,
-                                    &source_callbacks, slot);
-      self->targets->pdata[i] = NULL;
-      g_ptr_array_add (self->slots, slot);
+      if (watched != NULL)
+        g_hash_table_insert (watched->slots, g_strdup (self->specs->pdata[i]), slot);
     }
   for (guint i = 0; i < self->slots->len && !self->finishing; i++)
     dd_source_start (((SourceSlot *) self->slots->pdata[i])->source, NULL);
   if (self->finishing)
     return;
+  if (self->options->reconnect && self->watched->len > 0 && self->http != NULL)
+    self->resolve_id = g_timeout_add_seconds (MAX (self->options->resolve_interval_s, 1), resolve_cb, self);
   if (self->status_on_tty)
     self->status_id = g_timeout_add (STATUS_INTERVAL_MS, status_cb, self);
   schedule_merge (self);
@@ -493,6 +625,16 @@ finish (DdClient *self,
     return;
   self->finishing = TRUE;
   self->exit_status = MAX (self->exit_status, status);
+  for (guint i = 0; i < self->slots->len; i++)
+    {
+      SourceSlot *slot = self->slots->pdata[i];
+
+      /* A stream that failed makes the run fail, unless its worker left the fleet. */
+      if (slot->failed && !slot->departed)
+        self->exit_status = MAX (self->exit_status, DD_EXIT_FAILED);
+    }
+  g_clear_handle_id (&self->resolve_id, g_source_remove);
+  g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->merge_idle_id, g_source_remove);
   g_clear_handle_id (&self->merge_timer_id, g_source_remove);
   g_clear_handle_id (&self->fifo_id, g_source_remove);
@@ -717,19 +859,21 @@ expand_discovery (DdClient *self,
                   int      *status)
 {
   GPtrArray *specs = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GResolver) resolver = g_resolver_get_default ();
 
   for (char **spec = self->options->targets; *spec != NULL; spec++)
     {
       g_autoptr(GError) error = NULL;
       g_auto(GStrv) urls = NULL;
+      guint number = (guint) (spec - self->options->targets) + 1;
+      Watched *watched = NULL;
 
       if (!dd_discovery_handles (*spec))
         {
           g_ptr_array_add (specs, g_strdup (*spec));
+          g_ptr_array_add (self->origins, NULL);
           continue;
         }
-      urls = dd_discovery_resolve (resolver, *spec, NULL, &error);
+      urls = dd_discovery_resolve (self->resolver, *spec, NULL, &error);
       if (urls == NULL)
         {
           /* Only the position: the text may hold a password. */
@@ -745,9 +889,21 @@ expand_discovery (DdClient *self,
       if (!self->options->quiet)
         message (self, g_dngettext (GETTEXT_PACKAGE, "target %u: %u worker found",
                                     "target %u: %u workers found", g_strv_length (urls)),
-                 (guint) (spec - self->options->targets) + 1, g_strv_length (urls));
+                 number, g_strv_length (urls));
+      if (self->options->reconnect)
+        {
+          watched = g_new0 (Watched, 1);
+          watched->client = self;
+          watched->spec = g_strdup (*spec);
+          watched->number = number;
+          watched->slots = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+          g_ptr_array_add (self->watched, watched);
+        }
       for (char **url = urls; *url != NULL; url++)
-        g_ptr_array_add (specs, g_steal_pointer (url));
+        {
+          g_ptr_array_add (specs, g_steal_pointer (url));
+          g_ptr_array_add (self->origins, watched);
+        }
     }
   if (specs->len == 0 && *status == DD_EXIT_OK)
     {
@@ -813,43 +969,42 @@ dd_client_run (const DdClientOptions *options)
 {
   DdClient client = { 0 };
   DdClient *self = &client;
-  DdTargetDefaults defaults = {
-    .filter = options->filter,
-    .interfaces = (const char * const *) options->interfaces,
-    .snaplen = options->snaplen,
-  };
-  g_autofree char *netrc = NULL;
   g_autoptr(GString) exclusion = g_string_new (NULL);
-  g_autofree char *worker_filter = NULL, *local_filter = NULL;
-  g_autoptr(GPtrArray) specs = NULL;
   gboolean any_http = FALSE;
   int status;
 
   self->options = options;
   self->targets = g_ptr_array_new_with_free_func ((GDestroyNotify) dd_target_free);
   self->slots = g_ptr_array_new_with_free_func ((GDestroyNotify) slot_free);
+  self->origins = g_ptr_array_new ();
+  self->watched = g_ptr_array_new_with_free_func ((GDestroyNotify) watched_free);
+  self->resolver = g_resolver_get_default ();
+  self->cancellable = g_cancellable_new ();
   if (options->netrc_file != NULL)
-    netrc = g_strdup (options->netrc_file);
+    self->netrc = g_strdup (options->netrc_file);
   else if (options->netrc)
-    netrc = g_build_filename (g_get_home_dir (), ".netrc", NULL);
+    self->netrc = g_build_filename (g_get_home_dir (), ".netrc", NULL);
 
   status = DD_EXIT_OK;
   if (options->serve != NULL && options->serve[0] != NULL)
     status = start_serving (self, exclusion);
-  worker_filter = dd_filter_and (exclusion->str, options->and_filter);
-  defaults.and_filter = worker_filter;
+  self->worker_filter = dd_filter_and (exclusion->str, options->and_filter);
+  self->defaults.filter = options->filter;
+  self->defaults.interfaces = (const char * const *) options->interfaces;
+  self->defaults.snaplen = options->snaplen;
+  self->defaults.and_filter = self->worker_filter;
   /* Files and PCAP-over-IP streams cannot filter at their source: ddump does it. */
-  local_filter = dd_filter_and (options->filter, options->and_filter);
+  self->local_filter = dd_filter_and (options->filter, options->and_filter);
   if (status == DD_EXIT_OK)
     {
-      specs = expand_discovery (self, &status);
+      self->specs = expand_discovery (self, &status);
       if (status == DD_EXIT_OK)
-        status = check_fd_limit (self, specs->len);
+        status = check_fd_limit (self, self->specs->len);
     }
-  for (guint i = 0; specs != NULL && i < specs->len && status == DD_EXIT_OK; i++)
+  for (guint i = 0; self->specs != NULL && i < self->specs->len && status == DD_EXIT_OK; i++)
     {
       g_autoptr(GError) error = NULL;
-      DdTarget *target = dd_target_parse (specs->pdata[i], &defaults, &error);
+      DdTarget *target = dd_target_parse (self->specs->pdata[i], &self->defaults, &error);
 
       if (target == NULL)
         {
@@ -861,8 +1016,8 @@ dd_client_run (const DdClientOptions *options)
       g_ptr_array_add (self->targets, target);
       any_http |= target->kind == DD_TARGET_HTTP;
       if (target->kind != DD_TARGET_HTTP)
-        target->filter = g_strdup (local_filter);
-      if (netrc != NULL && !dd_target_apply_netrc (target, netrc, options->netrc_file != NULL, &error))
+        target->filter = g_strdup (self->local_filter);
+      if (self->netrc != NULL && !dd_target_apply_netrc (target, self->netrc, options->netrc_file != NULL, &error))
         {
           message (self, "%s", error->message);
           status = DD_EXIT_USAGE;
@@ -915,8 +1070,18 @@ dd_client_run (const DdClientOptions *options)
                  dd_poip_server_get_n_served (self->server), dd_poip_server_get_lost (self->server));
     }
 
+  g_clear_handle_id (&self->resolve_id, g_source_remove);
+  g_cancellable_cancel (self->cancellable);
   g_ptr_array_unref (self->slots);
   g_ptr_array_unref (self->targets);
+  g_ptr_array_unref (self->origins);
+  g_ptr_array_unref (self->watched);
+  g_clear_pointer (&self->specs, g_ptr_array_unref);
+  g_object_unref (self->resolver);
+  g_object_unref (self->cancellable);
+  g_free (self->worker_filter);
+  g_free (self->local_filter);
+  g_free (self->netrc);
   dd_merger_free (self->merger);
   g_debug ("input memory: at most %zu KiB of the %zu KiB allowed by --memory",
            dd_memory_budget_get_peak (self->budget) / 1024, dd_memory_budget_get_limit (self->budget) / 1024);

@@ -23,7 +23,8 @@ typedef struct {
   guint     max_delay_ms;
   guint     memory_mib;      /* what the inputs may keep in memory, all together */
   guint     connect_timeout_s;
-  gboolean  reconnect;
+  gboolean  reconnect;       /* also: look up dns:// and dns+srv:// targets again */
+  guint     resolve_interval_s;
   gboolean  keep_going;
   gboolean  quiet;
   gboolean  extcap;          /* a Wireshark capture: one line per error, nothing else */

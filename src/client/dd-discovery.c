@@ -41,16 +41,12 @@ add_unique (GPtrArray *urls,
     g_ptr_array_add (urls, url);
 }
 
-static gboolean
-resolve_addresses (GResolver     *resolver,
-                   GUri          *uri,
-                   GPtrArray     *urls,
-                   GCancellable  *cancellable,
-                   GError       **error)
+static void
+add_addresses (GUri      *uri,
+               GList     *addresses,
+               GPtrArray *urls)
 {
   int port = g_uri_get_port (uri) > 0 ? g_uri_get_port (uri) : DD_DEFAULT_PORT;
-  g_autolist(GInetAddress) addresses =
-    g_resolver_lookup_by_name (resolver, g_uri_get_host (uri), cancellable, error);
 
   for (GList *l = addresses; l != NULL; l = l->next)
     {
@@ -58,7 +54,15 @@ resolve_addresses (GResolver     *resolver,
 
       add_unique (urls, worker_url (uri, ip, port));
     }
-  return addresses != NULL;
+}
+
+static void
+add_srv_targets (GUri      *uri,
+                 GList     *targets,
+                 GPtrArray *urls)
+{
+  for (GList *l = targets; l != NULL; l = l->next)
+    add_unique (urls, worker_url (uri, g_srv_target_get_hostname (l->data), g_srv_target_get_port (l->data)));
 }
 
 /* _SERVICE._tcp.DOMAIN, as g_resolver_lookup_service () wants it. */
@@ -83,30 +87,87 @@ split_service (const char  *name,
   return TRUE;
 }
 
-static gboolean
-resolve_service (GResolver     *resolver,
-                 GUri          *uri,
-                 GPtrArray     *urls,
-                 GCancellable  *cancellable,
-                 GError       **error)
-{
-  g_autofree char *service = NULL;
-  g_autofree char *domain = NULL;
-  GList *targets;
+/* What a lookup needs: the parsed spec, and for SRV the service and domain. */
+typedef struct {
+  GUri *uri;
+  gboolean srv;
+  char *service;
+  char *domain;
+} Query;
 
-  if (g_uri_get_port (uri) > 0)
+static void
+query_free (Query *query)
+{
+  g_clear_pointer (&query->uri, g_uri_unref);
+  g_free (query->service);
+  g_free (query->domain);
+  g_free (query);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Query, query_free)
+
+static Query *
+query_new (const char  *spec,
+           GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(Query) query = g_new0 (Query, 1);
+
+  query->uri = g_uri_parse (spec, URI_FLAGS, &local_error);
+  if (query->uri == NULL || g_uri_get_host (query->uri) == NULL || g_uri_get_host (query->uri)[0] == '\0')
+    {
+      g_set_error (error, DD_DISCOVERY_ERROR, DD_DISCOVERY_ERROR_INVALID,
+                   _("not a valid discovery URL: %s"),
+                   local_error != NULL ? local_error->message : _("no name to look up"));
+      return NULL;
+    }
+  query->srv = g_ascii_strcasecmp (g_uri_get_scheme (query->uri), "dns+srv") == 0;
+  if (!query->srv)
+    return g_steal_pointer (&query);
+  if (g_uri_get_port (query->uri) > 0)
     {
       g_set_error_literal (error, DD_DISCOVERY_ERROR, DD_DISCOVERY_ERROR_INVALID,
                            _("a dns+srv:// target takes its ports from the SRV records: remove the port"));
-      return FALSE;
+      return NULL;
     }
-  if (!split_service (g_uri_get_host (uri), &service, &domain, error))
-    return FALSE;
-  targets = g_resolver_lookup_service (resolver, service, "tcp", domain, cancellable, error);
-  for (GList *l = targets; l != NULL; l = l->next)
-    add_unique (urls, worker_url (uri, g_srv_target_get_hostname (l->data), g_srv_target_get_port (l->data)));
-  g_list_free_full (targets, (GDestroyNotify) g_srv_target_free);
-  return targets != NULL;
+  if (!split_service (g_uri_get_host (query->uri), &query->service, &query->domain, error))
+    return NULL;
+  return g_steal_pointer (&query);
+}
+
+/* The URLs of what a lookup found (@records: GInetAddress or GSrvTarget), or an error
+ * that names the name. */
+static GStrv
+query_finish (Query   *query,
+              GList   *records,
+              GError  *lookup_error,
+              GError **error)
+{
+  g_autoptr(GPtrArray) urls = g_ptr_array_new_with_free_func (g_free);
+
+  if (records == NULL)
+    {
+      g_set_error (error, DD_DISCOVERY_ERROR, DD_DISCOVERY_ERROR_NOT_FOUND,
+                   _("no worker found under %s “%s”: %s"), query->srv ? _("the SRV name") : _("the name"),
+                   g_uri_get_host (query->uri), lookup_error != NULL ? lookup_error->message : _("no records"));
+      return NULL;
+    }
+  if (query->srv)
+    add_srv_targets (query->uri, records, urls);
+  else
+    add_addresses (query->uri, records, urls);
+  g_ptr_array_add (urls, NULL);
+  return (GStrv) g_ptr_array_steal (urls, NULL);
+}
+
+static void
+free_records (Query *query,
+              GList *records)
+{
+  if (query->srv)
+    g_list_free_full (records, (GDestroyNotify) g_srv_target_free);
+  else
+    g_resolver_free_addresses (records);
 }
 
 GStrv
@@ -115,31 +176,77 @@ dd_discovery_resolve (GResolver     *resolver,
                       GCancellable  *cancellable,
                       GError       **error)
 {
-  g_autoptr(GError) local_error = NULL;
-  g_autoptr(GUri) uri = g_uri_parse (spec, URI_FLAGS, &local_error);
-  g_autoptr(GPtrArray) urls = g_ptr_array_new_with_free_func (g_free);
-  gboolean srv, found;
+  g_autoptr(Query) query = query_new (spec, error);
+  g_autoptr(GError) lookup_error = NULL;
+  GList *records;
+  GStrv urls;
 
-  if (uri == NULL || g_uri_get_host (uri) == NULL || g_uri_get_host (uri)[0] == '\0')
+  if (query == NULL)
+    return NULL;
+  records = query->srv
+    ? g_resolver_lookup_service (resolver, query->service, "tcp", query->domain, cancellable, &lookup_error)
+    : g_resolver_lookup_by_name (resolver, g_uri_get_host (query->uri), cancellable, &lookup_error);
+  urls = query_finish (query, records, lookup_error, error);
+  free_records (query, records);
+  return urls;
+}
+
+static void
+lookup_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Query *query = g_task_get_task_data (task);
+  g_autoptr(GError) lookup_error = NULL;
+  GError *error = NULL;
+  GList *records = query->srv
+    ? g_resolver_lookup_service_finish (G_RESOLVER (object), result, &lookup_error)
+    : g_resolver_lookup_by_name_finish (G_RESOLVER (object), result, &lookup_error);
+  GStrv urls;
+
+  if (g_error_matches (lookup_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
-      g_set_error (error, DD_DISCOVERY_ERROR, DD_DISCOVERY_ERROR_INVALID,
-                   _("not a valid discovery URL: %s"),
-                   local_error != NULL ? local_error->message : _("no name to look up"));
-      return NULL;
+      g_task_return_error (task, g_steal_pointer (&lookup_error));
+      return;
     }
-  srv = g_ascii_strcasecmp (g_uri_get_scheme (uri), "dns+srv") == 0;
-  found = srv ? resolve_service (resolver, uri, urls, cancellable, &local_error)
-              : resolve_addresses (resolver, uri, urls, cancellable, &local_error);
-  if (!found)
+  urls = query_finish (query, records, lookup_error, &error);
+  free_records (query, records);
+  if (urls == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, urls, (GDestroyNotify) g_strfreev);
+}
+
+void
+dd_discovery_resolve_async (GResolver           *resolver,
+                            const char          *spec,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (resolver, cancellable, callback, user_data);
+  GError *error = NULL;
+  Query *query = query_new (spec, &error);
+
+  g_task_set_source_tag (task, dd_discovery_resolve_async);
+  if (query == NULL)
     {
-      if (local_error != NULL && local_error->domain == DD_DISCOVERY_ERROR)
-        g_propagate_error (error, g_steal_pointer (&local_error));
-      else
-        g_set_error (error, DD_DISCOVERY_ERROR, DD_DISCOVERY_ERROR_NOT_FOUND,
-                     _("no worker found under %s “%s”: %s"), srv ? _("the SRV name") : _("the name"),
-                     g_uri_get_host (uri), local_error != NULL ? local_error->message : _("no records"));
-      return NULL;
+      g_task_return_error (task, error);
+      return;
     }
-  g_ptr_array_add (urls, NULL);
-  return (GStrv) g_ptr_array_steal (urls, NULL);
+  g_task_set_task_data (task, query, (GDestroyNotify) query_free);
+  if (query->srv)
+    g_resolver_lookup_service_async (resolver, query->service, "tcp", query->domain, cancellable,
+                                     lookup_cb, g_steal_pointer (&task));
+  else
+    g_resolver_lookup_by_name_async (resolver, g_uri_get_host (query->uri), cancellable,
+                                     lookup_cb, g_steal_pointer (&task));
+}
+
+GStrv
+dd_discovery_resolve_finish (GAsyncResult  *result,
+                             GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
 }

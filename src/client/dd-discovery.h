@@ -30,4 +30,13 @@ GStrv    dd_discovery_resolve (GResolver     *resolver,
                                GCancellable  *cancellable,
                                GError       **error);
 
+/* The same in the main loop, for looking again during a capture. */
+void     dd_discovery_resolve_async  (GResolver           *resolver,
+                                      const char          *spec,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data);
+GStrv    dd_discovery_resolve_finish (GAsyncResult        *result,
+                                      GError             **error);
+
 G_END_DECLS

@@ -162,7 +162,7 @@ main (int    argc,
   GOptionGroup *extcap_group;
   g_autofree char *write_path = NULL, *fifo_path = NULL, *format = NULL, *filter = NULL;
   g_autofree char *ca = NULL, *cert = NULL, *key = NULL, *netrc_file = NULL;
-  gint snaplen = 0, max_delay = 1000, connect_timeout = 10, memory = 256;
+  gint snaplen = 0, max_delay = 1000, connect_timeout = 10, memory = 256, resolve_interval = 30;
   gint64 count = 0;
   gdouble duration = 0;
   gboolean reconnect = FALSE, keep_going = FALSE, quiet = FALSE, verbose = FALSE;
@@ -195,6 +195,8 @@ main (int    argc,
       N_("Seconds to wait for a worker to answer (default 10)"), N_("S") },
     { "reconnect", 0, 0, G_OPTION_ARG_NONE, &reconnect,
       N_("Reconnect to a worker whose stream fails, with backoff"), NULL },
+    { "resolve-interval", 0, 0, G_OPTION_ARG_INT, &resolve_interval,
+      N_("With --reconnect: seconds between lookups of dns:// and dns+srv:// targets, whose new workers join (default 30)"), N_("S") },
     { "keep-going", 'k', 0, G_OPTION_ARG_NONE, &keep_going,
       N_("Go on when a target cannot be reached at the start"), NULL },
     { "ca", 0, 0, G_OPTION_ARG_FILENAME, &ca,
@@ -380,10 +382,11 @@ main (int    argc,
       return DD_EXIT_USAGE;
     }
   if (snaplen < 0 || snaplen > (gint) DD_MAX_SNAPLEN || max_delay < 0 || max_delay > 600000 ||
-      count < 0 || duration < 0 || connect_timeout < 0 || memory < 1 || memory > 1048576)
+      count < 0 || duration < 0 || connect_timeout < 0 || memory < 1 || memory > 1048576 ||
+      resolve_interval < 1 || resolve_interval > 86400)
     {
       g_printerr (_("%s: out of range: --snaplen from 1 to %u, --max-delay from 0 to 600000, "
-                    "--memory from 1 to 1048576, "
+                    "--memory from 1 to 1048576, --resolve-interval from 1 to 86400, "
                     "--count, --duration and --connect-timeout not negative\n"),
                   g_get_prgname (), DD_MAX_SNAPLEN);
       return DD_EXIT_USAGE;
@@ -407,6 +410,7 @@ main (int    argc,
   options.duration_s = duration;
   options.max_delay_ms = (guint) max_delay;
   options.memory_mib = (guint) memory;
+  options.resolve_interval_s = (guint) resolve_interval;
   options.connect_timeout_s = (guint) connect_timeout;
   options.reconnect = reconnect;
   options.keep_going = keep_going;
