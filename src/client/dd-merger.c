@@ -4,8 +4,9 @@
 
 #include "dd-merger.h"
 
-/* A queue starts with room for this many packets, doubles when full, and halves when it
- * is fifteen-sixteenths empty. */
+/* A queue starts with room for this many packets, doubles when full, and halves once it
+ * has stayed fifteen-sixteenths empty for as many packets as it has room for (a file's
+ * queue, refilled a chunk at a time, keeps its size). */
 #define QUEUE_MIN_CAPACITY 64
 
 struct _DdMergeInput {
@@ -20,6 +21,7 @@ struct _DdMergeInput {
   DdMemoryAccount  *account;   /* charged with the queue's size, or NULL */
   guint             head;
   guint             count;
+  guint             small_pops;  /* packets taken in a row while the queue was nearly empty */
   gsize             queued_bytes;
 
   gint              heap_pos;  /* -1 when empty */
@@ -461,8 +463,13 @@ merge (DdMerger *self,
       input->head = (input->head + 1) & (input->capacity - 1);
       input->count--;
       input->queued_bytes -= packet.caplen;
-      if (input->count < input->capacity / 16 && input->capacity > QUEUE_MIN_CAPACITY)
-        resize (input, input->capacity / 2);
+      if (input->count >= input->capacity / 16 || input->capacity <= QUEUE_MIN_CAPACITY)
+        input->small_pops = 0;
+      else if (++input->small_pops >= input->capacity)
+        {
+          resize (input, input->capacity / 2);
+          input->small_pops = 0;
+        }
       late = self->any_written && packet.ts < self->last_ts;
       if (late)
         {
