@@ -158,6 +158,8 @@ dd_output_write_stats (DdOutput            *self,
   g_return_if_fail (interface_id < self->interfaces->len);
   state = &g_array_index (self->interfaces, InterfaceState, interface_id);
   state->stats = *stats;
+  /* The comment belongs to the caller, and said something of that moment only. */
+  state->stats.comment = NULL;
   state->stats_ts = ts_ns;
   state->have_stats = TRUE;
   dd_pcapng_write_isb (self->buf, interface_id, ts_ns, stats);
