@@ -96,7 +96,7 @@ expect_match "--targets-file - reads the list from stdin" "5 packets written to 
 
 # ---- --reconnect: the name is looked up again; workers join and leave -------------------------
 addresses () { on c getent ahostsv4 fleet.ddump.test | awk '$2 == "STREAM" { print $1 }' | sort | tr '\n' ' '; }
-ddump_bg d --reconnect --resolve-interval 1 -f "udp port 43005" dns://fleet.ddump.test
+ddump_bg d -F pcapng --reconnect --resolve-interval 1 -f "udp port 43005" dns://fleet.ddump.test
 check "a fleet of one: w1 is captured" wait_until 30 capturing http://10.210.1.1:8475
 send 10.210.1.1 43005 10
 check "...its packets come" wait_packets "$DD_TMP/d.out" 10
@@ -116,5 +116,10 @@ stop "$DPID"; rc=$?
 expect_eq "a worker that left is no failure: status 0 on SIGINT" 0 "$rc"
 expect_eq "...w1's packets are in the merge" 10 "$(from d 10.210.1.1)"
 expect_eq "...and w2's" 10 "$(from d 10.210.2.1)"
+report=$(python3 "$PCAPNG_CHECK" "$DD_TMP/d.out")
+expect_match "the pcapng says when w2 joined (its interface's comment)" \
+  '"10\.210\.2\.1/[^"]*: joined the running capture at [0-9T:.-]+Z?: a new worker under target 1"' "$report"
+expect_match "...and when w1 left (a statistics block's comment)" \
+  '"left the capture at [0-9T:.-]+Z?: no longer under target 1"' "$report"
 
 dd_finish

@@ -30,7 +30,8 @@ def main():
     off = 0
     result = {"packets": 0, "isb": 0, "interfaces": [], "watermark_violations": 0,
               "worst_violation_ns": 0, "last_isb": None, "first_violation": None,
-              "inversions": 0, "errors": [], "directions": {}}
+              "inversions": 0, "errors": [], "directions": {},
+              "interface_comments": [], "isb_comments": []}
     tsresol = []
     watermark = 0
     last_ts = 0
@@ -54,6 +55,8 @@ def main():
             res = opts.get(9, [b"\x06"])[0][0]
             tsresol.append(res)
             result["interfaces"].append(name)
+            for comment in opts.get(1, []):
+                result["interface_comments"].append(name + ": " + comment.decode(errors="replace"))
         elif btype == 6:
             iface, hi, lo, caplen, origlen = struct.unpack_from(endian + "IIIII", body, 0)
             ts = (hi << 32) | lo
@@ -81,6 +84,8 @@ def main():
                 if code in opts:
                     stats[key] = struct.unpack(endian + "Q", opts[code][0])[0]
             result["isb"] += 1
+            for comment in opts.get(1, []):
+                result["isb_comments"].append(comment.decode(errors="replace"))
             if iface == 0:
                 if ts < watermark:
                     result["errors"].append("watermark went backwards at ISB %d" % result["isb"])

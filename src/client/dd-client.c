@@ -451,6 +451,14 @@ add_slot (DdClient *self,
 
 /* ---- workers joining and leaving (--reconnect with dns:// and dns+srv://) ------------- */
 
+static char *
+now_iso8601 (void)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+
+  return g_date_time_format_iso8601 (now);
+}
+
 static void
 watched_free (Watched *watched)
 {
@@ -466,6 +474,8 @@ join (Watched    *watched,
   DdClient *self = watched->client;
   g_autoptr(GError) error = NULL;
   DdTarget *target = dd_target_parse (url, &self->defaults, &error);
+  g_autofree char *note = NULL;
+  g_autofree char *stamp = NULL;
   SourceSlot *slot;
 
   if (target != NULL && self->netrc != NULL &&
@@ -478,6 +488,10 @@ join (Watched    *watched,
     }
   message (self, _("target %u: %s joined"), watched->number, target->label);
   slot = add_slot (self, target);
+  stamp = now_iso8601 ();
+  note = g_strdup_printf (_("joined the running capture at %s: a new worker under target %u"),
+                          stamp, watched->number);
+  dd_source_set_note (slot->source, note);
   g_hash_table_insert (watched->slots, g_strdup (url), slot);
   dd_source_start (slot->source, NULL);
 }
@@ -520,10 +534,16 @@ resolved_cb (GObject      *object,
   g_hash_table_iter_init (&iter, watched->slots);
   while (g_hash_table_iter_next (&iter, (gpointer *) &url, (gpointer *) &slot))
     {
+      g_autofree char *stamp = NULL;
+      g_autofree char *note = NULL;
+
       if (slot->departed || g_strv_contains ((const char * const *) urls, url))
         continue;
       slot->departed = TRUE;
       g_clear_handle_id (&slot->retry_id, g_source_remove);
+      stamp = now_iso8601 ();
+      note = g_strdup_printf (_("left the capture at %s: no longer under target %u"), stamp, watched->number);
+      dd_source_write_note (slot->source, note);
       dd_source_stop (slot->source);
       message (watched->client, _("target %u: %s left"), watched->number,
                dd_source_get_target (slot->source)->label);

@@ -166,6 +166,18 @@ dd_output_write_stats (DdOutput            *self,
 }
 
 void
+dd_output_write_comment (DdOutput   *self,
+                         guint32     interface_id,
+                         guint64     ts_ns,
+                         const char *comment)
+{
+  DdPcapngStats stats = { .comment = comment };
+
+  g_return_if_fail (interface_id < self->interfaces->len);
+  dd_pcapng_write_isb (self->buf, interface_id, ts_ns, &stats);
+}
+
+void
 dd_output_write_final_stats (DdOutput *self)
 {
   guint64 now = (guint64) g_get_real_time () * 1000u;

@@ -45,6 +45,12 @@ void      dd_output_write_stats    (DdOutput            *self,
                                     guint32              interface_id,
                                     guint64              ts_ns,
                                     const DdPcapngStats *stats);
+/* pcapng: an ISB that only says @comment, for a reader of the file (the statistics kept
+ * for the end are not touched). */
+void      dd_output_write_comment  (DdOutput   *self,
+                                    guint32     interface_id,
+                                    guint64     ts_ns,
+                                    const char *comment);
 /* pcapng: one last ISB per interface, with its packets written. */
 void      dd_output_write_final_stats (DdOutput *self);
 

@@ -81,6 +81,7 @@ struct _DdSource {
   gboolean          ended_cleanly;  /* a ddump worker's last ISB came */
   guint64           last_isb_end;   /* ns, the worker's clock */
   gint64            heartbeat_us;   /* the shortest gap between two heartbeats; 0: unknown */
+  char             *note;           /* the comment of the interfaces we add, or NULL */
   gint64            running_since;  /* monotonic µs */
   gint64            first_beat;     /* when the first heartbeat arrived; 0: not yet */
   guint             stall_id;
@@ -236,6 +237,7 @@ interface_cb (gpointer                 user_data,
             .description = description,
             .filter = iface->filter,
             .tsresol = 9,
+            .comment = self->note,
           };
 
           map.out_id = dd_output_add_interface (self->output, &out);
@@ -437,6 +439,7 @@ dd_source_free (DdSource *self)
   retire_interfaces (self);
   dd_chunk_unref (self->scratch);
   dd_memory_account_unref (self->account);
+  g_free (self->note);
   g_array_unref (self->interfaces);
   g_hash_table_unref (self->out_ids);
   g_clear_error (&self->error);
@@ -841,6 +844,26 @@ dd_source_stop (DdSource *self)
   if (self->input != NULL)
     dd_merge_input_set_live (self->input, FALSE);
   self->state = DD_SOURCE_ENDED;
+}
+
+void
+dd_source_set_note (DdSource   *self,
+                    const char *note)
+{
+  g_free (self->note);
+  self->note = g_strdup (note);
+}
+
+void
+dd_source_write_note (DdSource   *self,
+                      const char *note)
+{
+  guint64 now = (guint64) g_get_real_time () * 1000u;
+
+  if (dd_output_get_format (self->output) != DD_FORMAT_PCAPNG)
+    return;
+  for (guint i = 0; i < self->interfaces->len; i++)
+    dd_output_write_comment (self->output, g_array_index (self->interfaces, InterfaceMap, i).out_id, now, note);
 }
 
 DdTarget *

@@ -48,6 +48,13 @@ gboolean      dd_source_start        (DdSource *self,
                                       GError  **error);
 /* Stops reading; what was received stays queued in the merger. */
 void          dd_source_stop         (DdSource *self);
+/* pcapng output: @note (nullable) is the comment of the interfaces the source adds from
+ * now on (a worker that joined a running capture says so). */
+void          dd_source_set_note     (DdSource   *self,
+                                      const char *note);
+/* pcapng output: an ISB saying @note on each of the source's interfaces. */
+void          dd_source_write_note   (DdSource   *self,
+                                      const char *note);
 /* Reading pauses while the merger holds much of this source; call after each merge. */
 void          dd_source_resume_if_drained (DdSource *self);
 

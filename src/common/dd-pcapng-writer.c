@@ -111,6 +111,7 @@ dd_pcapng_write_idb (GByteArray              *buf,
   p = dd_put_u16 (p, iface->linktype);
   p = dd_put_u16 (p, 0);
   dd_put_u32 (p, iface->snaplen);
+  put_string_option (buf, OPT_COMMENT, iface->comment);
   put_string_option (buf, IF_NAME, iface->name);
   put_string_option (buf, IF_DESCRIPTION, iface->description);
   if (iface->tsresol != 0)

@@ -28,6 +28,7 @@ typedef struct {
   const char *filter;       /* if_filter as a libpcap expression, or NULL */
   const char *os;           /* if_os, or NULL */
   guint8      tsresol;      /* if_tsresol; 0 leaves the default (microseconds) */
+  const char *comment;      /* opt_comment, or NULL */
 } DdPcapngInterface;
 
 typedef enum {
