@@ -91,7 +91,7 @@ expect_match "...the missing name is reported" "target 1: no worker found" "$(ca
 expect_eq "...w1 is captured once per listing (by name and through SRV): 20" 20 "$(from c 10.210.1.1)"
 expect_eq "...w2 through SRV: 10" 10 "$(from c 10.210.2.1)"
 out=$(on c timeout 30 "$DDUMP" -c 5 -w /dev/null --targets-file - <<<"http://10.210.1.1:8475" 2>&1 & \
-      sleep 0; wait_until 30 capturing http://10.210.1.1:8475 && send 10.210.1.1 43004 10; wait $!)
+      wait_until 30 capturing http://10.210.1.1:8475 && send 10.210.1.1 43004 10; wait $!)
 expect_match "--targets-file - reads the list from stdin" "5 packets written to /dev/null" "$out"
 
 # ---- --reconnect: the name is looked up again; workers join and leave -------------------------

@@ -22,7 +22,6 @@ struct _DdMergeInput {
   guint             head;
   guint             count;
   guint             small_pops;  /* packets taken in a row while the queue was nearly empty */
-  gsize             queued_bytes;
 
   gint              heap_pos;  /* -1 when empty */
 #ifdef DD_MERGER_GSEQUENCE
@@ -319,7 +318,6 @@ dd_merge_input_push (DdMergeInput        *input,
   *queue_at (input, pos) = *packet;
   dd_chunk_ref (packet->chunk);
   input->count++;
-  input->queued_bytes += packet->caplen;
   if (packet->ts > input->newest)
     input->newest = packet->ts;
 
@@ -365,12 +363,6 @@ dd_merge_input_holds_merge (DdMergeInput *input)
     return TRUE;
   mark = input->heartbeats ? input->watermark : input->newest;
   return mark < first->queue[first->head].ts;
-}
-
-gsize
-dd_merge_input_get_queued_bytes (DdMergeInput *input)
-{
-  return input->queued_bytes;
 }
 
 guint
@@ -462,7 +454,6 @@ merge (DdMerger *self,
 
       input->head = (input->head + 1) & (input->capacity - 1);
       input->count--;
-      input->queued_bytes -= packet.caplen;
       if (input->count >= input->capacity / 16 || input->capacity <= QUEUE_MIN_CAPACITY)
         input->small_pops = 0;
       else if (++input->small_pops >= input->capacity)

@@ -82,7 +82,6 @@ void          dd_merge_input_set_account (DdMergeInput    *input,
 /* Whether the merge waits for this live push input: the next packet cannot go out until
  * it delivers more (its watermark is older than that packet, or nothing is queued). */
 gboolean      dd_merge_input_holds_merge (DdMergeInput *input);
-gsize         dd_merge_input_get_queued_bytes (DdMergeInput *input);
 guint         dd_merge_input_get_queued  (DdMergeInput *input);
 guint64       dd_merge_input_get_written (DdMergeInput *input);
 guint64       dd_merge_input_get_late    (DdMergeInput *input);

@@ -534,14 +534,27 @@ end_of_stream (DdSource *self)
     finish (self, NULL);
 }
 
+/* What this source may hold: its part of the memory budget. */
+static gsize
+share (DdSource *self)
+{
+  return dd_memory_budget_get_share (dd_memory_account_get_budget (self->account));
+}
+
+/* A chunk is at most a quarter of the share (and CHUNK_SIZE). */
+static gsize
+largest_chunk (DdSource *self)
+{
+  return CLAMP (share (self) / 4, CHUNK_SIZE_MIN, CHUNK_SIZE);
+}
+
 /* Live streams: the next chunk grows when a read filled what it was given, and shrinks
  * after a run of small reads. */
 static void
 adapt_chunk_size (DdSource *self,
                   gsize     n)
 {
-  gsize largest = CLAMP (dd_memory_budget_get_share (dd_memory_account_get_budget (self->account)) / 4,
-                         CHUNK_SIZE_MIN, CHUNK_SIZE);
+  gsize largest = largest_chunk (self);
 
   if (n >= self->chunk->size - self->fill && self->chunk_size < largest)
     {
@@ -605,7 +618,7 @@ read_more (DdSource *self)
 {
   if (self->reading || self->state != DD_SOURCE_RUNNING || self->stream == NULL)
     return;
-  if (over_share (self, dd_memory_budget_get_share (dd_memory_account_get_budget (self->account))))
+  if (over_share (self, share (self)))
     {
       self->paused = TRUE;
       return;
@@ -622,7 +635,7 @@ void
 dd_source_resume_if_drained (DdSource *self)
 {
   if (self->paused &&
-      !over_share (self, dd_memory_budget_get_share (dd_memory_account_get_budget (self->account)) / 2))
+      !over_share (self, share (self) / 2))
     read_more (self);
 }
 
@@ -789,8 +802,7 @@ dd_source_start (DdSource *self,
         }
       self->pull = pull;
       if (pull)  /* read on demand: one chunk at a time, as large as the share allows */
-        self->chunk_size = CLAMP (dd_memory_budget_get_share (dd_memory_account_get_budget (self->account)) / 4,
-                                  CHUNK_SIZE_MIN, CHUNK_SIZE);
+        self->chunk_size = largest_chunk (self);
       self->input = dd_merger_add_input (self->merger, pull ? refill_cb : NULL, self);
       dd_merge_input_set_account (self->input, self->account);
     }
