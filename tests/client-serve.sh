@@ -154,7 +154,7 @@ out=$(timeout 30 "$DDUMP" -q -f 'udp[12:4] < 10' "$DD_TMP/p100.pcap" "$DD_TMP/p2
 expect_eq "-f on files: the same (10 of each)" 20 "$out"
 out=$(timeout 30 "$DDUMP" -q -f 'wlan host 1:2:3:4:5:6' "$DD_TMP/p100.pcap" 2>&1 >/dev/null); st=$?
 expect_eq "a filter that does not fit the file's link type: exit status 2" 2 "$st"
-expect_match "...naming the filter and the link type" "p100\.pcap: the filter “wlan host 1:2:3:4:5:6” cannot be applied to link type 276 \(LINUX_SLL2\)" "$out"
+expect_match "...naming the filter and the link type" "p100\.pcap: link type 276 \(LINUX_SLL2\): invalid filter “wlan host 1:2:3:4:5:6”" "$out"
 
 # ---- errors -------------------------------------------------------------------------------
 out=$(on c timeout 30 "$DDUMP" tcp://127.0.0.1:4299 -w /dev/null 2>&1); st=$?

@@ -42,7 +42,7 @@ out=$(timeout 20 "$DDUMP" --extcap-capture-filter 'udp port 53 or (tcp and host 
 expect_eq "a valid capture filter: nothing printed" "0:" "$rc:$out"
 out=$(timeout 20 "$DDUMP" --extcap-capture-filter 'udp prot 53' --extcap-interface ddump); rc=$?
 expect_eq "an invalid one: exit status 0 (Wireshark reads stdout)" 0 "$rc"
-expect_match "...one line naming the filter and libpcap's reason" "^invalid capture filter “udp prot 53”: .*syntax error" "$out"
+expect_match "...one line naming the filter and libpcap's reason" "^invalid filter “udp prot 53”: .*syntax error" "$out"
 expect_eq "...only one" 1 "$(wc -l <<<"$out")"
 
 # ---- tshark -D -------------------------------------------------------------------------------
@@ -95,7 +95,7 @@ tshark_error () {  # NAME TSHARK-ARGS...: tshark's output in OUT, its status in 
   OUT=$(on c timeout 20 tshark -i ddump "$@" -a duration:3 -w "$DD_TMP/$name.pcapng" 2>&1); RC=$?
 }
 tshark_error bad -o "extcap.ddump.targets:$W1" -f "udp prot 1"
-expect_match "a bad capture filter: tshark shows ddump's reason" "invalid capture filter “udp prot 1”: .*syntax error" "$OUT"
+expect_match "a bad capture filter: tshark shows ddump's reason" "invalid filter “udp prot 1”: .*syntax error" "$OUT"
 check "...at once" test "$RC" != 124
 tshark_error down -o "extcap.ddump.targets:http://10.202.1.1:8499"
 expect_match "an unreachable worker: tshark shows which and why" "ddump: http://10\.202\.1\.1:8499: .*[Cc]onnection refused" "$OUT"

@@ -4,6 +4,8 @@
 
 #include "dd-capture.h"
 #include "dd-capture-request.h"
+#include "dd-filter.h"
+#include "dd-format.h"
 #include "dd-worker-server.h"
 
 static void
@@ -111,7 +113,7 @@ assert_compiles (const char *filter)
 {
   g_autoptr(GError) error = NULL;
 
-  if (!dd_capture_check_filter (filter, 262144, &error))
+  if (!dd_filter_check (filter, DD_LINKTYPE_LINUX_SLL2, 262144, &error))
     g_error ("“%s” does not compile: %s", filter, error->message);
 }
 
@@ -152,12 +154,12 @@ test_filter_check (void)
 
   g_test_summary ("A bad expression is refused with libpcap's message; one that would break out of "
                   "its parentheses does not compile on its own");
-  g_assert_false (dd_capture_check_filter ("icmpx", 100, &error));
-  g_assert_error (error, DD_CAPTURE_ERROR, DD_CAPTURE_ERROR_FILTER);
+  g_assert_false (dd_filter_check ("icmpx", DD_LINKTYPE_LINUX_SLL2, 100, &error));
+  g_assert_error (error, DD_FILTER_ERROR, DD_FILTER_ERROR_INVALID);
   g_assert_nonnull (strstr (error->message, "syntax error"));
   g_clear_error (&error);
-  g_assert_false (dd_capture_check_filter ("tcp) or (udp", 100, &error));
-  g_assert_error (error, DD_CAPTURE_ERROR, DD_CAPTURE_ERROR_FILTER);
+  g_assert_false (dd_filter_check ("tcp) or (udp", DD_LINKTYPE_LINUX_SLL2, 100, &error));
+  g_assert_error (error, DD_FILTER_ERROR, DD_FILTER_ERROR_INVALID);
 }
 
 static void
@@ -169,7 +171,7 @@ test_self_exclusion (void)
 
   g_test_summary ("The exclusion covers every TCP listener (any address for wildcards), once each, "
                   "and skips unix sockets");
-  empty = dd_self_exclusion_filter (addresses);
+  empty = dd_filter_sockets (addresses);
   g_assert_cmpstr (empty, ==, "");
 
   g_ptr_array_add (addresses, g_inet_socket_address_new_from_string ("0.0.0.0", 8475));
@@ -177,7 +179,7 @@ test_self_exclusion (void)
   g_ptr_array_add (addresses, g_inet_socket_address_new_from_string ("127.0.0.1", 9000));
   g_ptr_array_add (addresses, g_inet_socket_address_new_from_string ("::1", 9001));
   g_ptr_array_add (addresses, g_unix_socket_address_new ("/tmp/x.sock"));
-  filter = dd_self_exclusion_filter (addresses);
+  filter = dd_filter_sockets (addresses);
   g_assert_cmpstr (filter, ==,
                    "tcp port 8475"
                    " or (tcp and ((src host 127.0.0.1 and src port 9000) or (dst host 127.0.0.1 and dst port 9000)))"

@@ -13,7 +13,7 @@ typedef struct {
 } Fixture;
 
 static gboolean
-write_cb (const DdMergePacket *packet, DdMergeInput *input, gboolean late, gpointer user_data)
+write_cb (const DdPacket *packet, DdMergeInput *input, gboolean late, gpointer user_data)
 {
   Fixture *f = user_data;
 
@@ -55,7 +55,7 @@ add (Fixture *f, guint index)
 static void
 push (Fixture *f, DdMergeInput *input, guint64 ts, gint64 arrival)
 {
-  DdMergePacket p = { .ts = ts, .arrival = arrival, .data = f->chunk->data, .chunk = f->chunk, .caplen = 4, .origlen = 4 };
+  DdPacket p = { .ts = ts, .arrival = arrival, .data = f->chunk->data, .chunk = f->chunk, .caplen = 4, .origlen = 4 };
 
   dd_merge_input_push (input, &p);
 }
@@ -262,11 +262,11 @@ test_queue_memory (Fixture *f, gconstpointer data)
   g_assert_cmpuint (empty, >, 0);
   for (guint i = 0; i < 10000; i++)
     push (f, a, i, 0);
-  g_assert_cmpuint (dd_memory_account_get_used (account), >=, 10000 * sizeof (DdMergePacket));
+  g_assert_cmpuint (dd_memory_account_get_used (account), >=, 10000 * sizeof (DdPacket));
   dd_merger_drain (f->merger);
   g_assert_cmpuint (f->written, ==, 10000);
   /* Drained once: a file's queue, about to be refilled, keeps its room. */
-  g_assert_cmpuint (dd_memory_account_get_used (account), >=, 10000 * sizeof (DdMergePacket));
+  g_assert_cmpuint (dd_memory_account_get_used (account), >=, 10000 * sizeof (DdPacket));
   /* A stream gone quiet, one packet at a time: the room goes. */
   for (guint i = 0; i < 40000; i++)
     {
@@ -275,7 +275,7 @@ test_queue_memory (Fixture *f, gconstpointer data)
     }
   g_assert_cmpuint (f->written, ==, 50000);
   g_assert_cmpuint (dd_memory_account_get_used (account), <=, 2 * empty);
-  g_assert_cmpuint (dd_memory_budget_get_peak (budget), >=, 10000 * sizeof (DdMergePacket));
+  g_assert_cmpuint (dd_memory_budget_get_peak (budget), >=, 10000 * sizeof (DdPacket));
   g_clear_pointer (&f->merger, dd_merger_free);
   g_assert_cmpuint (dd_memory_account_get_used (account), ==, 0);
   f->merger = dd_merger_new (MAX_DELAY, write_cb, f);

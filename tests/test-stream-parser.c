@@ -209,10 +209,10 @@ log_interface (gpointer user_data, guint32 id, const DdParsedInterface *iface, G
 }
 
 static gboolean
-log_packet (gpointer user_data, const DdParsedPacket *p, GError **error)
+log_packet (gpointer user_data, DdPacket *p, GError **error)
 {
   g_string_append_printf (user_data, "P %u %" G_GUINT64_FORMAT " %u %u %u %c\n", p->interface_id,
-                          p->ts_ns, p->caplen, p->origlen, p->flags,
+                          p->ts, p->caplen, p->origlen, p->flags,
                           p->caplen > 0 ? p->data[0] : '-');
   return TRUE;
 }

@@ -5,18 +5,19 @@
 #include <glib.h>
 
 #include "dd-memory-budget.h"
+#include "dd-packet.h"
 
 G_BEGIN_DECLS
 
 /* The usual size of a chunk; chunks of this size are recycled. */
 #define DD_CHUNK_SIZE (256 * 1024)
 
-typedef struct {
+struct _DdChunk {
   guint            refs;
   gsize            size;
   DdMemoryAccount *account;  /* charged with @size while the chunk lives, or NULL */
   guint8           data[];
-} DdChunk;
+};
 
 /* @account (nullable) is charged with @size until the chunk is freed. */
 DdChunk *dd_chunk_new  (gsize            size,

@@ -17,6 +17,7 @@
 #include "dd-http.h"
 #include "dd-merger.h"
 #include "dd-output.h"
+#include "dd-output-map.h"
 #include "dd-poip-server.h"
 #include "dd-process.h"
 #include "dd-source.h"
@@ -63,6 +64,7 @@ struct _DdClient {
   char       *served_on;   /* the addresses, for messages */
   char       *fifo_path;
   gboolean    created_fifo;
+  DdOutputMap *map;
   DdMerger   *merger;
   DdMemoryBudget *budget;
   GPtrArray  *slots;
@@ -211,7 +213,7 @@ print_summary (DdClient *self)
 /* ---- the merge ----------------------------------------------------------------------- */
 
 static gboolean
-write_cb (const DdMergePacket *packet,
+write_cb (const DdPacket *packet,
           DdMergeInput        *input,
           gboolean             late,
           gpointer             user_data)
@@ -334,7 +336,7 @@ retry_cb (gpointer user_data)
   SourceSlot *slot = user_data;
 
   slot->retry_id = 0;
-  dd_source_start (slot->source, NULL);
+  dd_source_start (slot->source);
   return G_SOURCE_REMOVE;
 }
 
@@ -402,39 +404,13 @@ static void
 slot_free (SourceSlot *slot)
 {
   g_clear_handle_id (&slot->retry_id, g_source_remove);
-  dd_source_free (slot->source);
+  /* Cancels what it has in flight: nothing of it runs after this. */
+  dd_source_stop (slot->source);
+  g_object_unref (slot->source);
   g_free (slot);
 }
 
 /* ---- start and end ------------------------------------------------------------------- */
-
-static guint32
-choose_linktype (DdClient *self)
-{
-  guint32 common = DD_OUTPUT_LINKTYPE_PENDING;
-
-  /* Our workers and the original all capture cooked "any"; a run of files keeps their
-   * link type when they agree (as mergecap does); streams (tcp://, stdin) are known only
-   * once read: without files, the first one decides. */
-  for (guint i = 0; i < self->targets->len; i++)
-    {
-      DdTarget *target = self->targets->pdata[i];
-      guint32 linktype;
-
-      if (target->kind == DD_TARGET_HTTP)
-        return DD_LINKTYPE_LINUX_SLL2;
-      if (target->kind != DD_TARGET_FILE || strcmp (target->path, "-") == 0)
-        continue;
-      if (!dd_source_peek_linktype (target->path, &linktype))
-        return DD_LINKTYPE_LINUX_SLL2;
-      if (linktype == DD_LINKTYPE_LINUX_SLL)
-        linktype = DD_LINKTYPE_LINUX_SLL2;
-      if (common != DD_OUTPUT_LINKTYPE_PENDING && common != linktype)
-        return DD_LINKTYPE_LINUX_SLL2;
-      common = linktype;
-    }
-  return common;
-}
 
 static SourceSlot *
 add_slot (DdClient *self,
@@ -443,8 +419,15 @@ add_slot (DdClient *self,
   SourceSlot *slot = g_new0 (SourceSlot, 1);
 
   slot->client = self;
-  slot->source = dd_source_new (target, self->merger, self->output, self->http, self->budget,
-                                self->options->connect_timeout_s, &source_callbacks, slot);
+  DdSourceContext context = {
+    .merger = self->merger,
+    .map = self->map,
+    .budget = self->budget,
+    .http = self->http,
+    .connect_timeout_s = self->options->connect_timeout_s,
+  };
+
+  slot->source = dd_source_new_for_target (target, &context, &source_callbacks, slot);
   g_ptr_array_add (self->slots, slot);
   return slot;
 }
@@ -493,7 +476,7 @@ join (Watched    *watched,
                           stamp, watched->number);
   dd_source_set_note (slot->source, note);
   g_hash_table_insert (watched->slots, g_strdup (url), slot);
-  dd_source_start (slot->source, NULL);
+  dd_source_start (slot->source);
 }
 
 static void
@@ -528,7 +511,7 @@ resolved_cb (GObject      *object,
           slot->departed = FALSE;
           message (watched->client, _("target %u: %s is back"), watched->number,
                    dd_source_get_target (slot->source)->label);
-          dd_source_start (slot->source, NULL);
+          dd_source_start (slot->source);
         }
     }
   g_hash_table_iter_init (&iter, watched->slots);
@@ -572,19 +555,7 @@ static void
 begin (DdClient *self)
 {
   dd_output_set_server (self->output, self->server);
-  if (dd_output_get_format (self->output) == DD_FORMAT_PCAP)
-    {
-      guint32 linktype = choose_linktype (self);
-
-      if (linktype != DD_OUTPUT_LINKTYPE_PENDING)
-        dd_output_write_pcap_header (self->output, linktype);
-    }
-  else
-    dd_output_write_shb (self->output, _("merged by ddump"));
-  /* The header goes out at once: the reader knows the capture is on. */
-  if (!flush_output (self))
-    return;
-
+  self->map = dd_output_map_new (self->output);
   for (guint i = 0; i < self->targets->len; i++)
     {
       SourceSlot *slot = add_slot (self, g_steal_pointer (&self->targets->pdata[i]));
@@ -592,9 +563,14 @@ begin (DdClient *self)
 
       if (watched != NULL)
         g_hash_table_insert (watched->slots, g_strdup (self->specs->pdata[i]), slot);
+      dd_output_map_expect (self->map, dd_source_get_expected_linktype (slot->source));
     }
+  dd_output_map_begin (self->map, _("merged by ddump"));
+  /* The header goes out at once: the reader knows the capture is on. */
+  if (!flush_output (self))
+    return;
   for (guint i = 0; i < self->slots->len && !self->finishing; i++)
-    dd_source_start (((SourceSlot *) self->slots->pdata[i])->source, NULL);
+    dd_source_start (((SourceSlot *) self->slots->pdata[i])->source);
   if (self->finishing)
     return;
   if (self->options->reconnect && self->watched->len > 0 && self->http != NULL)
@@ -670,14 +646,11 @@ finish (DdClient *self,
     }
   if (self->output != NULL && !self->output_broken)
     {
-      /* No stream ever came: still a valid, empty capture. */
-      if (dd_output_get_format (self->output) == DD_FORMAT_PCAP &&
-          dd_output_get_linktype (self->output) == DD_OUTPUT_LINKTYPE_PENDING)
-        dd_output_write_pcap_header (self->output, DD_LINKTYPE_LINUX_SLL2);
-      /* What was received goes out, in order. */
+      /* What was received goes out, in order, then the final statistics (or, when no
+       * stream ever came, pcap's header: still a valid, empty capture). */
       dd_merger_drain (self->merger);
-      if (dd_output_get_format (self->output) == DD_FORMAT_PCAPNG)
-        dd_output_write_final_stats (self->output);
+      if (self->map != NULL)
+        dd_output_map_end (self->map);
       flush_output (self);
     }
   clear_status (self);
@@ -1106,6 +1079,7 @@ dd_client_run (const DdClientOptions *options)
   g_debug ("input memory: at most %zu KiB of the %zu KiB allowed by --memory",
            dd_memory_budget_get_peak (self->budget) / 1024, dd_memory_budget_get_limit (self->budget) / 1024);
   dd_memory_budget_unref (self->budget);
+  dd_output_map_free (self->map);
   dd_output_free (self->output);
   dd_poip_server_free (self->server);
   g_free (self->served_on);

@@ -79,26 +79,3 @@ dd_extcap_print_config (GString *out)
                             i, args[i].call, _(args[i].display), _(args[i].tooltip), args[i].type,
                             _(args[i].group), args[i].extra != NULL ? args[i].extra : "");
 }
-
-gboolean
-dd_extcap_check_filter (const char  *filter,
-                        GError     **error)
-{
-  pcap_t *dead = pcap_open_dead (DD_LINKTYPE_LINUX_SLL2, 262144);
-  struct bpf_program program;
-  gboolean ok;
-
-  if (dead == NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("libpcap cannot check filters"));
-      return FALSE;
-    }
-  ok = pcap_compile (dead, &program, filter, 1, PCAP_NETMASK_UNKNOWN) == 0;
-  if (ok)
-    pcap_freecode (&program);
-  else
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, _("invalid capture filter “%s”: %s"),
-                 filter, pcap_geterr (dead));
-  pcap_close (dead);
-  return ok;
-}

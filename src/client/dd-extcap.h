@@ -14,8 +14,4 @@ void      dd_extcap_print_interfaces (GString *out);
 void      dd_extcap_print_dlts       (GString *out);
 void      dd_extcap_print_config     (GString *out);
 
-/* FALSE, with the reason in @error, when libpcap cannot compile @filter. */
-gboolean  dd_extcap_check_filter     (const char  *filter,
-                                      GError     **error);
-
 G_END_DECLS

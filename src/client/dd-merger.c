@@ -16,7 +16,7 @@ struct _DdMergeInput {
   gpointer          user_data;
 
   /* A ring of packets sorted by timestamp. */
-  DdMergePacket    *queue;
+  DdPacket    *queue;
   guint             capacity;  /* a power of two */
   DdMemoryAccount  *account;   /* charged with the queue's size, or NULL */
   guint             head;
@@ -70,7 +70,7 @@ dd_merger_new (gint64            max_delay_us,
   return self;
 }
 
-static inline DdMergePacket *
+static inline DdPacket *
 queue_at (DdMergeInput *input,
           guint         i)
 {
@@ -89,7 +89,7 @@ dd_merger_free (DdMerger *self)
       for (guint j = 0; j < input->count; j++)
         dd_chunk_unref (queue_at (input, j)->chunk);
       if (input->account != NULL)
-        dd_memory_account_release (input->account, input->capacity * sizeof (DdMergePacket));
+        dd_memory_account_release (input->account, input->capacity * sizeof (DdPacket));
       g_clear_pointer (&input->account, dd_memory_account_unref);
       g_free (input->queue);
       g_free (input);
@@ -114,7 +114,7 @@ dd_merger_add_input (DdMerger          *self,
   input->refill = refill;
   input->user_data = user_data;
   input->capacity = QUEUE_MIN_CAPACITY;
-  input->queue = g_new (DdMergePacket, input->capacity);
+  input->queue = g_new (DdPacket, input->capacity);
   input->heap_pos = -1;
   input->live = TRUE;
   g_ptr_array_add (self->inputs, input);
@@ -275,15 +275,15 @@ static void
 resize (DdMergeInput *input,
         guint         capacity)
 {
-  DdMergePacket *queue = g_new (DdMergePacket, capacity);
+  DdPacket *queue = g_new (DdPacket, capacity);
 
   for (guint i = 0; i < input->count; i++)
     queue[i] = *queue_at (input, i);
   g_free (input->queue);
   if (input->account != NULL)
     {
-      dd_memory_account_release (input->account, input->capacity * sizeof (DdMergePacket));
-      dd_memory_account_charge (input->account, capacity * sizeof (DdMergePacket));
+      dd_memory_account_release (input->account, input->capacity * sizeof (DdPacket));
+      dd_memory_account_charge (input->account, capacity * sizeof (DdPacket));
     }
   input->queue = queue;
   input->head = 0;
@@ -296,12 +296,12 @@ dd_merge_input_set_account (DdMergeInput    *input,
 {
   g_return_if_fail (input->account == NULL);
   input->account = dd_memory_account_ref (account);
-  dd_memory_account_charge (account, input->capacity * sizeof (DdMergePacket));
+  dd_memory_account_charge (account, input->capacity * sizeof (DdPacket));
 }
 
 void
 dd_merge_input_push (DdMergeInput        *input,
-                     const DdMergePacket *packet)
+                     const DdPacket *packet)
 {
   DdMerger *self = input->merger;
   guint pos;
@@ -441,7 +441,7 @@ merge (DdMerger *self,
 
   while (!self->stopped && (input = order_first (self)) != NULL)
     {
-      DdMergePacket packet = input->queue[input->head];
+      DdPacket packet = input->queue[input->head];
       gboolean late;
 
       if (packet.ts > bound && packet.arrival + self->max_delay > now)

@@ -12,25 +12,15 @@
 #include <glib.h>
 
 #include "dd-chunk.h"
+#include "dd-packet.h"
 
 G_BEGIN_DECLS
 
 typedef struct _DdMerger DdMerger;
 typedef struct _DdMergeInput DdMergeInput;
 
-typedef struct {
-  guint64       ts;        /* ns since the epoch */
-  gint64        arrival;   /* g_get_monotonic_time () when it was received */
-  const guint8 *data;
-  DdChunk      *chunk;     /* holds @data; the merger keeps a reference while queued */
-  guint32       caplen;
-  guint32       origlen;
-  guint32       flags;
-  guint32       interface_id;  /* the output's */
-} DdMergePacket;
-
 /* Writes one packet; returning FALSE stops the merge (dd_merger_is_stopped). */
-typedef gboolean (*DdMergerWriteFunc) (const DdMergePacket *packet,
+typedef gboolean (*DdMergerWriteFunc) (const DdPacket *packet,
                                        DdMergeInput        *input,
                                        gboolean             late,
                                        gpointer             user_data);
@@ -66,8 +56,10 @@ gboolean      dd_merger_is_stopped       (DdMerger *self);
 guint64       dd_merger_get_written      (DdMerger *self);
 guint64       dd_merger_get_late         (DdMerger *self);
 
+/* @packet is routed: its interface is the output's, and its @chunk holds @data (the merger
+ * keeps a reference while the packet is queued). */
 void          dd_merge_input_push        (DdMergeInput        *input,
-                                          const DdMergePacket *packet);
+                                          const DdPacket      *packet);
 /* An ISB heartbeat: no later packet of this input is older than @ts. From the first call
  * on, only heartbeats (not the packets' own timestamps) release the input's hold. */
 void          dd_merge_input_set_watermark (DdMergeInput *input,

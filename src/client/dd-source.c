@@ -1,17 +1,17 @@
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 #include <glib/gi18n.h>
-#include <gio/gunixinputstream.h>
-#include <pcap/pcap.h>
 
+#include "dd-file-source.h"
+#include "dd-filter.h"
+#include "dd-http-source.h"
+#include "dd-pipe-source.h"
 #include "dd-sll2.h"
 #include "dd-source.h"
 #include "dd-stream-parser.h"
+#include "dd-tcp-source.h"
 
 /* Files are read in chunks of this size (larger when a block needs it). A stream's chunks
  * start small and double while reads fill them, up to CHUNK_SIZE (and a quarter of the
@@ -21,10 +21,6 @@
 /* Reads this much smaller than the chunk, this many times in a row, halve it. */
 #define SMALL_READ_DIVISOR 16
 #define SMALL_READS_TO_SHRINK 8
-/* What dd_source_peek_linktype () reads of a file: its headers. */
-#define PEEK_SIZE (64 * 1024)
-/* Workers send statistics ten times a second; the output gets them once a second. */
-#define STATS_INTERVAL_US G_USEC_PER_SEC
 /* A worker's pcapng stream that brings nothing, not even a heartbeat, for this many of its
  * heartbeat periods (and at least STALL_MIN_US) is dead, whatever TCP says. */
 #define STALL_PERIODS 20
@@ -32,35 +28,26 @@
 /* Until two heartbeats have shown the period: a worker frozen right after its header. */
 #define STALL_UNKNOWN_US (30 * G_USEC_PER_SEC)
 
+/* One interface of the current section. */
 typedef struct {
-  guint32 out_id;
-  guint32 linktype;
-  gboolean convert;       /* LINUX_SLL to LINUX_SLL2 */
-  gboolean derive_flags;  /* pcapng out, SLL2 in: epb_flags from the SLL2 header */
-  struct bpf_program *program;  /* the target's filter, applied here (files, tcp://) */
+  DdOutputRoute route;
+  DdFilterProgram *program;  /* the target's filter, applied here (files, tcp://) */
   guint64 drops;
-  gboolean have_drops;
-  gint64  stats_written;
-} InterfaceMap;
+} Interface;
 
-struct _DdSource {
+typedef struct {
   DdTarget         *target;
-  DdMerger         *merger;
-  DdMergeInput     *input;
-  DdOutput         *output;
-  DdHttp           *http;
+  DdSourceContext   context;
   DdSourceCallbacks callbacks;
   gpointer          user_data;
+  DdMergeInput     *input;
 
   DdSourceState     state;
   gboolean          started;
-  gboolean          pull;      /* a regular file, read when the merge needs more */
+  gboolean          pull;      /* read when the merge needs more */
   GError           *error;
   GCancellable     *cancellable;
   GInputStream     *stream;
-  GIOStream        *connection;  /* tcp:// */
-  guint             connect_timeout_s;
-  int               fd;
   gboolean          reading;
   gboolean          paused;
 
@@ -75,8 +62,7 @@ struct _DdSource {
   gsize             scratch_used;
   gint64            arrival;
 
-  GArray           *interfaces;  /* of InterfaceMap, by the section's interface id */
-  GHashTable       *out_ids;     /* "LINKTYPE/NAME" → output interface id + 1 */
+  GArray           *interfaces;  /* of Interface, by the section's interface id */
   gboolean          heartbeats;
   gboolean          ended_cleanly;  /* a ddump worker's last ISB came */
   guint64           last_isb_end;   /* ns, the worker's clock */
@@ -89,26 +75,36 @@ struct _DdSource {
   guint64           packets;
   guint64           bytes;
   guint64           drops_before;  /* of earlier sections and connections */
-};
+} DdSourcePrivate;
+
+G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (DdSource, dd_source, G_TYPE_OBJECT)
+
+#define PRIV(self) ((DdSourcePrivate *) dd_source_get_instance_private (self))
+
+/* A read in flight owns the chunk it reads into: a stream closed meanwhile may still be
+ * writing into it (a thread reading a file or a terminal). */
+typedef struct {
+  DdSource *self;
+  DdChunk  *chunk;
+} ReadOp;
 
 static void read_more (DdSource *self);
+static void finish (DdSource *self, GError *error);
 
 /* The section's interfaces are gone: their drop counts stay in the total. */
 static void
 retire_interfaces (DdSource *self)
 {
-  for (guint i = 0; i < self->interfaces->len; i++)
-    {
-      InterfaceMap *map = &g_array_index (self->interfaces, InterfaceMap, i);
+  DdSourcePrivate *priv = PRIV (self);
 
-      self->drops_before += map->drops;
-      if (map->program != NULL)
-        {
-          pcap_freecode (map->program);
-          g_free (map->program);
-        }
+  for (guint i = 0; i < priv->interfaces->len; i++)
+    {
+      Interface *iface = &g_array_index (priv->interfaces, Interface, i);
+
+      priv->drops_before += iface->drops;
+      g_clear_pointer (&iface->program, dd_filter_free);
     }
-  g_array_set_size (self->interfaces, 0);
+  g_array_set_size (priv->interfaces, 0);
 }
 
 
@@ -120,211 +116,98 @@ section_cb (gpointer    user_data,
             const char *userappl)
 {
   DdSource *self = user_data;
+  DdSourcePrivate *priv = PRIV (self);
 
   retire_interfaces (self);
   /* A ddump worker's pcapng stream carries watermark heartbeats: from here on the merge
    * waits for them rather than for this stream's packets. */
-  if (!self->pull && format == DD_FORMAT_PCAPNG && userappl != NULL &&
+  if (!priv->pull && format == DD_FORMAT_PCAPNG && userappl != NULL &&
       g_str_has_prefix (userappl, "ddump-worker "))
     {
-      self->heartbeats = TRUE;
-      dd_merge_input_set_watermark (self->input, 0);
+      priv->heartbeats = TRUE;
+      dd_merge_input_set_watermark (priv->input, 0);
     }
-}
-
-static const char *
-linktype_name (guint32 linktype)
-{
-  switch (linktype)
-    {
-    case 0: return "NULL";
-    case 1: return "ETHERNET";
-    case 101: return "RAW";
-    case 105: return "IEEE802_11";
-    case 113: return "LINUX_SLL";
-    case 127: return "IEEE802_11_RADIOTAP";
-    case 276: return "LINUX_SLL2";
-    default: return NULL;
-    }
-}
-
-static char *
-describe_linktype (guint32 linktype)
-{
-  const char *name = linktype_name (linktype);
-
-  return name != NULL ? g_strdup_printf ("%u (%s)", linktype, name) : g_strdup_printf ("%u", linktype);
-}
-
-/* The target's filter for one interface's link type. */
-static struct bpf_program *
-compile_filter (DdSource                *self,
-                const DdParsedInterface *iface,
-                GError                 **error)
-{
-  pcap_t *dead = pcap_open_dead ((int) iface->linktype, DD_MAX_SNAPLEN);
-  struct bpf_program *program = g_new0 (struct bpf_program, 1);
-
-  if (dead == NULL || pcap_compile (dead, program, self->target->filter, 1, PCAP_NETMASK_UNKNOWN) != 0)
-    {
-      g_autofree char *linktype = describe_linktype (iface->linktype);
-
-      g_set_error (error, DD_PARSE_ERROR, DD_PARSE_ERROR_BAD_INTERFACE,
-                   _("the filter “%s” cannot be applied to link type %s: %s"), self->target->filter,
-                   linktype, dead != NULL ? pcap_geterr (dead) : _("libpcap refused the link type"));
-      g_clear_pointer (&program, g_free);
-    }
-  if (dead != NULL)
-    pcap_close (dead);
-  return program;
 }
 
 static gboolean
 interface_cb (gpointer                 user_data,
               guint32                  id,
-              const DdParsedInterface *iface,
+              const DdParsedInterface *parsed,
               GError                 **error)
 {
   DdSource *self = user_data;
-  InterfaceMap map = { 0 };
+  DdSourcePrivate *priv = PRIV (self);
+  Interface iface = { 0 };
 
-  map.linktype = iface->linktype;
-  map.derive_flags = iface->linktype == DD_LINKTYPE_LINUX_SLL2 &&
-                     dd_output_get_format (self->output) == DD_FORMAT_PCAPNG;
-  if (dd_output_get_format (self->output) == DD_FORMAT_PCAP)
+  if (!dd_output_map_add_interface (priv->context.map, priv->target->host, priv->target->label,
+                                    priv->note, parsed, &iface.route, error))
+    return FALSE;
+  if (priv->target->filter != NULL)
     {
-      guint32 out = dd_output_get_linktype (self->output);
-
-      if (out == DD_OUTPUT_LINKTYPE_PENDING)
+      iface.program = dd_filter_compile (priv->target->filter, parsed->linktype, DD_MAX_SNAPLEN, error);
+      if (iface.program == NULL)
         {
-          /* The first stream of a run without workers or files decides. */
-          out = iface->linktype == DD_LINKTYPE_LINUX_SLL ? DD_LINKTYPE_LINUX_SLL2 : iface->linktype;
-          dd_output_write_pcap_header (self->output, out);
-        }
-      if (iface->linktype == DD_LINKTYPE_LINUX_SLL && out == DD_LINKTYPE_LINUX_SLL2)
-        map.convert = TRUE;
-      else if (iface->linktype != out)
-        {
-          g_autofree char *have = describe_linktype (iface->linktype);
-          g_autofree char *want = describe_linktype (out);
+          g_autofree char *linktype = dd_linktype_describe (parsed->linktype);
 
-          g_set_error (error, DD_PARSE_ERROR, DD_PARSE_ERROR_BAD_INTERFACE,
-                       _("its link type %s cannot go into pcap output of link type %s; "
-                         "write pcapng (-F pcapng), which can mix link types"), have, want);
+          g_prefix_error (error, _("link type %s: "), linktype);
           return FALSE;
         }
     }
-  else
-    {
-      g_autofree char *name = iface->name != NULL
-        ? g_strdup_printf ("%s/%s", self->target->host, iface->name)
-        : g_strdup (self->target->host);
-      g_autofree char *key = g_strdup_printf ("%u/%s", iface->linktype, name);
-      gpointer out_id;
-
-      if (g_hash_table_lookup_extended (self->out_ids, key, NULL, &out_id))
-        map.out_id = GPOINTER_TO_UINT (out_id);
-      else
-        {
-          g_autofree char *description =
-            g_strdup_printf (_("%s on %s"), iface->description != NULL ? iface->description
-                                            : iface->name != NULL ? iface->name : _("capture"),
-                             self->target->label);
-          DdPcapngInterface out = {
-            .linktype = (guint16) iface->linktype,
-            .snaplen = iface->snaplen != 0 ? iface->snaplen : DD_MAX_SNAPLEN,
-            .name = name,
-            .description = description,
-            .filter = iface->filter,
-            .tsresol = 9,
-            .comment = self->note,
-          };
-
-          map.out_id = dd_output_add_interface (self->output, &out);
-          g_hash_table_insert (self->out_ids, g_steal_pointer (&key), GUINT_TO_POINTER (map.out_id));
-        }
-    }
-  if (self->target->filter != NULL)
-    {
-      map.program = compile_filter (self, iface, error);
-      if (map.program == NULL)
-        return FALSE;
-    }
-  g_assert (id == self->interfaces->len);
-  g_array_append_val (self->interfaces, map);
+  g_assert (id == priv->interfaces->len);
+  g_array_append_val (priv->interfaces, iface);
   return TRUE;
 }
 
-/* LINUX_SLL (16-byte header) to LINUX_SLL2 (20 bytes): the same fields in another order,
- * and an interface index of 0 (unknown). */
-static const guint8 *
+/* A LINUX_SLL packet as LINUX_SLL2, in the scratch chunk. */
+static void
 convert_sll (DdSource *self,
-             const guint8 *data,
-             guint32 *caplen)
+             DdPacket *packet)
 {
-  guint8 *out;
+  DdSourcePrivate *priv = PRIV (self);
+  gsize needed = (gsize) packet->caplen + 4;
 
-  if (*caplen < 16)
-    return data;
-  if (self->scratch == NULL || self->scratch->size - self->scratch_used < *caplen + 4)
+  if (packet->caplen < 16)
+    return;
+  if (priv->scratch == NULL || priv->scratch->size - priv->scratch_used < needed)
     {
-      dd_chunk_unref (self->scratch);
-      self->scratch = dd_chunk_new (*caplen + 4 <= self->chunk_size ? self->chunk_size : *caplen + 4,
-                                    self->account);
-      self->scratch_used = 0;
+      dd_chunk_unref (priv->scratch);
+      priv->scratch = dd_chunk_new (MAX (needed, priv->chunk_size), priv->account);
+      priv->scratch_used = 0;
     }
-  out = self->scratch->data + self->scratch_used;
-  memcpy (out, data + 14, 2);           /* protocol */
-  memset (out + 2, 0, 6);               /* reserved, interface index */
-  memcpy (out + 8, data + 2, 2);        /* ARPHRD type */
-  out[10] = data[1];                    /* packet type */
-  out[11] = data[5];                    /* address length */
-  memcpy (out + 12, data + 6, 8);       /* address */
-  memcpy (out + 20, data + 16, *caplen - 16);
-  *caplen += 4;
-  self->scratch_used += (*caplen + 7) & ~7u;
-  return out;
+  packet->caplen = dd_output_map_convert_sll (packet->data, packet->caplen,
+                                              priv->scratch->data + priv->scratch_used);
+  packet->data = priv->scratch->data + priv->scratch_used;
+  packet->chunk = priv->scratch;
+  packet->origlen += 4;
+  priv->scratch_used += (packet->caplen + 7) & ~7u;
 }
 
 static gboolean
-packet_cb (gpointer              user_data,
-           const DdParsedPacket *packet,
-           GError              **error)
+packet_cb (gpointer   user_data,
+           DdPacket  *packet,
+           GError   **error)
 {
   DdSource *self = user_data;
-  InterfaceMap *map = &g_array_index (self->interfaces, InterfaceMap, packet->interface_id);
-  DdMergePacket p = {
-    .ts = packet->ts_ns,
-    .arrival = self->arrival,
-    .data = packet->data,
-    .chunk = self->chunk,
-    .caplen = packet->caplen,
-    .origlen = packet->origlen,
-    .flags = packet->flags,
-    .interface_id = map->out_id,
-  };
+  DdSourcePrivate *priv = PRIV (self);
+  Interface *iface = &g_array_index (priv->interfaces, Interface, packet->interface_id);
 
-  if (map->program != NULL)
+  if (iface->program != NULL)
     {
       struct pcap_pkthdr header = { .caplen = packet->caplen, .len = packet->origlen };
 
-      if (pcap_offline_filter (map->program, &header, packet->data) == 0)
+      if (pcap_offline_filter (iface->program, &header, packet->data) == 0)
         return TRUE;
     }
-  if (G_UNLIKELY (map->convert))
-    {
-      p.data = convert_sll (self, packet->data, &p.caplen);
-      if (p.data != packet->data)
-        {
-          p.chunk = self->scratch;
-          p.origlen += 4;
-        }
-    }
-  else if (map->derive_flags && p.flags == 0)
-    p.flags = dd_sll2_epb_flags (p.data, p.caplen);
-  dd_merge_input_push (self->input, &p);
-  self->packets++;
-  self->bytes += packet->caplen;
+  priv->packets++;
+  priv->bytes += packet->caplen;
+  packet->interface_id = iface->route.out_id;
+  packet->chunk = priv->chunk;
+  packet->arrival = priv->arrival;
+  if (G_UNLIKELY (iface->route.convert))
+    convert_sll (self, packet);
+  else if (iface->route.derive_flags && packet->flags == 0)
+    packet->flags = dd_sll2_epb_flags (packet->data, packet->caplen);
+  dd_merge_input_push (priv->input, packet);
   return TRUE;
 }
 
@@ -335,27 +218,28 @@ stats_cb (gpointer             user_data,
           const DdPcapngStats *stats)
 {
   DdSource *self = user_data;
-  InterfaceMap *map = &g_array_index (self->interfaces, InterfaceMap, id);
+  DdSourcePrivate *priv = PRIV (self);
+  Interface *iface = &g_array_index (priv->interfaces, Interface, id);
 
-  if (self->heartbeats)
-    dd_merge_input_set_watermark (self->input, ts_ns);
-  if (self->heartbeats && (stats->present & DD_PCAPNG_STAT_ENDTIME))
+  if (priv->heartbeats)
+    dd_merge_input_set_watermark (priv->input, ts_ns);
+  if (priv->heartbeats && (stats->present & DD_PCAPNG_STAT_ENDTIME))
     {
-      if (self->first_beat == 0)
-        self->first_beat = g_get_monotonic_time ();
-      if (self->last_isb_end != 0 && stats->endtime > self->last_isb_end)
+      if (priv->first_beat == 0)
+        priv->first_beat = g_get_monotonic_time ();
+      if (priv->last_isb_end != 0 && stats->endtime > priv->last_isb_end)
         {
-          gint64 gap = (gint64) MIN ((stats->endtime - self->last_isb_end) / 1000, (guint64) G_MAXINT32);
+          gint64 gap = (gint64) MIN ((stats->endtime - priv->last_isb_end) / 1000, (guint64) G_MAXINT32);
 
-          if (self->heartbeat_us == 0)
-            g_debug ("%s: a heartbeat every %.3f s", self->target->label, gap / (double) G_USEC_PER_SEC);
-          if (self->heartbeat_us == 0 || gap < self->heartbeat_us)
-            self->heartbeat_us = MAX (gap, 1000);
+          if (priv->heartbeat_us == 0)
+            g_debug ("%s: a heartbeat every %.3f s", priv->target->label, gap / (double) G_USEC_PER_SEC);
+          if (priv->heartbeat_us == 0 || gap < priv->heartbeat_us)
+            priv->heartbeat_us = MAX (gap, 1000);
         }
-      self->last_isb_end = stats->endtime;
+      priv->last_isb_end = stats->endtime;
     }
   if (stats->comment != NULL && g_str_has_prefix (stats->comment, DD_PCAPNG_END_COMMENT))
-    self->ended_cleanly = TRUE;
+    priv->ended_cleanly = TRUE;
   if (stats->present & (DD_PCAPNG_STAT_IFDROP | DD_PCAPNG_STAT_OSDROP))
     {
       guint64 drops = 0;
@@ -364,15 +248,9 @@ stats_cb (gpointer             user_data,
         drops = stats->ifdrop;
       if (stats->present & DD_PCAPNG_STAT_OSDROP)
         drops = MAX (drops, stats->osdrop);
-      map->drops = drops;
-      map->have_drops = TRUE;
+      iface->drops = drops;
     }
-  if (dd_output_get_format (self->output) == DD_FORMAT_PCAPNG && stats->present != 0 &&
-      self->arrival - map->stats_written >= STATS_INTERVAL_US)
-    {
-      map->stats_written = self->arrival;
-      dd_output_write_stats (self->output, map->out_id, ts_ns, stats);
-    }
+  dd_output_map_stats (priv->context.map, iface->route.out_id, ts_ns, stats, priv->arrival);
 }
 
 static const DdStreamParserFuncs parser_funcs = {
@@ -382,118 +260,77 @@ static const DdStreamParserFuncs parser_funcs = {
   .stats = stats_cb,
 };
 
-/* ---- the life of a source ------------------------------------------------------------ */
-
-DdSource *
-dd_source_new (DdTarget                *target,
-               DdMerger                *merger,
-               DdOutput                *output,
-               DdHttp                  *http,
-               DdMemoryBudget          *budget,
-               guint                    connect_timeout_s,
-               const DdSourceCallbacks *callbacks,
-               gpointer                 user_data)
-{
-  DdSource *self = g_new0 (DdSource, 1);
-
-  self->account = dd_memory_account_new (budget);
-  self->chunk_size = CHUNK_SIZE_MIN;
-  self->target = target;
-  self->merger = merger;
-  self->output = output;
-  self->http = http;
-  self->connect_timeout_s = connect_timeout_s;
-  self->callbacks = *callbacks;
-  self->user_data = user_data;
-  self->fd = -1;
-  self->interfaces = g_array_new (FALSE, TRUE, sizeof (InterfaceMap));
-  self->out_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  return self;
-}
+/* ---- reading ------------------------------------------------------------------------- */
 
 static void
 close_stream (DdSource *self)
 {
-  g_clear_handle_id (&self->stall_id, g_source_remove);
-  if (self->cancellable != NULL)
-    g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
-  g_clear_object (&self->stream);
-  g_clear_object (&self->connection);
-  if (self->fd >= 0)
-    close (self->fd);
-  self->fd = -1;
-  self->reading = FALSE;
-  self->paused = FALSE;
-  g_clear_pointer (&self->parser, dd_stream_parser_free);
-  g_clear_pointer (&self->chunk, dd_chunk_unref);
-  self->start = self->fill = 0;
-}
+  DdSourcePrivate *priv = PRIV (self);
 
-void
-dd_source_free (DdSource *self)
-{
-  if (self == NULL)
-    return;
-  close_stream (self);
-  retire_interfaces (self);
-  dd_chunk_unref (self->scratch);
-  dd_memory_account_unref (self->account);
-  g_free (self->note);
-  g_array_unref (self->interfaces);
-  g_hash_table_unref (self->out_ids);
-  g_clear_error (&self->error);
-  dd_target_free (self->target);
-  g_free (self);
+  g_clear_handle_id (&priv->stall_id, g_source_remove);
+  if (priv->cancellable != NULL)
+    g_cancellable_cancel (priv->cancellable);
+  g_clear_object (&priv->cancellable);
+  g_clear_object (&priv->stream);
+  if (DD_SOURCE_GET_CLASS (self)->close != NULL)
+    DD_SOURCE_GET_CLASS (self)->close (self);
+  priv->reading = FALSE;
+  priv->paused = FALSE;
+  g_clear_pointer (&priv->parser, dd_stream_parser_free);
+  g_clear_pointer (&priv->chunk, dd_chunk_unref);
+  priv->start = priv->fill = 0;
 }
 
 static void
 finish (DdSource *self,
         GError   *error)  /* (transfer full) (nullable) */
 {
-  if (self->state == DD_SOURCE_ENDED || self->state == DD_SOURCE_FAILED)
+  DdSourcePrivate *priv = PRIV (self);
+
+  if (priv->state == DD_SOURCE_ENDED || priv->state == DD_SOURCE_FAILED)
     {
       g_clear_error (&error);
       return;
     }
   retire_interfaces (self);
   close_stream (self);
-  dd_merge_input_set_live (self->input, FALSE);
-  g_clear_error (&self->error);
-  self->error = error;
-  self->state = error != NULL ? DD_SOURCE_FAILED : DD_SOURCE_ENDED;
-  self->callbacks.ended (self, error, self->user_data);
+  dd_merge_input_set_live (priv->input, FALSE);
+  g_clear_error (&priv->error);
+  priv->error = error;
+  priv->state = error != NULL ? DD_SOURCE_FAILED : DD_SOURCE_ENDED;
+  priv->callbacks.ended (self, error, priv->user_data);
 }
 
 /* Makes room after the unparsed bytes for a read, and for the whole next unit. */
 static void
 make_room (DdSource *self)
 {
-  gsize wanted = dd_stream_parser_wanted (self->parser);
-  gsize left = self->fill - self->start;
-  gsize min_read = self->chunk_size / 4;
-  gsize size = wanted + min_read <= self->chunk_size ? self->chunk_size : wanted + min_read;
+  DdSourcePrivate *priv = PRIV (self);
+  gsize wanted = dd_stream_parser_wanted (priv->parser);
+  gsize left = priv->fill - priv->start;
+  gsize min_read = priv->chunk_size / 4;
+  gsize size = wanted + min_read <= priv->chunk_size ? priv->chunk_size : wanted + min_read;
   DdChunk *chunk;
 
-  if (self->chunk != NULL && self->chunk->size - self->fill >= min_read &&
-      self->chunk->size - self->start >= wanted)
+  if (priv->chunk != NULL && priv->chunk->size - priv->fill >= min_read &&
+      priv->chunk->size - priv->start >= wanted)
     return;
   /* No queued packet points into it: reuse it, unless it has become much too large. */
-  if (self->chunk != NULL && self->chunk->refs == 1 && self->chunk->size >= size &&
-      self->chunk->size <= 2 * size)
+  if (priv->chunk != NULL && priv->chunk->refs == 1 && priv->chunk->size >= size &&
+      priv->chunk->size <= 2 * size)
     {
-      memmove (self->chunk->data, self->chunk->data + self->start, left);
-      self->start = 0;
-      self->fill = left;
+      memmove (priv->chunk->data, priv->chunk->data + priv->start, left);
+      priv->start = 0;
+      priv->fill = left;
       return;
     }
-  chunk = dd_chunk_new (size, self->account);
+  chunk = dd_chunk_new (size, priv->account);
   if (left > 0)
-    memcpy (chunk->data, self->chunk->data + self->start, left);
-  dd_chunk_unref (self->chunk);
-  self->chunk = chunk;
-  self->start = 0;
-  self->fill = left;
+    memcpy (chunk->data, priv->chunk->data + priv->start, left);
+  dd_chunk_unref (priv->chunk);
+  priv->chunk = chunk;
+  priv->start = 0;
+  priv->fill = left;
 }
 
 /* Parses what was read. FALSE when the source ended (it failed). */
@@ -501,15 +338,16 @@ static gboolean
 parse (DdSource *self,
        gsize     n)
 {
+  DdSourcePrivate *priv = PRIV (self);
   GError *error = NULL;
   gsize consumed = 0;
   gboolean ok;
 
-  self->fill += n;
-  self->arrival = g_get_monotonic_time ();
-  ok = dd_stream_parser_feed (self->parser, self->chunk->data + self->start,
-                              self->fill - self->start, &consumed, &error);
-  self->start += consumed;
+  priv->fill += n;
+  priv->arrival = g_get_monotonic_time ();
+  ok = dd_stream_parser_feed (priv->parser, priv->chunk->data + priv->start,
+                              priv->fill - priv->start, &consumed, &error);
+  priv->start += consumed;
   if (!ok)
     {
       finish (self, error);
@@ -521,11 +359,12 @@ parse (DdSource *self,
 static void
 end_of_stream (DdSource *self)
 {
+  DdSourcePrivate *priv = PRIV (self);
   GError *error = NULL;
 
-  if (!dd_stream_parser_finish (self->parser, self->fill - self->start, &error))
+  if (!dd_stream_parser_finish (priv->parser, priv->fill - priv->start, &error))
     finish (self, error);
-  else if (self->heartbeats && !self->ended_cleanly)
+  else if (priv->heartbeats && !priv->ended_cleanly)
     /* HTTP/1.1 lets a chunked body stop at any chunk when the peer dies; our workers
      * always end a capture with a last ISB, so its absence means they went away. */
     finish (self, g_error_new (G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
@@ -538,7 +377,7 @@ end_of_stream (DdSource *self)
 static gsize
 share (DdSource *self)
 {
-  return dd_memory_budget_get_share (dd_memory_account_get_budget (self->account));
+  return dd_memory_budget_get_share (dd_memory_account_get_budget (PRIV (self)->account));
 }
 
 /* A chunk is at most a quarter of the share (and CHUNK_SIZE). */
@@ -554,33 +393,37 @@ static void
 adapt_chunk_size (DdSource *self,
                   gsize     n)
 {
+  DdSourcePrivate *priv = PRIV (self);
   gsize largest = largest_chunk (self);
 
-  if (n >= self->chunk->size - self->fill && self->chunk_size < largest)
+  if (n >= priv->chunk->size - priv->fill && priv->chunk_size < largest)
     {
-      self->chunk_size = MIN (self->chunk_size * 2, largest);
-      self->small_reads = 0;
+      priv->chunk_size = MIN (priv->chunk_size * 2, largest);
+      priv->small_reads = 0;
     }
-  else if (n < self->chunk_size / SMALL_READ_DIVISOR && self->chunk_size > CHUNK_SIZE_MIN)
+  else if (n < priv->chunk_size / SMALL_READ_DIVISOR && priv->chunk_size > CHUNK_SIZE_MIN)
     {
-      if (++self->small_reads >= SMALL_READS_TO_SHRINK)
+      if (++priv->small_reads >= SMALL_READS_TO_SHRINK)
         {
-          self->chunk_size /= 2;
-          self->small_reads = 0;
+          priv->chunk_size /= 2;
+          priv->small_reads = 0;
         }
     }
   else
-    self->small_reads = 0;
+    priv->small_reads = 0;
 }
 
-/* Whether the stream has more than its share of memory queued and the merge is not
- * waiting for it: then it is not read until the merge has taken half of it. */
+/* Whether the stream has more than @share of memory queued and the merge is not waiting
+ * for it: then it is not read until the merge has taken half of it. */
 static gboolean
 over_share (DdSource *self,
             gsize     share)
 {
+  DdSourcePrivate *priv = PRIV (self);
+
   /* With the next read: a share is a bound, not a threshold. */
-  return dd_memory_account_get_used (self->account) + self->chunk_size > share && !dd_merge_input_holds_merge (self->input);
+  return dd_memory_account_get_used (priv->account) + priv->chunk_size > share &&
+         !dd_merge_input_holds_merge (priv->input);
 }
 
 static void
@@ -588,79 +431,82 @@ read_cb (GObject      *object,
          GAsyncResult *result,
          gpointer      user_data)
 {
-  DdSource *self;
+  ReadOp *op = user_data;
+  g_autoptr(DdSource) self = op->self;
+  DdSourcePrivate *priv = PRIV (self);
   g_autoptr(GError) error = NULL;
   gssize n = g_input_stream_read_finish (G_INPUT_STREAM (object), result, &error);
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;  /* stopped: @user_data may be gone */
-  self = user_data;
-  self->reading = FALSE;
+  dd_chunk_unref (op->chunk);
+  g_free (op);
+  /* Stopped (and maybe opened again since): nothing of this read is ours any more. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || G_INPUT_STREAM (object) != priv->stream)
+    return;
+  priv->reading = FALSE;
   if (n > 0)
     adapt_chunk_size (self, (gsize) n);
   if (n < 0)
     {
-      GError *lost = g_error_new (G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
-                                  _("the stream broke off: %s"), error->message);
-
-      finish (self, lost);
+      finish (self, g_error_new (G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
+                                 _("the stream broke off: %s"), error->message));
       return;
     }
   if (n == 0)
     end_of_stream (self);
   else if (parse (self, (gsize) n))
     read_more (self);
-  self->callbacks.data (self, self->user_data);
+  priv->callbacks.data (self, priv->user_data);
 }
 
 static void
 read_more (DdSource *self)
 {
-  if (self->reading || self->state != DD_SOURCE_RUNNING || self->stream == NULL)
+  DdSourcePrivate *priv = PRIV (self);
+  ReadOp *op;
+
+  if (priv->reading || priv->state != DD_SOURCE_RUNNING || priv->stream == NULL)
     return;
   if (over_share (self, share (self)))
     {
-      self->paused = TRUE;
+      priv->paused = TRUE;
       return;
     }
-  self->paused = FALSE;
+  priv->paused = FALSE;
   make_room (self);
-  self->reading = TRUE;
-  g_input_stream_read_async (self->stream, self->chunk->data + self->fill,
-                             self->chunk->size - self->fill, G_PRIORITY_DEFAULT,
-                             self->cancellable, read_cb, self);
+  priv->reading = TRUE;
+  op = g_new (ReadOp, 1);
+  op->self = g_object_ref (self);
+  op->chunk = dd_chunk_ref (priv->chunk);
+  g_input_stream_read_async (priv->stream, priv->chunk->data + priv->fill,
+                             priv->chunk->size - priv->fill, G_PRIORITY_DEFAULT,
+                             priv->cancellable, read_cb, op);
 }
 
 void
 dd_source_resume_if_drained (DdSource *self)
 {
-  if (self->paused &&
-      !over_share (self, share (self) / 2))
+  if (PRIV (self)->paused && !over_share (self, share (self) / 2))
     read_more (self);
 }
 
-/* A regular file: read when the merge has nothing left of it. */
+/* A pull source: read when the merge has nothing left of it. */
 static void
 refill_cb (DdMergeInput *input,
            gpointer      user_data)
 {
   DdSource *self = user_data;
+  DdSourcePrivate *priv = PRIV (self);
+  DdSourceClass *klass = DD_SOURCE_GET_CLASS (self);
 
-  while (self->state == DD_SOURCE_RUNNING && dd_merge_input_get_queued (input) == 0)
+  while (priv->state == DD_SOURCE_RUNNING && dd_merge_input_get_queued (input) == 0)
     {
+      GError *error = NULL;
       gssize n;
 
       make_room (self);
-      n = read (self->fd, self->chunk->data + self->fill, self->chunk->size - self->fill);
-      if (n < 0 && errno == EINTR)
-        continue;
+      n = klass->read (self, priv->chunk->data + priv->fill, priv->chunk->size - priv->fill, &error);
       if (n < 0)
-        {
-          int saved = errno;
-
-          finish (self, g_error_new (G_IO_ERROR, g_io_error_from_errno (saved),
-                                     _("cannot read: %s"), g_strerror (saved)));
-        }
+        finish (self, error);
       else if (n == 0)
         end_of_stream (self);
       else
@@ -673,23 +519,24 @@ static gboolean
 stall_cb (gpointer user_data)
 {
   DdSource *self = user_data;
+  DdSourcePrivate *priv = PRIV (self);
   gint64 limit, quiet;
 
-  if (!self->heartbeats || !self->reading)
+  if (!priv->heartbeats || !priv->reading)
     return G_SOURCE_CONTINUE;  /* nothing to expect, or paused by us */
-  if (self->heartbeat_us != 0)
-    limit = MAX (STALL_MIN_US, STALL_PERIODS * self->heartbeat_us);
+  if (priv->heartbeat_us != 0)
+    limit = MAX (STALL_MIN_US, STALL_PERIODS * priv->heartbeat_us);
   else  /* the first heartbeat took about one period to come */
-    limit = MAX (STALL_UNKNOWN_US, self->first_beat != 0 ? 3 * (self->first_beat - self->running_since) : 0);
-  quiet = g_get_monotonic_time () - self->arrival;
+    limit = MAX (STALL_UNKNOWN_US, priv->first_beat != 0 ? 3 * (priv->first_beat - priv->running_since) : 0);
+  quiet = g_get_monotonic_time () - priv->arrival;
   if (quiet < limit)
     return G_SOURCE_CONTINUE;
-  self->stall_id = 0;
-  if (self->heartbeat_us != 0)
+  priv->stall_id = 0;
+  if (priv->heartbeat_us != 0)
     finish (self, g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
                                _("the stream stalled: nothing for %.1f s, not even a heartbeat "
                                  "(the worker sends one every %.1f s)"),
-                               quiet / (double) G_USEC_PER_SEC, self->heartbeat_us / (double) G_USEC_PER_SEC));
+                               quiet / (double) G_USEC_PER_SEC, priv->heartbeat_us / (double) G_USEC_PER_SEC));
   else
     finish (self, g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
                                _("the stream stalled: nothing for %.1f s, not even a heartbeat"),
@@ -700,18 +547,20 @@ stall_cb (gpointer user_data)
 static void
 running (DdSource *self)
 {
-  self->state = DD_SOURCE_RUNNING;
-  self->started = TRUE;
-  self->ended_cleanly = FALSE;
-  self->last_isb_end = 0;
-  self->heartbeat_us = 0;
-  self->first_beat = 0;
-  self->arrival = self->running_since = g_get_monotonic_time ();
-  if (!self->pull)
-    self->stall_id = g_timeout_add_seconds (1, stall_cb, self);
-  self->parser = dd_stream_parser_new (&parser_funcs, self);
-  dd_merge_input_set_live (self->input, TRUE);
-  self->callbacks.started (self, self->user_data);
+  DdSourcePrivate *priv = PRIV (self);
+
+  priv->state = DD_SOURCE_RUNNING;
+  priv->started = TRUE;
+  priv->ended_cleanly = FALSE;
+  priv->last_isb_end = 0;
+  priv->heartbeat_us = 0;
+  priv->first_beat = 0;
+  priv->arrival = priv->running_since = g_get_monotonic_time ();
+  if (!priv->pull)
+    priv->stall_id = g_timeout_add_seconds (1, stall_cb, self);
+  priv->parser = dd_stream_parser_new (&parser_funcs, self);
+  dd_merge_input_set_live (priv->input, TRUE);
+  priv->callbacks.started (self, priv->user_data);
 }
 
 static void
@@ -719,258 +568,253 @@ open_cb (GObject      *object,
          GAsyncResult *result,
          gpointer      user_data)
 {
-  DdSource *self;
+  g_autoptr(DdSource) self = user_data;
+  DdSourcePrivate *priv = PRIV (self);
   GError *error = NULL;
-  GInputStream *stream = dd_http_open_finish (result, &error);
+  GInputStream *stream = DD_SOURCE_GET_CLASS (self)->open_finish (self, result, &error);
 
-  /* Only stopping or freeing the source cancels it (a connect timeout is TIMED_OUT):
-   * @user_data may be gone, so nothing of it is touched. */
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  /* Stopped meanwhile: only stopping cancels (a connect timeout is TIMED_OUT). */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || priv->state != DD_SOURCE_CONNECTING)
     {
-      g_error_free (error);
+      g_clear_error (&error);
+      g_clear_object (&stream);
       return;
     }
-  self = user_data;
   if (stream == NULL)
     {
       finish (self, error);
       return;
     }
-  self->stream = stream;
+  priv->stream = stream;
   running (self);
   read_more (self);
 }
 
-static void
-tcp_open_cb (GObject      *object,
-             GAsyncResult *result,
-             gpointer      user_data)
+void
+dd_source_start (DdSource *self)
 {
-  DdSource *self;
-  g_autoptr(GError) error = NULL;
-  GSocketConnection *connection;
+  DdSourcePrivate *priv = PRIV (self);
+  DdSourceClass *klass = DD_SOURCE_GET_CLASS (self);
+  GError *error = NULL;
 
-  connection = g_socket_client_connect_finish (G_SOCKET_CLIENT (object), result, &error);
-  /* As in open_cb: cancelled means stopped or freed, and @user_data may be gone. */
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  self = user_data;
-  if (connection == NULL)
+  g_return_if_fail (priv->state != DD_SOURCE_RUNNING && priv->state != DD_SOURCE_CONNECTING);
+
+  g_clear_error (&priv->error);
+  if (priv->input == NULL)
     {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
-        finish (self, g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, _("no answer within %u s"),
-                                   self->connect_timeout_s));
+      priv->pull = klass->read != NULL;
+      if (priv->pull)  /* read on demand: one chunk at a time, as large as the share allows */
+        priv->chunk_size = largest_chunk (self);
+      priv->input = dd_merger_add_input (priv->context.merger, priv->pull ? refill_cb : NULL, self);
+      dd_merge_input_set_account (priv->input, priv->account);
+    }
+  priv->cancellable = g_cancellable_new ();
+  priv->state = DD_SOURCE_CONNECTING;
+  if (priv->pull)
+    {
+      if (klass->open (self, &error))
+        running (self);
       else
-        finish (self, g_steal_pointer (&error));
+        finish (self, error);
       return;
     }
-  /* The connect timeout must not become a read timeout: a quiet stream is not a dead one. */
-  g_socket_set_timeout (g_socket_connection_get_socket (connection), 0);
-  self->connection = G_IO_STREAM (connection);
-  self->stream = g_object_ref (g_io_stream_get_input_stream (self->connection));
-  running (self);
-  read_more (self);
-}
-
-static void
-open_tcp (DdSource *self)
-{
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
-  g_autoptr(GSocketConnectable) address =
-    g_network_address_new (g_uri_get_host (self->target->uri), (guint16) g_uri_get_port (self->target->uri));
-
-  g_socket_client_set_timeout (client, self->connect_timeout_s);
-  g_socket_client_connect_async (client, address, self->cancellable, tcp_open_cb, self);
-}
-
-gboolean
-dd_source_start (DdSource *self,
-                 GError  **error)
-{
-  g_return_val_if_fail (self->state != DD_SOURCE_RUNNING && self->state != DD_SOURCE_CONNECTING, FALSE);
-
-  g_clear_error (&self->error);
-  if (self->input == NULL)
-    {
-      gboolean pull = FALSE;
-
-      if (self->target->kind == DD_TARGET_FILE && strcmp (self->target->path, "-") != 0)
-        {
-          struct stat st;
-
-          pull = stat (self->target->path, &st) == 0 && S_ISREG (st.st_mode);
-        }
-      self->pull = pull;
-      if (pull)  /* read on demand: one chunk at a time, as large as the share allows */
-        self->chunk_size = largest_chunk (self);
-      self->input = dd_merger_add_input (self->merger, pull ? refill_cb : NULL, self);
-      dd_merge_input_set_account (self->input, self->account);
-    }
-  self->cancellable = g_cancellable_new ();
-
-  if (self->target->kind != DD_TARGET_FILE)
-    {
-      self->state = DD_SOURCE_CONNECTING;
-      /* Waited for (at most max-delay) from now on: its first packets may be older than
-       * those of the workers that answered first. */
-      dd_merge_input_set_live (self->input, TRUE);
-      if (self->target->kind == DD_TARGET_HTTP)
-        dd_http_open_async (self->http, self->target, self->cancellable, open_cb, self);
-      else
-        open_tcp (self);
-      return TRUE;
-    }
-
-  if (strcmp (self->target->path, "-") == 0)
-    self->fd = dup (STDIN_FILENO);
-  else
-    self->fd = open (self->target->path, O_RDONLY | O_CLOEXEC);
-  if (self->fd < 0)
-    {
-      int saved = errno;
-      GError *failure = g_error_new (G_IO_ERROR, g_io_error_from_errno (saved),
-                                     _("cannot open: %s"), g_strerror (saved));
-
-      g_propagate_error (error, g_error_copy (failure));
-      self->state = DD_SOURCE_CONNECTING;
-      finish (self, failure);
-      return FALSE;
-    }
-  if (!self->pull)
-    {
-      self->stream = g_unix_input_stream_new (self->fd, TRUE);
-      self->fd = -1;
-    }
-  running (self);
-  if (!self->pull)
-    read_more (self);
-  return TRUE;
+  /* Waited for (at most max-delay) from now on: its first packets may be older than those
+   * of the inputs that opened first. */
+  dd_merge_input_set_live (priv->input, TRUE);
+  klass->open_async (self, priv->cancellable, open_cb, g_object_ref (self));
 }
 
 void
 dd_source_stop (DdSource *self)
 {
-  if (self->state == DD_SOURCE_ENDED || self->state == DD_SOURCE_FAILED)
+  DdSourcePrivate *priv = PRIV (self);
+
+  if (priv->state == DD_SOURCE_ENDED || priv->state == DD_SOURCE_FAILED)
     return;
   close_stream (self);
-  if (self->input != NULL)
-    dd_merge_input_set_live (self->input, FALSE);
-  self->state = DD_SOURCE_ENDED;
+  if (priv->input != NULL)
+    dd_merge_input_set_live (priv->input, FALSE);
+  priv->state = DD_SOURCE_ENDED;
+}
+
+/* ---- the object ---------------------------------------------------------------------- */
+
+DdSource *
+dd_source_new_for_target (DdTarget                *target,
+                          const DdSourceContext   *context,
+                          const DdSourceCallbacks *callbacks,
+                          gpointer                 user_data)
+{
+  DdSource *self;
+  DdSourcePrivate *priv;
+  GType type;
+
+  switch (target->kind)
+    {
+    case DD_TARGET_HTTP:
+      type = DD_TYPE_HTTP_SOURCE;
+      break;
+    case DD_TARGET_TCP:
+      type = DD_TYPE_TCP_SOURCE;
+      break;
+    case DD_TARGET_FILE:
+    default:
+      {
+        struct stat st;
+
+        /* A regular file is read on demand; stdin, a named pipe or a device as it comes. */
+        type = strcmp (target->path, "-") != 0 && stat (target->path, &st) == 0 && S_ISREG (st.st_mode)
+          ? DD_TYPE_FILE_SOURCE : DD_TYPE_PIPE_SOURCE;
+      }
+      break;
+    }
+  self = g_object_new (type, NULL);
+  priv = PRIV (self);
+  priv->target = target;
+  priv->context = *context;
+  priv->callbacks = *callbacks;
+  priv->user_data = user_data;
+  priv->account = dd_memory_account_new (context->budget);
+  return self;
+}
+
+static void
+dd_source_init (DdSource *self)
+{
+  DdSourcePrivate *priv = PRIV (self);
+
+  priv->chunk_size = CHUNK_SIZE_MIN;
+  priv->interfaces = g_array_new (FALSE, TRUE, sizeof (Interface));
+}
+
+static void
+dd_source_dispose (GObject *object)
+{
+  DdSource *self = DD_SOURCE (object);
+
+  close_stream (self);
+  G_OBJECT_CLASS (dd_source_parent_class)->dispose (object);
+}
+
+static void
+dd_source_finalize (GObject *object)
+{
+  DdSource *self = DD_SOURCE (object);
+  DdSourcePrivate *priv = PRIV (self);
+
+  retire_interfaces (self);
+  g_array_unref (priv->interfaces);
+  dd_chunk_unref (priv->scratch);
+  dd_memory_account_unref (priv->account);
+  g_free (priv->note);
+  g_clear_error (&priv->error);
+  dd_target_free (priv->target);
+  G_OBJECT_CLASS (dd_source_parent_class)->finalize (object);
+}
+
+static guint32
+dd_source_real_expected_linktype (DdSource *self)
+{
+  return DD_OUTPUT_LINKTYPE_PENDING;
+}
+
+static void
+dd_source_class_init (DdSourceClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = dd_source_dispose;
+  object_class->finalize = dd_source_finalize;
+  klass->expected_linktype = dd_source_real_expected_linktype;
 }
 
 void
 dd_source_set_note (DdSource   *self,
                     const char *note)
 {
-  g_free (self->note);
-  self->note = g_strdup (note);
+  DdSourcePrivate *priv = PRIV (self);
+
+  g_free (priv->note);
+  priv->note = g_strdup (note);
 }
 
 void
 dd_source_write_note (DdSource   *self,
                       const char *note)
 {
-  guint64 now = (guint64) g_get_real_time () * 1000u;
+  DdSourcePrivate *priv = PRIV (self);
 
-  if (dd_output_get_format (self->output) != DD_FORMAT_PCAPNG)
-    return;
-  for (guint i = 0; i < self->interfaces->len; i++)
-    dd_output_write_comment (self->output, g_array_index (self->interfaces, InterfaceMap, i).out_id, now, note);
+  for (guint i = 0; i < priv->interfaces->len; i++)
+    dd_output_map_comment (priv->context.map, g_array_index (priv->interfaces, Interface, i).route.out_id, note);
+}
+
+guint32
+dd_source_get_expected_linktype (DdSource *self)
+{
+  return DD_SOURCE_GET_CLASS (self)->expected_linktype (self);
 }
 
 DdTarget *
 dd_source_get_target (DdSource *self)
 {
-  return self->target;
+  return PRIV (self)->target;
+}
+
+const DdSourceContext *
+dd_source_get_context (DdSource *self)
+{
+  return &PRIV (self)->context;
 }
 
 DdSourceState
 dd_source_get_state (DdSource *self)
 {
-  return self->state;
+  return PRIV (self)->state;
 }
 
 gboolean
 dd_source_has_started (DdSource *self)
 {
-  return self->started;
+  return PRIV (self)->started;
 }
 
 const GError *
 dd_source_get_error (DdSource *self)
 {
-  return self->error;
+  return PRIV (self)->error;
 }
 
 guint64
 dd_source_get_packets (DdSource *self)
 {
-  return self->packets;
+  return PRIV (self)->packets;
 }
 
 guint64
 dd_source_get_bytes (DdSource *self)
 {
-  return self->bytes;
+  return PRIV (self)->bytes;
 }
 
 guint64
 dd_source_get_drops (DdSource *self)
 {
-  guint64 drops = self->drops_before;
+  DdSourcePrivate *priv = PRIV (self);
+  guint64 drops = priv->drops_before;
 
-  for (guint i = 0; i < self->interfaces->len; i++)
-    drops += g_array_index (self->interfaces, InterfaceMap, i).drops;
+  for (guint i = 0; i < priv->interfaces->len; i++)
+    drops += g_array_index (priv->interfaces, Interface, i).drops;
   return drops;
 }
 
 gboolean
 dd_source_has_drop_counts (DdSource *self)
 {
-  return self->heartbeats || self->drops_before > 0;
+  return PRIV (self)->heartbeats || PRIV (self)->drops_before > 0;
 }
 
 DdMergeInput *
 dd_source_get_input (DdSource *self)
 {
-  return self->input;
-}
-
-/* ---- peeking at a file's link type --------------------------------------------------- */
-
-static gboolean
-peek_interface_cb (gpointer                 user_data,
-                   guint32                  id,
-                   const DdParsedInterface *iface,
-                   GError                 **error)
-{
-  *(guint32 *) user_data = iface->linktype;
-  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "found");
-  return FALSE;
-}
-
-gboolean
-dd_source_peek_linktype (const char *path,
-                         guint32    *linktype)
-{
-  static const DdStreamParserFuncs funcs = { .interface = peek_interface_cb };
-  g_autoptr(DdStreamParser) parser = NULL;
-  g_autofree guint8 *buf = g_malloc (PEEK_SIZE);
-  guint32 found = G_MAXUINT32;
-  gsize consumed;
-  gssize n;
-  int fd = open (path, O_RDONLY | O_CLOEXEC);
-
-  if (fd < 0)
-    return FALSE;
-  n = read (fd, buf, PEEK_SIZE);
-  close (fd);
-  if (n <= 0)
-    return FALSE;
-  parser = dd_stream_parser_new (&funcs, &found);
-  dd_stream_parser_feed (parser, buf, (gsize) n, &consumed, NULL);
-  if (found == G_MAXUINT32)
-    return FALSE;
-  *linktype = found;
-  return TRUE;
+  return PRIV (self)->input;
 }

@@ -1,6 +1,14 @@
-/* One input of the merge: a worker's HTTP stream, a PCAP-over-IP stream (tcp://) or a
- * capture file (or stdin), read in chunks, parsed, and pushed into the merger with its
- * interfaces mapped onto the output's. A source that fails affects only itself. */
+/* One input of the merge. DdSource is abstract: each kind of input (a worker's HTTP
+ * stream, a PCAP-over-IP stream, a capture file, stdin or a named pipe) is a subclass that
+ * only opens its bytes; the base reads them in chunks under the memory budget, parses them,
+ * routes every packet to the output's interfaces through the output map and pushes the
+ * packet record into the merger. A source never writes to the output itself, and a source
+ * that fails affects only itself.
+ *
+ * Push sources (streams) give the base a GInputStream, read as data comes and paused while
+ * the merge holds much of them. Pull sources (regular files) are read when the merge has
+ * nothing left of them. Every asynchronous step holds a reference to the source, so a
+ * cancelled operation that completes later never touches a freed one. */
 #pragma once
 
 #include <gio/gio.h>
@@ -8,12 +16,13 @@
 #include "dd-http.h"
 #include "dd-memory-budget.h"
 #include "dd-merger.h"
-#include "dd-output.h"
+#include "dd-output-map.h"
 #include "dd-target.h"
 
 G_BEGIN_DECLS
 
-typedef struct _DdSource DdSource;
+#define DD_TYPE_SOURCE (dd_source_get_type ())
+G_DECLARE_DERIVABLE_TYPE (DdSource, dd_source, DD, SOURCE, GObject)
 
 typedef enum {
   DD_SOURCE_IDLE,
@@ -22,6 +31,15 @@ typedef enum {
   DD_SOURCE_ENDED,
   DD_SOURCE_FAILED,
 } DdSourceState;
+
+/* What every source of a run shares. */
+typedef struct {
+  DdMerger       *merger;
+  DdOutputMap    *map;
+  DdMemoryBudget *budget;
+  DdHttp         *http;              /* NULL when no target is a worker */
+  guint           connect_timeout_s;
+} DdSourceContext;
 
 typedef struct {
   /* The stream is open (HTTP: a 200 came back). */
@@ -32,33 +50,54 @@ typedef struct {
   void (*ended)   (DdSource *source, const GError *error, gpointer user_data);
 } DdSourceCallbacks;
 
-DdSource     *dd_source_new          (DdTarget                *target,
-                                      DdMerger                *merger,
-                                      DdOutput                *output,
-                                      DdHttp                  *http,
-                                      DdMemoryBudget          *budget,
-                                      guint                    connect_timeout_s,
-                                      const DdSourceCallbacks *callbacks,
-                                      gpointer                 user_data);
-void          dd_source_free         (DdSource *self);
+struct _DdSourceClass {
+  GObjectClass parent_class;
 
-/* Opens the stream (again, after a failure). Files are opened at once: FALSE and @error
- * when they cannot be. */
-gboolean      dd_source_start        (DdSource *self,
-                                      GError  **error);
+  /* Push sources: opens the stream to read. */
+  void          (*open_async)  (DdSource            *self,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data);
+  GInputStream *(*open_finish) (DdSource            *self,
+                                GAsyncResult        *result,
+                                GError             **error);
+  /* Pull sources: opens at once, then reads up to @size bytes when asked (0 at the end). */
+  gboolean      (*open)        (DdSource            *self,
+                                GError             **error);
+  gssize        (*read)        (DdSource            *self,
+                                guint8              *buffer,
+                                gsize                size,
+                                GError             **error);
+  /* Releases what open or open_async acquired. */
+  void          (*close)       (DdSource            *self);
+  /* The link type the source will bring, when it is known before reading (pcap output's
+   * header is written first); DD_OUTPUT_LINKTYPE_PENDING otherwise. */
+  guint32       (*expected_linktype) (DdSource      *self);
+};
+
+/* The source for @target, of the kind it names. */
+DdSource     *dd_source_new_for_target (DdTarget                *target,
+                                        const DdSourceContext   *context,
+                                        const DdSourceCallbacks *callbacks,
+                                        gpointer                 user_data);
+
+/* Opens the input (again, after a failure); a failure to open ends the source (ended). */
+void          dd_source_start        (DdSource *self);
 /* Stops reading; what was received stays queued in the merger. */
 void          dd_source_stop         (DdSource *self);
 /* pcapng output: @note (nullable) is the comment of the interfaces the source adds from
  * now on (a worker that joined a running capture says so). */
 void          dd_source_set_note     (DdSource   *self,
                                       const char *note);
-/* pcapng output: an ISB saying @note on each of the source's interfaces. */
+/* pcapng output: a statistics block saying @note on each of the source's interfaces. */
 void          dd_source_write_note   (DdSource   *self,
                                       const char *note);
 /* Reading pauses while the merger holds much of this source; call after each merge. */
 void          dd_source_resume_if_drained (DdSource *self);
 
+guint32       dd_source_get_expected_linktype (DdSource *self);
 DdTarget     *dd_source_get_target   (DdSource *self);
+const DdSourceContext *dd_source_get_context (DdSource *self);
 DdSourceState dd_source_get_state    (DdSource *self);
 gboolean      dd_source_has_started  (DdSource *self);  /* ever opened */
 const GError *dd_source_get_error    (DdSource *self);
@@ -67,9 +106,5 @@ guint64       dd_source_get_bytes    (DdSource *self);
 guint64       dd_source_get_drops    (DdSource *self);  /* reported by the worker */
 gboolean      dd_source_has_drop_counts (DdSource *self);
 DdMergeInput *dd_source_get_input    (DdSource *self);
-
-/* The link type of the first interface of a capture file, without merging it. */
-gboolean      dd_source_peek_linktype (const char *path,
-                                       guint32    *linktype);
 
 G_END_DECLS

@@ -26,17 +26,6 @@ dd_target_free (DdTarget *target)
   g_free (target);
 }
 
-char *
-dd_filter_and (const char *a,
-               const char *b)
-{
-  gboolean have_a = a != NULL && *a != '\0', have_b = b != NULL && *b != '\0';
-
-  if (have_a && have_b)
-    return g_strdup_printf ("(%s) and (%s)", a, b);
-  return g_strdup (have_a ? a : have_b ? b : NULL);
-}
-
 static gboolean
 looks_like_url (const char *spec)
 {

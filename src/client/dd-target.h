@@ -3,6 +3,8 @@
 
 #include <gio/gio.h>
 
+#include "dd-filter.h"
+
 G_BEGIN_DECLS
 
 #define DD_DEFAULT_PORT 8475
@@ -43,11 +45,6 @@ typedef enum {
 } DdTargetError;
 
 GQuark    dd_target_error_quark (void);
-
-/* Both filters must match: "(A) and (B)"; either alone when the other is NULL or empty;
- * NULL when both are. */
-char     *dd_filter_and     (const char             *a,
-                             const char             *b);
 
 DdTarget *dd_target_parse   (const char             *spec,
                              const DdTargetDefaults *defaults,

@@ -135,7 +135,7 @@ answer_extcap_query (gboolean    interfaces,
       g_autoptr(GError) error = NULL;
 
       /* Wireshark shows the first line as the reason the filter is refused. */
-      if (*filter != '\0' && !dd_extcap_check_filter (filter, &error))
+      if (*filter != '\0' && !dd_filter_check (filter, DD_LINKTYPE_LINUX_SLL2, DD_MAX_SNAPLEN, &error))
         g_string_append_printf (out, "%s\n", error->message);
     }
   else
@@ -326,7 +326,7 @@ main (int    argc,
       options.format = DD_FORMAT_PCAPNG;
       options.extcap = TRUE;
       quiet = TRUE;
-      if (extcap_filter != NULL && !dd_extcap_check_filter (extcap_filter, &error))
+      if (extcap_filter != NULL && !dd_filter_check (extcap_filter, DD_LINKTYPE_LINUX_SLL2, DD_MAX_SNAPLEN, &error))
         {
           g_printerr ("%s: %s\n", g_get_prgname (), error->message);
           return DD_EXIT_USAGE;

@@ -26,3 +26,27 @@ dd_format_from_string (const char *str,
     return FALSE;
   return TRUE;
 }
+
+static const char *
+linktype_name (guint32 linktype)
+{
+  switch (linktype)
+    {
+    case 0: return "NULL";
+    case 1: return "ETHERNET";
+    case 101: return "RAW";
+    case 105: return "IEEE802_11";
+    case DD_LINKTYPE_LINUX_SLL: return "LINUX_SLL";
+    case 127: return "IEEE802_11_RADIOTAP";
+    case DD_LINKTYPE_LINUX_SLL2: return "LINUX_SLL2";
+    default: return NULL;
+    }
+}
+
+char *
+dd_linktype_describe (guint32 linktype)
+{
+  const char *name = linktype_name (linktype);
+
+  return name != NULL ? g_strdup_printf ("%u (%s)", linktype, name) : g_strdup_printf ("%u", linktype);
+}

@@ -27,4 +27,8 @@ const char *dd_format_to_mime (DdFormat format);
 gboolean    dd_format_from_string (const char *str,
                                    DdFormat   *out_format);
 
+/* "276 (LINUX_SLL2)": the number and, for the link types captures usually have, the name
+ * tcpdump.org's list gives it. */
+char       *dd_linktype_describe (guint32 linktype);
+
 G_END_DECLS

@@ -225,11 +225,11 @@ add_interface (DdStreamParser          *self,
 
 static gboolean
 deliver (DdStreamParser       *self,
-         const DdParsedPacket *packet,
+         DdPacket             *packet,
          GError              **error)
 {
   self->packets++;
-  self->last_ts = packet->ts_ns;
+  self->last_ts = packet->ts;
   if (self->funcs.packet != NULL && !self->funcs.packet (self->user_data, packet, error))
     {
       self->state = STATE_FAILED;
@@ -285,7 +285,7 @@ parse_pcap_record (DdStreamParser *self,
                    GError        **error)
 {
   guint32 sec, frac, caplen, origlen;
-  DdParsedPacket packet = { 0 };
+  DdPacket packet = { 0 };
 
   if (avail < self->record_header_len)
     {
@@ -315,7 +315,7 @@ parse_pcap_record (DdStreamParser *self,
       self->wanted = self->record_header_len + caplen;
       return 0;
     }
-  packet.ts_ns = (guint64) sec * G_GUINT64_CONSTANT (1000000000) +
+  packet.ts = (guint64) sec * G_GUINT64_CONSTANT (1000000000) +
                  (self->nsec ? frac : (guint64) frac * 1000u);
   packet.caplen = caplen;
   packet.origlen = origlen;
@@ -501,7 +501,7 @@ parse_packet_block (DdStreamParser *self,
                     guint32         len,
                     GError        **error)
 {
-  DdParsedPacket packet = { 0 };
+  DdPacket packet = { 0 };
   const Interface *iface;
   gboolean enhanced = type == DD_PCAPNG_BT_EPB;
   /* EPB and the obsolete PB share a layout but for the width of the interface id. */
@@ -527,7 +527,7 @@ parse_packet_block (DdStreamParser *self,
         return fail (self, error, DD_PARSE_ERROR_TOO_LARGE,
                      _("packet %" G_GUINT64_FORMAT " has a captured length of %u bytes, above the maximum of %u"),
                      self->packets + 1, packet.caplen, DD_MAX_SNAPLEN);
-      packet.ts_ns = self->last_ts;
+      packet.ts = self->last_ts;
       packet.data = p + 12;
       return deliver (self, &packet, error);
     }
@@ -553,7 +553,7 @@ parse_packet_block (DdStreamParser *self,
                                  error)) == NULL)
     return FALSE;
   packet.interface_id = id;
-  packet.ts_ns = to_ns (iface, units);
+  packet.ts = to_ns (iface, units);
   packet.data = p + fixed;
   packet.flags = packet_flags (self, p + fixed + padded, p + len - 4);
   return deliver (self, &packet, error);

@@ -10,6 +10,7 @@
 #include <glib.h>
 
 #include "dd-format.h"
+#include "dd-packet.h"
 #include "dd-pcapng-writer.h"
 
 G_BEGIN_DECLS
@@ -48,15 +49,6 @@ typedef struct {
 } DdParsedInterface;
 
 typedef struct {
-  guint64       ts_ns;         /* nanoseconds since the epoch */
-  guint32       interface_id;  /* in the current section; always 0 for pcap */
-  guint32       caplen;
-  guint32       origlen;
-  guint32       flags;         /* pcapng epb_flags, 0 when absent */
-  const guint8 *data;          /* valid during the callback only */
-} DdParsedPacket;
-
-typedef struct {
   /* A pcap file header or a pcapng SHB: interface ids start again from 0.
    * @userappl is the SHB's shb_userappl (NULL for pcap or when absent). */
   void     (*section)   (gpointer    user_data,
@@ -67,8 +59,10 @@ typedef struct {
                          guint32                  id,
                          const DdParsedInterface *iface,
                          GError                 **error);
+  /* The caller may change @packet (route it) and keep the record, not its data. For pcap
+   * its interface_id is 0. */
   gboolean (*packet)    (gpointer              user_data,
-                         const DdParsedPacket *packet,
+                         DdPacket             *packet,
                          GError              **error);
   /* An ISB; @ts_ns is its timestamp and @stats its counters (starttime/endtime in ns). */
   void     (*stats)     (gpointer             user_data,

@@ -17,34 +17,6 @@ struct _DdCapture {
   guint64  total_drop;
 };
 
-gboolean
-dd_capture_check_filter (const char  *filter,
-                         guint32      snaplen,
-                         GError     **error)
-{
-  pcap_t *dead = pcap_open_dead_with_tstamp_precision (DD_LINKTYPE_LINUX_SLL2, snaplen,
-                                                        PCAP_TSTAMP_PRECISION_NANO);
-  struct bpf_program program;
-  gboolean ok = TRUE;
-
-  if (dead == NULL)
-    {
-      g_set_error_literal (error, DD_CAPTURE_ERROR, DD_CAPTURE_ERROR_FAILED,
-                           _("cannot create a libpcap handle to check the filter"));
-      return FALSE;
-    }
-  if (pcap_compile (dead, &program, filter, 1, PCAP_NETMASK_UNKNOWN) < 0)
-    {
-      g_set_error (error, DD_CAPTURE_ERROR, DD_CAPTURE_ERROR_FILTER,
-                   _("invalid filter “%s”: %s"), filter, pcap_geterr (dead));
-      ok = FALSE;
-    }
-  else
-    pcap_freecode (&program);
-  pcap_close (dead);
-  return ok;
-}
-
 void
 dd_capture_free (DdCapture *capture)
 {

@@ -24,11 +24,6 @@ typedef struct {
   gint    timeout_ms;   /* TPACKET_V3 block retire timeout: bounds a quiet packet's delay */
 } DdCaptureOptions;
 
-/* Compiles @filter for LINUX_SLL2 without opening anything. */
-gboolean   dd_capture_check_filter (const char              *filter,
-                                    guint32                  snaplen,
-                                    GError                 **error);
-
 DdCapture *dd_capture_open         (const DdCaptureOptions  *options,
                                     GError                 **error);
 void       dd_capture_free         (DdCapture               *capture);

@@ -14,6 +14,8 @@
 
 #include "dd-capture-stream.h"
 #include "dd-connection-guard.h"
+#include "dd-filter.h"
+#include "dd-format.h"
 #include "dd-worker-listener.h"
 #include "dd-worker-response.h"
 #include "dd-worker-server.h"
@@ -128,7 +130,7 @@ capture_handler (DdWorkerServer    *self,
       return;
     }
   /* The user's expression alone first: a clear message, and no way to unbalance ours. */
-  if (*request->filter != '\0' && !dd_capture_check_filter (request->filter, request->snaplen, &error))
+  if (*request->filter != '\0' && !dd_filter_check (request->filter, DD_LINKTYPE_LINUX_SLL2, request->snaplen, &error))
     {
       self->metrics.captures_rejected++;
       dd_worker_respond_text (msg, SOUP_STATUS_BAD_REQUEST, error->message);
@@ -523,47 +525,13 @@ dd_worker_server_listen_fd (DdWorkerServer  *self,
   return TRUE;
 }
 
-char *
-dd_self_exclusion_filter (GPtrArray *addresses)
-{
-  g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func (g_free);
-
-  for (guint i = 0; i < addresses->len; i++)
-    {
-      GSocketAddress *sa = g_ptr_array_index (addresses, i);
-      GInetAddress *ip;
-      guint16 port;
-      char *part;
-
-      if (!G_IS_INET_SOCKET_ADDRESS (sa))
-        continue;  /* unix sockets are not captured */
-      ip = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (sa));
-      port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (sa));
-      if (g_inet_address_get_is_any (ip))
-        part = g_strdup_printf ("tcp port %u", port);
-      else
-        {
-          g_autofree char *host = g_inet_address_to_string (ip);
-
-          part = g_strdup_printf ("(tcp and ((src host %s and src port %u) or (dst host %s and dst port %u)))",
-                                  host, port, host, port);
-        }
-      if (!g_ptr_array_find_with_equal_func (parts, part, g_str_equal, NULL))
-        g_ptr_array_add (parts, part);
-      else
-        g_free (part);
-    }
-  g_ptr_array_add (parts, NULL);
-  return g_strjoinv (" or ", (char **) parts->pdata);
-}
-
 void
 dd_worker_server_start (DdWorkerServer *self)
 {
   g_autoptr(GPtrArray) addresses = dd_worker_listener_get_addresses (self->listener);
 
   g_free (self->exclusion);
-  self->exclusion = dd_self_exclusion_filter (addresses);
+  self->exclusion = dd_filter_sockets (addresses);
   g_debug ("own traffic excluded with: %s", self->exclusion);
 }
 

@@ -53,8 +53,6 @@ void            dd_worker_server_shutdown        (DdWorkerServer          *self,
 
 const DdWorkerMetrics *dd_worker_server_get_metrics (DdWorkerServer *self);
 
-/* The filter expression that excludes TCP traffic to and from @addresses (GSocketAddress). */
-char           *dd_self_exclusion_filter         (GPtrArray               *addresses);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DdWorkerServer, dd_worker_server_free)
 

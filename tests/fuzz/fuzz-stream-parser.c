@@ -39,7 +39,7 @@ interface_cb (gpointer user_data, guint32 id, const DdParsedInterface *iface, GE
 }
 
 static gboolean
-packet_cb (gpointer user_data, const DdParsedPacket *p, GError **error)
+packet_cb (gpointer user_data, DdPacket *p, GError **error)
 {
   State *state = user_data;
 

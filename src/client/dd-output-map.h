@@ -1,0 +1,74 @@
+/* Where the sources' interfaces land in the merged capture: the one path by which
+ * interface descriptions, statistics and notes reach the output, and the one place that
+ * decides the link type of pcap output.
+ *
+ * pcap output has one link type: the inputs' expected link types decide it before the
+ * header (workers capture LINUX_SLL2; files that agree keep theirs, as mergecap does);
+ * when no input knows its link type before it is read (tcp://, stdin), the first one to
+ * bring an interface decides. LINUX_SLL is converted to LINUX_SLL2 on the way. pcapng
+ * output gets one interface per host and interface name ("HOST/IFACE"), which a source
+ * that reconnects finds again. */
+#pragma once
+
+#include <glib.h>
+
+#include "dd-output.h"
+#include "dd-stream-parser.h"
+
+G_BEGIN_DECLS
+
+typedef struct _DdOutputMap DdOutputMap;
+
+/* How the packets of one input interface go out. */
+typedef struct {
+  guint32  out_id;        /* the output's interface (0 for pcap) */
+  gboolean convert;       /* LINUX_SLL to LINUX_SLL2 (dd_output_map_convert_sll) */
+  gboolean derive_flags;  /* pcapng from LINUX_SLL2: epb_flags from the SLL2 header */
+} DdOutputRoute;
+
+/* @output (not owned) must outlive the map. */
+DdOutputMap *dd_output_map_new       (DdOutput *output);
+void         dd_output_map_free      (DdOutputMap *self);
+
+DdOutput    *dd_output_map_get_output (DdOutputMap *self);
+
+/* Before the header: an input that will bring @linktype (DD_OUTPUT_LINKTYPE_PENDING: known
+ * only once it is read). */
+void         dd_output_map_expect    (DdOutputMap *self,
+                                      guint32      linktype);
+/* The header: pcap's when its link type is decided, pcapng's section header. */
+void         dd_output_map_begin     (DdOutputMap *self,
+                                      const char  *comment);
+/* An interface of the input named @host (@label for descriptions). @note (nullable) is
+ * the new interface's comment. FALSE when its packets cannot go into the output. */
+gboolean     dd_output_map_add_interface (DdOutputMap             *self,
+                                          const char              *host,
+                                          const char              *label,
+                                          const char              *note,
+                                          const DdParsedInterface *iface,
+                                          DdOutputRoute           *route,
+                                          GError                 **error);
+/* pcapng: an interface's statistics, written at most once a second (@now, monotonic µs),
+ * the newest kept for the final block. */
+void         dd_output_map_stats     (DdOutputMap         *self,
+                                      guint32              out_id,
+                                      guint64              ts_ns,
+                                      const DdPcapngStats *stats,
+                                      gint64               now);
+/* pcapng: a statistics block that only says @comment. */
+void         dd_output_map_comment   (DdOutputMap *self,
+                                      guint32      out_id,
+                                      const char  *comment);
+/* The end: pcap's header if nothing decided it (an empty capture is still valid), pcapng's
+ * final statistics. */
+void         dd_output_map_end       (DdOutputMap *self);
+
+/* Converts one LINUX_SLL packet of @caplen bytes into LINUX_SLL2 at @out, which has room
+ * for @caplen + 4 bytes; returns the new length. */
+guint32      dd_output_map_convert_sll (const guint8 *data,
+                                        guint32       caplen,
+                                        guint8       *out);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DdOutputMap, dd_output_map_free)
+
+G_END_DECLS
