@@ -1,21 +1,45 @@
-/* A ddump run: targets in, one merged capture out, a summary at the end. */
+/* A merged capture of many targets: the reusable core of ddump, its Wireshark extcap mode
+ * and the trigger daemon.
+ *
+ * Targets go in (worker URLs, dns:// and dns+srv:// names, files, tcp:// streams, stdin),
+ * with the capture settings and limits of DdClientOptions; the merged capture goes to the
+ * DdOutput the caller opened (a file, a pipe, PCAP-over-IP clients). dd_client_run_async()
+ * runs in the thread-default main context until a limit is reached, every input ended, the
+ * output's reader went away, or dd_client_stop(); it completes once what was received is
+ * written, with an exit status. What happened to each target can be read at any time, and
+ * messages for the user (a target failed, reconnects, joined) go to a callback. */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
-#include "dd-format.h"
+#include "dd-output.h"
 
 G_BEGIN_DECLS
 
+#define DD_TYPE_CLIENT (dd_client_get_type ())
+G_DECLARE_FINAL_TYPE (DdClient, dd_client, DD, CLIENT, GObject)
+
+/* Exit statuses, as documented in --help. */
+enum {
+  DD_EXIT_OK = 0,
+  DD_EXIT_USAGE = 1,
+  DD_EXIT_FAILED = 2,
+};
+
+#define DD_CLIENT_ERROR (dd_client_error_quark ())
+
+typedef enum {
+  DD_CLIENT_ERROR_USAGE,    /* a target, an option or a file named by one cannot be used */
+  DD_CLIENT_ERROR_FAILED,   /* there is nothing to capture from */
+} DdClientError;
+
+GQuark dd_client_error_quark (void);
+
 typedef struct {
-  char    **targets;
-  char     *write_path;      /* NULL or "-": stdout */
-  char     *fifo_path;       /* a named pipe, created when missing */
-  int       output_fd;       /* when >= 0: already open (Wireshark's pipe, named fifo_path) */
-  char    **serve;           /* PCAP-over-IP listen addresses; without -w or --fifo the only output */
-  DdFormat  format;
   char     *filter;
-  char     *and_filter;      /* ANDed with every worker's filter (Wireshark's capture filter) */
+  char     *and_filter;      /* ANDed with every target's filter (Wireshark's capture filter) */
+  char     *own_traffic;     /* what workers must leave out of their captures: our own
+                              * listeners (a filter expression, e.g. dd_filter_sockets ()) */
   char    **interfaces;
   guint     snaplen;
   guint64   count;           /* 0: no limit */
@@ -26,8 +50,6 @@ typedef struct {
   gboolean  reconnect;       /* also: look up dns:// and dns+srv:// targets again */
   guint     resolve_interval_s;
   gboolean  keep_going;
-  gboolean  quiet;
-  gboolean  extcap;          /* a Wireshark capture: one line per error, nothing else */
   char     *ca_file;
   char     *cert_file;
   char     *key_file;
@@ -35,14 +57,76 @@ typedef struct {
   gboolean  netrc;
 } DdClientOptions;
 
-/* Exit statuses, as documented in --help. */
-enum {
-  DD_EXIT_OK = 0,
-  DD_EXIT_USAGE = 1,
-  DD_EXIT_FAILED = 2,
-};
+typedef enum {
+  DD_CLIENT_MESSAGE_ERROR,   /* a target failed, or cannot be used */
+  DD_CLIENT_MESSAGE_NOTICE,  /* a change the user should see: reconnecting, joined, left */
+  DD_CLIENT_MESSAGE_INFO,    /* progress a quiet run leaves out */
+  DD_CLIENT_MESSAGE_HINT,    /* advice for a person at a terminal */
+} DdClientMessage;
 
-/* Runs the capture in the thread-default main context; returns the exit status. */
-int dd_client_run (const DdClientOptions *options);
+typedef void (*DdClientMessageFunc) (DdClientMessage  kind,
+                                     const char      *text,
+                                     gpointer         user_data);
+
+typedef enum {
+  DD_TARGET_STATE_WAITING,
+  DD_TARGET_STATE_CONNECTING,
+  DD_TARGET_STATE_LIVE,
+  DD_TARGET_STATE_RETRYING,
+  DD_TARGET_STATE_ENDED,
+  DD_TARGET_STATE_FAILED,
+} DdTargetState;
+
+/* One target's counters, valid until the client changes (runs, or is freed). */
+typedef struct {
+  const char   *label;        /* as in messages; never a password */
+  const char   *host;         /* names its interfaces */
+  DdTargetState state;
+  guint64       packets;      /* received */
+  guint64       bytes;
+  guint64       drops;        /* reported by the worker */
+  gboolean      drops_reported;
+  guint64       late;         /* written after a newer packet of another target */
+  guint         failures;
+  const GError *error;        /* why its stream last failed, or NULL */
+} DdTargetResult;
+
+/* @options are copied; @message_func (nullable) is called for the client's life. */
+DdClient     *dd_client_new          (const DdClientOptions *options,
+                                      DdClientMessageFunc    message_func,
+                                      gpointer               user_data);
+
+/* Looks the targets up (discovery), parses them, applies netrc and TLS settings. A target
+ * that cannot be used fails the call (DD_CLIENT_ERROR_USAGE), so does a name that names
+ * no worker (DD_CLIENT_ERROR_FAILED) unless keep_going. */
+gboolean      dd_client_set_targets  (DdClient            *self,
+                                      const char * const  *specs,
+                                      GError             **error);
+/* Where the merged capture goes (not owned; it must outlive the run). */
+void          dd_client_set_output   (DdClient *self,
+                                      DdOutput *output);
+/* A label for the output in messages ("stdout", a path). */
+void          dd_client_set_output_label (DdClient   *self,
+                                          const char *label);
+
+void          dd_client_run_async    (DdClient            *self,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data);
+/* The exit status. */
+int           dd_client_run_finish   (DdClient            *self,
+                                      GAsyncResult        *result,
+                                      GError             **error);
+/* Ends the run as a limit would (a signal, the user): what was received is written. */
+void          dd_client_stop         (DdClient *self);
+
+guint         dd_client_get_n_targets (DdClient *self);
+void          dd_client_get_result   (DdClient       *self,
+                                      guint           index,
+                                      DdTargetResult *result);
+guint64       dd_client_get_written  (DdClient *self);
+guint64       dd_client_get_late     (DdClient *self);
+/* Peak and limit of the inputs' memory, in bytes. */
+gsize         dd_client_get_memory_peak (DdClient *self);
 
 G_END_DECLS

@@ -1,10 +1,13 @@
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
 #include <glib/gi18n.h>
 #include <gio/gio.h>
-#include <pcap/pcap.h>
 
 #include "dd-extcap.h"
+#include "dd-filter.h"
 #include "dd-format.h"
 
 void
@@ -78,4 +81,191 @@ dd_extcap_print_config (GString *out)
     g_string_append_printf (out, "arg {number=%u}{call=%s}{display=%s}{tooltip=%s}{type=%s}{group=%s}%s\n",
                             i, args[i].call, _(args[i].display), _(args[i].tooltip), args[i].type,
                             _(args[i].group), args[i].extra != NULL ? args[i].extra : "");
+}
+
+/* ---- options ------------------------------------------------------------------------- */
+
+/* The extcap options; their values are set by dd_extcap_add_options (). */
+static const GOptionEntry extcap_entries[] = {
+  { "extcap-interfaces", 0, 0, G_OPTION_ARG_NONE, NULL, N_("List ddump's extcap interface"), NULL },
+  { "extcap-version", 0, 0, G_OPTION_ARG_STRING, NULL, N_("The version of Wireshark asking"), N_("VERSION") },
+  { "extcap-interface", 0, 0, G_OPTION_ARG_STRING, NULL, N_("The interface asked about (ddump)"), N_("NAME") },
+  { "extcap-dlts", 0, 0, G_OPTION_ARG_NONE, NULL, N_("List the interface's link types"), NULL },
+  { "extcap-config", 0, 0, G_OPTION_ARG_NONE, NULL, N_("List the options of the interface's configuration dialog"), NULL },
+  { "extcap-capture-filter", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Check a capture filter; with --capture, AND it with every worker's filter"), N_("FILTER") },
+  { "capture", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Capture for Wireshark: pcapng into --fifo"), NULL },
+  G_OPTION_ENTRY_NULL
+};
+
+void
+dd_extcap_args_clear (DdExtcapArgs *args)
+{
+  g_clear_pointer (&args->version, g_free);
+  g_clear_pointer (&args->interface, g_free);
+  g_clear_pointer (&args->filter, g_free);
+}
+
+void
+dd_extcap_add_options (GOptionContext *context,
+                       DdExtcapArgs   *args)
+{
+  gpointer values[] = { &args->interfaces, &args->version, &args->interface, &args->dlts,
+                        &args->config, &args->filter, &args->capture };
+  GOptionEntry entries[G_N_ELEMENTS (extcap_entries)];
+  GOptionGroup *group;
+
+  G_STATIC_ASSERT (G_N_ELEMENTS (values) + 1 == G_N_ELEMENTS (extcap_entries));
+  memcpy (entries, extcap_entries, sizeof entries);
+  for (guint i = 0; i < G_N_ELEMENTS (values); i++)
+    entries[i].arg_data = values[i];
+  group = g_option_group_new ("extcap", _("Wireshark extcap options (Wireshark passes them):"),
+                              _("Show the Wireshark extcap options"), NULL, NULL);
+  g_option_group_add_entries (group, entries);
+  g_option_group_set_translation_domain (group, GETTEXT_PACKAGE);
+  g_option_context_add_group (context, group);
+}
+
+static gboolean
+is_extcap_run (int    argc,
+               char **argv)
+{
+  for (int i = 1; i < argc; i++)
+    if (g_str_has_prefix (argv[i], "--extcap-") || g_str_equal (argv[i], "--capture"))
+      return TRUE;
+  return FALSE;
+}
+
+static const GOptionEntry *
+find_entry (const GOptionEntry * const *tables,
+            const char                 *name,
+            gsize                       len)
+{
+  for (const GOptionEntry * const *table = tables; *table != NULL; table++)
+    for (const GOptionEntry *e = *table; e->long_name != NULL; e++)
+      if (strlen (e->long_name) == len && strncmp (e->long_name, name, len) == 0)
+        return e;
+  return NULL;
+}
+
+void
+dd_extcap_drop_unknown_options (int                *argc,
+                                char              **argv,
+                                const GOptionEntry *entries)
+{
+  const GOptionEntry *tables[] = { entries, extcap_entries, NULL };
+  int out = 1;
+
+  if (!is_extcap_run (*argc, argv))
+    return;
+  for (int i = 1; i < *argc; i++)
+    {
+      const char *arg = argv[i];
+      const char *eq = strchr (arg, '=');
+      const GOptionEntry *entry;
+
+      if (g_str_equal (arg, "--"))
+        {
+          while (i < *argc)
+            argv[out++] = argv[i++];
+          break;
+        }
+      if (!g_str_has_prefix (arg, "--"))
+        {
+          argv[out++] = argv[i];
+          continue;
+        }
+      entry = find_entry (tables, arg + 2, eq != NULL ? (gsize) (eq - arg - 2) : strlen (arg + 2));
+      if (entry != NULL || g_str_has_prefix (arg, "--help"))
+        {
+          argv[out++] = argv[i];
+          /* Its value, whatever it looks like. */
+          if (entry != NULL && entry->arg != G_OPTION_ARG_NONE && eq == NULL && i + 1 < *argc)
+            argv[out++] = argv[++i];
+          continue;
+        }
+      g_debug ("ignoring the unknown extcap option %s", arg);
+      if (eq == NULL && i + 1 < *argc && argv[i + 1][0] != '-')
+        i++;
+    }
+  argv[out] = NULL;
+  *argc = out;
+}
+
+/* ---- queries and captures ------------------------------------------------------------ */
+
+int
+dd_extcap_answer_query (const DdExtcapArgs *args)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  if (!args->interfaces && !args->dlts && !args->config && !args->capture && args->filter == NULL)
+    return -1;
+  if (!args->interfaces && g_strcmp0 (args->interface, DD_EXTCAP_INTERFACE) != 0)
+    {
+      g_printerr (_("%s: unknown extcap interface “%s” (ddump has one: %s)\n"), g_get_prgname (),
+                  args->interface != NULL ? args->interface : "", DD_EXTCAP_INTERFACE);
+      return DD_EXIT_USAGE;
+    }
+  if (args->interfaces)
+    dd_extcap_print_interfaces (out);
+  else if (args->dlts)
+    dd_extcap_print_dlts (out);
+  else if (args->config)
+    dd_extcap_print_config (out);
+  else if (!args->capture)
+    {
+      g_autoptr(GError) error = NULL;
+
+      /* Wireshark shows the first line as the reason the filter is refused. */
+      if (*args->filter != '\0' &&
+          !dd_filter_check (args->filter, DD_LINKTYPE_LINUX_SLL2, DD_MAX_SNAPLEN, &error))
+        g_string_append_printf (out, "%s\n", error->message);
+    }
+  else
+    return -1;  /* a capture of this interface */
+  g_print ("%s", out->str);
+  return DD_EXIT_OK;
+}
+
+int
+dd_extcap_setup_capture (DdExtcapArgs *args,
+                         DdCliOptions *options)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!args->capture)
+    return -1;
+  /* Wireshark leaves fields the user did not fill empty. */
+  if (args->filter != NULL && *args->filter == '\0')
+    g_clear_pointer (&args->filter, g_free);
+  /* pcapng (interfaces named by host, drop counts) into Wireshark's FIFO; stderr is
+   * Wireshark's error dialog, so only errors go there. */
+  if (options->fifo_path == NULL)
+    {
+      g_printerr (_("%s: --capture needs --fifo PATH\n"), g_get_prgname ());
+      return DD_EXIT_USAGE;
+    }
+  /* Opened first: Wireshark waits for the writer, and sees our errors only once the pipe
+   * ends. */
+  options->output_fd = open (options->fifo_path, O_WRONLY | O_CLOEXEC);
+  if (options->output_fd < 0)
+    {
+      int saved = errno;
+
+      g_printerr (_("%s: cannot open Wireshark's pipe %s: %s\n"), g_get_prgname (), options->fifo_path,
+                  g_strerror (saved));
+      return DD_EXIT_FAILED;
+    }
+  options->format = DD_FORMAT_PCAPNG;
+  options->extcap = TRUE;
+  options->quiet = TRUE;
+  if (args->filter != NULL &&
+      !dd_filter_check (args->filter, DD_LINKTYPE_LINUX_SLL2, DD_MAX_SNAPLEN, &error))
+    {
+      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+      return DD_EXIT_USAGE;
+    }
+  options->client.and_filter = args->filter;
+  return -1;
 }

@@ -298,13 +298,18 @@ writable_cb (gint         fd,
 }
 
 void
-dd_output_set_nonblocking (DdOutput    *self,
-                           GSourceFunc  writable,
-                           gpointer     user_data)
+dd_output_set_nonblocking (DdOutput *self)
 {
   g_return_if_fail (self->fd >= 0);
   fcntl (self->fd, F_SETFL, fcntl (self->fd, F_GETFL) | O_NONBLOCK);
   self->nonblocking = TRUE;
+}
+
+void
+dd_output_set_writable_func (DdOutput    *self,
+                             GSourceFunc  writable,
+                             gpointer     user_data)
+{
   self->writable = writable;
   self->writable_data = user_data;
 }

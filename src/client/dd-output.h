@@ -71,10 +71,12 @@ gboolean  dd_output_flush          (DdOutput *self,
 /* Makes the fd non-blocking (only for an fd the caller opened, such as a named pipe: the
  * flag is shared with every process holding it). A reader that stops reading no longer
  * blocks the main loop: what it has not taken waits in the output, dd_output_is_blocked()
- * says so, and @writable runs once it has taken everything (or the write failed). */
-void      dd_output_set_nonblocking (DdOutput    *self,
-                                     GSourceFunc  writable,
-                                     gpointer     user_data);
+ * says so, and the writable function runs once it has taken everything (or the write
+ * failed). */
+void      dd_output_set_nonblocking (DdOutput *self);
+void      dd_output_set_writable_func (DdOutput    *self,
+                                       GSourceFunc  writable,
+                                       gpointer     user_data);
 gboolean  dd_output_is_blocked     (DdOutput *self);
 /* Bytes written to the output that its reader has not taken yet. */
 gsize     dd_output_get_backlog    (DdOutput *self);

@@ -28,9 +28,10 @@ struct _DdPoipServer {
   gpointer          user_data;
   GSocketService   *service;
   GPtrArray        *clients;
+  GPtrArray        *addresses;  /* GSocketAddress listened on */
   guint             served;
   guint64           lost;      /* of clients that left */
-  GMainLoop        *closing_loop;
+  GTask            *closing;   /* dd_poip_server_close_async () */
   guint             closing_timeout_id;
 };
 
@@ -51,6 +52,8 @@ report (DdPoipServer *self,
     self->funcs.report (text, self->user_data);
 }
 
+static void closed (DdPoipServer *self);
+
 /* Takes @client out of the server; @error says why it went (NULL: we closed it). */
 static void
 client_gone (Client       *client,
@@ -67,8 +70,8 @@ client_gone (Client       *client,
   else
     g_debug ("PCAP-over-IP client %s: done", client->peer);
   g_ptr_array_remove_fast (self->clients, client);  /* frees it */
-  if (self->closing_loop != NULL && self->clients->len == 0)
-    g_main_loop_quit (self->closing_loop);
+  if (self->closing != NULL && self->clients->len == 0)
+    closed (self);
 }
 
 static void
@@ -228,6 +231,7 @@ dd_poip_server_new (const DdPoipServerFuncs *funcs,
   self->user_data = user_data;
   self->service = g_socket_service_new ();
   self->clients = g_ptr_array_new_with_free_func ((GDestroyNotify) client_free);
+  self->addresses = g_ptr_array_new_with_free_func (g_object_unref);
   g_signal_connect (self->service, "incoming", G_CALLBACK (incoming_cb), self);
   return self;
 }
@@ -237,11 +241,13 @@ dd_poip_server_free (DdPoipServer *self)
 {
   if (self == NULL)
     return;
+  g_return_if_fail (self->closing == NULL);
   g_signal_handlers_disconnect_by_data (self->service, self);
   g_socket_service_stop (self->service);
   g_socket_listener_close (G_SOCKET_LISTENER (self->service));
   g_object_unref (self->service);
   g_ptr_array_unref (self->clients);
+  g_ptr_array_unref (self->addresses);
   g_free (self);
 }
 
@@ -264,6 +270,7 @@ dd_poip_server_listen (DdPoipServer          *self,
                                           NULL, &effective, &local_error))
         goto failed;
       *bound_port = 0;
+      g_ptr_array_add (self->addresses, g_object_ref (effective));
       return dd_socket_address_to_string (effective);
     }
   if (address->host == NULL)
@@ -277,6 +284,11 @@ dd_poip_server_listen (DdPoipServer          *self,
       if (port == 0)
         goto failed;
       *bound_port = port;
+      {
+        g_autoptr(GInetAddress) any = g_inet_address_new_any (G_SOCKET_FAMILY_IPV6);
+
+        g_ptr_array_add (self->addresses, g_inet_socket_address_new (any, port));
+      }
       return g_strdup_printf (":%u", port);
     }
   else
@@ -298,6 +310,7 @@ dd_poip_server_listen (DdPoipServer          *self,
             goto failed;
           /* Every address of the name on the same port, the first one's when it was 0. */
           port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
+          g_ptr_array_add (self->addresses, g_object_ref (effective));
           if (first == NULL)
             first = dd_socket_address_to_string (effective);
         }
@@ -354,22 +367,47 @@ dd_poip_server_send (DdPoipServer *self,
     }
 }
 
+/* Every client has its backlog, or the time is up: the rest are closed as they are. */
+static void
+closed (DdPoipServer *self)
+{
+  g_autoptr(GTask) task = g_steal_pointer (&self->closing);
+
+  g_clear_handle_id (&self->closing_timeout_id, g_source_remove);
+  for (guint i = self->clients->len; i-- > 0;)
+    {
+      Client *client = self->clients->pdata[i];
+
+      report (self, _("PCAP-over-IP client %s: closed with %" G_GSIZE_FORMAT
+                      " bytes it had not read yet"), client->peer, client->queued - client->offset);
+      client_gone (client, NULL);
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
 static gboolean
 close_timeout_cb (gpointer user_data)
 {
   DdPoipServer *self = user_data;
 
   self->closing_timeout_id = 0;
-  g_main_loop_quit (self->closing_loop);
+  closed (self);
   return G_SOURCE_REMOVE;
 }
 
 void
-dd_poip_server_close (DdPoipServer *self,
-                      guint         timeout_ms)
+dd_poip_server_close_async (DdPoipServer        *self,
+                            guint                timeout_ms,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
 {
+  g_return_if_fail (self->closing == NULL);
+
+  self->closing = g_task_new (NULL, NULL, callback, user_data);
+  g_task_set_source_tag (self->closing, dd_poip_server_close_async);
   g_socket_service_stop (self->service);
   g_socket_listener_close (G_SOCKET_LISTENER (self->service));
+  self->closing_timeout_id = g_timeout_add (timeout_ms, close_timeout_cb, self);
   for (guint i = self->clients->len; i-- > 0;)
     {
       Client *client = self->clients->pdata[i];
@@ -378,22 +416,22 @@ dd_poip_server_close (DdPoipServer *self,
       if (g_queue_is_empty (&client->queue))
         client_gone (client, NULL);
     }
-  if (self->clients->len > 0)
-    {
-      self->closing_loop = g_main_loop_new (NULL, FALSE);
-      self->closing_timeout_id = g_timeout_add (timeout_ms, close_timeout_cb, self);
-      g_main_loop_run (self->closing_loop);
-      g_clear_handle_id (&self->closing_timeout_id, g_source_remove);
-      g_clear_pointer (&self->closing_loop, g_main_loop_unref);
-      for (guint i = self->clients->len; i-- > 0;)
-        {
-          Client *client = self->clients->pdata[i];
+  if (self->closing != NULL && self->clients->len == 0)
+    closed (self);
+}
 
-          report (self, _("PCAP-over-IP client %s: closed with %" G_GSIZE_FORMAT
-                          " bytes it had not read yet"), client->peer, client->queued - client->offset);
-          client_gone (client, NULL);
-        }
-    }
+gboolean
+dd_poip_server_close_finish (DdPoipServer  *self,
+                             GAsyncResult  *result,
+                             GError       **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+GPtrArray *
+dd_poip_server_get_addresses (DdPoipServer *self)
+{
+  return self->addresses;
 }
 
 guint

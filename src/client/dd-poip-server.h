@@ -35,6 +35,9 @@ char         *dd_poip_server_listen   (DdPoipServer          *self,
                                        guint16               *bound_port,
                                        GError               **error);
 
+/* The addresses listened on (GSocketAddress): a wildcard one for a port on every address. */
+GPtrArray    *dd_poip_server_get_addresses (DdPoipServer *self);
+
 gboolean      dd_poip_server_has_clients (DdPoipServer *self);
 
 /* Queues @chunk (whole records holding @packets packets) for every client. An @essential
@@ -45,9 +48,14 @@ void          dd_poip_server_send     (DdPoipServer *self,
                                        gboolean      essential);
 
 /* Stops accepting, then waits (at most @timeout_ms) until every client has its backlog,
- * and closes them. */
-void          dd_poip_server_close    (DdPoipServer *self,
-                                       guint         timeout_ms);
+ * and closes them. The server must not be freed before it is closed. */
+void          dd_poip_server_close_async  (DdPoipServer        *self,
+                                           guint                timeout_ms,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data);
+gboolean      dd_poip_server_close_finish (DdPoipServer        *self,
+                                           GAsyncResult        *result,
+                                           GError             **error);
 
 guint         dd_poip_server_get_n_served (DdPoipServer *self);  /* clients, ever */
 guint64       dd_poip_server_get_lost     (DdPoipServer *self);  /* packets, all clients */

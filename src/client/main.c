@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dd-client.h"
+#include "dd-cli.h"
 #include "dd-extcap.h"
 #include "dd-options.h"
 #include "dd-process.h"
@@ -32,116 +32,11 @@ split_all (const char * const *lists,
   return g_strv_builder_end (builder);
 }
 
-/* Wireshark may pass options of newer extcap versions (--extcap-log-level debug…): an
- * extcap run leaves out every long option it does not know, with its value. */
-static gboolean
-is_extcap_run (int    argc,
-               char **argv)
-{
-  for (int i = 1; i < argc; i++)
-    if (g_str_has_prefix (argv[i], "--extcap-") || g_str_equal (argv[i], "--capture"))
-      return TRUE;
-  return FALSE;
-}
-
-static const GOptionEntry *
-find_entry (const GOptionEntry * const *tables,
-            const char                 *name,
-            gsize                       len)
-{
-  for (const GOptionEntry * const *table = tables; *table != NULL; table++)
-    for (const GOptionEntry *e = *table; e->long_name != NULL; e++)
-      if (strlen (e->long_name) == len && strncmp (e->long_name, name, len) == 0)
-        return e;
-  return NULL;
-}
-
-static void
-drop_unknown_options (int                        *argc,
-                      char                      **argv,
-                      const GOptionEntry * const *tables)
-{
-  int out = 1;
-
-  for (int i = 1; i < *argc; i++)
-    {
-      const char *arg = argv[i];
-      const char *eq = strchr (arg, '=');
-      const GOptionEntry *entry;
-
-      if (g_str_equal (arg, "--"))
-        {
-          while (i < *argc)
-            argv[out++] = argv[i++];
-          break;
-        }
-      if (!g_str_has_prefix (arg, "--"))
-        {
-          argv[out++] = argv[i];
-          continue;
-        }
-      entry = find_entry (tables, arg + 2, eq != NULL ? (gsize) (eq - arg - 2) : strlen (arg + 2));
-      if (entry != NULL || g_str_has_prefix (arg, "--help"))
-        {
-          argv[out++] = argv[i];
-          /* Its value, whatever it looks like. */
-          if (entry != NULL && entry->arg != G_OPTION_ARG_NONE && eq == NULL && i + 1 < *argc)
-            argv[out++] = argv[++i];
-          continue;
-        }
-      g_debug ("ignoring the unknown extcap option %s", arg);
-      if (eq == NULL && i + 1 < *argc && argv[i + 1][0] != '-')
-        i++;
-    }
-  argv[out] = NULL;
-  *argc = out;
-}
-
 static void
 empty_is_unset (char **value)
 {
   if (*value != NULL && **value == '\0')
     g_clear_pointer (value, g_free);
-}
-
-/* The extcap queries: each answers on stdout at once and never touches the network.
- * Returns an exit status, or -1 when the run goes on (a capture, or no extcap query). */
-static int
-answer_extcap_query (gboolean    interfaces,
-                     gboolean    dlts,
-                     gboolean    config,
-                     gboolean    capture,
-                     const char *interface,
-                     const char *filter)
-{
-  g_autoptr(GString) out = g_string_new (NULL);
-
-  if (!interfaces && !dlts && !config && !capture && filter == NULL)
-    return -1;
-  if (!interfaces && g_strcmp0 (interface, DD_EXTCAP_INTERFACE) != 0)
-    {
-      g_printerr (_("%s: unknown extcap interface “%s” (ddump has one: %s)\n"), g_get_prgname (),
-                  interface != NULL ? interface : "", DD_EXTCAP_INTERFACE);
-      return DD_EXIT_USAGE;
-    }
-  if (interfaces)
-    dd_extcap_print_interfaces (out);
-  else if (dlts)
-    dd_extcap_print_dlts (out);
-  else if (config)
-    dd_extcap_print_config (out);
-  else if (!capture)
-    {
-      g_autoptr(GError) error = NULL;
-
-      /* Wireshark shows the first line as the reason the filter is refused. */
-      if (*filter != '\0' && !dd_filter_check (filter, DD_LINKTYPE_LINUX_SLL2, DD_MAX_SNAPLEN, &error))
-        g_string_append_printf (out, "%s\n", error->message);
-    }
-  else
-    return -1;  /* a capture of this interface */
-  g_print ("%s", out->str);
-  return DD_EXIT_OK;
 }
 
 int
@@ -157,9 +52,8 @@ main (int    argc,
   g_auto(GStrv) target_files = NULL;
   g_auto(GStrv) all_targets = NULL;
   g_auto(GStrv) all_interfaces = NULL;
-  g_autofree char *extcap_version = NULL, *extcap_interface = NULL, *extcap_filter = NULL;
-  gboolean extcap_interfaces = FALSE, extcap_dlts = FALSE, extcap_config = FALSE, capture = FALSE;
-  GOptionGroup *extcap_group;
+  g_auto(DdExtcapArgs) extcap = { 0 };
+  int status;
   g_autofree char *write_path = NULL, *fifo_path = NULL, *format = NULL, *filter = NULL;
   g_autofree char *ca = NULL, *cert = NULL, *key = NULL, *netrc_file = NULL;
   gint snaplen = 0, max_delay = 1000, connect_timeout = 10, memory = 256, resolve_interval = 30;
@@ -167,7 +61,7 @@ main (int    argc,
   gdouble duration = 0;
   gboolean reconnect = FALSE, keep_going = FALSE, quiet = FALSE, verbose = FALSE;
   gboolean netrc = FALSE, version = FALSE;
-  DdClientOptions options = { .output_fd = -1 };
+  DdCliOptions options = { .output_fd = -1 };
   const GOptionEntry entries[] = {
     { "write", 'w', 0, G_OPTION_ARG_FILENAME, &write_path,
       N_("Write the merged capture to FILE (- for stdout, the default; an existing named pipe is waited on)"), N_("FILE") },
@@ -220,23 +114,6 @@ main (int    argc,
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &targets, NULL, N_("TARGET…") },
     G_OPTION_ENTRY_NULL
   };
-  const GOptionEntry extcap_entries[] = {
-    { "extcap-interfaces", 0, 0, G_OPTION_ARG_NONE, &extcap_interfaces,
-      N_("List ddump's extcap interface"), NULL },
-    { "extcap-version", 0, 0, G_OPTION_ARG_STRING, &extcap_version,
-      N_("The version of Wireshark asking"), N_("VERSION") },
-    { "extcap-interface", 0, 0, G_OPTION_ARG_STRING, &extcap_interface,
-      N_("The interface asked about (ddump)"), N_("NAME") },
-    { "extcap-dlts", 0, 0, G_OPTION_ARG_NONE, &extcap_dlts,
-      N_("List the interface's link types"), NULL },
-    { "extcap-config", 0, 0, G_OPTION_ARG_NONE, &extcap_config,
-      N_("List the options of the interface's configuration dialog"), NULL },
-    { "extcap-capture-filter", 0, 0, G_OPTION_ARG_STRING, &extcap_filter,
-      N_("Check a capture filter; with --capture, AND it with every worker's filter"), N_("FILTER") },
-    { "capture", 0, 0, G_OPTION_ARG_NONE, &capture,
-      N_("Capture for Wireshark: pcapng into --fifo"), NULL },
-    G_OPTION_ENTRY_NULL
-  };
 
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
@@ -269,17 +146,8 @@ main (int    argc,
       "Exit status: 0 when all went well (also when the reader of the output went away),\n"
       "1 on a usage error, 2 when a target failed or a named pipe's reader stopped reading."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  extcap_group = g_option_group_new ("extcap", _("Wireshark extcap options (Wireshark passes them):"),
-                                     _("Show the Wireshark extcap options"), NULL, NULL);
-  g_option_group_add_entries (extcap_group, extcap_entries);
-  g_option_group_set_translation_domain (extcap_group, GETTEXT_PACKAGE);
-  g_option_context_add_group (context, extcap_group);
-  if (is_extcap_run (argc, argv))
-    {
-      const GOptionEntry *tables[] = { entries, extcap_entries, NULL };
-
-      drop_unknown_options (&argc, argv, tables);
-    }
+  dd_extcap_add_options (context, &extcap);
+  dd_extcap_drop_unknown_options (&argc, argv, entries);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       g_printerr ("%s: %s\n", g_get_prgname (), error->message);
@@ -290,49 +158,18 @@ main (int    argc,
       g_print ("ddump %s\n", PACKAGE_VERSION);
       return DD_EXIT_OK;
     }
-  {
-    int status = answer_extcap_query (extcap_interfaces, extcap_dlts, extcap_config, capture,
-                                      extcap_interface, extcap_filter);
-
-    if (status >= 0)
-      return status;
-  }
+  status = dd_extcap_answer_query (&extcap);
+  if (status >= 0)
+    return status;
   /* Wireshark leaves fields the user did not fill empty. */
   empty_is_unset (&ca);
   empty_is_unset (&cert);
   empty_is_unset (&key);
   empty_is_unset (&netrc_file);
-  empty_is_unset (&extcap_filter);
-  if (capture)
-    {
-      /* An extcap capture: pcapng (interfaces named by host, drop counts) into Wireshark's
-       * FIFO; stderr is Wireshark's error dialog, so only errors go there. */
-      if (fifo_path == NULL)
-        {
-          g_printerr (_("%s: --capture needs --fifo PATH\n"), g_get_prgname ());
-          return DD_EXIT_USAGE;
-        }
-      /* Opened first: Wireshark waits for the writer, and sees our errors only once the
-       * pipe ends. */
-      options.output_fd = open (fifo_path, O_WRONLY | O_CLOEXEC);
-      if (options.output_fd < 0)
-        {
-          int saved = errno;
-
-          g_printerr (_("%s: cannot open Wireshark's pipe %s: %s\n"), g_get_prgname (), fifo_path,
-                      g_strerror (saved));
-          return DD_EXIT_FAILED;
-        }
-      options.format = DD_FORMAT_PCAPNG;
-      options.extcap = TRUE;
-      quiet = TRUE;
-      if (extcap_filter != NULL && !dd_filter_check (extcap_filter, DD_LINKTYPE_LINUX_SLL2, DD_MAX_SNAPLEN, &error))
-        {
-          g_printerr ("%s: %s\n", g_get_prgname (), error->message);
-          return DD_EXIT_USAGE;
-        }
-      options.and_filter = extcap_filter;
-    }
+  options.fifo_path = fifo_path;
+  status = dd_extcap_setup_capture (&extcap, &options);
+  if (status >= 0)
+    return status;
   {
     /* Positional targets, then those of --targets. */
     g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
@@ -362,7 +199,7 @@ main (int    argc,
   }
   if (all_targets[0] == NULL)
     {
-      if (capture)
+      if (extcap.capture)
         g_printerr (_("%s: no workers to capture from: give their URLs in the interface options "
                       "(Workers)\n"), g_get_prgname ());
       else
@@ -403,22 +240,22 @@ main (int    argc,
   options.write_path = write_path;
   options.fifo_path = fifo_path;
   options.serve = serve;
-  options.filter = filter;
-  options.interfaces = all_interfaces[0] != NULL ? all_interfaces : NULL;
-  options.snaplen = (guint) snaplen;
-  options.count = (guint64) count;
-  options.duration_s = duration;
-  options.max_delay_ms = (guint) max_delay;
-  options.memory_mib = (guint) memory;
-  options.resolve_interval_s = (guint) resolve_interval;
-  options.connect_timeout_s = (guint) connect_timeout;
-  options.reconnect = reconnect;
-  options.keep_going = keep_going;
-  options.quiet = quiet;
-  options.ca_file = ca;
-  options.cert_file = cert;
-  options.key_file = key;
-  options.netrc_file = netrc_file;
-  options.netrc = netrc;
-  return dd_client_run (&options);
+  options.client.filter = filter;
+  options.client.interfaces = all_interfaces[0] != NULL ? all_interfaces : NULL;
+  options.client.snaplen = (guint) snaplen;
+  options.client.count = (guint64) count;
+  options.client.duration_s = duration;
+  options.client.max_delay_ms = (guint) max_delay;
+  options.client.memory_mib = (guint) memory;
+  options.client.resolve_interval_s = (guint) resolve_interval;
+  options.client.connect_timeout_s = (guint) connect_timeout;
+  options.client.reconnect = reconnect;
+  options.client.keep_going = keep_going;
+  options.quiet = quiet || options.extcap;
+  options.client.ca_file = ca;
+  options.client.cert_file = cert;
+  options.client.key_file = key;
+  options.client.netrc_file = netrc_file;
+  options.client.netrc = netrc;
+  return dd_cli_run (&options);
 }

@@ -1,0 +1,473 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <glib-unix.h>
+
+#include "dd-cli.h"
+#include "dd-filter.h"
+#include "dd-listen-address.h"
+#include "dd-output.h"
+#include "dd-poip-server.h"
+
+#define STATUS_INTERVAL_MS 250
+/* At the end, PCAP-over-IP clients get this long to read their backlog. */
+#define SERVE_CLOSE_MS 5000
+
+typedef struct {
+  const DdCliOptions *options;
+  GMainLoop    *loop;
+  DdClient     *client;
+  DdOutput     *output;
+  char         *output_label;
+  DdPoipServer *server;
+  char         *served_on;   /* the addresses, for messages */
+  char         *fifo_path;
+  gboolean      created_fifo;
+  int           exit_status;
+  gboolean      running;     /* the client runs */
+  gboolean      ending;
+
+  guint         fifo_id;
+  guint         status_id;
+  guint         sigint_id;
+  guint         sigterm_id;
+
+  gboolean      status_on_tty;
+  gboolean      status_shown;
+  guint64       status_written;
+  gint64        status_time;
+  gdouble       status_rate;
+} DdCli;
+
+static void end (DdCli *self);
+
+/* ---- messages ------------------------------------------------------------------------ */
+
+static void
+clear_status (DdCli *self)
+{
+  if (self->status_shown)
+    {
+      fputs ("\r\033[K", stderr);
+      self->status_shown = FALSE;
+    }
+}
+
+static void G_GNUC_PRINTF (2, 3)
+message (DdCli      *self,
+         const char *format,
+         ...)
+{
+  g_autofree char *text = NULL;
+  va_list args;
+
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+  clear_status (self);
+  g_printerr ("%s: %s\n", g_get_prgname (), text);
+}
+
+static void
+client_message_cb (DdClientMessage  kind,
+                   const char      *text,
+                   gpointer         user_data)
+{
+  DdCli *self = user_data;
+
+  /* Wireshark shows stderr as an error dialog: errors only. */
+  if ((kind == DD_CLIENT_MESSAGE_INFO && self->options->quiet) ||
+      (kind == DD_CLIENT_MESSAGE_HINT && self->options->extcap))
+    return;
+  message (self, "%s", text);
+}
+
+static const char *
+state_name (DdTargetState state)
+{
+  switch (state)
+    {
+    case DD_TARGET_STATE_RETRYING: return _("retrying");
+    case DD_TARGET_STATE_CONNECTING: return _("connecting");
+    case DD_TARGET_STATE_LIVE: return _("live");
+    case DD_TARGET_STATE_ENDED: return _("ended");
+    case DD_TARGET_STATE_FAILED: return _("failed");
+    case DD_TARGET_STATE_WAITING:
+    default: return _("waiting");
+    }
+}
+
+static gboolean
+status_cb (gpointer user_data)
+{
+  DdCli *self = user_data;
+  g_autoptr(GString) line = g_string_new (NULL);
+  guint64 written = dd_client_get_written (self->client);
+  guint64 drops = 0;
+  guint n = dd_client_get_n_targets (self->client);
+  gint64 now = g_get_monotonic_time ();
+  struct winsize ws = { 0 };
+  gsize width = 120;
+  DdTargetResult result;
+
+  if (self->status_time != 0 && now > self->status_time)
+    self->status_rate = (gdouble) (written - self->status_written) * G_USEC_PER_SEC /
+                        (gdouble) (now - self->status_time);
+  self->status_written = written;
+  self->status_time = now;
+  for (guint i = 0; i < n; i++)
+    {
+      dd_client_get_result (self->client, i, &result);
+      drops += result.drops;
+    }
+  g_string_append_printf (line, _("%" G_GUINT64_FORMAT " packets, %.0f/s, %" G_GUINT64_FORMAT
+                                  " dropped, %" G_GUINT64_FORMAT " late |"),
+                          written, self->status_rate, drops, dd_client_get_late (self->client));
+  for (guint i = 0; i < n; i++)
+    {
+      dd_client_get_result (self->client, i, &result);
+      g_string_append_printf (line, " %s:%s", result.host, state_name (result.state));
+    }
+  if (ioctl (STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 10)
+    width = ws.ws_col - 1;
+  if (line->len > width)
+    g_string_truncate (line, width);
+  fprintf (stderr, "\r\033[K%s", line->str);
+  fflush (stderr);
+  self->status_shown = TRUE;
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+print_summary (DdCli *self)
+{
+  guint n = dd_client_get_n_targets (self->client);
+
+  for (guint i = 0; i < n; i++)
+    {
+      DdTargetResult result;
+      g_autofree char *size = NULL;
+      g_autofree char *drops = NULL;
+      g_autofree char *state = NULL;
+
+      dd_client_get_result (self->client, i, &result);
+      size = g_format_size (result.bytes);
+      drops = result.drops_reported
+        ? g_strdup_printf (_("%" G_GUINT64_FORMAT " dropped by the kernel"), result.drops)
+        : g_strdup (_("drops not reported"));
+      state = result.error != NULL
+        ? g_strdup_printf (_("failed: %s"), result.error->message)
+        : g_strdup (state_name (result.state));
+      message (self, _("%s: %" G_GUINT64_FORMAT " packets (%s), %s, %" G_GUINT64_FORMAT " late, %u errors; %s"),
+               result.label, result.packets, size, drops, result.late, result.failures, state);
+    }
+  if (n > 0)
+    message (self, _("%" G_GUINT64_FORMAT " packets written to %s, %" G_GUINT64_FORMAT " of them late"),
+             dd_client_get_written (self->client), self->output_label, dd_client_get_late (self->client));
+}
+
+/* ---- the run ------------------------------------------------------------------------- */
+
+static void
+served_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  DdCli *self = user_data;
+
+  dd_poip_server_close_finish (self->server, result, NULL);
+  if (!self->options->quiet && dd_client_get_n_targets (self->client) > 0)
+    message (self, _("PCAP-over-IP: %u clients served, %" G_GUINT64_FORMAT " packets lost to full backlogs"),
+             dd_poip_server_get_n_served (self->server), dd_poip_server_get_lost (self->server));
+  g_main_loop_quit (self->loop);
+}
+
+/* Everything is written (or lost with its reader): PCAP-over-IP clients get their backlog,
+ * then the loop ends. */
+static void
+end (DdCli *self)
+{
+  if (self->ending)
+    return;
+  self->ending = TRUE;
+  g_clear_handle_id (&self->fifo_id, g_source_remove);
+  g_clear_handle_id (&self->status_id, g_source_remove);
+  clear_status (self);
+  if (self->server != NULL)
+    dd_poip_server_close_async (self->server, SERVE_CLOSE_MS, served_cb, self);
+  else
+    g_main_loop_quit (self->loop);
+}
+
+static void
+run_cb (GObject      *object,
+        GAsyncResult *result,
+        gpointer      user_data)
+{
+  DdCli *self = user_data;
+  int status = dd_client_run_finish (self->client, result, NULL);
+
+  self->running = FALSE;
+  self->exit_status = MAX (self->exit_status, status);
+  clear_status (self);
+  if (!self->options->quiet)
+    print_summary (self);
+  end (self);
+}
+
+static void
+start (DdCli *self)
+{
+  dd_output_set_server (self->output, self->server);
+  dd_client_set_output (self->client, self->output);
+  dd_client_set_output_label (self->client, self->output_label);
+  self->running = TRUE;
+  dd_client_run_async (self->client, NULL, run_cb, self);
+  if (self->status_on_tty && self->running)
+    self->status_id = g_timeout_add (STATUS_INTERVAL_MS, status_cb, self);
+}
+
+static gboolean
+signal_cb (gpointer user_data)
+{
+  DdCli *self = user_data;
+
+  if (self->running)
+    dd_client_stop (self->client);
+  else
+    end (self);  /* still waiting for a reader */
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---- the output ---------------------------------------------------------------------- */
+
+static gboolean
+open_fifo_cb (gpointer user_data)
+{
+  DdCli *self = user_data;
+  int fd = open (self->fifo_path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+
+  if (fd < 0 && errno == ENXIO)
+    return G_SOURCE_CONTINUE;  /* no reader yet */
+  self->fifo_id = 0;
+  if (fd < 0)
+    {
+      int saved = errno;
+
+      message (self, _("cannot open the named pipe %s: %s"), self->fifo_path, g_strerror (saved));
+      self->exit_status = DD_EXIT_FAILED;
+      end (self);
+      return G_SOURCE_REMOVE;
+    }
+  /* A slow reader holds the merge, which holds the streams; one that stops reading never
+   * blocks the main loop (signals, PCAP-over-IP clients). */
+  self->output = dd_output_new (fd, TRUE, self->options->format);
+  dd_output_set_nonblocking (self->output);
+  start (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Opens the output, or arranges for the FIFO to be opened. Returns an exit status. */
+static int
+open_output (DdCli *self)
+{
+  const DdCliOptions *options = self->options;
+  const char *path = options->fifo_path != NULL ? options->fifo_path : options->write_path;
+  gboolean is_fifo = FALSE;
+  struct stat st;
+  int fd;
+
+  if (options->output_fd >= 0)
+    {
+      self->output_label = g_strdup (path);
+      /* Wireshark's pipe, which we opened: the same as --fifo. */
+      self->output = dd_output_new (options->output_fd, TRUE, options->format);
+      dd_output_set_nonblocking (self->output);
+      return DD_EXIT_OK;
+    }
+  if (path == NULL && self->server != NULL)
+    {
+      self->output_label = g_strdup_printf (_("PCAP-over-IP on %s"), self->served_on);
+      self->output = dd_output_new (-1, FALSE, options->format);
+      return DD_EXIT_OK;
+    }
+  if (path == NULL || strcmp (path, "-") == 0)
+    {
+      if (isatty (STDOUT_FILENO))
+        {
+          message (self, _("will not write a binary capture to a terminal: pipe it "
+                           "(ddump … | tcpdump -nr -) or use -w FILE"));
+          return DD_EXIT_USAGE;
+        }
+      self->output_label = g_strdup (_("stdout"));
+      self->output = dd_output_new (STDOUT_FILENO, FALSE, options->format);
+      return DD_EXIT_OK;
+    }
+
+  self->output_label = g_strdup (path);
+  if (stat (path, &st) == 0)
+    {
+      if (!S_ISFIFO (st.st_mode) && options->fifo_path != NULL)
+        {
+          message (self, _("%s exists and is not a named pipe"), path);
+          return DD_EXIT_USAGE;
+        }
+      is_fifo = S_ISFIFO (st.st_mode);
+    }
+  else if (errno == ENOENT && options->fifo_path != NULL)
+    {
+      if (mkfifo (path, 0600) != 0)
+        {
+          int saved = errno;
+
+          message (self, _("cannot create the named pipe %s: %s"), path, g_strerror (saved));
+          return DD_EXIT_FAILED;
+        }
+      self->created_fifo = TRUE;
+      is_fifo = TRUE;
+    }
+  if (is_fifo)
+    {
+      self->fifo_path = g_strdup (path);
+      if (!options->quiet)
+        message (self, _("waiting for a reader on %s (e.g. wireshark -k -i %s)"), path, path);
+      self->fifo_id = g_timeout_add (100, open_fifo_cb, self);
+      return DD_EXIT_OK;
+    }
+  fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    {
+      int saved = errno;
+
+      message (self, _("cannot write %s: %s"), path, g_strerror (saved));
+      return DD_EXIT_FAILED;
+    }
+  self->output = dd_output_new (fd, TRUE, options->format);
+  return DD_EXIT_OK;
+}
+
+/* ---- PCAP-over-IP out ---------------------------------------------------------------- */
+
+static GBytes *
+serve_preamble_cb (gpointer user_data)
+{
+  DdCli *self = user_data;
+
+  if (self->output == NULL || !self->running)
+    return NULL;  /* the header is still to come: the client gets it with the first chunk */
+  /* What is buffered goes to the clients already there, not to this one; a failure to
+   * write is the client's to see at its next flush. */
+  dd_output_flush (self->output, NULL);
+  return dd_output_get_preamble (self->output);
+}
+
+static void
+serve_report_cb (const char *text,
+                 gpointer    user_data)
+{
+  message (user_data, "%s", text);
+}
+
+static const DdPoipServerFuncs serve_funcs = {
+  .preamble = serve_preamble_cb,
+  .report = serve_report_cb,
+};
+
+/* Listens on every --serve address. */
+static int
+start_serving (DdCli *self)
+{
+  g_autoptr(GPtrArray) bound = g_ptr_array_new_with_free_func (g_free);
+
+  self->server = dd_poip_server_new (&serve_funcs, self);
+  for (char **spec = self->options->serve; *spec != NULL; spec++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(DdListenAddress) address = dd_listen_address_parse (*spec, &error);
+      char *described;
+      guint16 port;
+
+      if (address == NULL)
+        {
+          message (self, _("--serve %s: %s"), *spec, error->message);
+          return DD_EXIT_USAGE;
+        }
+      described = dd_poip_server_listen (self->server, address, &port, &error);
+      if (described == NULL)
+        {
+          message (self, "%s", error->message);
+          return DD_EXIT_FAILED;
+        }
+      g_ptr_array_add (bound, described);
+    }
+  g_ptr_array_add (bound, NULL);
+  self->served_on = g_strjoinv (", ", (char **) bound->pdata);
+  if (!self->options->quiet)
+    message (self, _("serving PCAP-over-IP on %s"), self->served_on);
+  return DD_EXIT_OK;
+}
+
+int
+dd_cli_run (const DdCliOptions *options)
+{
+  DdCli cli = { 0 };
+  DdCli *self = &cli;
+  DdClientOptions client_options = options->client;
+  g_autofree char *own_traffic = NULL;
+  int status = DD_EXIT_OK;
+
+  self->options = options;
+  self->loop = g_main_loop_new (NULL, FALSE);
+  self->status_on_tty = !options->quiet && isatty (STDERR_FILENO);
+  if (options->serve != NULL && options->serve[0] != NULL)
+    {
+      status = start_serving (self);
+      /* A worker on this host would capture what we serve. */
+      own_traffic = dd_filter_sockets (dd_poip_server_get_addresses (self->server));
+      client_options.own_traffic = own_traffic;
+    }
+  self->client = dd_client_new (&client_options, client_message_cb, self);
+  if (status == DD_EXIT_OK)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!dd_client_set_targets (self->client, (const char * const *) options->targets, &error))
+        {
+          message (self, "%s", error->message);
+          status = g_error_matches (error, DD_CLIENT_ERROR, DD_CLIENT_ERROR_USAGE) ? DD_EXIT_USAGE : DD_EXIT_FAILED;
+        }
+    }
+  if (status == DD_EXIT_OK)
+    status = open_output (self);
+  if (status == DD_EXIT_OK)
+    {
+      self->sigint_id = g_unix_signal_add (SIGINT, signal_cb, self);
+      self->sigterm_id = g_unix_signal_add (SIGTERM, signal_cb, self);
+      if (self->output != NULL)
+        start (self);
+      g_main_loop_run (self->loop);
+      status = self->exit_status;
+      g_clear_handle_id (&self->sigint_id, g_source_remove);
+      g_clear_handle_id (&self->sigterm_id, g_source_remove);
+    }
+
+  g_clear_object (&self->client);
+  dd_output_free (self->output);
+  dd_poip_server_free (self->server);
+  g_free (self->served_on);
+  if (self->created_fifo)
+    g_unlink (self->fifo_path);
+  g_free (self->fifo_path);
+  g_free (self->output_label);
+  g_main_loop_unref (self->loop);
+  return status;
+}

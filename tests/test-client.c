@@ -1,0 +1,349 @@
+/* DdClient as a library: what ddump, its extcap mode and the trigger daemon build on.
+ * Targets in (capture files, a pipe), an output set, the run asynchronous in a main loop,
+ * per-target results and messages out. Every wait is bounded. */
+#include "config.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+
+#include "dd-client.h"
+#include "dd-format.h"
+#include "dd-pcap-writer.h"
+#include "dd-stream-parser.h"
+
+#define WAIT_S 30
+
+typedef struct {
+  char       *dir;
+  GMainLoop  *loop;
+  GPtrArray  *messages;  /* "KIND text" */
+  int         status;
+  gboolean    done;
+  guint       timeout_id;
+} Fixture;
+
+static void
+setup (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->dir = g_dir_make_tmp ("test-client-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->loop = g_main_loop_new (NULL, FALSE);
+  f->messages = g_ptr_array_new_with_free_func (g_free);
+  f->status = -1;
+}
+
+static void
+teardown (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GDir) dir = g_dir_open (f->dir, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (f->dir, name, NULL);
+
+      g_unlink (path);
+    }
+  g_rmdir (f->dir);
+  g_free (f->dir);
+  g_main_loop_unref (f->loop);
+  g_ptr_array_unref (f->messages);
+}
+
+/* A pcap of LINUX_SLL2 packets: @count of them, @step ns apart from @first. */
+static GByteArray *
+make_pcap (guint64 first, guint64 step, guint count)
+{
+  GByteArray *buf = g_byte_array_new ();
+  guint8 packet[60] = { 0 };
+
+  dd_pcap_write_header (buf, 262144, DD_LINKTYPE_LINUX_SLL2);
+  for (guint i = 0; i < count; i++)
+    {
+      packet[DD_SLL2_HEADER_LEN] = (guint8) i;
+      dd_pcap_write_record (buf, first + i * step, sizeof packet, sizeof packet, packet);
+    }
+  return buf;
+}
+
+static char *
+write_pcap (Fixture *f, const char *name, guint64 first, guint64 step, guint count)
+{
+  g_autoptr(GByteArray) buf = make_pcap (first, step, count);
+  g_autoptr(GError) error = NULL;
+  char *path = g_build_filename (f->dir, name, NULL);
+
+  g_file_set_contents (path, (const char *) buf->data, buf->len, &error);
+  g_assert_no_error (error);
+  return path;
+}
+
+static void
+message_cb (DdClientMessage kind, const char *text, gpointer user_data)
+{
+  Fixture *f = user_data;
+
+  g_ptr_array_add (f->messages, g_strdup_printf ("%d %s", kind, text));
+}
+
+static void
+run_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  Fixture *f = user_data;
+  g_autoptr(GError) error = NULL;
+
+  f->status = dd_client_run_finish (DD_CLIENT (object), result, &error);
+  g_assert_no_error (error);
+  f->done = TRUE;
+  g_main_loop_quit (f->loop);
+}
+
+static gboolean
+timeout_cb (gpointer user_data)
+{
+  g_error ("the run did not complete within %d s", WAIT_S);
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs @client until it completes (bounded). */
+static void
+run (Fixture *f, DdClient *client, GCancellable *cancellable)
+{
+  f->timeout_id = g_timeout_add_seconds (WAIT_S, timeout_cb, f);
+  dd_client_run_async (client, cancellable, run_cb, f);
+  if (!f->done)
+    g_main_loop_run (f->loop);
+  g_clear_handle_id (&f->timeout_id, g_source_remove);
+}
+
+static DdClientOptions
+default_options (void)
+{
+  DdClientOptions options = {
+    .max_delay_ms = 1000,
+    .memory_mib = 16,
+    .connect_timeout_s = 5,
+    .resolve_interval_s = 30,
+  };
+
+  return options;
+}
+
+static gboolean
+timestamp_cb (gpointer user_data, DdPacket *packet, GError **error)
+{
+  g_array_append_val ((GArray *) user_data, packet->ts);
+  return TRUE;
+}
+
+/* The timestamps of a pcap file, in order. */
+static GArray *
+read_timestamps (const char *path)
+{
+  static const DdStreamParserFuncs funcs = { .packet = timestamp_cb };
+  g_autofree char *contents = NULL;
+  gsize len, consumed = 0;
+  g_autoptr(GError) error = NULL;
+  GArray *ts = g_array_new (FALSE, FALSE, sizeof (guint64));
+  g_autoptr(DdStreamParser) parser = dd_stream_parser_new (&funcs, ts);
+
+  g_file_get_contents (path, &contents, &len, &error);
+  g_assert_no_error (error);
+  g_assert_true (dd_stream_parser_feed (parser, (const guint8 *) contents, len, &consumed, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (consumed, ==, len);
+  return ts;
+}
+
+static void
+test_merge_files (Fixture *f, gconstpointer data)
+{
+  g_autofree char *a = write_pcap (f, "a.pcap", 1000, 30, 100);
+  g_autofree char *b = write_pcap (f, "b.pcap", 1010, 30, 100);
+  g_autofree char *c = write_pcap (f, "c.pcap", 1020, 30, 50);
+  g_autofree char *out_path = g_build_filename (f->dir, "out.pcap", NULL);
+  const char *targets[] = { a, b, c, NULL };
+  DdClientOptions options = default_options ();
+  g_autoptr(DdClient) client = dd_client_new (&options, message_cb, f);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) ts = NULL;
+  DdOutput *output;
+  DdTargetResult result;
+
+  g_test_summary ("Three files in, one ordered capture out, each target's counters in the results");
+  g_assert_true (dd_client_set_targets (client, targets, &error));
+  g_assert_no_error (error);
+  output = dd_output_new (open (out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600), TRUE, DD_FORMAT_PCAP);
+  dd_client_set_output (client, output);
+  run (f, client, NULL);
+  g_assert_cmpint (f->status, ==, DD_EXIT_OK);
+  g_assert_cmpuint (dd_client_get_n_targets (client), ==, 3);
+  g_assert_cmpuint (dd_client_get_written (client), ==, 250);
+  g_assert_cmpuint (dd_client_get_late (client), ==, 0);
+  for (guint i = 0; i < 3; i++)
+    {
+      dd_client_get_result (client, i, &result);
+      g_assert_cmpstr (result.label, ==, targets[i]);
+      g_assert_cmpuint (result.packets, ==, i < 2 ? 100 : 50);
+      g_assert_cmpint (result.state, ==, DD_TARGET_STATE_ENDED);
+      g_assert_null (result.error);
+      g_assert_cmpuint (result.failures, ==, 0);
+    }
+  g_clear_object (&client);
+  dd_output_free (output);
+
+  ts = read_timestamps (out_path);
+  g_assert_cmpuint (ts->len, ==, 250);
+  for (guint i = 1; i < ts->len; i++)
+    g_assert_cmpuint (g_array_index (ts, guint64, i - 1), <=, g_array_index (ts, guint64, i));
+  g_assert_cmpuint (f->messages->len, ==, 0);
+}
+
+static void
+test_count_limit (Fixture *f, gconstpointer data)
+{
+  g_autofree char *a = write_pcap (f, "a.pcap", 1000, 10, 1000);
+  g_autofree char *out_path = g_build_filename (f->dir, "out.pcap", NULL);
+  const char *targets[] = { a, NULL };
+  DdClientOptions options = default_options ();
+  g_autoptr(DdClient) client = NULL;
+  g_autoptr(GArray) ts = NULL;
+  DdOutput *output;
+
+  g_test_summary ("A packet count ends the run with what it counted");
+  options.count = 10;
+  client = dd_client_new (&options, message_cb, f);
+  g_assert_true (dd_client_set_targets (client, targets, NULL));
+  output = dd_output_new (open (out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600), TRUE, DD_FORMAT_PCAP);
+  dd_client_set_output (client, output);
+  run (f, client, NULL);
+  g_assert_cmpint (f->status, ==, DD_EXIT_OK);
+  g_assert_cmpuint (dd_client_get_written (client), ==, 10);
+  g_clear_object (&client);
+  dd_output_free (output);
+  ts = read_timestamps (out_path);
+  g_assert_cmpuint (ts->len, ==, 10);
+}
+
+typedef struct {
+  Fixture      *f;
+  DdClient     *client;
+  GCancellable *cancellable;
+  guint         id;
+} Watch;
+
+/* Cancels the run once the pipe's packets have all been received. */
+static gboolean
+watch_cb (gpointer user_data)
+{
+  Watch *w = user_data;
+  DdTargetResult result;
+
+  dd_client_get_result (w->client, 0, &result);
+  if (result.packets < 5)
+    return G_SOURCE_CONTINUE;
+  g_assert_cmpint (result.state, ==, DD_TARGET_STATE_LIVE);
+  g_cancellable_cancel (w->cancellable);
+  w->id = 0;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_cancel_live (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GByteArray) buf = make_pcap (1000, 10, 5);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autofree char *target = NULL;
+  const char *targets[2] = { NULL, NULL };
+  DdClientOptions options = default_options ();
+  g_autoptr(DdClient) client = dd_client_new (&options, message_cb, f);
+  g_autoptr(GError) error = NULL;
+  DdOutput *output;
+  Watch w = { f, client, cancellable, 0 };
+  int fds[2];
+  DdTargetResult result;
+
+  g_test_summary ("A live input (a pipe that stays open) runs until the caller cancels; what it "
+                  "delivered is written and the run ends with status 0");
+  g_assert_no_errno (pipe (fds));
+  g_assert_cmpint (write (fds[1], buf->data, buf->len), ==, (gssize) buf->len);
+  target = g_strdup_printf ("/proc/self/fd/%d", fds[0]);
+  targets[0] = target;
+  g_assert_true (dd_client_set_targets (client, targets, &error));
+  g_assert_no_error (error);
+  output = dd_output_new (open ("/dev/null", O_WRONLY | O_CLOEXEC), TRUE, DD_FORMAT_PCAPNG);
+  dd_client_set_output (client, output);
+  w.id = g_timeout_add (10, watch_cb, &w);
+  run (f, client, cancellable);
+  g_clear_handle_id (&w.id, g_source_remove);
+  g_assert_cmpint (f->status, ==, DD_EXIT_OK);
+  g_assert_cmpuint (dd_client_get_written (client), ==, 5);
+  dd_client_get_result (client, 0, &result);
+  g_assert_cmpint (result.state, ==, DD_TARGET_STATE_ENDED);
+  g_clear_object (&client);
+  dd_output_free (output);
+  close (fds[0]);
+  close (fds[1]);
+}
+
+static void
+test_bad_target (Fixture *f, gconstpointer data)
+{
+  const char *targets[] = { "http://[::1", NULL };
+  DdClientOptions options = default_options ();
+  g_autoptr(DdClient) client = dd_client_new (&options, message_cb, f);
+  g_autoptr(GError) error = NULL;
+
+  g_test_summary ("A target that cannot be used is a usage error naming its position");
+  g_assert_false (dd_client_set_targets (client, targets, &error));
+  g_assert_error (error, DD_CLIENT_ERROR, DD_CLIENT_ERROR_USAGE);
+  g_assert_true (g_str_has_prefix (error->message, "target 1: "));
+}
+
+static void
+test_missing_file (Fixture *f, gconstpointer data)
+{
+  g_autofree char *a = write_pcap (f, "a.pcap", 1000, 10, 20);
+  g_autofree char *missing = g_build_filename (f->dir, "missing.pcap", NULL);
+  const char *targets[] = { a, missing, NULL };
+  DdClientOptions options = default_options ();
+  g_autoptr(DdClient) client = NULL;
+  DdOutput *output;
+  DdTargetResult result;
+
+  g_test_summary ("With keep_going, a file that cannot be opened fails the run (status 2) but not "
+                  "the merge of the others; the result and a message say why");
+  options.keep_going = TRUE;
+  client = dd_client_new (&options, message_cb, f);
+  g_assert_true (dd_client_set_targets (client, targets, NULL));
+  output = dd_output_new (open ("/dev/null", O_WRONLY | O_CLOEXEC), TRUE, DD_FORMAT_PCAP);
+  dd_client_set_output (client, output);
+  run (f, client, NULL);
+  g_assert_cmpint (f->status, ==, DD_EXIT_FAILED);
+  g_assert_cmpuint (dd_client_get_written (client), ==, 20);
+  dd_client_get_result (client, 1, &result);
+  g_assert_cmpint (result.state, ==, DD_TARGET_STATE_FAILED);
+  g_assert_error (result.error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_cmpuint (result.failures, ==, 1);
+  g_assert_cmpuint (f->messages->len, ==, 1);
+  g_assert_true (g_str_has_prefix (f->messages->pdata[0], "0 "));
+  g_assert_nonnull (strstr (f->messages->pdata[0], "missing.pcap: cannot open"));
+  g_clear_object (&client);
+  dd_output_free (output);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add ("/client/merge-files", Fixture, NULL, setup, test_merge_files, teardown);
+  g_test_add ("/client/count-limit", Fixture, NULL, setup, test_count_limit, teardown);
+  g_test_add ("/client/cancel-live", Fixture, NULL, setup, test_cancel_live, teardown);
+  g_test_add ("/client/bad-target", Fixture, NULL, setup, test_bad_target, teardown);
+  g_test_add ("/client/missing-file", Fixture, NULL, setup, test_missing_file, teardown);
+  return g_test_run ();
+}
