@@ -129,6 +129,59 @@ expect_eq "...with status 2 (the capture could not all be written)" 2 "$STATUS"
 expect_match "...saying so" "the reader stopped reading; [0-9]+ bytes of the capture were not written" "$(cat "$DD_TMP/fifo.log")"
 exec 7<&-
 
+# ---- a slow named-pipe reader at the end of a run ------------------------------------------------
+# It takes 32 KiB every 0.1 s. SIGINT comes while ddump still holds much of the capture
+# for it: the reader keeps reading, so ddump waits for it and it gets all that was merged.
+fifo="$DD_TMP/slow.fifo"
+"$DDUMP" --fifo "$fifo" "$DD_TMP/big.pcap" 2>"$DD_TMP/slow.log" &
+DPID=$!; DD_PIDS+=("$DPID")
+wait_until 30 test -p "$fifo"
+timeout 60 python3 -c '
+import os, signal, sys, time
+fd = os.open(sys.argv[1], os.O_RDONLY)
+got = 0
+with open(sys.argv[2], "wb") as out:
+    while True:
+        data = os.read(fd, 32768)
+        if not data:
+            break
+        out.write(data)
+        if got < 262144 <= got + len(data):
+            os.kill(int(sys.argv[3]), signal.SIGINT)
+        got += len(data)
+        time.sleep(0.1)  # the slow reader itself, not a wait
+' "$fifo" "$DD_TMP/slow.out" "$DPID"; rc=$?
+expect_eq "a slow reader of the named pipe, SIGINT meanwhile: it reads to the end" 0 "$rc"
+check "...ddump ends" wait_exit "$DPID" 30
+expect_eq "...with status 0" 0 "$STATUS"
+written=$(sed -n 's/.*: \([0-9]*\) packets written to .*/\1/p' "$DD_TMP/slow.log")
+expect_eq "...and the reader has every packet ddump wrote" "$written" "$(count_packets "$DD_TMP/slow.out")"
+
+# ---- stdout inherited in non-blocking mode, its reader stalled ----------------------------------
+# A shell or a parent may leave stdout O_NONBLOCK. When its reader stops, ddump must not block
+# in write(): SIGINT still ends it (after the grace for the reader), with status 2.
+out=$(timeout 60 python3 -c '
+import fcntl, os, signal, struct, subprocess, sys, termios, time
+r, w = os.pipe()
+fcntl.fcntl(w, fcntl.F_SETFL, fcntl.fcntl(w, fcntl.F_GETFL) | os.O_NONBLOCK)
+p = subprocess.Popen([sys.argv[1], sys.argv[2]], stdout=w, stderr=open(sys.argv[3], "w"))
+os.close(w)
+os.read(r, 24)  # the file header, then nothing more
+deadline = time.monotonic() + 30
+def queued():
+    return struct.unpack("i", fcntl.ioctl(r, termios.FIONREAD, b"\0\0\0\0"))[0]
+while queued() < 60000 and time.monotonic() < deadline:
+    time.sleep(0.05)  # polling the pipe with a deadline
+p.send_signal(signal.SIGINT)
+try:
+    print("exit", p.wait(timeout=30))
+except subprocess.TimeoutExpired:
+    p.kill(); p.wait()
+    print("exit timeout")
+' "$DDUMP" "$DD_TMP/big.pcap" "$DD_TMP/nonblock.log")
+expect_eq "stdout non-blocking and not read: SIGINT ends ddump, status 2" "exit 2" "$out"
+expect_match "...saying the reader stopped reading" "stdout: the reader stopped reading" "$(cat "$DD_TMP/nonblock.log")"
+
 # ---- ddump killed mid-capture ------------------------------------------------------------------
 ddump_bg killed -F pcapng -w "$DD_TMP/killed.pcapng" -f "udp port 42006" "$W1" "$W2"
 wait_metric c "$W1" captures_active 1

@@ -8,6 +8,7 @@ typedef struct {
   DdMerger *merger;
   GString  *log;      /* "ts[input]" per packet, late ones marked with '!' */
   guint     limit;    /* stop after this many; 0: never */
+  guint     yield_every;  /* yield after every this many; 0: never */
   guint     written;
   DdChunk  *chunk;
 } Fixture;
@@ -25,6 +26,8 @@ write_cb (const DdPacket *packet, DdMergeInput *input, gboolean late, gpointer u
   if (index < 26)
     g_string_append_c (f->log, (char) ('a' + index));
   f->written++;
+  if (f->yield_every != 0 && f->written % f->yield_every == 0)
+    dd_merger_yield (f->merger);
   return f->limit == 0 || f->written < f->limit;
 }
 
@@ -211,6 +214,31 @@ test_pull_and_budget (Fixture *f, gconstpointer data)
 }
 
 static void
+test_yield (Fixture *f, gconstpointer data)
+{
+  DdMergeInput *a = add (f, 0), *b = add (f, 1);
+  gboolean more = FALSE;
+
+  g_test_summary ("An output that cannot take more ends the run early, with more to do; the "
+                  "next run goes on where it stopped, and the final drain does not stop");
+  for (guint64 ts = 1; ts <= 8; ts++)
+    push (f, ts % 2 ? a : b, ts, 0);
+  dd_merge_input_set_live (a, FALSE);
+  dd_merge_input_set_live (b, FALSE);
+  f->yield_every = 3;
+  g_assert_cmpint (dd_merger_run (f->merger, 0, 0, &more), ==, -1);
+  g_assert_true (more);
+  g_assert_cmpstr (take (f), ==, "1a 2b 3a");
+  more = FALSE;
+  dd_merger_run (f->merger, 0, 0, &more);
+  g_assert_true (more);
+  g_assert_cmpstr (take (f), ==, "4b 5a 6b");
+  dd_merger_drain (f->merger);
+  g_assert_cmpstr (take (f), ==, "7a 8b");
+  g_assert_false (dd_merger_is_stopped (f->merger));
+}
+
+static void
 test_drain (Fixture *f, gconstpointer data)
 {
   DdMergeInput *a = add (f, 0), *b = add (f, 1);
@@ -332,5 +360,6 @@ main (int argc, char **argv)
   ADD ("holds-merge", test_holds_merge);
   ADD ("queue-memory", test_queue_memory);
   g_test_add_func ("/merger/memory-budget", test_budget);
+  ADD ("yield", test_yield);
   return g_test_run ();
 }

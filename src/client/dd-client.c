@@ -18,7 +18,7 @@
 #define MERGE_BUDGET 65536
 #define RETRY_MIN_MS 500
 #define RETRY_MAX_MS 30000
-/* At the end, a named pipe's reader gets this long to take what it has not read yet. */
+/* At the end, a named pipe's reader that takes nothing for this long is given up on. */
 #define OUTPUT_GRACE_MS 500
 
 G_DEFINE_QUARK (dd-client-error-quark, dd_client_error)
@@ -79,6 +79,7 @@ struct _DdClient {
   gint64      merge_deadline;
   guint       duration_id;
   guint       grace_id;
+  gsize       grace_backlog;  /* what the reader had not taken at the last check */
 };
 
 G_DEFINE_FINAL_TYPE (DdClient, dd_client, G_TYPE_OBJECT)
@@ -116,6 +117,9 @@ write_cb (const DdPacket *packet,
   if (!dd_output_write_packet (self->output, packet->interface_id, packet->ts, packet->caplen,
                                packet->origlen, packet->flags, packet->data))
     return FALSE;
+  /* A reader that does not keep up: what it has not taken stays bounded (one flush). */
+  if (G_UNLIKELY (dd_output_is_blocked (self->output)))
+    dd_merger_yield (self->merger);
   return self->options.count == 0 || dd_merger_get_written (self->merger) < self->options.count;
 }
 
@@ -499,17 +503,31 @@ complete (DdClient *self)
     g_task_return_int (task, self->exit_status);
 }
 
-static gboolean
-grace_cb (gpointer user_data)
+/* The output's reader is not taking the end of the capture: the run ends without it. */
+static void
+give_up_output (DdClient *self)
 {
-  DdClient *self = user_data;
-
-  self->grace_id = 0;
   message (self, DD_CLIENT_MESSAGE_ERROR,
            _("%s: the reader stopped reading; %" G_GSIZE_FORMAT " bytes of the capture were not written"),
            self->output_label, dd_output_get_backlog (self->output));
   self->exit_status = MAX (self->exit_status, DD_EXIT_FAILED);
   complete (self);
+}
+
+static gboolean
+grace_cb (gpointer user_data)
+{
+  DdClient *self = user_data;
+  gsize backlog = dd_output_get_backlog (self->output);
+
+  /* A slow reader that is still reading gets the time it needs. */
+  if (backlog < self->grace_backlog)
+    {
+      self->grace_backlog = backlog;
+      return G_SOURCE_CONTINUE;
+    }
+  self->grace_id = 0;
+  give_up_output (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -565,7 +583,8 @@ finish (DdClient *self,
     }
   if (dd_output_is_blocked (self->output))
     {
-      /* A named pipe whose reader is behind: it gets a moment to catch up. */
+      /* A named pipe whose reader is behind: it catches up, or stops taking anything. */
+      self->grace_backlog = dd_output_get_backlog (self->output);
       self->grace_id = g_timeout_add (OUTPUT_GRACE_MS, grace_cb, self);
       return;
     }
@@ -629,7 +648,11 @@ dd_client_run_finish (DdClient      *self,
 void
 dd_client_stop (DdClient *self)
 {
-  if (self->task != NULL)
+  if (self->task == NULL)
+    return;
+  if (self->grace_id != 0)
+    give_up_output (self);  /* asked again while a slow reader takes the end */
+  else
     finish (self, DD_EXIT_OK);
 }
 

@@ -117,7 +117,8 @@ void          dd_client_run_async    (DdClient            *self,
 int           dd_client_run_finish   (DdClient            *self,
                                       GAsyncResult        *result,
                                       GError             **error);
-/* Ends the run as a limit would (a signal, the user): what was received is written. */
+/* Ends the run as a limit would (a signal, the user): what was received is written. While
+ * the output's reader still takes the end of the capture, ends without waiting for it. */
 void          dd_client_stop         (DdClient *self);
 
 guint         dd_client_get_n_targets (DdClient *self);

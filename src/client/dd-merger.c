@@ -47,6 +47,7 @@ struct _DdMerger {
   GSequence        *order;     /* the inputs with packets, oldest first */
 #endif
   gboolean          stopped;
+  gboolean          yielding;  /* dd_merger_yield (): the run ends after this packet */
   gboolean          any_written;
   guint64           last_ts;
   guint64           written;
@@ -438,6 +439,7 @@ merge (DdMerger *self,
         refill (pulled);
     }
   bound = all ? G_MAXUINT64 : release_bound (self);
+  self->yielding = FALSE;
 
   while (!self->stopped && (input = order_first (self)) != NULL)
     {
@@ -446,7 +448,7 @@ merge (DdMerger *self,
 
       if (packet.ts > bound && packet.arrival + self->max_delay > now)
         return packet.arrival + self->max_delay;
-      if (budget != 0 && n++ == budget)
+      if ((budget != 0 && n++ == budget) || (self->yielding && !all))
         {
           *more = TRUE;
           return -1;
@@ -511,6 +513,12 @@ dd_merger_drain (DdMerger *self)
 
   if (!self->stopped)
     merge (self, G_MAXINT64, TRUE, 0, &more);
+}
+
+void
+dd_merger_yield (DdMerger *self)
+{
+  self->yielding = TRUE;
 }
 
 void

@@ -51,6 +51,9 @@ gint64        dd_merger_run              (DdMerger *self,
 /* Writes everything queued, in order, without waiting for anyone (the end). */
 void          dd_merger_drain            (DdMerger *self);
 
+/* From the write function: the current run ends after this packet, with @more set (the
+ * output cannot take more now). dd_merger_drain () does not stop. */
+void          dd_merger_yield            (DdMerger *self);
 void          dd_merger_stop             (DdMerger *self);
 gboolean      dd_merger_is_stopped       (DdMerger *self);
 guint64       dd_merger_get_written      (DdMerger *self);

@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <unistd.h>
 #include <glib-unix.h>
 #include <glib/gi18n.h>
@@ -247,19 +246,14 @@ write_out (DdOutput *self)
         }
       if (errno == EINTR)
         continue;
-      if (errno == EAGAIN && self->nonblocking)
+      if (errno == EAGAIN)
         {
+          /* Ours, or one we inherited in non-blocking mode (a shell may leave stdout so):
+           * the rest waits, and the main loop goes on. */
+          self->nonblocking = TRUE;
           if (self->watch_id == 0)
             self->watch_id = g_unix_fd_add (self->fd, G_IO_OUT | G_IO_ERR | G_IO_HUP, writable_cb, self);
           return;
-        }
-      if (errno == EAGAIN)
-        {
-          /* An fd we inherited in non-blocking mode: wait until it takes more. */
-          struct pollfd pfd = { .fd = self->fd, .events = POLLOUT };
-
-          poll (&pfd, 1, -1);
-          continue;
         }
       fail_write (self, errno);
     }
