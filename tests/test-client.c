@@ -18,6 +18,7 @@
 typedef struct {
   char       *dir;
   GMainLoop  *loop;
+  GObject    *loop_owner;  /* test_cancel_connecting (): holds the accepted connections */
   GPtrArray  *messages;  /* "KIND text" */
   int         status;
   gboolean    done;
@@ -290,6 +291,96 @@ test_cancel_live (Fixture *f, gconstpointer data)
   close (fds[1]);
 }
 
+static gboolean
+incoming_cb (GSocketService *service, GSocketConnection *connection, GObject *source, gpointer user_data)
+{
+  /* Accepted and kept, never answered: the request stays in flight. */
+  g_ptr_array_add (user_data, g_object_ref (connection));
+  return TRUE;
+}
+
+static gboolean
+cancel_when_connected_cb (gpointer user_data)
+{
+  Watch *w = user_data;
+  GPtrArray *accepted = g_object_get_data (G_OBJECT (w->cancellable), "accepted");
+
+  if (accepted->len < 2)
+    return G_SOURCE_CONTINUE;
+  g_cancellable_cancel (w->cancellable);
+  w->id = 0;
+  return G_SOURCE_REMOVE;
+}
+
+/* Quits once the client has closed every accepted connection (our end reads EOF). */
+static gboolean
+all_closed_cb (gpointer user_data)
+{
+  Fixture *f = user_data;
+  GPtrArray *accepted = g_object_get_data (G_OBJECT (f->loop_owner), "accepted");
+
+  for (guint i = 0; i < accepted->len; i++)
+    {
+      GSocket *socket = g_socket_connection_get_socket (accepted->pdata[i]);
+      char byte;
+
+      if (g_socket_receive_with_blocking (socket, &byte, 1, FALSE, NULL, NULL) != 0)
+        return G_SOURCE_CONTINUE;  /* still open (or, impossibly, data) */
+    }
+  g_main_loop_quit (f->loop);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_cancel_connecting (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GSocketService) service = g_socket_service_new ();
+  g_autoptr(GPtrArray) accepted = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url1 = NULL, *url2 = NULL;
+  const char *targets[3] = { NULL, NULL, NULL };
+  DdClientOptions options = default_options ();
+  DdClient *client;
+  DdOutput *output;
+  Watch w = { f, NULL, cancellable, 0 };
+  guint16 port;
+
+  g_test_summary ("Workers that accepted the connection but never answer: cancelling the run, "
+                  "then freeing the client while their requests are in flight, touches no freed "
+                  "source when the requests complete later (checked under ASan)");
+  port = g_socket_listener_add_any_inet_port (G_SOCKET_LISTENER (service), NULL, &error);
+  g_assert_no_error (error);
+  g_signal_connect (service, "incoming", G_CALLBACK (incoming_cb), accepted);
+  g_object_set_data (G_OBJECT (cancellable), "accepted", accepted);
+  url1 = g_strdup_printf ("http://127.0.0.1:%u", port);
+  url2 = g_strdup_printf ("http://127.0.0.1:%u/capture?filter=udp", port);
+  targets[0] = url1;
+  targets[1] = url2;
+  options.keep_going = TRUE;
+  client = dd_client_new (&options, message_cb, f);
+  g_assert_true (dd_client_set_targets (client, targets, &error));
+  g_assert_no_error (error);
+  output = dd_output_new (open ("/dev/null", O_WRONLY | O_CLOEXEC), TRUE, DD_FORMAT_PCAPNG);
+  dd_client_set_output (client, output);
+  w.client = client;
+  w.id = g_timeout_add (10, cancel_when_connected_cb, &w);
+  run (f, client, cancellable);
+  g_clear_handle_id (&w.id, g_source_remove);
+  g_assert_cmpint (f->status, ==, DD_EXIT_OK);
+  g_assert_cmpuint (dd_client_get_written (client), ==, 0);
+  g_object_unref (client);
+  dd_output_free (output);
+  /* The cancelled requests complete now, their sources gone: the client closes both
+   * connections (bounded by the run's timeout). */
+  f->loop_owner = G_OBJECT (cancellable);
+  f->timeout_id = g_timeout_add_seconds (WAIT_S, timeout_cb, f);
+  g_timeout_add (10, all_closed_cb, f);
+  g_main_loop_run (f->loop);
+  g_clear_handle_id (&f->timeout_id, g_source_remove);
+  g_socket_service_stop (service);
+}
+
 static void
 test_bad_target (Fixture *f, gconstpointer data)
 {
@@ -343,6 +434,7 @@ main (int argc, char **argv)
   g_test_add ("/client/merge-files", Fixture, NULL, setup, test_merge_files, teardown);
   g_test_add ("/client/count-limit", Fixture, NULL, setup, test_count_limit, teardown);
   g_test_add ("/client/cancel-live", Fixture, NULL, setup, test_cancel_live, teardown);
+  g_test_add ("/client/cancel-connecting", Fixture, NULL, setup, test_cancel_connecting, teardown);
   g_test_add ("/client/bad-target", Fixture, NULL, setup, test_bad_target, teardown);
   g_test_add ("/client/missing-file", Fixture, NULL, setup, test_missing_file, teardown);
   return g_test_run ();
