@@ -9,7 +9,9 @@
 # stamped t0 + k ns + i µs, so the streams interleave), served by a static nginx on
 # 127.0.0.1. For each number of streams: wall time (best of 2) and peak RSS of mergecap
 # and of ddump on the files, then of ddump on the HTTP streams; then the HTTP merge once
-# more into a file, checked packet by packet (tests/check-merge.py).
+# more into a file, checked packet by packet (tests/check-merge.py). The CPU columns: the
+# merging program's own user + system time, and nginx's over the same run (both share the
+# machine's cores).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-$here/../_build}
@@ -46,8 +48,9 @@ done
 
 echo "## Many streams, $(date -u +%Y-%m-%d), ddump ${memory[*]:-(default --memory)}"
 echo
-echo "| streams x packets | merge | wall s (best of 2) | M packets/s | peak RSS MiB |"
-echo "|---|---|---|---|---|"
+echo "| streams x packets | merge | wall s (best of 2) | M packets/s | peak RSS MiB | CPU s | nginx CPU s |"
+echo "|---|---|---|---|---|---|---|"
+export MEASURE_CPU=nginx
 for n in "${streams[@]}"; do
   count=${COUNT:-$([ "$n" -ge 1000 ] && echo 25000 || echo 100000)}
   rm -f "$tmp"/s*.pcap
@@ -64,6 +67,6 @@ for n in "${streams[@]}"; do
   row "ddump, files" "$DDUMP" -q "${memory[@]}" -w /dev/null "${files[@]}"
   row "ddump, HTTP streams" "$DDUMP" -q "${memory[@]}" -w /dev/null "${urls[@]}"
   "$DDUMP" -q "${memory[@]}" -w "$tmp/merged.pcap" "${urls[@]}"
-  echo "|  | $(python3 "$here/../tests/check-merge.py" "$tmp/merged.pcap" "$total") | | | |"
+  echo "|  | $(python3 "$here/../tests/check-merge.py" "$tmp/merged.pcap" "$total") | | | | | |"
   rm -f "$tmp/merged.pcap"
 done

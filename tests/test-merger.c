@@ -317,12 +317,26 @@ test_budget (void)
   DdMemoryAccount *many[2000];
   DdChunk *chunk;
 
-  g_test_summary ("The limit is shared fairly between accounts, within the share's bounds; "
-                  "a chunk charges its account while it lives, pooled or not");
+  g_test_summary ("The limit is shared fairly between accounts, within the share's bounds, "
+                  "and many accounts together read at most DD_MEMORY_AHEAD ahead (each at least "
+                  "DD_MEMORY_SHARE_MANY); a chunk charges its account while it lives, pooled or not");
   g_assert_cmpuint (dd_memory_budget_get_share (budget), ==, DD_MEMORY_SHARE_MAX);
-  for (guint i = 0; i < 99; i++)
+  for (guint i = 0; i < 19; i++)
     many[i] = dd_memory_account_new (budget);
-  g_assert_cmpuint (dd_memory_budget_get_share (budget), ==, 64 * 1024 * 1024 / 100);
+  g_assert_cmpuint (dd_memory_budget_get_share (budget), ==, DD_MEMORY_AHEAD / 20);
+  for (guint i = 19; i < 99; i++)
+    many[i] = dd_memory_account_new (budget);
+  g_assert_cmpuint (dd_memory_budget_get_share (budget), ==, DD_MEMORY_SHARE_MANY);
+  {
+    g_autoptr(DdMemoryBudget) small = dd_memory_budget_new (8 * 1024 * 1024);
+    DdMemoryAccount *few[100];
+
+    for (guint i = 0; i < G_N_ELEMENTS (few); i++)
+      few[i] = dd_memory_account_new (small);
+    g_assert_cmpuint (dd_memory_budget_get_share (small), ==, 8 * 1024 * 1024 / 100);
+    for (guint i = 0; i < G_N_ELEMENTS (few); i++)
+      dd_memory_account_unref (few[i]);
+  }
   for (guint i = 99; i < G_N_ELEMENTS (many); i++)
     many[i] = dd_memory_account_new (budget);
   g_assert_cmpuint (dd_memory_budget_get_share (budget), ==, DD_MEMORY_SHARE_MIN);

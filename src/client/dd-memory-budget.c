@@ -61,7 +61,10 @@ dd_memory_budget_get_peak (DdMemoryBudget *self)
 gsize
 dd_memory_budget_get_share (DdMemoryBudget *self)
 {
-  return CLAMP (self->limit / MAX (self->members, 1), DD_MEMORY_SHARE_MIN, DD_MEMORY_SHARE_MAX);
+  gsize members = MAX (self->members, 1);
+  gsize ahead = MAX (DD_MEMORY_AHEAD / members, DD_MEMORY_SHARE_MANY);
+
+  return CLAMP (MIN (self->limit / members, ahead), DD_MEMORY_SHARE_MIN, DD_MEMORY_SHARE_MAX);
 }
 
 DdMemoryAccount *

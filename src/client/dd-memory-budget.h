@@ -12,10 +12,13 @@
 G_BEGIN_DECLS
 
 /* An input's share stays within these bounds, whatever the limit and the number of inputs.
- * Reading further ahead than a megabyte does not make the merge faster but slower: the
- * packets are cold in the cache by the time they are written (bench/RESULTS.md). */
+ * Reading further ahead does not make the merge faster but slower: the packets are cold in
+ * the cache by the time they are written (bench/RESULTS.md). A few inputs read up to a
+ * megabyte ahead each; many share DD_MEMORY_AHEAD, each at least DD_MEMORY_SHARE_MANY. */
 #define DD_MEMORY_SHARE_MIN (64 * 1024)
 #define DD_MEMORY_SHARE_MAX (1024 * 1024)
+#define DD_MEMORY_AHEAD (16 * 1024 * 1024)
+#define DD_MEMORY_SHARE_MANY (256 * 1024)
 
 typedef struct _DdMemoryBudget DdMemoryBudget;
 typedef struct _DdMemoryAccount DdMemoryAccount;
