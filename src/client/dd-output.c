@@ -35,9 +35,8 @@ struct _DdOutput {
   gboolean    failed;
   GError     *error;
 
-  /* Non-blocking mode (a named pipe we opened): what the reader has not taken yet stays
-   * in buf from @sent on, and a watch writes it when the pipe takes more. */
-  gboolean    nonblocking;
+  /* A non-blocking fd (a named pipe, or one handed over so): what the reader has not taken
+   * yet stays in buf from @sent on, and a watch writes it when the fd takes more. */
   gsize       sent;          /* bytes of buf written to fd */
   gsize       served;        /* bytes of buf given to PCAP-over-IP clients */
   guint       watch_id;
@@ -250,7 +249,6 @@ write_out (DdOutput *self)
         {
           /* Ours, or one we inherited in non-blocking mode (a shell may leave stdout so):
            * the rest waits, and the main loop goes on. */
-          self->nonblocking = TRUE;
           if (self->watch_id == 0)
             self->watch_id = g_unix_fd_add (self->fd, G_IO_OUT | G_IO_ERR | G_IO_HUP, writable_cb, self);
           return;
@@ -296,7 +294,6 @@ dd_output_set_nonblocking (DdOutput *self)
 {
   g_return_if_fail (self->fd >= 0);
   fcntl (self->fd, F_SETFL, fcntl (self->fd, F_GETFL) | O_NONBLOCK);
-  self->nonblocking = TRUE;
 }
 
 void
