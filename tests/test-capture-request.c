@@ -20,6 +20,8 @@ test_defaults (void)
   g_assert_cmpuint (r->snaplen, ==, 262144);
   g_assert_cmpuint (r->count, ==, 0);
   g_assert_cmpuint (r->duration_ms, ==, 0);
+  g_assert_cmpuint (r->timeout_ms, ==, 0);
+  g_assert_cmpuint (r->bytes, ==, 0);
   g_assert_cmpuint (r->interfaces->len, ==, 0);
   g_assert_cmpint (r->format, ==, DD_FORMAT_PCAP);
 }
@@ -30,7 +32,7 @@ test_values (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(DdCaptureRequest) r =
     dd_capture_request_parse ("filter=icmp%20and%20host+10.0.0.1&snaplen=96&count=5&duration=1.5"
-                              "&interface=lo&interface=eth0&format=pcapng",
+                              "&timeout=0.25&bytes=4096&interface=lo&interface=eth0&format=pcapng",
                               DD_MIME_PCAP, &error);
 
   g_test_summary ("Every parameter is decoded (%-escapes and + for spaces); interface repeats; "
@@ -40,6 +42,8 @@ test_values (void)
   g_assert_cmpuint (r->snaplen, ==, 96);
   g_assert_cmpuint (r->count, ==, 5);
   g_assert_cmpuint (r->duration_ms, ==, 1500);
+  g_assert_cmpuint (r->timeout_ms, ==, 250);
+  g_assert_cmpuint (r->bytes, ==, 4096);
   g_assert_cmpuint (r->interfaces->len, ==, 2);
   g_assert_cmpstr (g_ptr_array_index (r->interfaces, 0), ==, "lo");
   g_assert_cmpstr (g_ptr_array_index (r->interfaces, 1), ==, "eth0");
@@ -64,6 +68,11 @@ test_invalid (void)
     { "duration=1s", DD_CAPTURE_REQUEST_ERROR_INVALID_VALUE, "“duration”" },
     { "duration=nan", DD_CAPTURE_REQUEST_ERROR_INVALID_VALUE, "“duration”" },
     { "duration=", DD_CAPTURE_REQUEST_ERROR_INVALID_VALUE, "“duration”" },
+    { "timeout=0", DD_CAPTURE_REQUEST_ERROR_INVALID_VALUE, "“timeout”" },
+    { "timeout=-1", DD_CAPTURE_REQUEST_ERROR_INVALID_VALUE, "“timeout”" },
+    { "bytes=0", DD_CAPTURE_REQUEST_ERROR_INVALID_VALUE, "“bytes”" },
+    { "bytes=1k", DD_CAPTURE_REQUEST_ERROR_INVALID_VALUE, "“bytes”" },
+    { "timeout=1&timeout=2", DD_CAPTURE_REQUEST_ERROR_DUPLICATE_PARAMETER, "“timeout”" },
     { "format=json", DD_CAPTURE_REQUEST_ERROR_INVALID_VALUE, "pcap or pcapng" },
     { "interface=", DD_CAPTURE_REQUEST_ERROR_INVALID_VALUE, "“interface”" },
     { "interface=aaaaaaaaaaaaaaaaaaaaaa", DD_CAPTURE_REQUEST_ERROR_INVALID_VALUE, "“interface”" },

@@ -34,6 +34,29 @@ expect_eq "duration=1 ends the response cleanly (not the client's timeout)" 0 "$
 check "...as a valid, empty pcap" tcpdump -nr "$DD_TMP/dur.pcap" 2>/dev/null
 expect_match "...and the worker says why it ended" 'ended \(duration reached\)' "$(cat "$DD_TMP/worker.log")"
 
+# timeout= ends a capture once no packet came for that long: after 20 datagrams, and on a
+# capture that sees none.
+bg_on c curl -sN --max-time 30 -o "$DD_TMP/idle.pcap" "$W/capture?filter=udp%20port%2040002&timeout=1"
+idle=$BG_PID
+check "timeout=1: the capture's header arrives" wait_size "$DD_TMP/idle.pcap" 24
+on c "$UDP_SEND" --rate 200 10.200.0.1 40002 20 >/dev/null
+check "...it ends by itself once the datagrams stop" wait_exit "$idle" 30
+expect_eq "...holding all 20 of them" 20 "$(count_packets "$DD_TMP/idle.pcap")"
+expect_match "...and the worker says why it ended" 'ended \(timeout reached\)' "$(cat "$DD_TMP/worker.log")"
+on c curl -s --max-time 20 -o "$DD_TMP/idle0.pcap" "$W/capture?filter=udp%20port%201&timeout=0.3"
+expect_eq "timeout=0.3 without any packet ends the response cleanly" 0 "$?"
+expect_eq "...as a valid, empty pcap" 0 "$(count_packets "$DD_TMP/idle0.pcap")"
+
+# bytes= stops at the packet with which the stream reaches the size: records of 16 + 80
+# bytes after a 24-byte header reach 1000 with the 11th (1080 bytes).
+bg_on c "$UDP_SEND" --rate 200 10.200.0.1 40003 4000 >/dev/null; sender=$BG_PID
+on c curl -s --max-time 20 -o "$DD_TMP/bytes.pcap" "$W/capture?filter=udp%20port%2040003&bytes=1000"
+expect_eq "bytes=1000 ends the response cleanly" 0 "$?"
+expect_eq "...after the 11th packet" 11 "$(count_packets "$DD_TMP/bytes.pcap")"
+expect_eq "...in a file of 1080 bytes" 1080 "$(stat -c %s "$DD_TMP/bytes.pcap")"
+expect_match "...and the worker says why it ended" 'ended \(bytes reached\)' "$(cat "$DD_TMP/worker.log")"
+kill "$sender" 2>/dev/null; wait "$sender" 2>/dev/null
+
 # Own-traffic exclusion with an empty filter, with two captures streaming at once.
 # The pings are the other traffic; both captures end once they hold 8 of them.
 bg_on c curl -sN --max-time 30 -o "$DD_TMP/all1.pcap" "$W/capture?filter=&duration=2.5"; a1=$BG_PID

@@ -65,9 +65,10 @@ parse_unsigned (const char *name,
 }
 
 static gboolean
-parse_duration (const char *value,
-                guint64    *out_ms,
-                GError    **error)
+parse_seconds (const char *name,
+               const char *value,
+               guint64    *out_ms,
+               GError    **error)
 {
   char *end = NULL;
   double seconds;
@@ -78,8 +79,8 @@ parse_duration (const char *value,
   if (*value == '\0' || end == NULL || *end != '\0' || !(seconds >= 0.001) || seconds > 31536000.0)
     {
       g_set_error (error, DD_CAPTURE_REQUEST_ERROR, DD_CAPTURE_REQUEST_ERROR_INVALID_VALUE,
-                   _("invalid value “%s” for parameter “duration”: expected seconds, from 0.001 to 31536000"),
-                   value);
+                   _("invalid value “%s” for parameter “%s”: expected seconds, from 0.001 to 31536000"),
+                   value, name);
       return FALSE;
     }
   *out_ms = (guint64) (seconds * 1000.0 + 0.5);
@@ -139,8 +140,19 @@ dd_capture_request_parse (const char  *query,
         }
       else if (g_str_equal (n, "duration"))
         {
-          if (!parse_duration (v, &request->duration_ms, error))
+          if (!parse_seconds (n, v, &request->duration_ms, error))
             return NULL;
+        }
+      else if (g_str_equal (n, "timeout"))
+        {
+          if (!parse_seconds (n, v, &request->timeout_ms, error))
+            return NULL;
+        }
+      else if (g_str_equal (n, "bytes"))
+        {
+          if (!parse_unsigned (n, v, 1, G_MAXUINT64, &number, error))
+            return NULL;
+          request->bytes = number;
         }
       else if (g_str_equal (n, "interface"))
         {
@@ -165,7 +177,7 @@ dd_capture_request_parse (const char  *query,
       else
         {
           g_set_error (error, DD_CAPTURE_REQUEST_ERROR, DD_CAPTURE_REQUEST_ERROR_UNKNOWN_PARAMETER,
-                       _("unknown parameter “%s” (known: filter, snaplen, count, duration, interface, format)"),
+                       _("unknown parameter “%s” (known: filter, snaplen, count, duration, timeout, bytes, interface, format)"),
                        n);
           return NULL;
         }

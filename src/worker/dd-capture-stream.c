@@ -50,6 +50,8 @@ struct _DdCaptureStream {
   char                   *peer;
   char                   *hostname;
   guint64                 count_limit;
+  guint64                 bytes_limit;  /* of the whole stream, headers and blocks included */
+  guint64                 timeout_ms;   /* without a packet */
   guint32                 snaplen;
 
   GByteArray             *buf;
@@ -63,6 +65,9 @@ struct _DdCaptureStream {
   guint64                 received;    /* kernel counters, widened */
   guint64                 dropped;
   guint64                 queued;      /* bytes appended to the body and not yet written */
+  guint64                 flushed;     /* bytes appended to the body */
+  gboolean                bytes_reached;
+  gint64                  last_packet_monotonic;
   gboolean                throttled;
   guint64                 start_ns;
   gint64                  start_monotonic;
@@ -71,6 +76,7 @@ struct _DdCaptureStream {
   guint                   fd_watch_id;
   guint                   heartbeat_id;
   guint                   duration_id;
+  guint                   timeout_id;
   GSource                *peer_source;
   gulong                  wrote_handler;
   gulong                  finished_handler;
@@ -134,9 +140,16 @@ packet_cb (u_char                   *user,
            const u_char             *data)
 {
   DdCaptureStream *self = (DdCaptureStream *) user;
-  guint64 ts = (guint64) header->ts.tv_sec * G_GUINT64_CONSTANT (1000000000) +
+  guint64 ts;
+  guint32 caplen;
+
+  /* The packet that passed the byte limit was the last (the rest of this dispatch is
+   * left alone). */
+  if (G_UNLIKELY (self->bytes_reached))
+    return;
+  ts = (guint64) header->ts.tv_sec * G_GUINT64_CONSTANT (1000000000) +
                (guint64) header->ts.tv_usec;  /* nanoseconds: precision set at open */
-  guint32 caplen = MIN (header->caplen, self->snaplen);
+  caplen = MIN (header->caplen, self->snaplen);
 
   if (self->format == DD_FORMAT_PCAPNG)
     {
@@ -153,7 +166,12 @@ packet_cb (u_char                   *user,
 
   self->packets++;
   self->bytes += caplen;
-  if (self->buf->len >= FLUSH_THRESHOLD)
+  if (self->bytes_limit != 0 && self->flushed + self->buf->len >= self->bytes_limit)
+    {
+      self->bytes_reached = TRUE;
+      dd_capture_break (self->capture);
+    }
+  else if (self->buf->len >= FLUSH_THRESHOLD)
     dd_capture_break (self->capture);
 }
 
@@ -222,6 +240,7 @@ flush (DdCaptureStream *self)
   soup_message_body_append_bytes (self->body, chunk);
   g_bytes_unref (chunk);
   self->queued += size;
+  self->flushed += size;
   self->metrics->bytes_sent += size;
   soup_server_message_unpause (self->msg);
   if (self->queued > self->options.high_water)
@@ -252,6 +271,8 @@ drain (DdCaptureStream *self,
       n = dd_capture_dispatch (self->capture, max, packet_cb, self, &error);
       self->metrics->packets_sent += self->packets - before;
       read += self->buf->len - before_len;
+      if (self->packets != before)
+        self->last_packet_monotonic = g_get_monotonic_time ();
       if (n < 0)
         {
           fail (self, error);
@@ -260,6 +281,11 @@ drain (DdCaptureStream *self,
       if (self->count_limit != 0 && self->packets >= self->count_limit)
         {
           dd_capture_stream_end (self, "count reached");  /* no-op if already ending */
+          return DRAIN_ENDED;
+        }
+      if (self->bytes_reached)
+        {
+          dd_capture_stream_end (self, "bytes reached");
           return DRAIN_ENDED;
         }
       if (self->buf->len >= FLUSH_THRESHOLD)
@@ -359,6 +385,31 @@ duration_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Runs when the timeout may have passed since the last packet; set again for the rest
+ * when a packet came meanwhile (packets only note the time, once per drain). */
+static gboolean
+timeout_cb (gpointer user_data)
+{
+  DdCaptureStream *self = user_data;
+  gint64 idle_ms;
+
+  self->timeout_id = 0;
+  /* What the ring holds counts as received. */
+  if (!self->throttled && drain (self, DRAIN_BUDGET) == DRAIN_ENDED)
+    return G_SOURCE_REMOVE;
+  idle_ms = (g_get_monotonic_time () - self->last_packet_monotonic) / 1000;
+  if (self->throttled || idle_ms < (gint64) self->timeout_ms)
+    {
+      /* A client that does not read is not a quiet capture. */
+      guint64 rest = self->throttled ? self->timeout_ms : self->timeout_ms - (guint64) idle_ms;
+
+      self->timeout_id = g_timeout_add ((guint) MIN (rest, G_MAXUINT), timeout_cb, self);
+      return G_SOURCE_REMOVE;
+    }
+  dd_capture_stream_end (self, "timeout reached");
+  return G_SOURCE_REMOVE;
+}
+
 /* Looks at the client's side of the connection without reading from it. */
 static PeerState
 probe_peer (DdCaptureStream *self)
@@ -428,6 +479,7 @@ stop_sources (DdCaptureStream *self)
   g_clear_handle_id (&self->fd_watch_id, g_source_remove);
   g_clear_handle_id (&self->heartbeat_id, g_source_remove);
   g_clear_handle_id (&self->duration_id, g_source_remove);
+  g_clear_handle_id (&self->timeout_id, g_source_remove);
   if (self->peer_source != NULL)
     {
       g_source_destroy (self->peer_source);
@@ -491,7 +543,7 @@ dd_capture_stream_end (DdCaptureStream *self,
       /* Deliver what the ring holds even if the client was slow: at most a ring's worth,
        * as the kernel may go on filling it while we read. */
       self->throttled = FALSE;
-      if (self->count_limit == 0 || self->packets < self->count_limit)
+      if ((self->count_limit == 0 || self->packets < self->count_limit) && !self->bytes_reached)
         result = drain (self, self->options.ring_size);
       if (!self->failed && self->format == DD_FORMAT_PCAPNG)
         {
@@ -602,6 +654,8 @@ dd_capture_stream_new (SoupServerMessage            *msg,
   self->filter = g_strdup (applied_filter);
   self->peer = describe_peer (msg);
   self->count_limit = request->count;
+  self->bytes_limit = request->bytes;
+  self->timeout_ms = request->timeout_ms;
   self->snaplen = dd_capture_get_snaplen (capture);
   self->buf = g_byte_array_sized_new (64 * 1024);
   self->interfaces = g_hash_table_new (NULL, NULL);
@@ -627,14 +681,20 @@ dd_capture_stream_new (SoupServerMessage            *msg,
 
   write_preamble (self);
 
-  g_message ("capture %u started for %s: format %s, snaplen %u, filter “%s”%s", self->id, self->peer,
+  g_message ("capture %u started for %s: format %s, snaplen %u, filter “%s”%s%s%s%s", self->id, self->peer,
              dd_format_to_string (self->format), self->snaplen, self->filter,
-             request->count ? ", with a packet count" : "");
+             request->count ? ", with a packet count" : "",
+             request->duration_ms ? ", with a duration" : "",
+             request->timeout_ms ? ", with a timeout" : "",
+             request->bytes ? ", with a byte limit" : "");
 
   self->fd_watch_id = g_unix_fd_add (dd_capture_get_fd (capture), G_IO_IN, capture_ready_cb, self);
   self->heartbeat_id = g_timeout_add (MAX (options->heartbeat_ms, 1), heartbeat_cb, self);
   if (request->duration_ms > 0)
     self->duration_id = g_timeout_add ((guint) MIN (request->duration_ms, G_MAXUINT), duration_cb, self);
+  self->last_packet_monotonic = self->start_monotonic;
+  if (request->timeout_ms > 0)
+    self->timeout_id = g_timeout_add ((guint) MIN (request->timeout_ms, G_MAXUINT), timeout_cb, self);
 
   conn = dd_worker_connection_for_message (msg);
   if (conn != NULL)
