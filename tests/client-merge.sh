@@ -91,6 +91,35 @@ expect_eq "pcapng output mixes the link types" "eth.pcap=5 pcap.out=1500 " "$out
 on c timeout 30 "$DDUMP" -q --duration 1 "$W1" >/dev/null; rc=$?
 expect_eq "--duration 1 ends the run by itself with status 0" 0 "$rc"
 
+# ---- the other limits: --timeout, --bytes; --comment -----------------------------------
+# --timeout 3 while w1 sees 50 datagrams a second: the run goes on until they stop.
+bg_on c "$UDP_SEND" --rate 50 10.201.1.1 41004 4000 2>/dev/null; sender=$BG_PID
+ddump_bg timeout --timeout 3 -f "udp port 41004" "$W1" "$W2"
+check "--timeout: packets keep the run going" wait_packets "$DD_TMP/timeout.out" 20
+check "...and it is still running" kill -0 "$DPID"
+kill "$sender" 2>/dev/null; wait "$sender" 2>/dev/null
+check "...it ends by itself once they stop" wait_exit "$DPID" 30
+expect_eq "...with status 0" 0 "$STATUS"
+expect_match "...and the summary says why" "stopped: no packet for the --timeout" "$(cat "$DD_TMP/timeout.log")"
+on c timeout 30 "$DDUMP" --timeout 0.5 -f "udp port 1" "$W1" >"$DD_TMP/timeout0.out" 2>"$DD_TMP/timeout0.log"; rc=$?
+expect_eq "--timeout 0.5 on a quiet capture ends with status 0" 0 "$rc"
+expect_eq "...and a valid, empty capture" 0 "$(count_packets "$DD_TMP/timeout0.out")"
+# Records of 16 + 80 bytes after pcap's 24-byte header reach 1000 bytes with the 11th.
+bg_on c "$UDP_SEND" --rate 200 10.201.1.1 41005 4000 2>/dev/null; sender=$BG_PID
+on c timeout 30 "$DDUMP" --bytes 1000 -f "udp port 41005" "$W1" "$W2" >"$DD_TMP/bytes.out" 2>"$DD_TMP/bytes.log"; rc=$?
+kill "$sender" 2>/dev/null; wait "$sender" 2>/dev/null
+expect_eq "--bytes 1000 ends the run by itself with status 0" 0 "$rc"
+expect_eq "...after the 11th packet" 11 "$(count_packets "$DD_TMP/bytes.out")"
+expect_eq "...in 1080 bytes" 1080 "$(stat -c %s "$DD_TMP/bytes.out")"
+expect_match "...and the summary says why" "stopped: --bytes reached" "$(cat "$DD_TMP/bytes.log")"
+on c timeout 30 "$DDUMP" -q -F pcapng --comment "alert 42" --comment "customer=acme" --duration 0.5 "$W1" >"$DD_TMP/comment.pcapng"
+expect_match "--comment goes into the section header, after ddump's own" \
+  "Capture comment: +merged by ddump.*Capture comment: +alert 42.*Capture comment: +customer=acme" \
+  "$(capinfos -k "$DD_TMP/comment.pcapng" 2>/dev/null | tr '\n' ' ')"
+out=$(timeout 10 "$DDUMP" -q --comment x "$W1" 2>&1); rc=$?
+expect_eq "--comment with pcap output is a usage error (status 1)" 1 "$rc"
+expect_match "...that says why" "--comment needs -F pcapng" "$out"
+
 # ---- pcapng output: host names on interfaces --------------------------------------------
 ddump_bg pcapng -F pcapng -f "udp port 41001" "$W1" "$W2" "$W3"
 wait_size "$DD_TMP/pcapng.out" 28

@@ -142,7 +142,7 @@ make_pcapng (void)
   g_autoptr(GByteArray) in = make_packet (7, DD_SLL2_HOST, 1);       /* 49 bytes: padded */
   g_autoptr(GByteArray) out = make_packet (7, DD_SLL2_OUTGOING, 4);  /* 52 bytes */
 
-  dd_pcapng_write_shb (buf, "x86_64", "Linux 6.1", "ddump-test", "host=test");
+  dd_pcapng_write_shb (buf, "x86_64", "Linux 6.1", "ddump-test", (const char *[]) { "host=test", NULL });
   dd_pcapng_write_idb (buf, &any);
   dd_pcapng_write_isb (buf, 0, TS0 - 1, NULL);
   dd_pcapng_write_idb (buf, &eth);

@@ -173,6 +173,23 @@ print_summary (DdCli *self)
   if (n > 0)
     message (self, _("%" G_GUINT64_FORMAT " packets written to %s, %" G_GUINT64_FORMAT " of them late"),
              dd_client_get_written (self->client), self->output_label, dd_client_get_late (self->client));
+  switch (dd_client_get_end (self->client))
+    {
+    case DD_CLIENT_END_COUNT:
+      message (self, _("stopped: --count reached"));
+      break;
+    case DD_CLIENT_END_DURATION:
+      message (self, _("stopped: --duration reached"));
+      break;
+    case DD_CLIENT_END_TIMEOUT:
+      message (self, _("stopped: no packet for the --timeout"));
+      break;
+    case DD_CLIENT_END_BYTES:
+      message (self, _("stopped: --bytes reached"));
+      break;
+    default:
+      break;
+    }
 }
 
 /* ---- the run ------------------------------------------------------------------------- */

@@ -78,13 +78,17 @@ struct _DdClient {
   guint       merge_timer_id;
   gint64      merge_deadline;
   guint       duration_id;
+  guint       timeout_id;
+  guint64     idle_written;   /* packets written at the last look for the timeout */
+  gint64      idle_since;
+  DdClientEnd end;
   guint       grace_id;
   gsize       grace_backlog;  /* what the reader had not taken at the last check */
 };
 
 G_DEFINE_FINAL_TYPE (DdClient, dd_client, G_TYPE_OBJECT)
 
-static void finish (DdClient *self, int status);
+static void finish (DdClient *self, int status, DdClientEnd end);
 static void schedule_merge (DdClient *self);
 
 static void G_GNUC_PRINTF (3, 4)
@@ -120,7 +124,21 @@ write_cb (const DdPacket *packet,
   /* A reader that does not keep up: what it has not taken stays bounded (one flush). */
   if (G_UNLIKELY (dd_output_is_blocked (self->output)))
     dd_merger_yield (self->merger);
-  return self->options.count == 0 || dd_merger_get_written (self->merger) < self->options.count;
+  /* The end's reason is the first limit that was reached (the drain at the end of a
+   * duration may reach the count too). */
+  if (self->options.count != 0 && dd_merger_get_written (self->merger) >= self->options.count)
+    {
+      if (!self->finishing)
+        self->end = DD_CLIENT_END_COUNT;
+      return FALSE;
+    }
+  if (self->options.bytes != 0 && dd_output_get_size (self->output) >= self->options.bytes)
+    {
+      if (!self->finishing)
+        self->end = DD_CLIENT_END_BYTES;
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* FALSE when the output is gone: the run is over. */
@@ -134,11 +152,11 @@ flush_output (DdClient *self)
   self->output_broken = TRUE;
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE))
     /* The reader has what it wanted (| tcpdump -c 5): not an error. */
-    finish (self, DD_EXIT_OK);
+    finish (self, DD_EXIT_OK, DD_CLIENT_END_OUTPUT);
   else
     {
       message (self, DD_CLIENT_MESSAGE_ERROR, "%s: %s", self->output_label, error->message);
-      finish (self, DD_EXIT_FAILED);
+      finish (self, DD_EXIT_FAILED, DD_CLIENT_END_OUTPUT);
     }
   return FALSE;
 }
@@ -179,7 +197,7 @@ merge_cb (gpointer user_data)
     return G_SOURCE_REMOVE;
   if (dd_merger_is_stopped (self->merger))
     {
-      finish (self, DD_EXIT_OK);  /* the count is reached */
+      finish (self, DD_EXIT_OK, self->end);  /* a limit is reached: write_cb () says which */
       return G_SOURCE_REMOVE;
     }
   for (guint i = 0; i < self->slots->len; i++)
@@ -191,7 +209,7 @@ merge_cb (gpointer user_data)
     }
   if (all_done (self))
     {
-      finish (self, self->exit_status);
+      finish (self, self->exit_status, DD_CLIENT_END_INPUTS);
       return G_SOURCE_REMOVE;
     }
   if (deadline >= 0 && (self->merge_timer_id == 0 || deadline < self->merge_deadline))
@@ -276,7 +294,7 @@ source_ended_cb (DdSource     *source,
     {
       message (self, DD_CLIENT_MESSAGE_HINT,
                _("giving up: a target cannot be reached (--keep-going goes on without it)"));
-      finish (self, DD_EXIT_FAILED);
+      finish (self, DD_EXIT_FAILED, DD_CLIENT_END_FAILED);
       return;
     }
   slot->failed = TRUE;
@@ -474,7 +492,15 @@ begin (DdClient *self)
         g_hash_table_insert (watched->slots, g_strdup (self->specs->pdata[i]), slot);
       dd_output_map_expect (self->map, dd_source_get_expected_linktype (slot->source));
     }
-  dd_output_map_begin (self->map, _("merged by ddump"));
+  {
+    g_autoptr(GPtrArray) comments = g_ptr_array_new ();
+
+    g_ptr_array_add (comments, _("merged by ddump"));
+    for (guint i = 0; self->options.comments != NULL && self->options.comments[i] != NULL; i++)
+      g_ptr_array_add (comments, self->options.comments[i]);
+    g_ptr_array_add (comments, NULL);
+    dd_output_map_begin (self->map, (const char * const *) comments->pdata);
+  }
   /* The header goes out at once: the reader knows the capture is on. */
   if (!flush_output (self))
     return;
@@ -545,12 +571,14 @@ output_writable_cb (gpointer user_data)
 }
 
 static void
-finish (DdClient *self,
-        int       status)
+finish (DdClient   *self,
+        int         status,
+        DdClientEnd end)
 {
   if (self->finishing)
     return;
   self->finishing = TRUE;
+  self->end = end;
   self->exit_status = MAX (self->exit_status, status);
   for (guint i = 0; i < self->slots->len; i++)
     {
@@ -565,6 +593,7 @@ finish (DdClient *self,
   g_clear_handle_id (&self->merge_idle_id, g_source_remove);
   g_clear_handle_id (&self->merge_timer_id, g_source_remove);
   g_clear_handle_id (&self->duration_id, g_source_remove);
+  g_clear_handle_id (&self->timeout_id, g_source_remove);
 
   for (guint i = 0; i < self->slots->len; i++)
     {
@@ -597,8 +626,49 @@ duration_cb (gpointer user_data)
   DdClient *self = user_data;
 
   self->duration_id = 0;
-  finish (self, DD_EXIT_OK);
+  finish (self, DD_EXIT_OK, DD_CLIENT_END_DURATION);
   return G_SOURCE_REMOVE;
+}
+
+/* Looks a few times per timeout whether a packet was written since the last look: the
+ * per-packet path does not read the clock. */
+static gboolean
+timeout_cb (gpointer user_data)
+{
+  DdClient *self = user_data;
+  guint64 written = dd_merger_get_written (self->merger);
+  gint64 now = g_get_monotonic_time ();
+
+  if (written != self->idle_written)
+    {
+      self->idle_written = written;
+      self->idle_since = now;
+    }
+  else if (now - self->idle_since >= (gint64) (self->options.timeout_s * G_USEC_PER_SEC))
+    {
+      self->timeout_id = 0;
+      finish (self, DD_EXIT_OK, DD_CLIENT_END_TIMEOUT);
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+const char *
+dd_client_end_to_string (DdClientEnd end)
+{
+  switch (end)
+    {
+    case DD_CLIENT_END_NONE: return "running";
+    case DD_CLIENT_END_INPUTS: return "inputs ended";
+    case DD_CLIENT_END_COUNT: return "count";
+    case DD_CLIENT_END_DURATION: return "duration";
+    case DD_CLIENT_END_TIMEOUT: return "timeout";
+    case DD_CLIENT_END_BYTES: return "bytes";
+    case DD_CLIENT_END_STOPPED: return "stopped";
+    case DD_CLIENT_END_OUTPUT: return "output closed";
+    case DD_CLIENT_END_FAILED: return "target failed";
+    default: g_return_val_if_reached ("?");
+    }
 }
 
 /* From the main loop, not from g_cancellable_cancel (): whoever cancels may hold locks. */
@@ -626,6 +696,14 @@ dd_client_run_async (DdClient            *self,
   dd_output_set_writable_func (self->output, output_writable_cb, self);
   if (self->options.duration_s > 0)
     self->duration_id = g_timeout_add ((guint) (self->options.duration_s * 1000), duration_cb, self);
+  if (self->options.timeout_s > 0)
+    {
+      /* Ends within a tenth of the timeout (at most half a second) of its passing. */
+      guint period = (guint) CLAMP (self->options.timeout_s * 100, 10, 500);
+
+      self->idle_since = g_get_monotonic_time ();
+      self->timeout_id = g_timeout_add (period, timeout_cb, self);
+    }
   begin (self);
   if (cancellable != NULL && self->task != NULL)
     {
@@ -653,7 +731,7 @@ dd_client_stop (DdClient *self)
   if (self->grace_id != 0)
     give_up_output (self);  /* asked again while a slow reader takes the end */
   else
-    finish (self, DD_EXIT_OK);
+    finish (self, DD_EXIT_OK, DD_CLIENT_END_STOPPED);
 }
 
 /* ---- targets ------------------------------------------------------------------------- */
@@ -877,6 +955,18 @@ dd_client_get_written (DdClient *self)
 }
 
 guint64
+dd_client_get_output_size (DdClient *self)
+{
+  return self->output != NULL ? dd_output_get_size (self->output) : 0;
+}
+
+DdClientEnd
+dd_client_get_end (DdClient *self)
+{
+  return self->end;
+}
+
+guint64
 dd_client_get_late (DdClient *self)
 {
   return dd_merger_get_late (self->merger);
@@ -899,6 +989,7 @@ copy_options (DdClientOptions       *to,
   to->and_filter = g_strdup (from->and_filter);
   to->own_traffic = g_strdup (from->own_traffic);
   to->interfaces = g_strdupv (from->interfaces);
+  to->comments = g_strdupv (from->comments);
   to->ca_file = g_strdup (from->ca_file);
   to->cert_file = g_strdup (from->cert_file);
   to->key_file = g_strdup (from->key_file);
@@ -912,6 +1003,7 @@ clear_options (DdClientOptions *options)
   g_free (options->and_filter);
   g_free (options->own_traffic);
   g_strfreev (options->interfaces);
+  g_strfreev (options->comments);
   g_free (options->ca_file);
   g_free (options->cert_file);
   g_free (options->key_file);
@@ -976,6 +1068,7 @@ dd_client_finalize (GObject *object)
   g_clear_handle_id (&self->merge_idle_id, g_source_remove);
   g_clear_handle_id (&self->merge_timer_id, g_source_remove);
   g_clear_handle_id (&self->duration_id, g_source_remove);
+  g_clear_handle_id (&self->timeout_id, g_source_remove);
   g_clear_handle_id (&self->grace_id, g_source_remove);
   g_cancellable_cancel (self->cancellable);
   if (self->output != NULL)

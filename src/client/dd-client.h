@@ -44,6 +44,10 @@ typedef struct {
   guint     snaplen;
   guint64   count;           /* 0: no limit */
   gdouble   duration_s;      /* 0: no limit */
+  gdouble   timeout_s;       /* ends once this long passes without a packet; 0: never */
+  guint64   bytes;           /* ends at the packet with which the output reaches this size
+                              * (headers and blocks included); 0: no limit */
+  char    **comments;        /* pcapng: the section header's comments, after ddump's own */
   guint     max_delay_ms;
   guint     memory_mib;      /* what the inputs may keep in memory, all together */
   guint     connect_timeout_s;
@@ -67,6 +71,23 @@ typedef enum {
 typedef void (*DdClientMessageFunc) (DdClientMessage  kind,
                                      const char      *text,
                                      gpointer         user_data);
+
+/* Why a run ended: the first of these that happened. */
+typedef enum {
+  DD_CLIENT_END_NONE,      /* still running */
+  DD_CLIENT_END_INPUTS,    /* every input ended */
+  DD_CLIENT_END_COUNT,
+  DD_CLIENT_END_DURATION,
+  DD_CLIENT_END_TIMEOUT,
+  DD_CLIENT_END_BYTES,
+  DD_CLIENT_END_STOPPED,   /* dd_client_stop (), or the run's cancellable */
+  DD_CLIENT_END_OUTPUT,    /* the output's reader went away, or writing failed */
+  DD_CLIENT_END_FAILED,    /* a target could not be reached (without keep_going) */
+} DdClientEnd;
+
+/* "count", "duration", "timeout", "bytes", "inputs ended", "stopped", "output closed",
+ * "target failed". */
+const char   *dd_client_end_to_string (DdClientEnd end);
 
 typedef enum {
   DD_TARGET_STATE_WAITING,
@@ -126,6 +147,9 @@ void          dd_client_get_result   (DdClient       *self,
                                       guint           index,
                                       DdTargetResult *result);
 guint64       dd_client_get_written  (DdClient *self);
+/* Bytes of the output, headers and blocks included. */
+guint64       dd_client_get_output_size (DdClient *self);
+DdClientEnd   dd_client_get_end      (DdClient *self);
 guint64       dd_client_get_late     (DdClient *self);
 /* Peak and limit of the inputs' memory, in bytes. */
 gsize         dd_client_get_memory_peak (DdClient *self);

@@ -62,11 +62,11 @@ dd_output_map_expect (DdOutputMap *self,
 }
 
 void
-dd_output_map_begin (DdOutputMap *self,
-                     const char  *comment)
+dd_output_map_begin (DdOutputMap        *self,
+                     const char * const *comments)
 {
   if (self->format == DD_FORMAT_PCAPNG)
-    dd_output_write_shb (self->output, comment);
+    dd_output_write_shb (self->output, comments);
   else if (self->expected != DD_OUTPUT_LINKTYPE_PENDING)
     dd_output_write_pcap_header (self->output, self->expected);
 }

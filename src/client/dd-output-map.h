@@ -37,8 +37,8 @@ DdOutput    *dd_output_map_get_output (DdOutputMap *self);
 void         dd_output_map_expect    (DdOutputMap *self,
                                       guint32      linktype);
 /* The header: pcap's when its link type is decided, pcapng's section header. */
-void         dd_output_map_begin     (DdOutputMap *self,
-                                      const char  *comment);
+void         dd_output_map_begin     (DdOutputMap        *self,
+                                      const char * const *comments);
 /* An interface of the input named @host (@label for descriptions). @note (nullable) is
  * the new interface's comment. FALSE when its packets cannot go into the output. */
 gboolean     dd_output_map_add_interface (DdOutputMap             *self,

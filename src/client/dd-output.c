@@ -37,6 +37,7 @@ struct _DdOutput {
 
   /* A non-blocking fd (a named pipe, or one handed over so): what the reader has not taken
    * yet stays in buf from @sent on, and a watch writes it when the fd takes more. */
+  guint64     compacted;     /* bytes that have left buf */
   gsize       sent;          /* bytes of buf written to fd */
   gsize       served;        /* bytes of buf given to PCAP-over-IP clients */
   guint       watch_id;
@@ -123,13 +124,13 @@ dd_output_write_pcap_header (DdOutput *self,
 }
 
 void
-dd_output_write_shb (DdOutput   *self,
-                     const char *comment)
+dd_output_write_shb (DdOutput           *self,
+                     const char * const *comments)
 {
   g_autofree char *appl = g_strdup_printf ("ddump %s", PACKAGE_VERSION);
   guint from = self->buf->len;
 
-  dd_pcapng_write_shb (self->buf, NULL, NULL, appl, comment);
+  dd_pcapng_write_shb (self->buf, NULL, NULL, appl, comments);
   keep_in_preamble (self, from);
 }
 
@@ -268,6 +269,7 @@ compact (DdOutput *self)
   if (done == 0)
     return;
   g_byte_array_remove_range (self->buf, 0, (guint) done);
+  self->compacted += done;
   self->sent -= MIN (self->sent, done);
   self->served -= done;
 }
@@ -316,6 +318,12 @@ gsize
 dd_output_get_backlog (DdOutput *self)
 {
   return self->fd >= 0 && !self->failed ? self->buf->len - self->sent : 0;
+}
+
+guint64
+dd_output_get_size (DdOutput *self)
+{
+  return self->compacted + self->buf->len;
 }
 
 gboolean

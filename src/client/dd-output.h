@@ -36,8 +36,8 @@ void      dd_output_write_pcap_header (DdOutput *self,
 guint32   dd_output_get_linktype   (DdOutput *self);
 
 /* pcapng: the section header, then interfaces as they appear. Returns the id. */
-void      dd_output_write_shb      (DdOutput   *self,
-                                    const char *comment);
+void      dd_output_write_shb      (DdOutput           *self,
+                                    const char * const *comments);
 guint32   dd_output_add_interface  (DdOutput                *self,
                                     const DdPcapngInterface *iface);
 /* Records @stats as the interface's statistics (written at once, and again at the end). */
@@ -80,6 +80,8 @@ void      dd_output_set_writable_func (DdOutput    *self,
 gboolean  dd_output_is_blocked     (DdOutput *self);
 /* Bytes written to the output that its reader has not taken yet. */
 gsize     dd_output_get_backlog    (DdOutput *self);
+/* Every byte of the capture so far, written or still buffered. */
+guint64   dd_output_get_size       (DdOutput *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DdOutput, dd_output_free)
 

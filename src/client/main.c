@@ -58,7 +58,9 @@ main (int    argc,
   g_autofree char *ca = NULL, *cert = NULL, *key = NULL, *netrc_file = NULL;
   gint snaplen = 0, max_delay = 1000, connect_timeout = 10, memory = 256, resolve_interval = 30;
   gint64 count = 0;
-  gdouble duration = 0;
+  gdouble duration = 0, timeout = 0;
+  gint64 bytes = 0;
+  g_auto(GStrv) comments = NULL;
   gboolean reconnect = FALSE, keep_going = FALSE, quiet = FALSE, verbose = FALSE;
   gboolean netrc = FALSE, version = FALSE;
   DdCliOptions options = { .output_fd = -1 };
@@ -81,6 +83,12 @@ main (int    argc,
       N_("Stop after writing N packets"), N_("N") },
     { "duration", 0, 0, G_OPTION_ARG_DOUBLE, &duration,
       N_("Stop after S seconds"), N_("S") },
+    { "timeout", 0, 0, G_OPTION_ARG_DOUBLE, &timeout,
+      N_("Stop once S seconds pass without a packet"), N_("S") },
+    { "bytes", 0, 0, G_OPTION_ARG_INT64, &bytes,
+      N_("Stop at the packet with which the capture, headers included, reaches N bytes"), N_("N") },
+    { "comment", 0, 0, G_OPTION_ARG_STRING_ARRAY, &comments,
+      N_("pcapng: a comment for the capture's section header (repeatable)"), N_("TEXT") },
     { "max-delay", 0, 0, G_OPTION_ARG_INT, &max_delay,
       N_("Longest wait, in milliseconds, for a stream without heartbeats before merging without it (default 1000)"), N_("MS") },
     { "memory", 0, 0, G_OPTION_ARG_INT, &memory,
@@ -136,7 +144,7 @@ main (int    argc,
     _("Capture on many hosts at once and merge the captures in time order.\n\n"
       "A TARGET is a worker, http(s)://[USER[:PASSWORD]@]HOST[:PORT][/PATH][?QUERY]\n"
       "(port 8475 and path /capture by default; the query is passed on: filter,\n"
-      "interface, snaplen, count, duration), tcp://HOST:PORT (a PCAP-over-IP\n"
+      "interface, snaplen, count, duration, timeout, bytes), tcp://HOST:PORT (a PCAP-over-IP\n"
       "server), a pcap/pcapng file, or - for stdin."));
   g_option_context_set_description (context,
     _("Examples:\n"
@@ -219,13 +227,19 @@ main (int    argc,
       return DD_EXIT_USAGE;
     }
   if (snaplen < 0 || snaplen > (gint) DD_MAX_SNAPLEN || max_delay < 0 || max_delay > 600000 ||
-      count < 0 || duration < 0 || connect_timeout < 0 || memory < 1 || memory > 1048576 ||
+      count < 0 || duration < 0 || timeout < 0 || bytes < 0 || connect_timeout < 0 ||
+      memory < 1 || memory > 1048576 ||
       resolve_interval < 1 || resolve_interval > 86400)
     {
       g_printerr (_("%s: out of range: --snaplen from 1 to %u, --max-delay from 0 to 600000, "
                     "--memory from 1 to 1048576, --resolve-interval from 1 to 86400, "
-                    "--count, --duration and --connect-timeout not negative\n"),
+                    "--count, --duration, --timeout, --bytes and --connect-timeout not negative\n"),
                   g_get_prgname (), DD_MAX_SNAPLEN);
+      return DD_EXIT_USAGE;
+    }
+  if (comments != NULL && options.format != DD_FORMAT_PCAPNG)
+    {
+      g_printerr (_("%s: --comment needs -F pcapng (pcap has no place for it)\n"), g_get_prgname ());
       return DD_EXIT_USAGE;
     }
   if (write_path != NULL && fifo_path != NULL)
@@ -245,6 +259,9 @@ main (int    argc,
   options.client.snaplen = (guint) snaplen;
   options.client.count = (guint64) count;
   options.client.duration_s = duration;
+  options.client.timeout_s = timeout;
+  options.client.bytes = (guint64) bytes;
+  options.client.comments = comments;
   options.client.max_delay_ms = (guint) max_delay;
   options.client.memory_mib = (guint) memory;
   options.client.resolve_interval_s = (guint) resolve_interval;

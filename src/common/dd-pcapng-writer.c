@@ -84,7 +84,7 @@ dd_pcapng_write_shb (GByteArray *buf,
                      const char *hardware,
                      const char *os,
                      const char *userappl,
-                     const char *comment)
+                     const char * const *comments)
 {
   guint start = block_begin (buf, DD_PCAPNG_BT_SHB);
   guint8 *p = dd_buffer_grow (buf, 16);
@@ -93,7 +93,8 @@ dd_pcapng_write_shb (GByteArray *buf,
   p = dd_put_u16 (p, 1);
   p = dd_put_u16 (p, 0);
   dd_put_u64 (p, G_MAXUINT64);  /* section length: unspecified (-1) */
-  put_string_option (buf, OPT_COMMENT, comment);
+  for (guint i = 0; comments != NULL && comments[i] != NULL; i++)
+    put_string_option (buf, OPT_COMMENT, comments[i]);
   put_string_option (buf, SHB_HARDWARE, hardware);
   put_string_option (buf, SHB_OS, os);
   put_string_option (buf, SHB_USERAPPL, userappl);

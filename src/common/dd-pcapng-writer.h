@@ -63,7 +63,7 @@ void dd_pcapng_write_shb (GByteArray *buf,
                           const char *hardware,
                           const char *os,
                           const char *userappl,
-                          const char *comment);
+                          const char * const *comments);  /* nullable */
 
 void dd_pcapng_write_idb (GByteArray              *buf,
                           const DdPcapngInterface *iface);

@@ -617,7 +617,9 @@ write_preamble (DdCaptureStream *self)
 
       if (have_uname)
         os = g_strdup_printf ("%s %s", u.sysname, u.release);
-      dd_pcapng_write_shb (self->buf, have_uname ? u.machine : NULL, os, appl, comment);
+      const char *comments[] = { comment, NULL };
+
+      dd_pcapng_write_shb (self->buf, have_uname ? u.machine : NULL, os, appl, comments);
       /* Interface 0 stands for the whole capture: it carries the statistics and the
        * watermark heartbeats; each real interface gets its own IDB when it first shows up. */
       dd_pcapng_write_idb (self->buf, &any);
