@@ -523,6 +523,8 @@ complete (DdClient *self)
   if (self->cancelled != NULL)
     g_source_destroy (self->cancelled);
   g_clear_pointer (&self->cancelled, g_source_unref);
+  /* From here on the output is the caller's again: it may be freed before the client. */
+  dd_output_set_writable_func (self->output, NULL, NULL);
   g_debug ("input memory: at most %zu KiB of the %zu KiB allowed by --memory",
            dd_memory_budget_get_peak (self->budget) / 1024, dd_memory_budget_get_limit (self->budget) / 1024);
   if (task != NULL)
@@ -1071,8 +1073,6 @@ dd_client_finalize (GObject *object)
   g_clear_handle_id (&self->timeout_id, g_source_remove);
   g_clear_handle_id (&self->grace_id, g_source_remove);
   g_cancellable_cancel (self->cancellable);
-  if (self->output != NULL)
-    dd_output_set_writable_func (self->output, NULL, NULL);
   g_ptr_array_unref (self->slots);
   g_ptr_array_unref (self->targets);
   g_ptr_array_unref (self->origins);

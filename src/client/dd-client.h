@@ -123,7 +123,8 @@ DdClient     *dd_client_new          (const DdClientOptions *options,
 gboolean      dd_client_set_targets  (DdClient            *self,
                                       const char * const  *specs,
                                       GError             **error);
-/* Where the merged capture goes (not owned; it must outlive the run). */
+/* Where the merged capture goes (not owned; it must outlive the run, and may be freed
+ * once the run completed, before the client). */
 void          dd_client_set_output   (DdClient *self,
                                       DdOutput *output);
 /* A label for the output in messages ("stdout", a path). */

@@ -283,20 +283,22 @@ load_groups (DdTriggerConfig  *config,
         }
       else if (g_str_has_prefix (group, "interface "))
         {
-          static const char * const keys[] = { "alias", "nodes", NULL };
+          static const char * const keys[] = { "name", "alias", "nodes", NULL };
           DdTriggerInterface *iface;
 
           if (!check_keys (file, group, keys, error))
             return FALSE;
           iface = g_new0 (DdTriggerInterface, 1);
-          iface->name = g_strdup (group + strlen ("interface "));
+          iface->name = g_key_file_get_string (file, group, "name", NULL);
+          if (iface->name == NULL)
+            iface->name = g_strdup (group + strlen ("interface "));
           iface->aliases = g_key_file_get_string_list (file, group, "alias", NULL, NULL);
           iface->nodes = g_key_file_get_string_list (file, group, "nodes", NULL, NULL);
           g_ptr_array_add (config->interfaces, iface);
           if (*iface->name == '\0' || iface->aliases == NULL)
             {
               g_set_error (error, DD_TRIGGER_CONFIG_ERROR, DD_TRIGGER_CONFIG_ERROR_INVALID,
-                           _("[%s]: an interface group is [interface NAME] and lists its alias="), group);
+                           _("[%s]: an interface group is [interface NAME] (or sets name=) and lists its alias="), group);
               return FALSE;
             }
         }

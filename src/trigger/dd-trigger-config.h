@@ -6,7 +6,8 @@
  *               reply-channel
  *   [client]    ca, cert, key, netrc-file, connect-timeout
  *   [worker NAME]     url
- *   [interface NAME]  alias (a list), nodes (a list of worker names; all when absent)
+ *   [interface LABEL] name (the interface; LABEL when absent), alias (a list), nodes (a
+ *                     list of worker names; all when absent): pcapdaemon's [[interface]]
  *
  * and the limits of one event: the message's, or the defaults, clamped to the caps. */
 #pragma once

@@ -399,7 +399,7 @@ run_cb (GObject      *object,
       fsync (fd);
       close (fd);
     }
-  g_clear_pointer (&self->output, dd_output_free);
+  /* The output stays open: the client refers to it until it is freed. */
   if (packets == 0 && (end == DD_CLIENT_END_TIMEOUT || status != DD_EXIT_OK))
     {
       /* As pcapdaemon: a capture that timed out without a packet is not stored. */
@@ -616,7 +616,7 @@ dd_trigger_event_get_result (DdTriggerEvent *self)
       json_builder_set_member_name (builder, "packets");
       json_builder_add_int_value (builder, (gint64) dd_client_get_written (self->client));
       json_builder_set_member_name (builder, "bytes");
-      json_builder_add_int_value (builder, (gint64) dd_client_get_output_size (self->client));
+      json_builder_add_int_value (builder, (gint64) dd_output_get_size (self->output));
       json_builder_set_member_name (builder, "ended");
       json_builder_add_string_value (builder, dd_client_end_to_string (dd_client_get_end (self->client)));
     }

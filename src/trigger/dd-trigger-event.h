@@ -27,7 +27,7 @@ typedef enum {
 } DdTriggerEventError;
 
 /* Selects the workers and sets the limits; fails (naming the problem) when the message
- * cannot be captured. @config must outlive the event. */
+ * cannot be captured. @message is taken, even then; @config must outlive the event. */
 DdTriggerEvent *dd_trigger_event_new        (const DdTriggerConfig *config,
                                              DdTriggerMessage      *message,
                                              const char            *id,

@@ -279,6 +279,21 @@ dd_trigger_message_parse (const char  *text,
   return g_steal_pointer (&message);
 }
 
+char *
+dd_trigger_message_peek_alertid (const char *text,
+                                 gsize       length)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  char *alertid = NULL;
+
+  if (length > MESSAGE_MAX || !g_utf8_validate_len (text, length, NULL) ||
+      !json_parser_load_from_data (parser, text, (gssize) length, NULL) ||
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    return NULL;
+  get_alertid (json_node_get_object (json_parser_get_root (parser)), &alertid, NULL);
+  return alertid;
+}
+
 gboolean
 dd_trigger_message_matches_node (const DdTriggerMessage *message,
                                  const char             *name)

@@ -50,6 +50,10 @@ DdTriggerMessage *dd_trigger_message_parse (const char  *text,
                                             gsize        length,
                                             GError     **error);
 void              dd_trigger_message_free  (DdTriggerMessage *message);
+/* The alertid of a message that does not parse, when it has one: so that its sender can
+ * find the refusal. */
+char             *dd_trigger_message_peek_alertid (const char *text,
+                                                   gsize       length);
 
 /* Whether the message selects the worker named @name. */
 gboolean          dd_trigger_message_matches_node (const DdTriggerMessage *message,

@@ -201,14 +201,14 @@ message_cb (const char *payload,
   message = dd_trigger_message_parse (payload, length, &error);
   if (message == NULL)
     {
-      refuse (self, id, NULL, "refused", error);
+      alertid = dd_trigger_message_peek_alertid (payload, length);
+      refuse (self, id, alertid, "refused", error);
       return;
     }
   alertid = g_strdup (message->alertid);
   event = dd_trigger_event_new (self->config, message, id, &error);
   if (event == NULL)
     {
-      dd_trigger_message_free (message);
       refuse (self, id, alertid, "refused", error);
       return;
     }
