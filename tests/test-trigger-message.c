@@ -217,6 +217,25 @@ test_config (void)
   g_unlink (path);
 }
 
+static void
+test_example_config (void)
+{
+  g_autoptr(DdTriggerConfig) config = dd_trigger_config_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "..", "data", "ddump-trigger.conf", NULL);
+  g_auto(GStrv) db1 = NULL;
+  const char *aliases[] = { "public", NULL };
+
+  g_test_summary ("The installed example configuration loads, and its aliases resolve as it says");
+  g_assert_true (dd_trigger_config_load (config, path, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (config->workers->len, ==, 3);
+  g_assert_cmpstr (config->redis, ==, "redis://127.0.0.1:6379/capture");
+  db1 = dd_trigger_config_resolve_aliases (config, "db1", aliases, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (db1), ==, 2);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -227,5 +246,6 @@ main (int   argc,
   g_test_add_func ("/trigger-message/bad", test_bad);
   g_test_add_func ("/trigger-message/limits", test_limits);
   g_test_add_func ("/trigger-message/config", test_config);
+  g_test_add_func ("/trigger-message/example-config", test_example_config);
   return g_test_run ();
 }

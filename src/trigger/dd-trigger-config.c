@@ -169,8 +169,8 @@ read_uint64 (GKeyFile    *file,
   if (!g_ascii_string_to_unsigned (g_strstrip (text), 10, min, max, out, NULL))
     {
       g_set_error (error, DD_TRIGGER_CONFIG_ERROR, DD_TRIGGER_CONFIG_ERROR_INVALID,
-                   _("[%s] %s: expected a whole number from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT),
-                   group, key, min, max);
+                   _("[%s] %s: expected a whole number from %llu to %llu"),
+                   group, key, (unsigned long long) min, (unsigned long long) max);
       return FALSE;
     }
   return TRUE;

@@ -124,7 +124,7 @@ get_integer (JsonObject  *object,
     return TRUE;
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64 ||
       json_node_get_int (node) < 0 || json_node_get_int (node) > max)
-    return type_error (error, field, _("a whole number from 0 to %" G_GINT64_FORMAT), max);
+    return type_error (error, field, _("a whole number from 0 to %lld"), (long long) max);
   *out = json_node_get_int (node);
   return TRUE;
 }
@@ -201,8 +201,8 @@ dd_trigger_message_parse (const char  *text,
   if (length > MESSAGE_MAX)
     {
       g_set_error (error, DD_TRIGGER_MESSAGE_ERROR, DD_TRIGGER_MESSAGE_ERROR_SYNTAX,
-                   _("the message is %" G_GSIZE_FORMAT " bytes long; at most %d are taken"),
-                   length, MESSAGE_MAX);
+                   _("the message is %llu bytes long; at most %d are taken"),
+                   (unsigned long long) length, MESSAGE_MAX);
       return NULL;
     }
   if (!g_utf8_validate_len (text, length, NULL))
