@@ -32,7 +32,7 @@ test_values (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(DdCaptureRequest) r =
     dd_capture_request_parse ("filter=icmp%20and%20host+10.0.0.1&snaplen=96&count=5&duration=1.5"
-                              "&timeout=0.25&bytes=4096&interface=lo&interface=eth0&format=pcapng",
+                              "&timeout=0.25&bytes=4096&since=-2.5&interface=lo&interface=eth0&format=pcapng",
                               DD_MIME_PCAP, &error);
 
   g_test_summary ("Every parameter is decoded (%-escapes and + for spaces); interface repeats; "
@@ -44,6 +44,8 @@ test_values (void)
   g_assert_cmpuint (r->duration_ms, ==, 1500);
   g_assert_cmpuint (r->timeout_ms, ==, 250);
   g_assert_cmpuint (r->bytes, ==, 4096);
+  g_assert_true (r->has_since);
+  g_assert_cmpuint (r->since_ms, ==, 2500);
   g_assert_cmpuint (r->interfaces->len, ==, 2);
   g_assert_cmpstr (g_ptr_array_index (r->interfaces, 0), ==, "lo");
   g_assert_cmpstr (g_ptr_array_index (r->interfaces, 1), ==, "eth0");
@@ -73,6 +75,9 @@ test_invalid (void)
     { "bytes=0", DD_CAPTURE_REQUEST_ERROR_INVALID_VALUE, "“bytes”" },
     { "bytes=1k", DD_CAPTURE_REQUEST_ERROR_INVALID_VALUE, "“bytes”" },
     { "timeout=1&timeout=2", DD_CAPTURE_REQUEST_ERROR_DUPLICATE_PARAMETER, "“timeout”" },
+    { "since=5", DD_CAPTURE_REQUEST_ERROR_INVALID_VALUE, "“since”" },
+    { "since=-", DD_CAPTURE_REQUEST_ERROR_INVALID_VALUE, "“since”" },
+    { "since=-x", DD_CAPTURE_REQUEST_ERROR_INVALID_VALUE, "“since”" },
     { "format=json", DD_CAPTURE_REQUEST_ERROR_INVALID_VALUE, "pcap or pcapng" },
     { "interface=", DD_CAPTURE_REQUEST_ERROR_INVALID_VALUE, "“interface”" },
     { "interface=aaaaaaaaaaaaaaaaaaaaaa", DD_CAPTURE_REQUEST_ERROR_INVALID_VALUE, "“interface”" },

@@ -57,15 +57,15 @@ static void
 test_defaults (void)
 {
   const char *ifaces[] = { "eth0", "eth1", NULL };
-  DdTargetDefaults defaults = { .filter = "tcp port 80", .interfaces = ifaces, .snaplen = 128 };
+  DdTargetDefaults defaults = { .filter = "tcp port 80", .interfaces = ifaces, .snaplen = 128, .since_s = 2.5 };
   g_autoptr(DdTarget) plain = parse_ok ("http://w", &defaults);
-  g_autoptr(DdTarget) own = parse_ok ("http://w?filter=udp&interface=lo&snaplen=64&count=3", &defaults);
+  g_autoptr(DdTarget) own = parse_ok ("http://w?filter=udp&interface=lo&snaplen=64&count=3&since=-1", &defaults);
   g_autofree char *a = g_uri_to_string (plain->uri);
   g_autofree char *b = g_uri_to_string (own->uri);
 
-  g_test_summary ("-f, -i and -s apply to targets that do not set their own");
-  g_assert_cmpstr (a, ==, "http://w:8475/capture?filter=tcp%20port%2080&interface=eth0&interface=eth1&snaplen=128");
-  g_assert_cmpstr (b, ==, "http://w:8475/capture?filter=udp&interface=lo&snaplen=64&count=3");
+  g_test_summary ("-f, -i, -s and --since apply to targets that do not set their own");
+  g_assert_cmpstr (a, ==, "http://w:8475/capture?filter=tcp%20port%2080&interface=eth0&interface=eth1&snaplen=128&since=-2.500");
+  g_assert_cmpstr (b, ==, "http://w:8475/capture?filter=udp&interface=lo&snaplen=64&count=3&since=-1");
 }
 
 static void

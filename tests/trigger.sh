@@ -15,9 +15,10 @@ dd_host c || skip_all "cannot create network namespaces"
 for i in 1 2 3; do
   dd_host "w$i" && dd_link "w$i" "10.202.$i.1" c "10.202.$i.2" || skip_all "cannot create links"
 done
-for i in 1 2 3; do
-  start_worker "w$i" "worker$i" --listen :8475
-done
+# w1 and w2 keep a minute of history for "before"; w3 keeps none.
+start_worker w1 worker1 --listen :8475 --history 60
+start_worker w2 worker2 --listen :8475 --history 60
+start_worker w3 worker3 --listen :8475
 W1=http://10.202.1.1:8475 W2=http://10.202.2.1:8475 W3=http://10.202.3.1:8475
 workers_up () { local u; for u in "$W1" "$W2" "$W3"; do wait_http c "$u/" || return 1; done; }
 check "three workers are up" workers_up
@@ -107,6 +108,17 @@ expect_match "...with the event in its section header" \
 expect_eq "...and the worker's counts in the result" "w1 10.202.1.1" \
   "$(res 101 'd["workers"][0]["name"], d["workers"][0]["target"].split("//")[1].split(":")[0]')"
 check "no temporary file is left in the store" no_part_files
+
+# ---- before: the seconds before the event ----------------------------------------------
+send 10.202.1.1 42009 12
+has_history () { [ "$(metric c "$W1" history_packets)" -ge 12 ] 2>/dev/null; }
+check "w1 keeps 12 datagrams in its history" wait_until 30 has_history
+publish '{"node":"w1","bpf":"udp port 42009","before":30,"packets":12,"alertid":130}'
+check "before 30: the event is answered" wait_res 130
+expect_eq "...with the 12 packets sent before the message" "stored 12" "$(res 130 'd["status"], d["packets"]')"
+publish '{"node":"w3","bpf":"udp port 1","before":5,"duration":1,"alertid":131}'
+check "before, on a worker that keeps no history" wait_res 131
+expect_match "...fails, saying what the worker needs" "failed .*--history" "$(res 131 'd["status"], d["error"]')"
 
 # ---- nodere: one merged file of several workers -----------------------------------------
 publish '{"nodere":"^w[12]$","bpf":"udp port 42002","duration":4,"alertid":102}'

@@ -158,5 +158,28 @@ kill "$pinger"; wait "$pinger" 2>/dev/null
 expect_eq "a socket-activated worker captures on the socket it was given, and not its own stream" 3 "$(count_packets "$DD_TMP/act.pcap" icmp)"
 expect_match "...and excludes its traffic" 'excluded from captures with: tcp port 8479' "$(cat "$DD_TMP/activated.log")"
 
+# --history: a capture with since=-S starts with the packets of the last S seconds.
+start_worker w history --listen :8480 --history 60 --history-size 4
+H=http://10.200.0.1:8480
+check "a worker with --history 60 is up" wait_http c "$H/"
+check "...keeping what it sees" wait_log "$DD_TMP/history.log" "keeping the packets of the last 60 s"
+on c "$UDP_SEND" --rate 1000 10.200.0.1 42010 25 >/dev/null
+has_history () { [ "$(metric c "$H" history_packets)" -ge 25 ] 2>/dev/null; }
+check "...25 datagrams are in its history" wait_until 30 has_history
+on c curl -s --max-time 20 -o "$DD_TMP/past.pcap" "$H/capture?filter=udp%20port%2042010&since=-30&count=25"
+expect_eq "since=-30&count=25: the 25 datagrams sent before the request" 25 "$(count_packets "$DD_TMP/past.pcap")"
+bg_on c curl -sN --max-time 30 -H 'Accept: application/x-pcapng' -o "$DD_TMP/both.pcapng" "$H/capture?filter=udp%20port%2042010&since=-30&count=35"
+both=$BG_PID
+check "since= then live: the history arrives" wait_packets "$DD_TMP/both.pcapng" 25
+on c "$UDP_SEND" --rate 1000 10.200.0.1 42010 10 >/dev/null
+check "...and the live packets after it" wait_exit "$both" 30
+expect_eq "...35 packets: each once" 35 "$(tcpdump --nano -tt -nr "$DD_TMP/both.pcapng" 2>/dev/null | sort -u | wc -l)"
+check "...in time order" eval 'tcpdump --nano -tt -nr "$DD_TMP/both.pcapng" 2>/dev/null | awk "{ print \$1 }" | sort -c -n'
+check "...with heartbeats that never pass a packet still to come (pcapng-check)" python3 "$PCAPNG_CHECK" "$DD_TMP/both.pcapng"
+on c curl -s --max-time 20 -o "$DD_TMP/past1.pcap" "$H/capture?filter=udp%20port%2042011&since=-30&timeout=1"
+expect_eq "...the request's filter applies to the history too (none to port 42011)" 0 "$(count_packets "$DD_TMP/past1.pcap")"
+out=$(on c curl -s -w ' %{http_code}' --max-time 10 "$W/capture?since=-5")
+expect_match "since= on a worker without --history: 400, saying what is needed" "--history SECONDS.* 400 ?$" "$(tr '\n' ' ' <<<"$out")"
+
 check "the first worker is still running" kill -0 "$worker"
 dd_finish

@@ -1029,6 +1029,7 @@ dd_client_new (const DdClientOptions *options,
   self->defaults.filter = self->options.filter;
   self->defaults.interfaces = (const char * const *) self->options.interfaces;
   self->defaults.snaplen = self->options.snaplen;
+  self->defaults.since_s = self->options.since_s;
   if (self->options.own_traffic != NULL && *self->options.own_traffic != '\0')
     {
       g_autofree char *not_ours = g_strdup_printf ("not (%s)", self->options.own_traffic);

@@ -48,6 +48,7 @@ typedef struct {
   guint64   bytes;           /* ends at the packet with which the output reaches this size
                               * (headers and blocks included); 0: no limit */
   char    **comments;        /* pcapng: the section header's comments, after ddump's own */
+  gdouble   since_s;         /* > 0: workers start with their history of the last S seconds */
   guint     max_delay_ms;
   guint     memory_mib;      /* what the inputs may keep in memory, all together */
   guint     connect_timeout_s;

@@ -206,6 +206,13 @@ parse_url (const char             *spec,
 
           append_param (query, "snaplen", snaplen);
         }
+      if (defaults->since_s > 0 && (params == NULL || !g_hash_table_contains (params, "since")))
+        {
+          char since[G_ASCII_DTOSTR_BUF_SIZE + 1] = "-";
+
+          g_ascii_formatd (since + 1, sizeof since - 1, "%.3f", defaults->since_s);
+          append_param (query, "since", since);
+        }
     }
 
   target->kind = DD_TARGET_HTTP;

@@ -33,6 +33,7 @@ typedef struct {
   const char         *and_filter;  /* ANDed with the target's own filter, or the default */
   const char * const *interfaces;
   guint               snaplen;  /* 0: the worker's default */
+  gdouble             since_s;  /* > 0: since=-S, the worker's history from S seconds ago */
 } DdTargetDefaults;
 
 #define DD_TARGET_ERROR (dd_target_error_quark ())

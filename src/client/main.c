@@ -58,7 +58,7 @@ main (int    argc,
   g_autofree char *ca = NULL, *cert = NULL, *key = NULL, *netrc_file = NULL;
   gint snaplen = 0, max_delay = 1000, connect_timeout = 10, memory = 256, resolve_interval = 30;
   gint64 count = 0;
-  gdouble duration = 0, timeout = 0;
+  gdouble duration = 0, timeout = 0, since = 0;
   gint64 bytes = 0;
   g_auto(GStrv) comments = NULL;
   gboolean reconnect = FALSE, keep_going = FALSE, quiet = FALSE, verbose = FALSE;
@@ -87,6 +87,8 @@ main (int    argc,
       N_("Stop once S seconds pass without a packet"), N_("S") },
     { "bytes", 0, 0, G_OPTION_ARG_INT64, &bytes,
       N_("Stop at the packet with which the capture, headers included, reaches N bytes"), N_("N") },
+    { "since", 0, 0, G_OPTION_ARG_DOUBLE, &since,
+      N_("Start S seconds in the past: workers started with --history send what they kept (written -S, e.g. --since -30)"), N_("-S") },
     { "comment", 0, 0, G_OPTION_ARG_STRING_ARRAY, &comments,
       N_("pcapng: a comment for the capture's section header (repeatable)"), N_("TEXT") },
     { "max-delay", 0, 0, G_OPTION_ARG_INT, &max_delay,
@@ -144,7 +146,7 @@ main (int    argc,
     _("Capture on many hosts at once and merge the captures in time order.\n\n"
       "A TARGET is a worker, http(s)://[USER[:PASSWORD]@]HOST[:PORT][/PATH][?QUERY]\n"
       "(port 8475 and path /capture by default; the query is passed on: filter,\n"
-      "interface, snaplen, count, duration, timeout, bytes), tcp://HOST:PORT (a PCAP-over-IP\n"
+      "interface, snaplen, count, duration, timeout, bytes, since), tcp://HOST:PORT (a PCAP-over-IP\n"
       "server), a pcap/pcapng file, or - for stdin."));
   g_option_context_set_description (context,
     _("Examples:\n"
@@ -227,13 +229,14 @@ main (int    argc,
       return DD_EXIT_USAGE;
     }
   if (snaplen < 0 || snaplen > (gint) DD_MAX_SNAPLEN || max_delay < 0 || max_delay > 600000 ||
-      count < 0 || duration < 0 || timeout < 0 || bytes < 0 || connect_timeout < 0 ||
+      count < 0 || duration < 0 || timeout < 0 || bytes < 0 || connect_timeout < 0 || since > 0 ||
       memory < 1 || memory > 1048576 ||
       resolve_interval < 1 || resolve_interval > 86400)
     {
       g_printerr (_("%s: out of range: --snaplen from 1 to %u, --max-delay from 0 to 600000, "
                     "--memory from 1 to 1048576, --resolve-interval from 1 to 86400, "
-                    "--count, --duration, --timeout, --bytes and --connect-timeout not negative\n"),
+                    "--count, --duration, --timeout, --bytes and --connect-timeout not negative, "
+                    "--since negative (seconds back: --since -30)\n"),
                   g_get_prgname (), DD_MAX_SNAPLEN);
       return DD_EXIT_USAGE;
     }
@@ -262,6 +265,7 @@ main (int    argc,
   options.client.timeout_s = timeout;
   options.client.bytes = (guint64) bytes;
   options.client.comments = comments;
+  options.client.since_s = -since;
   options.client.max_delay_ms = (guint) max_delay;
   options.client.memory_mib = (guint) memory;
   options.client.resolve_interval_s = (guint) resolve_interval;

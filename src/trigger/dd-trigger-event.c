@@ -225,8 +225,6 @@ dd_trigger_event_new (const DdTriggerConfig *config,
   self->dir = *folder != '\0' ? g_build_filename (config->store, folder, NULL) : g_strdup (config->store);
   dd_trigger_config_limits (config, message, &self->limits, self->clamps);
 
-  if (message->before > 0)
-    g_ptr_array_add (self->warnings, g_strdup (_("before: the workers keep no history yet; the capture starts at the event")));
   if (message->packetdebug)
     g_ptr_array_add (self->warnings, g_strdup (_("packetdebug: not supported; ignored")));
   if (message->bucket != NULL || message->acl != NULL || message->region != NULL ||
@@ -469,6 +467,7 @@ dd_trigger_event_run_async (DdTriggerEvent      *self,
   options.duration_s = self->limits.duration;
   options.timeout_s = self->limits.timeout;
   options.comments = comments;
+  options.since_s = self->message->before;  /* workers without --history refuse it */
   options.max_delay_ms = 1000;
   options.memory_mib = EVENT_MEMORY_MIB;
   options.connect_timeout_s = self->config->connect_timeout_s;

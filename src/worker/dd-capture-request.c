@@ -148,6 +148,18 @@ dd_capture_request_parse (const char  *query,
           if (!parse_seconds (n, v, &request->timeout_ms, error))
             return NULL;
         }
+      else if (g_str_equal (n, "since"))
+        {
+          if (v[0] != '-' || !parse_seconds (n, v + 1, &request->since_ms, error))
+            {
+              g_clear_error (error);
+              g_set_error (error, DD_CAPTURE_REQUEST_ERROR, DD_CAPTURE_REQUEST_ERROR_INVALID_VALUE,
+                           _("invalid value “%s” for parameter “since”: expected -SECONDS (how far back), from -0.001 to -31536000"),
+                           v);
+              return NULL;
+            }
+          request->has_since = TRUE;
+        }
       else if (g_str_equal (n, "bytes"))
         {
           if (!parse_unsigned (n, v, 1, G_MAXUINT64, &number, error))
@@ -177,7 +189,7 @@ dd_capture_request_parse (const char  *query,
       else
         {
           g_set_error (error, DD_CAPTURE_REQUEST_ERROR, DD_CAPTURE_REQUEST_ERROR_UNKNOWN_PARAMETER,
-                       _("unknown parameter “%s” (known: filter, snaplen, count, duration, timeout, bytes, interface, format)"),
+                       _("unknown parameter “%s” (known: filter, snaplen, count, duration, timeout, bytes, since, interface, format)"),
                        n);
           return NULL;
         }

@@ -27,6 +27,8 @@ typedef struct {
   guint64    duration_ms; /* 0: no limit */
   guint64    timeout_ms;  /* ends after this long without a packet; 0: never */
   guint64    bytes;       /* ends at the packet with which the stream reaches this size; 0: no limit */
+  guint64    since_ms;    /* since=-S: starts S seconds in the past (from --history) */
+  gboolean   has_since;
   GPtrArray *interfaces;  /* interface names (char *) */
   GArray    *ifindexes;   /* guint32, filled by dd_capture_request_resolve_interfaces() */
   DdFormat   format;

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "dd-capture-stream.h"
+#include "dd-filter.h"
 #include "dd-pcap-writer.h"
 #include "dd-pcapng-writer.h"
 #include "dd-sll2.h"
@@ -77,6 +78,15 @@ struct _DdCaptureStream {
   guint                   heartbeat_id;
   guint                   duration_id;
   guint                   timeout_id;
+  /* since=: the history's packets come first, up to the live capture's start. */
+  DdHistory              *history;
+  DdHistoryCursor         cursor;
+  DdFilterProgram        *history_program;
+  gboolean                history_pending;
+  guint64                 history_ts;     /* the newest history packet looked at */
+  guint64                 history_packets;
+  gboolean                history_lost;
+  guint                   history_id;
   GSource                *peer_source;
   gulong                  wrote_handler;
   gulong                  finished_handler;
@@ -134,23 +144,15 @@ interface_id_for (DdCaptureStream *self,
   return id;
 }
 
-static void
-packet_cb (u_char                   *user,
-           const struct pcap_pkthdr *header,
-           const u_char             *data)
+/* One packet into the stream's buffer; FALSE when it is the last the limits allow. */
+static gboolean
+write_packet (DdCaptureStream *self,
+              guint64          ts,
+              guint32          caplen,
+              guint32          origlen,
+              const guint8    *data)
 {
-  DdCaptureStream *self = (DdCaptureStream *) user;
-  guint64 ts;
-  guint32 caplen;
-
-  /* The packet that passed the byte limit was the last (the rest of this dispatch is
-   * left alone). */
-  if (G_UNLIKELY (self->bytes_reached))
-    return;
-  ts = (guint64) header->ts.tv_sec * G_GUINT64_CONSTANT (1000000000) +
-               (guint64) header->ts.tv_usec;  /* nanoseconds: precision set at open */
-  caplen = MIN (header->caplen, self->snaplen);
-
+  caplen = MIN (caplen, self->snaplen);
   if (self->format == DD_FORMAT_PCAPNG)
     {
       guint32 id = 0;
@@ -158,20 +160,35 @@ packet_cb (u_char                   *user,
 
       if (ifindex != 0)
         id = interface_id_for (self, ifindex);
-      dd_pcapng_write_epb (self->buf, id, ts, caplen, header->len, data,
+      dd_pcapng_write_epb (self->buf, id, ts, caplen, origlen, data,
                            dd_sll2_epb_flags (data, caplen));
     }
   else
-    dd_pcap_write_record (self->buf, ts, caplen, header->len, data);
+    dd_pcap_write_record (self->buf, ts, caplen, origlen, data);
 
   self->packets++;
   self->bytes += caplen;
   if (self->bytes_limit != 0 && self->flushed + self->buf->len >= self->bytes_limit)
-    {
-      self->bytes_reached = TRUE;
-      dd_capture_break (self->capture);
-    }
-  else if (self->buf->len >= FLUSH_THRESHOLD)
+    self->bytes_reached = TRUE;
+  return !self->bytes_reached && (self->count_limit == 0 || self->packets < self->count_limit);
+}
+
+static void
+packet_cb (u_char                   *user,
+           const struct pcap_pkthdr *header,
+           const u_char             *data)
+{
+  DdCaptureStream *self = (DdCaptureStream *) user;
+  guint64 ts;
+
+  /* The packet that passed the byte limit was the last (the rest of this dispatch is
+   * left alone). */
+  if (G_UNLIKELY (self->bytes_reached))
+    return;
+  ts = (guint64) header->ts.tv_sec * G_GUINT64_CONSTANT (1000000000) +
+       (guint64) header->ts.tv_usec;  /* nanoseconds: precision set at open */
+  write_packet (self, ts, header->caplen, header->len, data);
+  if (self->bytes_reached || self->buf->len >= FLUSH_THRESHOLD)
     dd_capture_break (self->capture);
 }
 
@@ -198,8 +215,11 @@ write_isb_full (DdCaptureStream *self,
 
   /* The watermark: everything stamped before now - lag was in a retired ring block at
    * @now and has been drained since, so no later packet of this stream is older.
-   * @now is 0 when the ring was not drained: the watermark stays. */
-  if (now > lag && now - lag > self->watermark)
+   * @now is 0 when the ring was not drained: the watermark stays. While the history is
+   * being sent, it is the newest history packet looked at. */
+  if (self->history_pending)
+    self->watermark = MAX (self->watermark, self->history_ts);
+  else if (now > lag && now - lag > self->watermark)
     self->watermark = now - lag;
   update_stats (self);
   stats = (DdPcapngStats) {
@@ -226,6 +246,7 @@ write_isb (DdCaptureStream *self,
 }
 
 static void throttle (DdCaptureStream *self, gboolean on);
+static void schedule_history (DdCaptureStream *self);
 
 static void
 flush (DdCaptureStream *self)
@@ -249,6 +270,48 @@ flush (DdCaptureStream *self)
 
 static void fail (DdCaptureStream *self, const GError *error);
 
+/* Sends history packets (those the request's filter takes), at most @budget bytes of
+ * them, until the live capture's start. FALSE when a limit ended the stream. */
+static gboolean
+pump_history (DdCaptureStream *self,
+              gsize            budget)
+{
+  guint start_len = self->buf->len;
+
+  while (self->history_pending && self->buf->len - start_len < budget)
+    {
+      struct pcap_pkthdr header = { 0, };
+      guint64 ts;
+      guint32 caplen, origlen;
+      const guint8 *data;
+      gboolean lost;
+
+      if (!dd_history_next (self->history, &self->cursor, &ts, &caplen, &origlen, &data, &lost) ||
+          ts >= self->start_ns)
+        {
+          self->history_pending = FALSE;
+          g_debug ("capture %u: %" G_GUINT64_FORMAT " packets from the history", self->id,
+                   self->history_packets);
+          break;
+        }
+      self->history_lost |= lost;
+      self->history_ts = MAX (self->history_ts, ts);
+      header.caplen = MIN (caplen, self->snaplen);
+      header.len = origlen;
+      if (self->history_program != NULL && !pcap_offline_filter (self->history_program, &header, data))
+        continue;
+      self->history_packets++;
+      if (!write_packet (self, ts, caplen, origlen, data))
+        {
+          dd_capture_stream_end (self, self->bytes_reached ? "bytes reached" : "count reached");
+          return FALSE;
+        }
+      if (self->buf->len >= FLUSH_THRESHOLD)
+        flush (self);
+    }
+  return TRUE;
+}
+
 /* Reads what the kernel has ready, up to the count limit and at most @budget bytes. */
 static DrainResult
 drain (DdCaptureStream *self,
@@ -256,6 +319,15 @@ drain (DdCaptureStream *self,
 {
   gsize read = 0;
 
+  if (self->history_pending)
+    {
+      if (self->throttled)
+        return DRAIN_MORE;
+      if (!pump_history (self, budget))
+        return DRAIN_ENDED;
+      if (self->history_pending)
+        return DRAIN_MORE;
+    }
   while (self->capture != NULL)
     {
       g_autoptr(GError) error = NULL;
@@ -344,7 +416,29 @@ wrote_body_data_cb (SoupServerMessage *msg,
       throttle (self, FALSE);
       if (drain (self, DRAIN_BUDGET) != DRAIN_ENDED)
         flush (self);
+      schedule_history (self);
     }
+}
+
+static gboolean
+history_cb (gpointer user_data)
+{
+  DdCaptureStream *self = user_data;
+
+  if (self->state == STATE_RUNNING && drain (self, DRAIN_BUDGET) != DRAIN_ENDED)
+    flush (self);
+  if (self->state == STATE_RUNNING && self->history_pending && !self->throttled)
+    return G_SOURCE_CONTINUE;
+  self->history_id = 0;
+  return G_SOURCE_REMOVE;
+}
+
+/* The history goes out as fast as the client takes it, then the live capture. */
+static void
+schedule_history (DdCaptureStream *self)
+{
+  if (self->history_pending && self->history_id == 0 && self->state == STATE_RUNNING)
+    self->history_id = g_idle_add (history_cb, self);
 }
 
 static gboolean
@@ -480,6 +574,7 @@ stop_sources (DdCaptureStream *self)
   g_clear_handle_id (&self->heartbeat_id, g_source_remove);
   g_clear_handle_id (&self->duration_id, g_source_remove);
   g_clear_handle_id (&self->timeout_id, g_source_remove);
+  g_clear_handle_id (&self->history_id, g_source_remove);
   if (self->peer_source != NULL)
     {
       g_source_destroy (self->peer_source);
@@ -664,6 +759,17 @@ dd_capture_stream_new (SoupServerMessage            *msg,
   self->last_ifindex = G_MAXUINT32;
   self->start_ns = realtime_ns ();
   self->start_monotonic = g_get_monotonic_time ();
+  if (request->has_since && options->history != NULL)
+    {
+      guint64 back = MIN (request->since_ms * G_GUINT64_CONSTANT (1000000), self->start_ns);
+
+      self->history = options->history;
+      dd_history_drain (self->history);
+      dd_history_seek (self->history, &self->cursor, self->start_ns - back);
+      if (*applied_filter != '\0')
+        self->history_program = dd_filter_compile (applied_filter, DD_LINKTYPE_LINUX_SLL2, DD_MAX_SNAPLEN, NULL);
+      self->history_pending = TRUE;
+    }
   self->done = done;
   self->done_data = user_data;
 
@@ -683,12 +789,13 @@ dd_capture_stream_new (SoupServerMessage            *msg,
 
   write_preamble (self);
 
-  g_message ("capture %u started for %s: format %s, snaplen %u, filter “%s”%s%s%s%s", self->id, self->peer,
+  g_message ("capture %u started for %s: format %s, snaplen %u, filter “%s”%s%s%s%s%s", self->id, self->peer,
              dd_format_to_string (self->format), self->snaplen, self->filter,
              request->count ? ", with a packet count" : "",
              request->duration_ms ? ", with a duration" : "",
              request->timeout_ms ? ", with a timeout" : "",
-             request->bytes ? ", with a byte limit" : "");
+             request->bytes ? ", with a byte limit" : "",
+             self->history_pending ? ", from the history" : "");
 
   self->fd_watch_id = g_unix_fd_add (dd_capture_get_fd (capture), G_IO_IN, capture_ready_cb, self);
   self->heartbeat_id = g_timeout_add (MAX (options->heartbeat_ms, 1), heartbeat_cb, self);
@@ -697,6 +804,7 @@ dd_capture_stream_new (SoupServerMessage            *msg,
   self->last_packet_monotonic = self->start_monotonic;
   if (request->timeout_ms > 0)
     self->timeout_id = g_timeout_add ((guint) MIN (request->timeout_ms, G_MAXUINT), timeout_cb, self);
+  schedule_history (self);
 
   conn = dd_worker_connection_for_message (msg);
   if (conn != NULL)
@@ -720,6 +828,7 @@ dd_capture_stream_free (DdCaptureStream *self)
   g_clear_signal_handler (&self->wrote_handler, self->msg);
   g_clear_signal_handler (&self->finished_handler, self->msg);
   g_clear_pointer (&self->capture, dd_capture_free);
+  g_clear_pointer (&self->history_program, dd_filter_free);
   g_clear_object (&self->msg);
   g_byte_array_unref (self->buf);
   g_hash_table_unref (self->interfaces);

@@ -6,6 +6,7 @@
 
 #include "dd-capture.h"
 #include "dd-capture-request.h"
+#include "dd-history.h"
 #include "dd-worker-metrics.h"
 
 G_BEGIN_DECLS
@@ -19,6 +20,7 @@ typedef struct {
   guint       watermark_lag_ms;
   gsize       ring_size;      /* the most a final drain reads */
   const char *hostname;
+  DdHistory  *history;        /* for since=; NULL: the worker keeps none */
 } DdCaptureStreamOptions;
 
 typedef void (*DdCaptureStreamDoneFunc) (DdCaptureStream *stream,

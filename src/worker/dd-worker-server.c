@@ -36,6 +36,7 @@ struct _DdWorkerServer {
   DdWorkerMetrics metrics;
   DdConnectionGuard *guard;
   DdWorkerListener  *listener;
+  DdHistory      *history;
   gboolean        shutting_down;
   guint           shutdown_timeout_id;
   GSourceFunc     shutdown_done;
@@ -154,6 +155,13 @@ capture_handler (DdWorkerServer    *self,
       return;
     }
 
+  if (request->has_since && self->history == NULL)
+    {
+      self->metrics.captures_rejected++;
+      dd_worker_respond_text (msg, SOUP_STATUS_BAD_REQUEST,
+                              _("since= needs the recent packets, and this worker keeps none (start it with --history SECONDS)"));
+      return;
+    }
   filter = dd_capture_request_build_filter (request, self->exclusion);
   capture_options = (DdCaptureOptions) {
     .snaplen = request->snaplen,
@@ -179,6 +187,7 @@ capture_handler (DdWorkerServer    *self,
     .watermark_lag_ms = (guint) self->options.timeout_ms + WATERMARK_MARGIN_MS,
     .ring_size = self->options.ring_size,
     .hostname = self->hostname,
+    .history = self->history,
   };
   stream = dd_capture_stream_new (msg, g_steal_pointer (&capture), request, filter, &stream_options,
                                   &self->metrics, stream_done_cb, self);
@@ -292,6 +301,19 @@ metrics_handler (DdWorkerServer    *self,
           "Connections closed because their request did not arrive in time.", m->connections_timed_out);
   metric (out, "streams_failed_total", "counter",
           "Capture streams that ended on an error (capture or connection).", m->streams_failed);
+  if (self->history != NULL)
+    {
+      DdHistoryStats stats;
+
+      dd_history_get_stats (self->history, &stats);
+      metric (out, "history_packets", "gauge", "Recent packets kept for since= (--history).", stats.packets);
+      metric (out, "history_bytes", "gauge", "Memory holding them.", stats.bytes);
+      metric (out, "history_kernel_drops_total", "counter",
+              "Packets the history's capture lost because its ring was full.", stats.kernel_drops);
+      metric (out, "history_evicted_total", "counter",
+              "Packets let go before --history seconds passed, to stay within --history-size.",
+              stats.evicted_early);
+    }
   g_string_append_printf (out, "# HELP ddump_worker_build_info Version.\n# TYPE ddump_worker_build_info gauge\n"
                           "ddump_worker_build_info{version=\"%s\"} 1\n", PACKAGE_VERSION);
   len = out->len;
@@ -377,6 +399,7 @@ dd_worker_server_new (const DdWorkerOptions *options)
 
   self->options = *options;
   self->options.socket_group = g_strdup (options->socket_group);
+  self->options.history_filter = g_strdup (options->history_filter);
   self->server = soup_server_new ("server-header", "ddump-worker/" PACKAGE_VERSION " ", NULL);
   self->streams = g_ptr_array_new ();
   self->unix_paths = g_ptr_array_new_with_free_func (g_free);
@@ -397,6 +420,7 @@ dd_worker_server_free (DdWorkerServer *self)
   for (guint i = 0; i < self->streams->len; i++)
     dd_capture_stream_free (g_ptr_array_index (self->streams, i));
   g_ptr_array_unref (self->streams);
+  g_clear_pointer (&self->history, dd_history_free);
   for (guint i = 0; i < self->unix_paths->len; i++)
     g_unlink (g_ptr_array_index (self->unix_paths, i));
   g_ptr_array_unref (self->unix_paths);
@@ -406,6 +430,7 @@ dd_worker_server_free (DdWorkerServer *self)
   g_free (self->exclusion);
   g_free (self->hostname);
   g_free (self->options.socket_group);
+  g_free (self->options.history_filter);
   g_free (self);
 }
 
@@ -533,6 +558,24 @@ dd_worker_server_start (DdWorkerServer *self)
   g_free (self->exclusion);
   self->exclusion = dd_filter_sockets (addresses);
   g_debug ("own traffic excluded with: %s", self->exclusion);
+}
+
+gboolean
+dd_worker_server_start_history (DdWorkerServer  *self,
+                                GError         **error)
+{
+  DdHistoryOptions options = {
+    .seconds = self->options.history_s,
+    .max_bytes = self->options.history_bytes,
+    .filter = self->options.history_filter,
+    .ring_size = (gint) MIN (self->options.ring_size, (gsize) G_MAXINT),
+    .timeout_ms = self->options.timeout_ms,
+  };
+
+  if (self->options.history_s <= 0)
+    return TRUE;
+  self->history = dd_history_new (&options, self->exclusion, error);
+  return self->history != NULL;
 }
 
 const char *

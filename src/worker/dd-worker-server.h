@@ -26,6 +26,9 @@ typedef struct {
   guint   request_timeout_ms;  /* a connection's request must arrive within this */
   gint    socket_mode;      /* unix sockets: chmod to this, or -1 */
   char   *socket_group;     /* unix sockets: chgrp to this, or NULL */
+  gdouble history_s;        /* --history: seconds of recent packets kept; 0: none */
+  gsize   history_bytes;    /* at most this much of them */
+  char   *history_filter;   /* what the history keeps; NULL: everything */
 } DdWorkerOptions;
 
 typedef struct _DdWorkerServer DdWorkerServer;
@@ -42,6 +45,9 @@ gboolean        dd_worker_server_listen_fd       (DdWorkerServer          *self,
 /* Call once every listener is set up: computes the filter excluding our own traffic. */
 void            dd_worker_server_start           (DdWorkerServer          *self);
 const char     *dd_worker_server_get_exclusion   (DdWorkerServer          *self);
+/* With history_s: starts keeping the recent packets (after dd_worker_server_start ()). */
+gboolean        dd_worker_server_start_history   (DdWorkerServer          *self,
+                                                  GError                 **error);
 GStrv           dd_worker_server_describe_listeners (DdWorkerServer       *self);
 
 /* Ends every stream cleanly and refuses new captures; @done runs once all responses are

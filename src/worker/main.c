@@ -98,6 +98,9 @@ main (int argc, char **argv)
   gint stream_buffer_mib = 4;
   gint block_timeout_ms = 32;
   gint request_timeout_s = 15;
+  gdouble history_s = 0;
+  gint history_mib = 64;
+  g_autofree char *history_filter = NULL;
   g_autofree char *socket_mode = NULL;
   g_autofree char *socket_group = NULL;
   gboolean verbose = FALSE;
@@ -123,6 +126,12 @@ main (int argc, char **argv)
       N_("Permissions of unix sockets, in octal (e.g. 0660)"), N_("MODE") },
     { "socket-group", 0, 0, G_OPTION_ARG_STRING, &socket_group,
       N_("Group owning unix sockets (e.g. www-data for nginx)"), N_("GROUP") },
+    { "history", 0, 0, G_OPTION_ARG_DOUBLE, &history_s,
+      N_("Keep the packets of the last S seconds in memory, so that a capture with since=-S starts in the past (default: none)"), N_("S") },
+    { "history-size", 0, 0, G_OPTION_ARG_INT, &history_mib,
+      N_("At most this much memory for --history, in MiB (default 64)"), N_("MIB") },
+    { "history-filter", 0, 0, G_OPTION_ARG_STRING, &history_filter,
+      N_("What --history keeps: a capture filter (default: everything but the worker's own traffic)"), N_("EXPRESSION") },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Log debug messages"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version and exit"), NULL },
     G_OPTION_ENTRY_NULL
@@ -156,7 +165,8 @@ main (int argc, char **argv)
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_summary (context,
     _("Stream live packet captures of this host over HTTP, for ddump to merge.\n\n"
-      "GET /capture?filter=…&snaplen=…&count=…&duration=…&interface=…&format=pcap|pcapng\n"
+      "GET /capture?filter=…&snaplen=…&count=…&duration=…&timeout=…&bytes=…&since=-S&\n"
+      "             interface=…&format=pcap|pcapng\n"
       "GET /interfaces, GET /metrics, GET /"));
   g_option_context_set_description (context,
     _("ddump-worker needs the CAP_NET_RAW capability, never root. It has no authentication:\n"
@@ -180,10 +190,12 @@ main (int argc, char **argv)
       return EXIT_USAGE;
     }
   if (max_captures < 1 || heartbeat_ms < 1 || buffer_mib < 1 || stream_buffer_mib < 1 ||
-      block_timeout_ms < 1 || block_timeout_ms > 1000 || request_timeout_s < 1 || request_timeout_s > 3600)
+      block_timeout_ms < 1 || block_timeout_ms > 1000 || request_timeout_s < 1 || request_timeout_s > 3600 ||
+      history_s < 0 || history_s > 86400 || history_mib < 2 || history_mib > 65536)
     {
       g_printerr (_("%s: --max-captures, --heartbeat, --buffer-size and --stream-buffer must be positive, "
-                    "--block-timeout from 1 to 1000, --request-timeout from 1 to 3600\n"), g_get_prgname ());
+                    "--block-timeout from 1 to 1000, --request-timeout from 1 to 3600, "
+                    "--history from 0 to 86400, --history-size from 2 to 65536\n"), g_get_prgname ());
       return EXIT_USAGE;
     }
   if (socket_mode != NULL &&
@@ -208,6 +220,9 @@ main (int argc, char **argv)
     .request_timeout_ms = (guint) request_timeout_s * 1000,
     .socket_mode = (gint) mode,
     .socket_group = socket_group,
+    .history_s = history_s,
+    .history_bytes = (gsize) history_mib * 1024 * 1024,
+    .history_filter = history_filter,
   };
   server = dd_worker_server_new (&options);
 
@@ -247,6 +262,13 @@ main (int argc, char **argv)
         }
     }
   dd_worker_server_start (server);
+  if (!dd_worker_server_start_history (server, &error))
+    {
+      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+      return EXIT_RUNTIME;
+    }
+  if (history_s > 0)
+    g_message ("keeping the packets of the last %g s (at most %d MiB) for since=", history_s, history_mib);
 
   {
     g_auto(GStrv) listening = dd_worker_server_describe_listeners (server);
