@@ -178,6 +178,11 @@ check "...in time order" eval 'tcpdump --nano -tt -nr "$DD_TMP/both.pcapng" 2>/d
 check "...with heartbeats that never pass a packet still to come (pcapng-check)" python3 "$PCAPNG_CHECK" "$DD_TMP/both.pcapng"
 on c curl -s --max-time 20 -o "$DD_TMP/past1.pcap" "$H/capture?filter=udp%20port%2042011&since=-30&timeout=1"
 expect_eq "...the request's filter applies to the history too (none to port 42011)" 0 "$(count_packets "$DD_TMP/past1.pcap")"
+# The byte cap: 6 MB of datagrams into a 4 MiB history.
+on c "$UDP_SEND" --rate 20000 --size 1400 10.200.0.1 42012 4000 >/dev/null
+has_evicted () { [ "$(metric c "$H" history_evicted_total)" -gt 0 ] 2>/dev/null; }
+check "--history-size 4: packets past the cap are let go early, and counted" wait_until 30 has_evicted
+expect_eq "...the history stays within 4 MiB" yes "$([ "$(metric c "$H" history_bytes)" -le 4194304 ] && echo yes)"
 out=$(on c curl -s -w ' %{http_code}' --max-time 10 "$W/capture?since=-5")
 expect_match "since= on a worker without --history: 400, saying what is needed" "--history SECONDS.* 400 ?$" "$(tr '\n' ' ' <<<"$out")"
 
