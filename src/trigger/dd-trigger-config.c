@@ -39,6 +39,9 @@ dd_trigger_config_new (void)
   config->max_concurrent = 4;
   config->max_queued = 16;
   config->connect_timeout_s = 10;
+  config->upload_attempts = 3;
+  config->retry_delay = 2;
+  config->s3_part_mib = 8;
   config->workers = g_ptr_array_new_with_free_func ((GDestroyNotify) worker_free);
   config->interfaces = g_ptr_array_new_with_free_func ((GDestroyNotify) interface_free);
   return config;
@@ -50,6 +53,12 @@ dd_trigger_config_free (DdTriggerConfig *config)
   if (config == NULL)
     return;
   g_free (config->store);
+  g_free (config->spool);
+  g_free (config->s3_endpoint);
+  g_free (config->s3_region);
+  g_free (config->s3_access_key);
+  g_free (config->s3_secret_key);
+  g_free (config->s3_acl);
   g_free (config->redis);
   g_free (config->reply_channel);
   g_free (config->ca_file);
@@ -234,7 +243,11 @@ load_groups (DdTriggerConfig  *config,
 {
   static const char * const trigger_keys[] = {
     "default-timeout", "max-duration", "max-timeout", "max-bytes", "max-packets", "max-snaplen",
-    "snaplen", "max-concurrent", "max-queued", "store", "redis", "reply-channel", NULL
+    "snaplen", "max-concurrent", "max-queued", "store", "spool", "redis", "reply-channel",
+    "upload-attempts", "retry-delay", NULL
+  };
+  static const char * const s3_keys[] = {
+    "endpoint", "region", "access-key", "secret-key", "acl", "encryption", "part-size", NULL
   };
   static const char * const client_keys[] = {
     "ca", "cert", "key", "netrc-file", "connect-timeout", NULL
@@ -256,9 +269,12 @@ load_groups (DdTriggerConfig  *config,
               !read_uint (file, group, "max-snaplen", 1, DD_MAX_SNAPLEN, &config->max_snaplen, error) ||
               !read_uint (file, group, "snaplen", 0, DD_MAX_SNAPLEN, &config->snaplen, error) ||
               !read_uint (file, group, "max-concurrent", 1, 1024, &config->max_concurrent, error) ||
-              !read_uint (file, group, "max-queued", 0, 65536, &config->max_queued, error))
+              !read_uint (file, group, "max-queued", 0, 65536, &config->max_queued, error) ||
+              !read_uint (file, group, "upload-attempts", 1, 100, &config->upload_attempts, error) ||
+              !read_double (file, group, "retry-delay", 3600, &config->retry_delay, error))
             return FALSE;
           read_string (file, group, "store", &config->store);
+          read_string (file, group, "spool", &config->spool);
           read_string (file, group, "redis", &config->redis);
           read_string (file, group, "reply-channel", &config->reply_channel);
         }
@@ -271,6 +287,29 @@ load_groups (DdTriggerConfig  *config,
           read_string (file, group, "cert", &config->cert_file);
           read_string (file, group, "key", &config->key_file);
           read_string (file, group, "netrc-file", &config->netrc_file);
+        }
+      else if (g_str_equal (group, "s3"))
+        {
+          g_autoptr(GError) local_error = NULL;
+
+          if (!check_keys (file, group, s3_keys, error) ||
+              !read_uint (file, group, "part-size", 5, 5120, &config->s3_part_mib, error))
+            return FALSE;
+          read_string (file, group, "endpoint", &config->s3_endpoint);
+          read_string (file, group, "region", &config->s3_region);
+          read_string (file, group, "access-key", &config->s3_access_key);
+          read_string (file, group, "secret-key", &config->s3_secret_key);
+          read_string (file, group, "acl", &config->s3_acl);
+          if (g_key_file_has_key (file, group, "encryption", NULL))
+            {
+              config->s3_encryption = g_key_file_get_boolean (file, group, "encryption", &local_error);
+              if (local_error != NULL)
+                {
+                  g_set_error (error, DD_TRIGGER_CONFIG_ERROR, DD_TRIGGER_CONFIG_ERROR_INVALID,
+                               _("[s3] encryption: expected true or false"));
+                  return FALSE;
+                }
+            }
         }
       else if (g_str_has_prefix (group, "worker "))
         {
@@ -305,7 +344,7 @@ load_groups (DdTriggerConfig  *config,
       else
         {
           g_set_error (error, DD_TRIGGER_CONFIG_ERROR, DD_TRIGGER_CONFIG_ERROR_INVALID,
-                       _("unknown group [%s] (known: [trigger], [client], [worker NAME], [interface NAME])"),
+                       _("unknown group [%s] (known: [trigger], [client], [s3], [worker NAME], [interface NAME])"),
                        group);
           return FALSE;
         }

@@ -2,8 +2,9 @@
  * as the man page lists), plus the workers named on the command line.
  *
  *   [trigger]   default-timeout, max-duration, max-timeout, max-bytes, max-packets,
- *               max-snaplen, snaplen, max-concurrent, max-queued, store, redis,
- *               reply-channel
+ *               max-snaplen, snaplen, max-concurrent, max-queued, store, spool, redis,
+ *               reply-channel, upload-attempts, retry-delay
+ *   [s3]        endpoint, region, access-key, secret-key, acl, encryption, part-size
  *   [client]    ca, cert, key, netrc-file, connect-timeout
  *   [worker NAME]     url
  *   [interface LABEL] name (the interface; LABEL when absent), alias (a list), nodes (a
@@ -48,6 +49,17 @@ typedef struct {
   guint    max_concurrent;
   guint    max_queued;       /* events that wait for a free slot; beyond them, refused */
   char    *store;
+  char    *spool;            /* a remote store's captures are written here first, and kept
+                              * here when they cannot be sent */
+  guint    upload_attempts;
+  gdouble  retry_delay;      /* seconds before the first retry; doubled for each next */
+  char    *s3_endpoint;
+  char    *s3_region;
+  char    *s3_access_key;
+  char    *s3_secret_key;
+  char    *s3_acl;
+  gboolean s3_encryption;
+  guint    s3_part_mib;
   char    *redis;
   char    *reply_channel;    /* NULL: CHANNEL.done */
   char    *ca_file;

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "dd-client.h"
+#include "dd-local-store.h"
+#include "dd-s3-store.h"
 #include "dd-filter.h"
 #include "dd-output.h"
 #include "dd-sll2.h"
@@ -16,12 +18,12 @@ G_DEFINE_QUARK (dd-trigger-event-error-quark, dd_trigger_event_error)
 
 /* What one event's inputs may hold in memory (the daemon runs max-concurrent of them). */
 #define EVENT_MEMORY_MIB 64
-/* Names tried after ALERTID-UTCTIME.pcapng is taken: -2, -3… */
-#define NAME_ATTEMPTS 100
 
 struct _DdTriggerEvent {
   GObject                parent_instance;
   const DdTriggerConfig *config;
+  DdStore               *store;
+  char                  *spool;
   DdTriggerMessage      *message;
   char                  *id;
   char                  *description;
@@ -34,9 +36,15 @@ struct _DdTriggerEvent {
 
   GDateTime             *started;
   GDateTime             *finished;
-  char                  *dir;
+  char                  *folder;    /* "" or the message's, made safe */
+  char                  *name;      /* [FOLDER/]ALERTID-UTCTIME.pcapng */
   char                  *temp_path;
-  char                  *path;
+  char                  *path;      /* where it was stored: a path or a URL */
+  gboolean               kept;      /* in the spool, as the store kept failing */
+  guint                  attempts;
+  guint                  retry_id;
+  char                  *store_error;
+  gboolean               stopping;
   DdOutput              *output;
   DdClient              *client;
   GTask                 *task;
@@ -76,9 +84,14 @@ dd_trigger_event_finalize (GObject *object)
   g_ptr_array_unref (self->errors);
   g_clear_pointer (&self->started, g_date_time_unref);
   g_clear_pointer (&self->finished, g_date_time_unref);
-  g_free (self->dir);
+  g_clear_handle_id (&self->retry_id, g_source_remove);
+  g_clear_object (&self->store);
+  g_free (self->spool);
+  g_free (self->folder);
+  g_free (self->name);
   g_free (self->temp_path);
   g_free (self->path);
+  g_free (self->store_error);
   g_free (self->error_text);
   g_clear_pointer (&self->result, json_node_unref);
   G_OBJECT_CLASS (dd_trigger_event_parent_class)->finalize (object);
@@ -199,16 +212,19 @@ safe_folder (const char  *folder,
 
 DdTriggerEvent *
 dd_trigger_event_new (const DdTriggerConfig *config,
+                      DdStore               *store,
+                      const char            *spool,
                       DdTriggerMessage      *message,
                       const char            *id,
                       GError               **error)
 {
   g_autoptr(DdTriggerEvent) self = g_object_new (DD_TYPE_TRIGGER_EVENT, NULL);
   g_autoptr(GError) local_error = NULL;
-  g_autofree char *folder = NULL;
   g_autofree char *names = NULL;
 
   self->config = config;
+  self->store = g_object_ref (store);
+  self->spool = g_strdup (spool);
   self->message = message;
   self->id = g_strdup (id);
   if (!select_workers (self, error))
@@ -220,15 +236,14 @@ dd_trigger_event_new (const DdTriggerConfig *config,
                    _("field “bpf”: %s"), local_error->message);
       return NULL;
     }
-  if (!safe_folder (message->folder != NULL ? message->folder : "", &folder, error))
+  if (!safe_folder (message->folder != NULL ? message->folder : "", &self->folder, error))
     return NULL;
-  self->dir = *folder != '\0' ? g_build_filename (config->store, folder, NULL) : g_strdup (config->store);
   dd_trigger_config_limits (config, message, &self->limits, self->clamps);
 
   if (message->packetdebug)
     g_ptr_array_add (self->warnings, g_strdup (_("packetdebug: not supported; ignored")));
-  if (message->bucket != NULL || message->acl != NULL || message->region != NULL ||
-      message->endpoint != NULL || message->encryption)
+  if ((message->bucket != NULL || message->acl != NULL || message->region != NULL ||
+       message->endpoint != NULL || message->encryption) && !DD_IS_S3_STORE (store))
     g_ptr_array_add (self->warnings, g_strdup (_("bucket, acl, region, endpoint, encryption: only for an S3 store; ignored")));
 
   g_ptr_array_add (self->names, NULL);
@@ -327,48 +342,100 @@ finish_run (DdTriggerEvent *self,
     g_task_return_boolean (task, TRUE);
 }
 
-/* Links the finished file into place under a name nobody has, never replacing one. */
-static gboolean
-store_file (DdTriggerEvent  *self,
-            GError         **error)
+/* [FOLDER/]ALERTID-UTCTIME.pcapng: an alertid is the sender's text, so only its harmless
+ * characters name a file. */
+static char *
+file_name (DdTriggerEvent *self)
 {
   g_autofree char *when = g_date_time_format (self->started, "%Y%m%dT%H%M%SZ");
   g_autofree char *uuid = NULL;
   const char *base = self->message->alertid;
   g_autofree char *safe = NULL;
+  g_autofree char *name = NULL;
 
   if (base == NULL)
     base = uuid = g_uuid_string_random ();
-  /* An alertid is the sender's text: only its harmless characters name a file. */
   safe = g_strcanon (g_strdup (base), "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-", '_');
   if (safe[0] == '.')
     safe[0] = '_';
-  for (guint i = 1; i <= NAME_ATTEMPTS; i++)
+  name = g_strdup_printf ("%s-%s.pcapng", safe, when);
+  return *self->folder != '\0' ? g_build_filename (self->folder, name, NULL) : g_steal_pointer (&name);
+}
+
+static void save (DdTriggerEvent *self);
+
+/* The store kept failing: the file stays in the spool (kept/NAME), never lost. */
+static void
+keep (DdTriggerEvent *self)
+{
+  g_autofree char *kept_dir = g_build_filename (self->spool, "kept", NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_clear_handle_id (&self->retry_id, g_source_remove);
+  self->path = dd_local_store_link (kept_dir, self->temp_path, self->name, &error);
+  if (self->path == NULL)
     {
-      g_autofree char *name = i == 1 ? g_strdup_printf ("%s-%s.pcapng", safe, when)
-                                     : g_strdup_printf ("%s-%s-%u.pcapng", safe, when, i);
-      g_autofree char *path = g_build_filename (self->dir, name, NULL);
-
-      if (link (self->temp_path, path) == 0)
-        {
-          g_unlink (self->temp_path);
-          g_clear_pointer (&self->temp_path, g_free);
-          self->path = g_steal_pointer (&path);
-          return TRUE;
-        }
-      if (errno != EEXIST)
-        {
-          int saved = errno;
-
-          g_set_error (error, DD_TRIGGER_EVENT_ERROR, DD_TRIGGER_EVENT_ERROR_STORE,
-                       _("cannot store %s: %s"), path, g_strerror (saved));
-          return FALSE;
-        }
+      finish_run (self, g_error_new (DD_TRIGGER_EVENT_ERROR, DD_TRIGGER_EVENT_ERROR_STORE,
+                                     _("%s; and it cannot be kept: %s"), self->store_error, error->message));
+      return;
     }
-  g_set_error (error, DD_TRIGGER_EVENT_ERROR, DD_TRIGGER_EVENT_ERROR_STORE,
-               _("cannot store the capture in %s: %u files of that alert and second exist"),
-               self->dir, NAME_ATTEMPTS);
-  return FALSE;
+  g_clear_pointer (&self->temp_path, g_free);
+  self->kept = TRUE;
+  g_warning ("%s: kept in %s: %s", self->id, self->path, self->store_error);
+  finish_run (self, NULL);
+}
+
+static gboolean
+retry_cb (gpointer user_data)
+{
+  DdTriggerEvent *self = user_data;
+
+  self->retry_id = 0;
+  save (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+saved_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(DdTriggerEvent) self = user_data;
+  g_autoptr(GError) error = NULL;
+  char *location = dd_store_save_finish (DD_STORE (object), result, &error);
+
+  if (location != NULL)
+    {
+      self->path = location;
+      /* A remote store has a copy: the spool's goes (a local one was moved). */
+      if (self->temp_path != NULL)
+        g_unlink (self->temp_path);
+      g_clear_pointer (&self->temp_path, g_free);
+      finish_run (self, NULL);
+      return;
+    }
+  g_free (self->store_error);
+  self->store_error = g_strdup (error->message);
+  if (self->attempts >= self->config->upload_attempts || self->stopping)
+    {
+      keep (self);
+      return;
+    }
+  {
+    gdouble delay = self->config->retry_delay * (1 << MIN (self->attempts - 1, 10));
+
+    g_warning ("%s: cannot store the capture (attempt %u of %u): %s; again in %g s", self->id,
+               self->attempts, self->config->upload_attempts, error->message, delay);
+    self->retry_id = g_timeout_add ((guint) (delay * 1000), retry_cb, self);
+  }
+}
+
+static void
+save (DdTriggerEvent *self)
+{
+  self->attempts++;
+  dd_store_save_async (self->store, self->temp_path, self->name, self->message, NULL, saved_cb,
+                       g_object_ref (self));
 }
 
 static void
@@ -414,12 +481,8 @@ run_cb (GObject      *object,
       finish_run (self, NULL);
       return;
     }
-  if (!store_file (self, &error))
-    {
-      finish_run (self, g_steal_pointer (&error));
-      return;
-    }
-  finish_run (self, NULL);
+  self->name = file_name (self);
+  save (self);
 }
 
 void
@@ -438,15 +501,15 @@ dd_trigger_event_run_async (DdTriggerEvent      *self,
   g_task_set_source_tag (self->task, dd_trigger_event_run_async);
   self->started = g_date_time_new_now_utc ();
 
-  if (g_mkdir_with_parents (self->dir, 0750) != 0)
+  if (g_mkdir_with_parents (self->spool, 0750) != 0)
     {
       int saved = errno;
 
       finish_run (self, g_error_new (DD_TRIGGER_EVENT_ERROR, DD_TRIGGER_EVENT_ERROR_STORE,
-                                     _("cannot create %s: %s"), self->dir, g_strerror (saved)));
+                                     _("cannot create %s: %s"), self->spool, g_strerror (saved)));
       return;
     }
-  self->temp_path = g_build_filename (self->dir, ".ddump-trigger-XXXXXX.part", NULL);
+  self->temp_path = g_build_filename (self->spool, ".ddump-trigger-XXXXXX.part", NULL);
   fd = g_mkstemp_full (self->temp_path, O_WRONLY | O_CLOEXEC, 0640);
   if (fd < 0)
     {
@@ -454,7 +517,7 @@ dd_trigger_event_run_async (DdTriggerEvent      *self,
 
       g_clear_pointer (&self->temp_path, g_free);
       finish_run (self, g_error_new (DD_TRIGGER_EVENT_ERROR, DD_TRIGGER_EVENT_ERROR_STORE,
-                                     _("cannot write in %s: %s"), self->dir, g_strerror (saved)));
+                                     _("cannot write in %s: %s"), self->spool, g_strerror (saved)));
       return;
     }
   self->output = dd_output_new (fd, TRUE, DD_FORMAT_PCAPNG);
@@ -504,7 +567,10 @@ dd_trigger_event_run_finish (DdTriggerEvent  *self,
 void
 dd_trigger_event_stop (DdTriggerEvent *self)
 {
-  if (self->client != NULL && self->task != NULL)
+  self->stopping = TRUE;
+  if (self->retry_id != 0)
+    keep (self);  /* no more waiting for the store */
+  else if (self->client != NULL && self->task != NULL)
     dd_client_stop (self->client);
 }
 
@@ -586,6 +652,8 @@ dd_trigger_event_get_result (DdTriggerEvent *self)
     return json_node_ref (self->result);
   if (self->error_text != NULL)
     status = "failed";
+  else if (self->kept)
+    status = "kept";
   else if (self->path != NULL)
     status = "stored";
   else if (self->finished != NULL)
@@ -634,10 +702,15 @@ dd_trigger_event_get_result (DdTriggerEvent *self)
   add_strings (builder, "clamps", self->clamps);
   add_strings (builder, "warnings", self->warnings);
   add_strings (builder, "errors", self->errors);
-  if (self->error_text != NULL)
+  if (self->error_text != NULL || self->store_error != NULL)
     {
       json_builder_set_member_name (builder, "error");
-      json_builder_add_string_value (builder, self->error_text);
+      json_builder_add_string_value (builder, self->error_text != NULL ? self->error_text : self->store_error);
+    }
+  if (self->attempts > 1)
+    {
+      json_builder_set_member_name (builder, "attempts");
+      json_builder_add_int_value (builder, self->attempts);
     }
   json_builder_end_object (builder);
   return json_builder_get_root (builder);

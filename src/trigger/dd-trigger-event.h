@@ -1,13 +1,16 @@
 /* One triggered capture: the workers a message selects, merged by a DdClient into one
- * pcapng whose section header records the event, until the first limit; then stored in
- * the local store under [FOLDER/]ALERTID-UTCTIME.pcapng (written under a hidden temporary
- * name and linked into place, so a reader never sees half a file). Its result is a JSON
- * object for the reply channel. */
+ * pcapng whose section header records the event, until the first limit. It is written in
+ * the spool under a hidden temporary name, then saved in the store as
+ * [FOLDER/]ALERTID-UTCTIME.pcapng (a local store links it into place, so a reader never
+ * sees half a file); a store that fails is tried again (upload-attempts, retry-delay
+ * doubling), then the file is kept in SPOOL/kept/. Its result is a JSON object for the
+ * reply channel. */
 #pragma once
 
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "dd-store.h"
 #include "dd-trigger-config.h"
 #include "dd-trigger-message.h"
 
@@ -29,6 +32,8 @@ typedef enum {
 /* Selects the workers and sets the limits; fails (naming the problem) when the message
  * cannot be captured. @message is taken, even then; @config must outlive the event. */
 DdTriggerEvent *dd_trigger_event_new        (const DdTriggerConfig *config,
+                                             DdStore               *store,
+                                             const char            *spool,
                                              DdTriggerMessage      *message,
                                              const char            *id,
                                              GError               **error);

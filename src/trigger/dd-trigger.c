@@ -14,6 +14,8 @@ G_DEFINE_QUARK (dd-trigger-error-quark, dd_trigger_error)
 
 struct _DdTrigger {
   DdTriggerConfig *config;
+  DdStore         *store;
+  char            *spool;
   DdRedis         *redis;
   char            *reply_channel;
   GPtrArray       *running;   /* DdTriggerEvent */
@@ -25,40 +27,14 @@ struct _DdTrigger {
 
 static void message_cb (const char *payload, gsize length, gpointer user_data);
 
-static gboolean
-check_store (const char  *store,
-             GError     **error)
-{
-  if (store == NULL || *store == '\0')
-    {
-      g_set_error (error, DD_TRIGGER_ERROR, DD_TRIGGER_ERROR_USAGE,
-                   _("no store: give --store DIRECTORY (or store= in [trigger])"));
-      return FALSE;
-    }
-  if (strstr (store, "://") != NULL)
-    {
-      g_set_error (error, DD_TRIGGER_ERROR, DD_TRIGGER_ERROR_USAGE,
-                   _("store “%s”: this version stores in a local directory only (s3://, cloudshark:// "
-                     "and http(s):// stores are not built yet)"), store);
-      return FALSE;
-    }
-  if (g_mkdir_with_parents (store, 0750) != 0 || access (store, W_OK | X_OK) != 0)
-    {
-      int saved = errno;
-
-      g_set_error (error, DD_TRIGGER_ERROR, DD_TRIGGER_ERROR_USAGE,
-                   _("store “%s” cannot be written: %s"), store, g_strerror (saved));
-      return FALSE;
-    }
-  return TRUE;
-}
-
 DdTrigger *
 dd_trigger_new (DdTriggerConfig  *config,
                 GError          **error)
 {
   g_autoptr(DdTriggerConfig) owned = config;
   g_autoptr(DdRedis) redis = NULL;
+  g_autoptr(DdStore) store = NULL;
+  g_autofree char *spool = NULL;
   DdTrigger *self;
 
   if (config->redis == NULL)
@@ -73,8 +49,30 @@ dd_trigger_new (DdTriggerConfig  *config,
                    _("no worker: name them as NAME=URL, or in [worker NAME] groups of the configuration"));
       return NULL;
     }
-  if (!check_store (config->store, error))
+  if (config->store == NULL || *config->store == '\0')
+    {
+      g_set_error (error, DD_TRIGGER_ERROR, DD_TRIGGER_ERROR_USAGE,
+                   _("no store: give --store DIRECTORY, http(s)://…/ or s3://BUCKET[/PREFIX] (or store= in [trigger])"));
+      return NULL;
+    }
+  store = dd_store_new_for_destination (config->store, config, error);
+  if (store == NULL)
     return NULL;
+  /* A local store's captures are written beside their place; a remote one's in the spool. */
+  if (!dd_store_is_remote (store))
+    spool = g_strdup (config->store);
+  else if (config->spool != NULL)
+    spool = g_strdup (config->spool);
+  else
+    spool = g_build_filename (g_get_user_state_dir (), "ddump-trigger", "spool", NULL);
+  if (g_mkdir_with_parents (spool, 0750) != 0 || access (spool, W_OK | X_OK) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, DD_TRIGGER_ERROR, DD_TRIGGER_ERROR_USAGE, _("spool “%s” cannot be written: %s"),
+                   spool, g_strerror (saved));
+      return NULL;
+    }
 
   self = g_new0 (DdTrigger, 1);
   redis = dd_redis_new (config->redis, message_cb, self, error);
@@ -85,6 +83,8 @@ dd_trigger_new (DdTriggerConfig  *config,
     }
   self->config = g_steal_pointer (&owned);
   self->redis = g_steal_pointer (&redis);
+  self->store = g_steal_pointer (&store);
+  self->spool = g_steal_pointer (&spool);
   self->reply_channel = config->reply_channel != NULL
     ? g_strdup (config->reply_channel)
     : g_strdup_printf ("%s.done", dd_redis_get_channel (self->redis));
@@ -102,6 +102,8 @@ dd_trigger_free (DdTrigger *self)
   g_queue_clear_full (&self->waiting, g_object_unref);
   g_ptr_array_unref (self->running);
   dd_redis_free (self->redis);
+  g_clear_object (&self->store);
+  g_free (self->spool);
   g_free (self->reply_channel);
   dd_trigger_config_free (self->config);
   g_free (self);
@@ -111,7 +113,7 @@ void
 dd_trigger_start (DdTrigger *self)
 {
   g_message ("ddump-trigger %s: %u workers, store %s; listening on redis %s, channel “%s”, "
-             "results on “%s”", PACKAGE_VERSION, self->config->workers->len, self->config->store,
+             "results on “%s”", PACKAGE_VERSION, self->config->workers->len, dd_store_describe (self->store),
              dd_redis_get_address (self->redis), dd_redis_get_channel (self->redis), self->reply_channel);
   dd_redis_start (self->redis);
 }
@@ -206,7 +208,7 @@ message_cb (const char *payload,
       return;
     }
   alertid = g_strdup (message->alertid);
-  event = dd_trigger_event_new (self->config, message, id, &error);
+  event = dd_trigger_event_new (self->config, self->store, self->spool, message, id, &error);
   if (event == NULL)
     {
       refuse (self, id, alertid, "refused", error);

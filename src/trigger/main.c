@@ -74,14 +74,18 @@ main (int   argc,
   g_autoptr(DdTrigger) trigger = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   g_auto(GStrv) workers = NULL;
-  g_autofree char *config_path = NULL, *redis = NULL, *store = NULL, *reply_channel = NULL;
+  g_autofree char *config_path = NULL, *redis = NULL, *store = NULL, *reply_channel = NULL, *spool = NULL;
   gboolean verbose = FALSE, version = FALSE;
   Daemon daemon = { 0 };
   const GOptionEntry entries[] = {
     { "redis", 0, 0, G_OPTION_ARG_STRING, &redis,
       N_("Subscribe to CHANNEL (default capture) on this Redis server"), N_("redis://[:PASSWORD@]HOST[:PORT][/CHANNEL]") },
     { "store", 0, 0, G_OPTION_ARG_FILENAME, &store,
-      N_("Store the captures in this directory"), N_("DIRECTORY") },
+      N_("Store the captures in a directory, with PUT under an http(s):// URL, or in s3://BUCKET[/PREFIX]"),
+      N_("DESTINATION") },
+    { "spool", 0, 0, G_OPTION_ARG_FILENAME, &spool,
+      N_("For a remote store: write captures here first, and keep them here when the store keeps failing"),
+      N_("DIRECTORY") },
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
       N_("Read workers, interface aliases, defaults and caps from this file"), N_("FILE") },
     { "reply-channel", 0, 0, G_OPTION_ARG_STRING, &reply_channel,
@@ -138,6 +142,8 @@ main (int   argc,
     g_free (config->redis), config->redis = g_steal_pointer (&redis);
   if (store != NULL)
     g_free (config->store), config->store = g_steal_pointer (&store);
+  if (spool != NULL)
+    g_free (config->spool), config->spool = g_steal_pointer (&spool);
   if (reply_channel != NULL)
     g_free (config->reply_channel), config->reply_channel = g_steal_pointer (&reply_channel);
 
