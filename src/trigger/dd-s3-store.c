@@ -132,6 +132,8 @@ signed_message (Upload             *upload,
   soup_message_headers_replace (request_headers, "Authorization", authorization);
   if (body != NULL)
     soup_message_set_request_body_from_bytes (msg, object_headers ? "application/x-pcapng" : "application/xml", body);
+  else if (object_headers)
+    soup_message_headers_set_content_type (request_headers, "application/x-pcapng", NULL);  /* multipart */
   return msg;
 }
 
@@ -140,7 +142,9 @@ static char *
 xml_value (GBytes     *body,
            const char *tag)
 {
-  g_autofree char *text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  gsize size = 0;
+  const char *data = g_bytes_get_data (body, &size);
+  g_autofree char *text = size > 0 ? g_strndup (data, size) : g_strdup ("");
   g_autofree char *open = g_strdup_printf ("<%s>", tag);
   g_autofree char *close = g_strdup_printf ("</%s>", tag);
   const char *start = strstr (text, open);
