@@ -50,6 +50,7 @@ struct _DdClient {
   gpointer    message_data;
 
   DdHttp     *http;
+  gboolean    http_shared;  /* dd_client_set_http (): not ours to free */
   DdOutput   *output;
   char       *output_label;
   DdOutputMap *map;
@@ -873,7 +874,7 @@ dd_client_set_targets (DdClient            *self,
       any_http |= target->kind == DD_TARGET_HTTP;
     }
   disambiguate (self->targets);
-  if (any_http)
+  if (any_http && self->http == NULL)
     {
       g_autoptr(GError) local = NULL;
 
@@ -886,6 +887,15 @@ dd_client_set_targets (DdClient            *self,
         }
     }
   return TRUE;
+}
+
+void
+dd_client_set_http (DdClient *self,
+                    DdHttp   *http)
+{
+  g_return_if_fail (self->http == NULL);
+  self->http = http;
+  self->http_shared = TRUE;
 }
 
 void
@@ -1088,7 +1098,8 @@ dd_client_finalize (GObject *object)
   dd_merger_free (self->merger);
   dd_memory_budget_unref (self->budget);
   dd_output_map_free (self->map);
-  dd_http_free (self->http);
+  if (!self->http_shared)
+    dd_http_free (self->http);
   clear_options (&self->options);
   G_OBJECT_CLASS (dd_client_parent_class)->finalize (object);
 }

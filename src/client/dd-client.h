@@ -12,6 +12,7 @@
 
 #include <gio/gio.h>
 
+#include "dd-http.h"
 #include "dd-output.h"
 
 G_BEGIN_DECLS
@@ -124,6 +125,11 @@ DdClient     *dd_client_new          (const DdClientOptions *options,
 gboolean      dd_client_set_targets  (DdClient            *self,
                                       const char * const  *specs,
                                       GError             **error);
+/* Workers are asked through @http (not owned; it must outlive the client) rather than a
+ * session of the client's own: a daemon running many clients loads its TLS trust once.
+ * Before dd_client_set_targets (); the options' TLS settings are then not used. */
+void          dd_client_set_http     (DdClient *self,
+                                      DdHttp   *http);
 /* Where the merged capture goes (not owned; it must outlive the run, and may be freed
  * once the run completed, before the client). */
 void          dd_client_set_output   (DdClient *self,

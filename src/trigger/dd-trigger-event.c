@@ -22,6 +22,7 @@ G_DEFINE_QUARK (dd-trigger-event-error-quark, dd_trigger_event_error)
 struct _DdTriggerEvent {
   GObject                parent_instance;
   const DdTriggerConfig *config;
+  DdHttp                *http;      /* the daemon's */
   DdStore               *store;
   char                  *spool;
   DdTriggerMessage      *message;
@@ -212,6 +213,7 @@ safe_folder (const char  *folder,
 
 DdTriggerEvent *
 dd_trigger_event_new (const DdTriggerConfig *config,
+                      DdHttp                *http,
                       DdStore               *store,
                       const char            *spool,
                       DdTriggerMessage      *message,
@@ -223,6 +225,7 @@ dd_trigger_event_new (const DdTriggerConfig *config,
   g_autofree char *names = NULL;
 
   self->config = config;
+  self->http = http;
   self->store = g_object_ref (store);
   self->spool = g_strdup (spool);
   self->message = message;
@@ -541,6 +544,7 @@ dd_trigger_event_run_async (DdTriggerEvent      *self,
   options.key_file = self->config->key_file;
   options.netrc_file = self->config->netrc_file;
   self->client = dd_client_new (&options, client_message_cb, self);
+  dd_client_set_http (self->client, self->http);
   g_ptr_array_add (self->specs, NULL);
   if (!dd_client_set_targets (self->client, (const char * const *) self->specs->pdata, &error))
     {

@@ -10,6 +10,7 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "dd-http.h"
 #include "dd-store.h"
 #include "dd-trigger-config.h"
 #include "dd-trigger-message.h"
@@ -30,8 +31,9 @@ typedef enum {
 } DdTriggerEventError;
 
 /* Selects the workers and sets the limits; fails (naming the problem) when the message
- * cannot be captured. @message is taken, even then; @config must outlive the event. */
+ * cannot be captured. @message is taken, even then; @config and @http must outlive the event. */
 DdTriggerEvent *dd_trigger_event_new        (const DdTriggerConfig *config,
+                                             DdHttp                *http,
                                              DdStore               *store,
                                              const char            *spool,
                                              DdTriggerMessage      *message,

@@ -16,6 +16,7 @@ struct _DdTrigger {
   DdTriggerConfig *config;
   DdStore         *store;
   char            *spool;
+  DdHttp          *http;      /* every event's session to the workers: TLS trust loaded once */
   DdRedis         *redis;
   char            *reply_channel;
   GPtrArray       *running;   /* DdTriggerEvent */
@@ -34,6 +35,7 @@ dd_trigger_new (DdTriggerConfig  *config,
   g_autoptr(DdTriggerConfig) owned = config;
   g_autoptr(DdRedis) redis = NULL;
   g_autoptr(DdStore) store = NULL;
+  g_autoptr(DdHttp) http = NULL;
   g_autofree char *spool = NULL;
   DdTrigger *self;
 
@@ -74,6 +76,10 @@ dd_trigger_new (DdTriggerConfig  *config,
       return NULL;
     }
 
+  http = dd_http_new (config->ca_file, config->cert_file, config->key_file, config->connect_timeout_s, error);
+  if (http == NULL)
+    return NULL;
+
   self = g_new0 (DdTrigger, 1);
   redis = dd_redis_new (config->redis, message_cb, self, error);
   if (redis == NULL)
@@ -84,6 +90,7 @@ dd_trigger_new (DdTriggerConfig  *config,
   self->config = g_steal_pointer (&owned);
   self->redis = g_steal_pointer (&redis);
   self->store = g_steal_pointer (&store);
+  self->http = g_steal_pointer (&http);
   self->spool = g_steal_pointer (&spool);
   self->reply_channel = config->reply_channel != NULL
     ? g_strdup (config->reply_channel)
@@ -103,6 +110,7 @@ dd_trigger_free (DdTrigger *self)
   g_ptr_array_unref (self->running);
   dd_redis_free (self->redis);
   g_clear_object (&self->store);
+  g_clear_pointer (&self->http, dd_http_free);
   g_free (self->spool);
   g_free (self->reply_channel);
   dd_trigger_config_free (self->config);
@@ -208,7 +216,7 @@ message_cb (const char *payload,
       return;
     }
   alertid = g_strdup (message->alertid);
-  event = dd_trigger_event_new (self->config, self->store, self->spool, message, id, &error);
+  event = dd_trigger_event_new (self->config, self->http, self->store, self->spool, message, id, &error);
   if (event == NULL)
     {
       refuse (self, id, alertid, "refused", error);
