@@ -169,6 +169,47 @@ expect_match "...stored at its URL, in the folder" "^stored http://127\.0\.0\.1:
 f=$(find "$DD_TMP/dav/team/db" -name 'd1-*.pcapng' | head -1)
 expect_eq "...the file nginx wrote holds the 7 packets" 7 "$(count_packets "$f")"
 
+# ---- CloudShark: a multipart POST --------------------------------------------------------
+# CloudShark is not installable here: a stand-in receives the form as its API does
+# (POST /api/v1/TOKEN/upload, fields "file" and "additional_tags") and answers its id.
+cat >"$DD_TMP/cloudshark.py" <<'EOF'
+import email.parser, email.policy, http.server, json, sys
+out = sys.argv[1]
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+            b"Content-Type: " + self.headers["Content-Type"].encode() + b"\r\n\r\n" + body)
+        fields = {part.get_param("name", header="content-disposition"): part.get_payload(decode=True)
+                  for part in msg.iter_parts()}
+        open(out + ".pcapng", "wb").write(fields["file"])
+        open(out + ".info", "w").write(json.dumps({"path": self.path,
+            "tags": fields.get("additional_tags", b"").decode()}))
+        answer = json.dumps({"filename": "x.pcapng", "id": "cs42"}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+    def log_message(self, *args):
+        pass
+http.server.HTTPServer(("127.0.0.1", 8092), Handler).serve_forever()
+EOF
+bg_on c python3 "$DD_TMP/cloudshark.py" "$DD_TMP/cloudshark"
+listening_8092 () { on c ss -Hltn "( sport = :8092 )" | grep -q .; }
+check "a CloudShark stand-in is up" wait_until 30 listening_8092
+check "a trigger storing in cloudshark+http://TOKEN@127.0.0.1:8092" \
+  start_trigger cs cscap "cloudshark+http://t0ken@127.0.0.1:8092"
+check "...that never logs the token" eval '! grep -q t0ken "$DD_TMP/cs.log"'
+publish cscap '{"node":"w1","bpf":"udp port 43005","packets":4,"alertid":"c1","tags":"db,slow"}'
+check "an event" capturing 1
+send 0 43005 10
+check "...is answered" wait_res c1
+expect_eq "...stored at the capture's page" "stored http://127.0.0.1:8092/captures/cs42" "$(res c1 'd["status"], d["file"]')"
+expect_eq "...the form carried the 4 packets" 4 "$(count_packets "$DD_TMP/cloudshark.pcapng")"
+expect_eq "...to the token's upload path, with the tags" "/api/v1/t0ken/upload db,slow" \
+  "$(python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); print(d["path"], d["tags"])' "$DD_TMP/cloudshark.info")"
+
 # ---- a store that never answers: retried, then kept locally -----------------------------
 check "a trigger whose store is a closed port" start_trigger dead deadcap http://127.0.0.1:9/x/ "upload-attempts=2"
 publish deadcap '{"node":"w1","bpf":"udp port 43004","packets":3,"alertid":"k1"}'

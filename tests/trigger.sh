@@ -207,7 +207,9 @@ check "four events at once: the fourth is answered" wait_res c4
 expect_match "...refused, as two run and one waits" "refused.*too busy: 2 captures running \(max-concurrent\) and 1 waiting \(max-queued\)" \
   "$(res c4 'd["status"], d["error"]')"
 check "...the third waits its turn" wait_log "$DD_TMP/trigger.log" "alertid c3.*waits: 2 captures are running"
-check "...and all three are stored" wait_until 60 eval 'has_res c1 && has_res c2 && has_res c3'
+check "...and its sender is told so on the reply channel" grep -q '"alertid":"c3","status":"waiting","error":"waits: 2 captures' "$DD_TMP/done.raw"
+finished () { has_res "$1" && [ "$(res "$1" 'd["status"]')" != waiting ]; }
+check "...and all three are stored" wait_until 60 eval 'finished c1 && finished c2 && finished c3'
 expect_eq "...each of them" "stored stored stored" "$(res c1 'd["status"]') $(res c2 'd["status"]') $(res c3 'd["status"]')"
 
 # ---- Redis restarts under the daemon -----------------------------------------------------

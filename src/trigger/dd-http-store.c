@@ -84,13 +84,6 @@ dd_http_store_save_async (DdStore                *store,
                                     g_steal_pointer (&task));
 }
 
-static char *
-dd_http_store_save_finish (DdStore       *store,
-                           GAsyncResult  *result,
-                           GError       **error)
-{
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
 
 static void
 dd_http_store_finalize (GObject *object)
@@ -108,7 +101,6 @@ dd_http_store_class_init (DdHttpStoreClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = dd_http_store_finalize;
   DD_STORE_CLASS (klass)->save_async = dd_http_store_save_async;
-  DD_STORE_CLASS (klass)->save_finish = dd_http_store_save_finish;
 }
 
 static void

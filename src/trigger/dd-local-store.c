@@ -81,13 +81,6 @@ dd_local_store_save_async (DdStore                *store,
     g_task_return_pointer (task, stored, g_free);
 }
 
-static char *
-dd_local_store_save_finish (DdStore       *store,
-                            GAsyncResult  *result,
-                            GError       **error)
-{
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
 
 static void
 dd_local_store_finalize (GObject *object)
@@ -101,7 +94,6 @@ dd_local_store_class_init (DdLocalStoreClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = dd_local_store_finalize;
   DD_STORE_CLASS (klass)->save_async = dd_local_store_save_async;
-  DD_STORE_CLASS (klass)->save_finish = dd_local_store_save_finish;
 }
 
 static void

@@ -451,13 +451,6 @@ dd_s3_store_save_async (DdStore                *store,
   soup_session_send_and_read_async (self->session, upload->msg, G_PRIORITY_DEFAULT, cancellable, created_cb, task);
 }
 
-static char *
-dd_s3_store_save_finish (DdStore       *store,
-                         GAsyncResult  *result,
-                         GError       **error)
-{
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
 
 static void
 dd_s3_store_finalize (GObject *object)
@@ -480,7 +473,6 @@ dd_s3_store_class_init (DdS3StoreClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = dd_s3_store_finalize;
   DD_STORE_CLASS (klass)->save_async = dd_s3_store_save_async;
-  DD_STORE_CLASS (klass)->save_finish = dd_s3_store_save_finish;
 }
 
 static void

@@ -2,6 +2,7 @@
 
 #include <glib/gi18n.h>
 
+#include "dd-cloudshark-store.h"
 #include "dd-http-store.h"
 #include "dd-local-store.h"
 #include "dd-s3-store.h"
@@ -25,10 +26,20 @@ dd_store_finalize (GObject *object)
   G_OBJECT_CLASS (dd_store_parent_class)->finalize (object);
 }
 
+/* What every store's save returns: its GTask's pointer, the location. */
+static char *
+dd_store_real_save_finish (DdStore       *self,
+                           GAsyncResult  *result,
+                           GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 static void
 dd_store_class_init (DdStoreClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = dd_store_finalize;
+  klass->save_finish = dd_store_real_save_finish;
 }
 
 static void
@@ -41,6 +52,8 @@ dd_store_new_for_destination (const char             *destination,
                               const DdTriggerConfig  *config,
                               GError                **error)
 {
+  if (g_str_has_prefix (destination, "cloudshark://") || g_str_has_prefix (destination, "cloudshark+http://"))
+    return dd_cloudshark_store_new (destination, error);
   if (g_str_has_prefix (destination, "s3://"))
     return dd_s3_store_new (destination, config, error);
   if (g_str_has_prefix (destination, "http://") || g_str_has_prefix (destination, "https://"))
@@ -48,7 +61,7 @@ dd_store_new_for_destination (const char             *destination,
   if (strstr (destination, "://") != NULL)
     {
       g_set_error (error, DD_STORE_ERROR, DD_STORE_ERROR_INVALID,
-                   _("store “%s”: expected a directory, http(s)://… (PUT) or s3://BUCKET[/PREFIX]"),
+                   _("store “%s”: expected a directory, http(s)://… (PUT), s3://BUCKET[/PREFIX] or cloudshark://TOKEN@HOST"),
                    destination);
       return NULL;
     }

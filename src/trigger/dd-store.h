@@ -34,7 +34,8 @@ struct _DdStoreClass {
                          GCancellable           *cancellable,
                          GAsyncReadyCallback     callback,
                          gpointer                user_data);
-  /* Where it went: a path or a URL (never with a password). */
+  /* Where it went: a path or a URL (never with a password). The default returns the
+   * pointer of the GTask that save_async made. */
   char  *(*save_finish) (DdStore       *self,
                          GAsyncResult  *result,
                          GError       **error);

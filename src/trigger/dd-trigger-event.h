@@ -58,7 +58,7 @@ void            dd_trigger_event_stop       (DdTriggerEvent *self);
  * "bytes", "ended", "workers": [...], "clamps": [...], "warnings": [...], "error"}. */
 JsonNode       *dd_trigger_event_get_result (DdTriggerEvent *self);
 
-/* The result of a message that did not become an event. */
+/* The result of a message that did not become an event (or not yet: "waiting"). */
 JsonNode       *dd_trigger_event_refusal    (const char   *id,
                                              const char   *alertid,
                                              const char   *status,

@@ -236,8 +236,14 @@ message_cb (const char *payload,
     }
   if (g_queue_get_length (&self->waiting) < self->config->max_queued)
     {
-      g_message ("%s waits: %u captures are running (max-concurrent), %u waiting before it",
-                 dd_trigger_event_describe (event), self->running->len, g_queue_get_length (&self->waiting));
+      g_autoptr(GError) note = g_error_new (DD_TRIGGER_ERROR, DD_TRIGGER_ERROR_FAILED,
+                                            _("waits: %u captures are running (max-concurrent), %u waiting before it"),
+                                            self->running->len, g_queue_get_length (&self->waiting));
+      g_autoptr(JsonNode) waiting = dd_trigger_event_refusal (id, alertid, "waiting", note);
+
+      /* Said on the reply channel too: the sender learns at once that it waits. */
+      g_message ("%s %s", dd_trigger_event_describe (event), note->message);
+      publish (self, waiting);
       g_queue_push_tail (&self->waiting, event);
       return;
     }
