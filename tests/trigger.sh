@@ -73,6 +73,7 @@ max-concurrent=2
 max-queued=1
 redis=redis://127.0.0.1:$REDIS_PORT
 store=$STORE
+packetdebug=true
 
 [worker w1]
 url=$W1
@@ -108,6 +109,14 @@ expect_match "...with the event in its section header" \
 expect_eq "...and the worker's counts in the result" "w1 10.202.1.1" \
   "$(res 101 'd["workers"][0]["name"], d["workers"][0]["target"].split("//")[1].split(":")[0]')"
 check "no temporary file is left in the store" no_part_files
+
+# ---- packetdebug: each packet in the log -------------------------------------------------
+publish '{"node":"w1","bpf":"udp port 42011","packets":3,"alertid":132,"packetdebug":true}'
+check "packetdebug" capturing 1 "$W1"
+send 10.202.1.1 42011 10
+check "...the event ends" wait_res 132
+expect_eq "...its 3 packets are logged, as pcapdaemon prints them" 3 \
+  "$(grep -c 'packet [0-9]*\.[0-9]* interface [0-9]*: 10\.202\.1\.2:[0-9]* > 10\.202\.1\.1:42011 UDP, 80 bytes (80 captured)' "$DD_TMP/trigger.log")"
 
 # ---- before: the seconds before the event ----------------------------------------------
 send 10.202.1.1 42009 12

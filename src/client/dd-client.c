@@ -125,6 +125,8 @@ write_cb (const DdPacket *packet,
   /* A reader that does not keep up: what it has not taken stays bounded (one flush). */
   if (G_UNLIKELY (dd_output_is_blocked (self->output)))
     dd_merger_yield (self->merger);
+  if (G_UNLIKELY (self->options.packet_func != NULL))
+    self->options.packet_func (packet, self->options.packet_data);
   /* The end's reason is the first limit that was reached (the drain at the end of a
    * duration may reach the count too). */
   if (self->options.count != 0 && dd_merger_get_written (self->merger) >= self->options.count)

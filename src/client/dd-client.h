@@ -14,6 +14,7 @@
 
 #include "dd-http.h"
 #include "dd-output.h"
+#include "dd-packet.h"
 
 G_BEGIN_DECLS
 
@@ -36,6 +37,10 @@ typedef enum {
 
 GQuark dd_client_error_quark (void);
 
+/* Called with each packet written (from the merge: keep it short). */
+typedef void (*DdClientPacketFunc) (const DdPacket *packet,
+                                    gpointer        user_data);
+
 typedef struct {
   char     *filter;
   char     *and_filter;      /* ANDed with every target's filter (Wireshark's capture filter) */
@@ -50,6 +55,8 @@ typedef struct {
                               * (headers and blocks included); 0: no limit */
   char    **comments;        /* pcapng: the section header's comments, after ddump's own */
   gdouble   since_s;         /* > 0: workers start with their history of the last S seconds */
+  DdClientPacketFunc packet_func;  /* nullable: each packet written (pcapdaemon's packetdebug) */
+  gpointer  packet_data;
   guint     max_delay_ms;
   guint     memory_mib;      /* what the inputs may keep in memory, all together */
   guint     connect_timeout_s;

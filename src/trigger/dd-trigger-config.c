@@ -244,7 +244,7 @@ load_groups (DdTriggerConfig  *config,
   static const char * const trigger_keys[] = {
     "default-timeout", "max-duration", "max-timeout", "max-bytes", "max-packets", "max-snaplen",
     "snaplen", "max-concurrent", "max-queued", "store", "spool", "redis", "reply-channel",
-    "upload-attempts", "retry-delay", NULL
+    "upload-attempts", "retry-delay", "packetdebug", NULL
   };
   static const char * const s3_keys[] = {
     "endpoint", "region", "access-key", "secret-key", "acl", "encryption", "part-size", NULL
@@ -273,6 +273,18 @@ load_groups (DdTriggerConfig  *config,
               !read_uint (file, group, "upload-attempts", 1, 100, &config->upload_attempts, error) ||
               !read_double (file, group, "retry-delay", 3600, &config->retry_delay, error))
             return FALSE;
+          if (g_key_file_has_key (file, group, "packetdebug", NULL))
+            {
+              g_autoptr(GError) local_error = NULL;
+
+              config->packetdebug = g_key_file_get_boolean (file, group, "packetdebug", &local_error);
+              if (local_error != NULL)
+                {
+                  g_set_error (error, DD_TRIGGER_CONFIG_ERROR, DD_TRIGGER_CONFIG_ERROR_INVALID,
+                               _("[trigger] packetdebug: expected true or false"));
+                  return FALSE;
+                }
+            }
           read_string (file, group, "store", &config->store);
           read_string (file, group, "spool", &config->spool);
           read_string (file, group, "redis", &config->redis);

@@ -3,7 +3,7 @@
  *
  *   [trigger]   default-timeout, max-duration, max-timeout, max-bytes, max-packets,
  *               max-snaplen, snaplen, max-concurrent, max-queued, store, spool, redis,
- *               reply-channel, upload-attempts, retry-delay
+ *               reply-channel, upload-attempts, retry-delay, packetdebug
  *   [s3]        endpoint, region, access-key, secret-key, acl, encryption, part-size
  *   [client]    ca, cert, key, netrc-file, connect-timeout
  *   [worker NAME]     url
@@ -53,6 +53,7 @@ typedef struct {
                               * here when they cannot be sent */
   guint    upload_attempts;
   gdouble  retry_delay;      /* seconds before the first retry; doubled for each next */
+  gboolean packetdebug;      /* a message's packetdebug logs its packets (pcapdaemon's) */
   char    *s3_endpoint;
   char    *s3_region;
   char    *s3_access_key;

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
+#include <arpa/inet.h>
 #include <unistd.h>
 
 #include "dd-client.h"
@@ -46,6 +47,7 @@ struct _DdTriggerEvent {
   guint                  retry_id;
   char                  *store_error;
   gboolean               stopping;
+  guint                  packets_logged;
   DdOutput              *output;
   DdClient              *client;
   GTask                 *task;
@@ -243,8 +245,8 @@ dd_trigger_event_new (const DdTriggerConfig *config,
     return NULL;
   dd_trigger_config_limits (config, message, &self->limits, self->clamps);
 
-  if (message->packetdebug)
-    g_ptr_array_add (self->warnings, g_strdup (_("packetdebug: not supported; ignored")));
+  if (message->packetdebug && !config->packetdebug)
+    g_ptr_array_add (self->warnings, g_strdup (_("packetdebug: not allowed by the configuration (packetdebug=true in [trigger]); ignored")));
   if ((message->bucket != NULL || message->acl != NULL || message->region != NULL ||
        message->endpoint != NULL || message->encryption) && !DD_IS_S3_STORE (store))
     g_ptr_array_add (self->warnings, g_strdup (_("bucket, acl, region, endpoint, encryption: only for an S3 store; ignored")));
@@ -294,6 +296,62 @@ client_message_cb (DdClientMessage  kind,
       g_debug ("%s: %s", self->id, text);
       break;
     }
+}
+
+/* packetdebug: one log line per packet, as pcapdaemon prints them, for the first
+ * PACKETDEBUG_MAX of an event (a capture can be large; the log is not the place for it). */
+#define PACKETDEBUG_MAX 1000
+
+static void
+packet_cb (const DdPacket *packet,
+           gpointer        user_data)
+{
+  DdTriggerEvent *self = user_data;
+  const guint8 *p = packet->data;
+  char src[INET6_ADDRSTRLEN] = "?", dst[INET6_ADDRSTRLEN] = "?";
+  char from[INET6_ADDRSTRLEN + 8], to[INET6_ADDRSTRLEN + 8];
+  guint proto = 0, sport = 0, dport = 0;
+  const guint8 *l4 = NULL;
+  guint64 seconds = packet->ts / G_GUINT64_CONSTANT (1000000000);
+
+  if (++self->packets_logged > PACKETDEBUG_MAX)
+    return;
+  /* The workers' link type, LINUX_SLL2: 20 bytes, then IPv4 or IPv6. */
+  if (packet->caplen >= 40 && p[0] == 0x08 && p[1] == 0x00 && (p[20] >> 4) == 4)
+    {
+      inet_ntop (AF_INET, p + 32, src, sizeof src);
+      inet_ntop (AF_INET, p + 36, dst, sizeof dst);
+      proto = p[29];
+      l4 = p + 20 + (p[20] & 0x0f) * 4;
+    }
+  else if (packet->caplen >= 60 && p[0] == 0x86 && p[1] == 0xdd && (p[20] >> 4) == 6)
+    {
+      inet_ntop (AF_INET6, p + 28, src, sizeof src);
+      inet_ntop (AF_INET6, p + 44, dst, sizeof dst);
+      proto = p[26];
+      l4 = p + 60;
+    }
+  if (l4 != NULL && (proto == 6 || proto == 17) && l4 + 4 <= p + packet->caplen)
+    {
+      sport = (guint) l4[0] << 8 | l4[1];
+      dport = (guint) l4[2] << 8 | l4[3];
+    }
+  if (sport != 0 || dport != 0)
+    {
+      g_snprintf (from, sizeof from, "%s:%u", src, sport);
+      g_snprintf (to, sizeof to, "%s:%u", dst, dport);
+    }
+  else
+    {
+      g_strlcpy (from, src, sizeof from);
+      g_strlcpy (to, dst, sizeof to);
+    }
+  g_message ("%s: packet %" G_GUINT64_FORMAT ".%09u interface %u: %s > %s %s, %u bytes (%u captured)%s",
+             self->id, seconds, (guint) (packet->ts % G_GUINT64_CONSTANT (1000000000)), packet->interface_id,
+             from, to,
+             proto == 6 ? "TCP" : proto == 17 ? "UDP" : proto == 1 ? "ICMP" : proto == 58 ? "ICMPv6" : "IP",
+             packet->origlen, packet->caplen,
+             self->packets_logged == PACKETDEBUG_MAX ? "; packetdebug: no more lines for this event" : "");
 }
 
 static GStrv
@@ -533,6 +591,11 @@ dd_trigger_event_run_async (DdTriggerEvent      *self,
   options.duration_s = self->limits.duration;
   options.timeout_s = self->limits.timeout;
   options.comments = comments;
+  if (self->message->packetdebug && self->config->packetdebug)
+    {
+      options.packet_func = packet_cb;
+      options.packet_data = self;
+    }
   options.since_s = self->message->before;  /* workers without --history refuse it */
   options.max_delay_ms = 1000;
   options.memory_mib = EVENT_MEMORY_MIB;
