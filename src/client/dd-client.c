@@ -50,7 +50,8 @@ struct _DdClient {
   gpointer    message_data;
 
   DdHttp     *http;
-  gboolean    http_shared;  /* dd_client_set_http (): not ours to free */
+  gboolean    http_shared;
+  gboolean    per_packet;   /* a count, a byte limit or a packet function: after_packet () */  /* dd_client_set_http (): not ours to free */
   DdOutput   *output;
   char       *output_label;
   DdOutputMap *map;
@@ -111,21 +112,12 @@ message (DdClient        *self,
 
 /* ---- the merge ----------------------------------------------------------------------- */
 
+/* What write_cb () does beyond writing, for runs that ask for it: FALSE ends the merge. */
 static gboolean
-write_cb (const DdPacket *packet,
-          DdMergeInput   *input,
-          gboolean        late,
-          gpointer        user_data)
+after_packet (DdClient       *self,
+              const DdPacket *packet)
 {
-  DdClient *self = user_data;
-
-  if (!dd_output_write_packet (self->output, packet->interface_id, packet->ts, packet->caplen,
-                               packet->origlen, packet->flags, packet->data))
-    return FALSE;
-  /* A reader that does not keep up: what it has not taken stays bounded (one flush). */
-  if (G_UNLIKELY (dd_output_is_blocked (self->output)))
-    dd_merger_yield (self->merger);
-  if (G_UNLIKELY (self->options.packet_func != NULL))
+  if (self->options.packet_func != NULL)
     self->options.packet_func (packet, self->options.packet_data);
   /* The end's reason is the first limit that was reached (the drain at the end of a
    * duration may reach the count too). */
@@ -142,6 +134,24 @@ write_cb (const DdPacket *packet,
       return FALSE;
     }
   return TRUE;
+}
+
+static gboolean
+write_cb (const DdPacket *packet,
+          DdMergeInput   *input,
+          gboolean        late,
+          gpointer        user_data)
+{
+  DdClient *self = user_data;
+
+  if (!dd_output_write_packet (self->output, packet->interface_id, packet->ts, packet->caplen,
+                               packet->origlen, packet->flags, packet->data))
+    return FALSE;
+  /* A reader that does not keep up: what it has not taken stays bounded (one flush). */
+  if (G_UNLIKELY (dd_output_is_blocked (self->output)))
+    dd_merger_yield (self->merger);
+  /* One test on the hot path for the count, the byte limit and packetdebug. */
+  return G_LIKELY (!self->per_packet) || after_packet (self, packet);
 }
 
 /* FALSE when the output is gone: the run is over. */
@@ -1040,6 +1050,7 @@ dd_client_new (const DdClientOptions *options,
     self->netrc = g_build_filename (g_get_home_dir (), ".netrc", NULL);
   self->defaults.filter = self->options.filter;
   self->defaults.interfaces = (const char * const *) self->options.interfaces;
+  self->per_packet = options->count != 0 || options->bytes != 0 || options->packet_func != NULL;
   self->defaults.snaplen = self->options.snaplen;
   self->defaults.since_s = self->options.since_s;
   if (self->options.own_traffic != NULL && *self->options.own_traffic != '\0')
