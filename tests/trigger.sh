@@ -137,7 +137,7 @@ check "...until the duration ends it" wait_res 102
 expect_eq "...stored, ended by the duration" "stored duration" "$(res 102 'd["status"], d["ended"]')"
 f=$(res 102 'd["file"]')
 names=$(tshark -r "$f" -T fields -e frame.interface_name 2>/dev/null | sort | uniq -c | awk '{ print $2 "=" $1 }' | tr '\n' ' ')
-expect_eq "...one file with w1's and w2's packets, not w3's" "10.202.1.1/veth0=30 10.202.2.1/veth0=30 " "$names"
+expect_eq "...one file with w1's and w2's packets, not w3's, on interfaces named after them" "w1/veth0=30 w2/veth0=30 " "$names"
 expect_eq "...the result names both workers" "['w1', 'w2']" "$(res 102 '[w["name"] for w in d["workers"]]')"
 
 # ---- an alias maps to a worker's own interface ------------------------------------------

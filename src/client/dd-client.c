@@ -902,6 +902,19 @@ dd_client_set_targets (DdClient            *self,
 }
 
 void
+dd_client_set_target_host (DdClient   *self,
+                           guint       index,
+                           const char *host)
+{
+  DdTarget *target;
+
+  g_return_if_fail (self->task == NULL && index < self->targets->len);
+  target = self->targets->pdata[index];
+  g_free (target->host);
+  target->host = g_strdup (host);
+}
+
+void
 dd_client_set_http (DdClient *self,
                     DdHttp   *http)
 {
@@ -931,7 +944,8 @@ dd_client_set_output_label (DdClient   *self,
 guint
 dd_client_get_n_targets (DdClient *self)
 {
-  return self->slots->len;
+  /* Before the run, the targets set; from then on, their sources. */
+  return self->slots->len > 0 ? self->slots->len : self->targets->len;
 }
 
 void

@@ -132,6 +132,12 @@ DdClient     *dd_client_new          (const DdClientOptions *options,
 gboolean      dd_client_set_targets  (DdClient            *self,
                                       const char * const  *specs,
                                       GError             **error);
+/* Names target @index's interfaces "@host/IFACE" in pcapng output instead of the name
+ * its URL gives (the trigger's configured worker names). After dd_client_set_targets (),
+ * before the run. */
+void          dd_client_set_target_host (DdClient   *self,
+                                         guint       index,
+                                         const char *host);
 /* Workers are asked through @http (not owned; it must outlive the client) rather than a
  * session of the client's own: a daemon running many clients loads its TLS trust once.
  * Before dd_client_set_targets (); the options' TLS settings are then not used. */
@@ -157,6 +163,7 @@ int           dd_client_run_finish   (DdClient            *self,
  * the output's reader still takes the end of the capture, ends without waiting for it. */
 void          dd_client_stop         (DdClient *self);
 
+/* The targets set (before the run), or their sources (from the run on: dd_client_get_result ()). */
 guint         dd_client_get_n_targets (DdClient *self);
 void          dd_client_get_result   (DdClient       *self,
                                       guint           index,

@@ -617,6 +617,11 @@ dd_trigger_event_run_async (DdTriggerEvent      *self,
       return;
     }
   g_ptr_array_remove_index (self->specs, self->specs->len - 1);
+  /* The interfaces are named as the operator names the workers (a dns:// worker may have
+   * become several targets: then they keep their hosts). */
+  if (dd_client_get_n_targets (self->client) == self->names->len)
+    for (guint i = 0; i < self->names->len; i++)
+      dd_client_set_target_host (self->client, i, self->names->pdata[i]);
   dd_client_set_output (self->client, self->output);
   dd_client_set_output_label (self->client, self->temp_path);
   dd_client_run_async (self->client, cancellable, run_cb, self);
@@ -672,7 +677,9 @@ static void
 add_workers (DdTriggerEvent *self,
              JsonBuilder    *builder)
 {
-  guint n = self->client != NULL ? dd_client_get_n_targets (self->client) : 0;
+  /* Results exist once the client ran. */
+  guint n = self->client != NULL && dd_client_get_end (self->client) != DD_CLIENT_END_NONE
+            ? dd_client_get_n_targets (self->client) : 0;
 
   json_builder_set_member_name (builder, "workers");
   json_builder_begin_array (builder);
