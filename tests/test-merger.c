@@ -213,6 +213,49 @@ test_pull_and_budget (Fixture *f, gconstpointer data)
   g_assert_cmpstr (f->log->str, ==, "0 1 2 3 4 5 6 7 8 9");
 }
 
+typedef struct {
+  Fixture *f;
+  guint    calls;
+} Drained;
+
+/* A stream whose kernel buffer holds two more packets the first time it is asked. */
+static void
+drained_cb (DdMergeInput *input, gpointer user_data)
+{
+  Drained *d = user_data;
+
+  if (d->calls++ == 0)
+    {
+      push (d->f, input, 40, 0);
+      push (d->f, input, 50, 0);
+    }
+}
+
+static void
+test_drained (Fixture *f, gconstpointer data)
+{
+  DdMergeInput *a = add (f, 0);
+  DdMergeInput *b;
+  Drained d = { f, 0 };
+
+  g_test_summary ("A stream drained in the middle of a merge may push what it has at once, "
+                  "and the merge goes on with it in the same run when it held the others back");
+  b = dd_merger_add_input (f->merger, NULL, &d);
+  dd_merge_input_set_drained_func (b, drained_cb);
+  push (f, a, 10, 0);
+  push (f, a, 30, 0);
+  push (f, b, 20, 0);
+  dd_merger_run (f->merger, 0, 0, NULL);
+  /* b (index unknown to the log) was the bound at 20; once it pushed 40, a's 30 may go. */
+  g_assert_cmpstr (take (f), ==, "10a 20 30a");
+  g_assert_cmpuint (d.calls, ==, 1);
+  /* a, empty and without a drained function, now holds 40 back. */
+  dd_merge_input_set_live (a, FALSE);
+  dd_merger_run (f->merger, 0, 0, NULL);
+  g_assert_cmpstr (take (f), ==, "40 50");
+  g_assert_cmpuint (d.calls, ==, 2);
+}
+
 static void
 test_yield (Fixture *f, gconstpointer data)
 {
@@ -375,5 +418,6 @@ main (int argc, char **argv)
   ADD ("queue-memory", test_queue_memory);
   g_test_add_func ("/merger/memory-budget", test_budget);
   ADD ("yield", test_yield);
+  ADD ("drained", test_drained);
   return g_test_run ();
 }

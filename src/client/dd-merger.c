@@ -13,6 +13,7 @@ struct _DdMergeInput {
   DdMerger         *merger;
   guint             index;
   DdMergeRefillFunc refill;
+  DdMergeDrainedFunc drained;
   gpointer          user_data;
 
   /* A ring of packets sorted by timestamp. */
@@ -337,6 +338,20 @@ dd_merge_input_set_watermark (DdMergeInput *input,
     input->watermark = ts;
 }
 
+/* What the input has promised: no later packet of it is older than this. */
+static inline guint64
+input_mark (DdMergeInput *input)
+{
+  return input->heartbeats ? input->watermark : input->newest;
+}
+
+void
+dd_merge_input_set_drained_func (DdMergeInput       *input,
+                                 DdMergeDrainedFunc  drained)
+{
+  input->drained = drained;
+}
+
 void
 dd_merge_input_set_live (DdMergeInput *input,
                          gboolean      live)
@@ -355,15 +370,13 @@ dd_merge_input_holds_merge (DdMergeInput *input)
 {
   DdMerger *self = input->merger;
   DdMergeInput *first;
-  guint64 mark;
 
   if (!input->live || input->refill != NULL)
     return FALSE;
   first = order_first (self);
   if (first == NULL)
     return TRUE;
-  mark = input->heartbeats ? input->watermark : input->newest;
-  return mark < first->queue[first->head].ts;
+  return input_mark (input) < first->queue[first->head].ts;
 }
 
 guint
@@ -410,12 +423,9 @@ release_bound (DdMerger *self)
   for (guint i = 0; i < self->inputs->len; i++)
     {
       DdMergeInput *input = self->inputs->pdata[i];
-      guint64 mark;
-
       if (!input->live || input->refill != NULL)
         continue;
-      mark = input->heartbeats ? input->watermark : input->newest;
-      bound = MIN (bound, mark);
+      bound = MIN (bound, input_mark (input));
     }
   return bound;
 }
@@ -485,6 +495,15 @@ merge (DdMerger *self,
           order_remove (self, input);
           if (input->refill != NULL && input->live && !self->stopped)
             refill (input);
+          else if (input->drained != NULL && input->live && !self->stopped)
+            {
+              guint64 mark = input_mark (input);
+
+              input->drained (input, input->user_data);
+              /* It may have been what held the merge back. */
+              if (!all && mark <= bound)
+                bound = release_bound (self);
+            }
         }
     }
   return -1;

@@ -35,6 +35,12 @@ DdMerger     *dd_merger_new              (gint64            max_delay_us,
                                           gpointer          user_data);
 void          dd_merger_free             (DdMerger *self);
 
+/* A push input's queue has run empty in the middle of a merge: the input may push at once
+ * what it can deliver without waiting (a stream's bytes already received by the kernel),
+ * so that they are merged while still in the cache. */
+typedef void (*DdMergeDrainedFunc) (DdMergeInput *input,
+                                    gpointer      user_data);
+
 /* @refill NULL: a push input (a live stream). */
 DdMergeInput *dd_merger_add_input        (DdMerger          *self,
                                           DdMergeRefillFunc  refill,
@@ -71,6 +77,9 @@ void          dd_merge_input_set_watermark (DdMergeInput *input,
 void          dd_merge_input_set_live    (DdMergeInput *input,
                                           gboolean      live);
 gboolean      dd_merge_input_is_live     (DdMergeInput *input);
+/* Push inputs: @drained (nullable) is called when the merge empties the input's queue. */
+void          dd_merge_input_set_drained_func (DdMergeInput       *input,
+                                               DdMergeDrainedFunc  drained);
 /* @account is charged with the memory of the input's queue from now on. */
 void          dd_merge_input_set_account (DdMergeInput    *input,
                                           DdMemoryAccount *account);

@@ -50,6 +50,7 @@ typedef struct {
   GInputStream     *stream;
   gboolean          reading;
   gboolean          paused;
+  gboolean          eager;     /* read without waiting when the merge has taken it all */
 
   DdStreamParser   *parser;
   DdChunk          *chunk;
@@ -276,6 +277,7 @@ close_stream (DdSource *self)
     DD_SOURCE_GET_CLASS (self)->close (self);
   priv->reading = FALSE;
   priv->paused = FALSE;
+  priv->eager = FALSE;
   g_clear_pointer (&priv->parser, dd_stream_parser_free);
   g_clear_pointer (&priv->chunk, dd_chunk_unref);
   priv->start = priv->fill = 0;
@@ -373,6 +375,15 @@ end_of_stream (DdSource *self)
     finish (self, NULL);
 }
 
+/* A read failed. */
+static void
+broke_off (DdSource     *self,
+           const GError *error)
+{
+  finish (self, g_error_new (G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
+                             _("the stream broke off: %s"), error->message));
+}
+
 /* What this source may hold: its part of the memory budget. */
 static gsize
 share (DdSource *self)
@@ -413,8 +424,11 @@ adapt_chunk_size (DdSource *self,
     priv->small_reads = 0;
 }
 
-/* Whether the stream has more than @share of memory queued and the merge is not waiting
- * for it: then it is not read until the merge has taken half of it. */
+/* Whether the stream is not read now, though the merge does not wait for it: when it has
+ * more than @share of memory queued (until the merge has taken half of it), or when it
+ * can be read without waiting and has packets queued. Such a stream is read when the
+ * merge has taken its last packet (drained_cb ()): its bytes then wait in the kernel, and
+ * reach the merge as a file's do, just read and still in the cache. */
 static gboolean
 over_share (DdSource *self,
             gsize     share)
@@ -422,7 +436,8 @@ over_share (DdSource *self,
   DdSourcePrivate *priv = PRIV (self);
 
   /* With the next read: a share is a bound, not a threshold. */
-  return dd_memory_account_get_used (priv->account) + priv->chunk_size > share &&
+  return (dd_memory_account_get_used (priv->account) + priv->chunk_size > share ||
+          (priv->eager && dd_merge_input_get_queued (priv->input) > 0)) &&
          !dd_merge_input_holds_merge (priv->input);
 }
 
@@ -447,8 +462,7 @@ read_cb (GObject      *object,
     adapt_chunk_size (self, (gsize) n);
   if (n < 0)
     {
-      finish (self, g_error_new (G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
-                                 _("the stream broke off: %s"), error->message));
+      broke_off (self, error);
       return;
     }
   if (n == 0)
@@ -487,6 +501,37 @@ dd_source_resume_if_drained (DdSource *self)
 {
   if (PRIV (self)->paused && !over_share (self, share (self) / 2))
     read_more (self);
+}
+
+/* An eager push source whose last packet the merge has taken: what the kernel has
+ * received is read at once; only when nothing is there does the source wait (read_more). */
+static void
+drained_cb (DdMergeInput *input,
+            gpointer      user_data)
+{
+  DdSource *self = user_data;
+  DdSourcePrivate *priv = PRIV (self);
+  g_autoptr(GError) error = NULL;
+  gssize n;
+
+  if (!priv->eager || priv->reading || priv->state != DD_SOURCE_RUNNING || priv->stream == NULL)
+    return;
+  make_room (self);
+  n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (priv->stream),
+                                                priv->chunk->data + priv->fill,
+                                                priv->chunk->size - priv->fill, NULL, &error);
+  if (n > 0)
+    {
+      adapt_chunk_size (self, (gsize) n);
+      if (parse (self, (gsize) n))
+        read_more (self);
+    }
+  else if (n == 0)
+    end_of_stream (self);
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+    read_more (self);
+  else
+    broke_off (self, error);
 }
 
 /* A pull source: read when the merge has nothing left of it. */
@@ -586,6 +631,8 @@ open_cb (GObject      *object,
       return;
     }
   priv->stream = stream;
+  priv->eager = G_IS_POLLABLE_INPUT_STREAM (stream) &&
+                g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (stream));
   running (self);
   read_more (self);
 }
@@ -606,6 +653,8 @@ dd_source_start (DdSource *self)
       if (priv->pull)  /* read on demand: one chunk at a time, as large as the share allows */
         priv->chunk_size = largest_chunk (self);
       priv->input = dd_merger_add_input (priv->context.merger, priv->pull ? refill_cb : NULL, self);
+      if (!priv->pull)
+        dd_merge_input_set_drained_func (priv->input, drained_cb);
       dd_merge_input_set_account (priv->input, priv->account);
     }
   priv->cancellable = g_cancellable_new ();
