@@ -2,6 +2,7 @@
 
 #include "dd-format.h"
 #include "dd-http-source.h"
+#include "dd-prefetch-stream.h"
 
 struct _DdHttpSource {
   DdSource parent_instance;
@@ -16,7 +17,7 @@ dd_http_source_open_async (DdSource            *source,
                            gpointer             user_data)
 {
   dd_http_open_async (dd_source_get_context (source)->http, dd_source_get_target (source),
-                      cancellable, callback, user_data);
+                      dd_source_get_read_ahead (source), cancellable, callback, user_data);
 }
 
 static GInputStream *
@@ -24,7 +25,12 @@ dd_http_source_open_finish (DdSource      *source,
                             GAsyncResult  *result,
                             GError       **error)
 {
-  return dd_http_open_finish (result, error);
+  GInputStream *stream = dd_http_open_finish (result, error);
+
+  /* The ring it is read ahead into. */
+  if (stream != NULL)
+    dd_source_reserve (source, dd_prefetch_stream_get_size (DD_PREFETCH_STREAM (stream)));
+  return stream;
 }
 
 /* Workers capture Linux "any", cooked. */

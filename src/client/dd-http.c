@@ -7,6 +7,8 @@
 
 #include "dd-format.h"
 #include "dd-http.h"
+#include "dd-prefetch-stream.h"
+#include "dd-receiver.h"
 
 G_DEFINE_QUARK (dd-http-error-quark, dd_http_error)
 
@@ -15,21 +17,29 @@ G_DEFINE_QUARK (dd-http-error-quark, dd_http_error)
 #define ACCEPT DD_MIME_PCAPNG ", " DD_MIME_PCAP ";q=0.9, */*;q=0.1"
 #define ERROR_BODY_MAX 4096
 
+/* Streams are opened and read in the receiver's thread, with a session of that thread;
+ * the caller's thread gets each body as a DdPrefetchStream. */
 struct _DdHttp {
-  SoupSession     *session;
+  DdReceiver      *receiver;
+  SoupSession     *session;   /* the receiver's thread only; made at the first request */
+  GTlsDatabase    *database;  /* NULL: the system's */
   GTlsCertificate *client_certificate;
   char            *trust;  /* where trusted CAs come from, for messages */
   guint            connect_timeout_s;
 };
 
+/* One opening, from the caller's thread to the receiver's and back. Everything but @task
+ * and @reader lives in the receiver's thread, and is freed there. */
 typedef struct {
+  GTask               *task;     /* the caller's */
+  GMainContext        *reader;   /* the caller's context */
+  gsize                read_ahead;
   DdHttp              *http;
   DdTarget            *target;
   SoupMessage         *msg;
   GCancellable        *cancellable;
   gulong               cancelled_id;
-  GCancellable        *outer;
-  guint                timeout_id;
+  GSource             *timeout;
   gboolean             timed_out;
   GTlsCertificateFlags certificate_errors;
   GInputStream        *body;
@@ -39,13 +49,20 @@ typedef struct {
 static void
 open_data_free (OpenData *data)
 {
-  g_clear_handle_id (&data->timeout_id, g_source_remove);
-  if (data->outer != NULL)
-    g_cancellable_disconnect (data->outer, data->cancelled_id);
-  g_clear_object (&data->outer);
+  GCancellable *outer = g_task_get_cancellable (data->task);
+
+  if (data->timeout != NULL)
+    g_source_destroy (data->timeout);
+  g_clear_pointer (&data->timeout, g_source_unref);
+  if (outer != NULL)
+    g_cancellable_disconnect (outer, data->cancelled_id);
+  if (data->cancellable != NULL)
+    dd_receiver_release (data->http->receiver, data->cancellable);
   g_clear_object (&data->cancellable);
   g_clear_object (&data->msg);
   g_clear_object (&data->body);
+  g_clear_object (&data->task);
+  g_main_context_unref (data->reader);
   g_free (data);
 }
 
@@ -112,15 +129,6 @@ dd_http_new (const char *ca_file,
   g_autoptr(GError) local_error = NULL;
 
   self->connect_timeout_s = connect_timeout_s;
-  /* Every stream at once, however many go to one host: the defaults (2 per host, 10 in
-   * all) would queue streams that never end. No I/O timeout: a quiet capture is fine. */
-  self->session = soup_session_new_with_options ("max-conns", 65535,
-                                                 "max-conns-per-host", 65535,
-                                                 "timeout", 0,
-                                                 "idle-timeout", 0,
-                                                 "user-agent", "ddump/" PACKAGE_VERSION,
-                                                 NULL);
-  soup_session_remove_feature_by_type (self->session, SOUP_TYPE_CONTENT_DECODER);
 
   if (ca_file != NULL)
     {
@@ -145,8 +153,7 @@ dd_http_new (const char *ca_file,
       if (self->trust == NULL)
         self->trust = g_strdup (_("the system trust store"));
     }
-  if (db != NULL)
-    soup_session_set_tls_database (self->session, db);
+  self->database = g_steal_pointer (&db);
 
   if (cert_file != NULL)
     {
@@ -159,7 +166,40 @@ dd_http_new (const char *ca_file,
           return NULL;
         }
     }
+  self->receiver = dd_receiver_new ("ddump-receiver");
   return g_steal_pointer (&self);
+}
+
+/* In the receiver's thread. */
+static SoupSession *
+get_session (DdHttp *self)
+{
+  if (self->session != NULL)
+    return self->session;
+  /* Every stream at once, however many go to one host: the defaults (2 per host, 10 in
+   * all) would queue streams that never end. No I/O timeout: a quiet capture is fine. */
+  self->session = soup_session_new_with_options ("max-conns", 65535,
+                                                 "max-conns-per-host", 65535,
+                                                 "timeout", 0,
+                                                 "idle-timeout", 0,
+                                                 "user-agent", "ddump/" PACKAGE_VERSION,
+                                                 NULL);
+  soup_session_remove_feature_by_type (self->session, SOUP_TYPE_CONTENT_DECODER);
+  if (self->database != NULL)
+    soup_session_set_tls_database (self->session, self->database);
+  return self->session;
+}
+
+/* In the receiver's thread, when nothing runs there any more. */
+static void
+free_session (gpointer user_data)
+{
+  DdHttp *self = user_data;
+
+  /* Its idle connections watch their sockets from this thread's context: closed now. */
+  if (self->session != NULL)
+    soup_session_abort (self->session);
+  g_clear_object (&self->session);
 }
 
 void
@@ -167,7 +207,8 @@ dd_http_free (DdHttp *self)
 {
   if (self == NULL)
     return;
-  g_clear_object (&self->session);
+  dd_receiver_free (self->receiver, free_session, self);
+  g_clear_object (&self->database);
   g_clear_object (&self->client_certificate);
   g_free (self->trust);
   g_free (self);
@@ -217,17 +258,29 @@ connect_timeout_cb (gpointer user_data)
 {
   OpenData *data = user_data;
 
-  data->timeout_id = 0;
+  g_clear_pointer (&data->timeout, g_source_unref);
   data->timed_out = TRUE;
   g_cancellable_cancel (data->cancellable);
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+cancel_cb (gpointer user_data)
+{
+  g_cancellable_cancel (G_CANCELLABLE (user_data));
+  return G_SOURCE_REMOVE;
+}
+
+/* The caller's cancellable, in the caller's thread: ours is cancelled in the receiver's
+ * (see post () in dd-prefetch-stream.c). open_data_free () waits for this to return,
+ * before the receiver may end. */
 static void
 outer_cancelled_cb (GCancellable *outer,
                     gpointer      user_data)
 {
-  g_cancellable_cancel (G_CANCELLABLE (user_data));
+  OpenData *data = user_data;
+
+  dd_receiver_invoke (data->http->receiver, cancel_cb, g_object_ref (data->cancellable), g_object_unref);
 }
 
 /* The worker's reason, from a text/plain body (ours) or an HTML title (a proxy's). */
@@ -265,13 +318,27 @@ error_message (const char *content_type,
   return g_string_free (out, FALSE);
 }
 
+/* In the receiver's thread: the opening ends with @error or the body. */
+static void
+open_done (OpenData *data,
+           GError   *error)  /* (transfer full) */
+{
+  if (error != NULL)
+    g_task_return_error (data->task, error);
+  else
+    g_task_return_pointer (data->task,
+                           dd_prefetch_stream_new (data->http->receiver, data->body,
+                                                   data->read_ahead, data->reader),
+                           g_object_unref);
+  open_data_free (data);
+}
+
 static void
 error_body_cb (GObject      *object,
                GAsyncResult *result,
                gpointer      user_data)
 {
-  g_autoptr(GTask) task = user_data;
-  OpenData *data = g_task_get_task_data (task);
+  OpenData *data = user_data;
   guint status = soup_message_get_status (data->msg);
   const char *reason = soup_message_get_reason_phrase (data->msg);
   gsize len = 0;
@@ -289,10 +356,10 @@ error_body_cb (GObject      *object,
   else if (status == SOUP_STATUS_BAD_REQUEST && message != NULL &&
            strstr (message, "SSL certificate") != NULL)
     hint = _("the server wants a client certificate (--cert and --key)");
-  g_task_return_new_error (task, DD_HTTP_ERROR, DD_HTTP_ERROR_STATUS, "%u %s%s%s%s%s",
-                           status, reason != NULL ? reason : "",
-                           message != NULL ? ": " : "", message != NULL ? message : "",
-                           hint != NULL ? " — " : "", hint != NULL ? hint : "");
+  open_done (data, g_error_new (DD_HTTP_ERROR, DD_HTTP_ERROR_STATUS, "%u %s%s%s%s%s",
+                                status, reason != NULL ? reason : "",
+                                message != NULL ? ": " : "", message != NULL ? message : "",
+                                hint != NULL ? " — " : "", hint != NULL ? hint : ""));
 }
 
 static void
@@ -300,61 +367,52 @@ send_cb (GObject      *object,
          GAsyncResult *result,
          gpointer      user_data)
 {
-  g_autoptr(GTask) task = user_data;
-  OpenData *data = g_task_get_task_data (task);
+  OpenData *data = user_data;
   g_autoptr(GError) error = NULL;
-  GInputStream *body;
 
-  g_clear_handle_id (&data->timeout_id, g_source_remove);
-  body = soup_session_send_finish (SOUP_SESSION (object), result, &error);
-  if (body == NULL)
+  if (data->timeout != NULL)
+    g_source_destroy (data->timeout);
+  g_clear_pointer (&data->timeout, g_source_unref);
+  data->body = soup_session_send_finish (SOUP_SESSION (object), result, &error);
+  if (data->body == NULL)
     {
       if (data->timed_out)
-        g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                                 _("no answer within %u s"), data->http->connect_timeout_s);
+        open_done (data, g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                                      _("no answer within %u s"), data->http->connect_timeout_s));
       else if (data->certificate_errors != 0)
         {
           g_autofree char *why = describe_certificate_errors (data->http, data->target,
                                                               data->certificate_errors);
 
-          g_task_return_new_error (task, DD_HTTP_ERROR, DD_HTTP_ERROR_CERTIFICATE, "%s", why);
+          open_done (data, g_error_new (DD_HTTP_ERROR, DD_HTTP_ERROR_CERTIFICATE, "%s", why));
         }
       else if (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_CERTIFICATE_REQUIRED))
-        g_task_return_new_error (task, DD_HTTP_ERROR, DD_HTTP_ERROR_CERTIFICATE,
-                                 _("the server wants a client certificate (--cert and --key): %s"),
-                                 error->message);
+        open_done (data, g_error_new (DD_HTTP_ERROR, DD_HTTP_ERROR_CERTIFICATE,
+                                      _("the server wants a client certificate (--cert and --key): %s"),
+                                      error->message));
       else
-        g_task_return_error (task, g_steal_pointer (&error));
+        open_done (data, g_steal_pointer (&error));
       return;
     }
-  data->body = body;
   if (soup_message_get_status (data->msg) != SOUP_STATUS_OK)
     {
-      GCancellable *cancellable = g_task_get_cancellable (task);
-
-      g_input_stream_read_all_async (body, data->error_body, sizeof data->error_body,
-                                     G_PRIORITY_DEFAULT, cancellable, error_body_cb,
-                                     g_steal_pointer (&task));
+      g_input_stream_read_all_async (data->body, data->error_body, sizeof data->error_body,
+                                     G_PRIORITY_DEFAULT, data->cancellable, error_body_cb, data);
       return;
     }
-  g_task_return_pointer (task, g_object_ref (body), g_object_unref);
+  open_done (data, NULL);
 }
 
-void
-dd_http_open_async (DdHttp             *self,
-                    DdTarget           *target,
-                    GCancellable       *cancellable,
-                    GAsyncReadyCallback callback,
-                    gpointer            user_data)
+/* In the receiver's thread. */
+static gboolean
+open_in_thread_cb (gpointer user_data)
 {
-  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
-  OpenData *data = g_new0 (OpenData, 1);
+  OpenData *data = user_data;
+  DdHttp *self = data->http;
+  DdTarget *target = data->target;
+  GCancellable *outer = g_task_get_cancellable (data->task);
   SoupMessageHeaders *headers;
 
-  g_task_set_source_tag (task, dd_http_open_async);
-  g_task_set_task_data (task, data, (GDestroyNotify) open_data_free);
-  data->http = self;
-  data->target = target;
   data->msg = soup_message_new_from_uri (SOUP_METHOD_GET, target->uri);
   headers = soup_message_get_request_headers (data->msg);
   soup_message_headers_replace (headers, "Accept", ACCEPT);
@@ -372,18 +430,40 @@ dd_http_open_async (DdHttp             *self,
     soup_message_set_tls_client_certificate (data->msg, self->client_certificate);
   g_signal_connect (data->msg, "accept-certificate", G_CALLBACK (accept_certificate_cb), data);
 
-  /* Our own cancellable: the connect timeout cancels it, and so does the caller's. */
+  /* Our own cancellable: the connect timeout cancels it, and so do the caller's and the
+   * receiver's end. */
   data->cancellable = g_cancellable_new ();
-  if (cancellable != NULL)
-    {
-      data->outer = g_object_ref (cancellable);
-      data->cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (outer_cancelled_cb),
-                                                  data->cancellable, NULL);
-    }
+  dd_receiver_hold (self->receiver, data->cancellable);
+  if (outer != NULL)
+    data->cancelled_id = g_cancellable_connect (outer, G_CALLBACK (outer_cancelled_cb), data, NULL);
   if (self->connect_timeout_s > 0)
-    data->timeout_id = g_timeout_add_seconds (self->connect_timeout_s, connect_timeout_cb, data);
-  soup_session_send_async (self->session, data->msg, G_PRIORITY_DEFAULT, data->cancellable,
-                           send_cb, g_steal_pointer (&task));
+    {
+      data->timeout = g_timeout_source_new_seconds (self->connect_timeout_s);
+      g_source_set_callback (data->timeout, connect_timeout_cb, data, NULL);
+      g_source_attach (data->timeout, dd_receiver_get_context (self->receiver));
+    }
+  soup_session_send_async (get_session (self), data->msg, G_PRIORITY_DEFAULT, data->cancellable,
+                           send_cb, data);
+  return G_SOURCE_REMOVE;
+}
+
+void
+dd_http_open_async (DdHttp             *self,
+                    DdTarget           *target,
+                    gsize               read_ahead,
+                    GCancellable       *cancellable,
+                    GAsyncReadyCallback callback,
+                    gpointer            user_data)
+{
+  OpenData *data = g_new0 (OpenData, 1);
+
+  data->task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (data->task, dd_http_open_async);
+  data->reader = g_main_context_ref_thread_default ();
+  data->read_ahead = read_ahead;
+  data->http = self;
+  data->target = target;
+  dd_receiver_invoke (self->receiver, open_in_thread_cb, data, NULL);
 }
 
 GInputStream *

@@ -1,4 +1,4 @@
-/* Opening capture streams from workers: one SoupSession for every target, TLS trust
+/* Opening capture streams from workers: one receiving thread and its SoupSession for every target, TLS trust
  * (--ca, or the system store honouring SSL_CERT_FILE/SSL_CERT_DIR), client certificates
  * for mutual TLS, Basic Auth, and errors a user can act on. */
 #pragma once
@@ -29,9 +29,13 @@ DdHttp       *dd_http_new          (const char *ca_file,
                                     GError    **error);
 void          dd_http_free         (DdHttp *self);
 
-/* Sends GET for @target and returns the response body once a 200 came back. */
+/* Sends GET for @target and returns the response body once a 200 came back. The request
+ * and the body's reading run in the receiver's thread; the body returned is read ahead
+ * there by at most @read_ahead bytes (a pollable DdPrefetchStream for the caller's thread).
+ * @target must live until the callback. */
 void          dd_http_open_async   (DdHttp             *self,
                                     DdTarget           *target,
+                                    gsize               read_ahead,
                                     GCancellable       *cancellable,
                                     GAsyncReadyCallback callback,
                                     gpointer            user_data);

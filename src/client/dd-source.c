@@ -57,6 +57,7 @@ typedef struct {
   gsize             chunk_size;  /* what make_room () allocates next */
   guint             small_reads;
   DdMemoryAccount  *account;   /* charged with our chunks */
+  gsize             reserved;  /* and with this, for the open stream */
   gsize             start;     /* first byte not parsed yet */
   gsize             fill;
   DdChunk          *scratch;   /* converted packets */
@@ -278,6 +279,8 @@ close_stream (DdSource *self)
   priv->reading = FALSE;
   priv->paused = FALSE;
   priv->eager = FALSE;
+  dd_memory_account_release (priv->account, priv->reserved);
+  priv->reserved = 0;
   g_clear_pointer (&priv->parser, dd_stream_parser_free);
   g_clear_pointer (&priv->chunk, dd_chunk_unref);
   priv->start = priv->fill = 0;
@@ -795,6 +798,22 @@ dd_source_write_note (DdSource   *self,
 
   for (guint i = 0; i < priv->interfaces->len; i++)
     dd_output_map_comment (priv->context.map, g_array_index (priv->interfaces, Interface, i).route.out_id, note);
+}
+
+gsize
+dd_source_get_read_ahead (DdSource *self)
+{
+  return largest_chunk (self);
+}
+
+void
+dd_source_reserve (DdSource *self,
+                   gsize     bytes)
+{
+  DdSourcePrivate *priv = PRIV (self);
+
+  dd_memory_account_charge (priv->account, bytes);
+  priv->reserved += bytes;
 }
 
 guint32

@@ -95,6 +95,13 @@ void          dd_source_write_note   (DdSource   *self,
 /* Reading pauses while the merger holds much of this source; call after each merge. */
 void          dd_source_resume_if_drained (DdSource *self);
 
+/* For subclasses: how far ahead of the merge the stream should be read (the largest chunk
+ * the source's memory share allows), and memory held for the open stream outside the
+ * chunks (charged to the source's share until the stream closes). */
+gsize         dd_source_get_read_ahead (DdSource *self);
+void          dd_source_reserve      (DdSource *self,
+                                      gsize     bytes);
+
 guint32       dd_source_get_expected_linktype (DdSource *self);
 DdTarget     *dd_source_get_target   (DdSource *self);
 const DdSourceContext *dd_source_get_context (DdSource *self);
