@@ -48,6 +48,10 @@ http {
     auth_basic_user_file $DD_TMP/htpasswd;
     location / { proxy_pass http://worker; }
   }
+  server {
+    listen 127.0.0.1:8445;
+    location / { proxy_pass http://worker; }
+  }
 }
 EOF
 bg_on w "$NGINX" -c "$DD_TMP/nginx.conf"
@@ -85,6 +89,11 @@ SSL_CERT_FILE= SSL_CERT_DIR= run system "$MTLS"
 expect_match "the system trust store does not know our CA either" "not signed by a certificate authority trusted by the system trust store" "$ERR"
 SSL_CERT_FILE="$certs/ca.pem" run envca --cert "$certs/client.pem" --key "$certs/client.key" "$MTLS"
 expect_eq "SSL_CERT_FILE is honoured" "0 4" "$RC $OUT"
+SSL_CERT_FILE="$DD_TMP/missing.pem" run envbad "$MTLS"
+expect_eq "an SSL_CERT_FILE that cannot be read: status 2" 2 "$RC"
+expect_match "...naming it" "https://127\.0\.0\.1:8443: cannot use the CA certificates of SSL_CERT_FILE=.*missing\.pem" "$ERR"
+SSL_CERT_FILE="$DD_TMP/missing.pem" on w timeout 60 "$DDUMP" -q -c 4 "http://127.0.0.1:8445/capture?filter=icmp" >"$DD_TMP/envplain.pcap" 2>"$DD_TMP/envplain.log"
+expect_eq "...which a plain http target never reads" "0 4" "$? $(count_packets "$DD_TMP/envplain.pcap")"
 
 run basic --ca "$certs/ca.pem" "https://alice:p%40ss%3Aw0rd@127.0.0.1:8444/capture?filter=icmp"
 expect_eq "Basic Auth from the URL (percent-decoded)" "0 4" "$RC $OUT"

@@ -23,6 +23,8 @@ struct _DdHttp {
   DdReceiver      *receiver;
   SoupSession     *session;   /* the receiver's thread only; made at the first request */
   GTlsDatabase    *database;  /* NULL: the system's */
+  gboolean         trust_pending;  /* SSL_CERT_FILE/DIR: read at the first https request */
+  GError          *trust_error;    /* the receiver's thread only */
   GTlsCertificate *client_certificate;
   char            *trust;  /* where trusted CAs come from, for messages */
   guint            connect_timeout_s;
@@ -68,9 +70,22 @@ open_data_free (OpenData *data)
 
 /* The system trust store of GnuTLS ignores SSL_CERT_FILE and SSL_CERT_DIR; curl and Go
  * honour them, and so do we. A directory is read into one bundle. */
+/* Where the environment's trusted CAs are, for messages; NULL: nowhere. */
+static char *
+environment_trust (void)
+{
+  const char *file = g_getenv ("SSL_CERT_FILE");
+  const char *dir = g_getenv ("SSL_CERT_DIR");
+
+  if (file != NULL && *file != '\0')
+    return g_strdup_printf ("SSL_CERT_FILE=%s", file);
+  if (dir != NULL && *dir != '\0')
+    return g_strdup_printf ("SSL_CERT_DIR=%s", dir);
+  return NULL;
+}
+
 static GTlsDatabase *
-database_from_environment (char   **trust,
-                           GError **error)
+database_from_environment (GError **error)
 {
   const char *file = g_getenv ("SSL_CERT_FILE");
   const char *dir = g_getenv ("SSL_CERT_DIR");
@@ -82,13 +97,9 @@ database_from_environment (char   **trust,
   int fd;
 
   if (file != NULL && *file != '\0')
-    {
-      *trust = g_strdup_printf ("SSL_CERT_FILE=%s", file);
-      return g_tls_file_database_new (file, error);
-    }
+    return g_tls_file_database_new (file, error);
   if (dir == NULL || *dir == '\0')
     return NULL;
-  *trust = g_strdup_printf ("SSL_CERT_DIR=%s", dir);
   if ((d = g_dir_open (dir, 0, error)) == NULL)
     return NULL;
   bundle = g_string_new (NULL);
@@ -142,14 +153,10 @@ dd_http_new (const char *ca_file,
     }
   else
     {
-      db = database_from_environment (&self->trust, &local_error);
-      if (local_error != NULL)
-        {
-          g_set_error (error, DD_HTTP_ERROR, DD_HTTP_ERROR_CONFIG,
-                       _("cannot use the CA certificates of %s: %s"), self->trust,
-                       local_error->message);
-          return NULL;
-        }
+      /* Read in the receiver's thread, and only if a target needs it: parsing a system
+       * bundle takes tens of milliseconds. */
+      self->trust = environment_trust ();
+      self->trust_pending = self->trust != NULL;
       if (self->trust == NULL)
         self->trust = g_strdup (_("the system trust store"));
     }
@@ -208,6 +215,7 @@ dd_http_free (DdHttp *self)
   if (self == NULL)
     return;
   dd_receiver_free (self->receiver, free_session, self);
+  g_clear_error (&self->trust_error);
   g_clear_object (&self->database);
   g_clear_object (&self->client_certificate);
   g_free (self->trust);
@@ -411,8 +419,25 @@ open_in_thread_cb (gpointer user_data)
   DdHttp *self = data->http;
   DdTarget *target = data->target;
   GCancellable *outer = g_task_get_cancellable (data->task);
+  gboolean https = g_strcmp0 (g_uri_get_scheme (target->uri), "https") == 0;
   SoupMessageHeaders *headers;
 
+  if (https && self->trust_pending)
+    {
+      GTlsDatabase *db = database_from_environment (&self->trust_error);
+
+      self->trust_pending = FALSE;
+      if (db != NULL)
+        soup_session_set_tls_database (get_session (self), db);
+      g_clear_object (&db);
+    }
+  if (https && self->trust_error != NULL)
+    {
+      open_done (data, g_error_new (DD_HTTP_ERROR, DD_HTTP_ERROR_CONFIG,
+                                    _("cannot use the CA certificates of %s: %s"), self->trust,
+                                    self->trust_error->message));
+      return G_SOURCE_REMOVE;
+    }
   data->msg = soup_message_new_from_uri (SOUP_METHOD_GET, target->uri);
   headers = soup_message_get_request_headers (data->msg);
   soup_message_headers_replace (headers, "Accept", ACCEPT);
