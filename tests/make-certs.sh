@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Test certificates for the TLS tests, made fresh at test time (never committed):
 #   ca.pem            the CA the tests trust
-#   server.pem/.key   for 127.0.0.1 and localhost, signed by ca
+#   server.pem/.key   for 127.0.0.1, 10.200.0.1 (host w of dd_pair) and localhost, signed by ca
 #   client.pem/.key   a client certificate signed by ca (client.pem holds the chain)
 #   rogue-ca.pem      a CA nobody trusts; rogue-server.pem/.key signed by it
 #
@@ -27,7 +27,7 @@ leaf () {  # NAME CA SUBJECT EXTENSIONS
 
 ca ca "ddump test CA"
 ca rogue-ca "somebody else's CA"
-leaf server ca "ddump test server" "subjectAltName=IP:127.0.0.1,DNS:localhost
+leaf server ca "ddump test server" "subjectAltName=IP:127.0.0.1,IP:10.200.0.1,DNS:localhost
 extendedKeyUsage=serverAuth"
 leaf rogue-server rogue-ca "ddump test server" "subjectAltName=IP:127.0.0.1,DNS:localhost
 extendedKeyUsage=serverAuth"

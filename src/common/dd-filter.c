@@ -56,15 +56,30 @@ dd_filter_check (const char  *filter,
   return program != NULL;
 }
 
-char *
-dd_filter_and (const char *a,
-               const char *b)
+static char *
+join (const char *a,
+      const char *op,
+      const char *b)
 {
   gboolean have_a = a != NULL && *a != '\0', have_b = b != NULL && *b != '\0';
 
   if (have_a && have_b)
-    return g_strdup_printf ("(%s) and (%s)", a, b);
+    return g_strdup_printf ("(%s) %s (%s)", a, op, b);
   return g_strdup (have_a ? a : have_b ? b : NULL);
+}
+
+char *
+dd_filter_and (const char *a,
+               const char *b)
+{
+  return join (a, "and", b);
+}
+
+char *
+dd_filter_or (const char *a,
+              const char *b)
+{
+  return join (a, "or", b);
 }
 
 char *

@@ -38,6 +38,11 @@ gboolean            dd_filter_check     (const char  *filter,
 char               *dd_filter_and       (const char  *a,
                                          const char  *b);
 
+/* Either filter matches: "(A) or (B)"; either alone when the other is NULL or empty;
+ * NULL when both are. */
+char               *dd_filter_or        (const char  *a,
+                                         const char  *b);
+
 /* What matches the TCP traffic of the sockets listening on @addresses (GSocketAddress):
  * a wildcard address by its port, any other by address and port; unix sockets, which are
  * never captured, are skipped. "" when nothing is left. */

@@ -49,6 +49,7 @@ struct _DdCaptureStream {
   DdFormat                format;
   char                   *filter;
   char                   *peer;
+  char                   *proxy_hop;   /* excluded with our own sockets; NULL: no proxy */
   char                   *hostname;
   guint64                 count_limit;
   guint64                 bytes_limit;  /* of the whole stream, headers and blocks included */
@@ -666,8 +667,10 @@ fail (DdCaptureStream *self,
   dd_capture_stream_end (self, "capture error");
 }
 
+/* Who asked: the peer's address, and behind a trusted proxy the connection it received. */
 static char *
-describe_peer (SoupServerMessage *msg)
+describe_peer (SoupServerMessage *msg,
+               const char        *proxy_hop)
 {
   const char *host = soup_server_message_get_remote_host (msg);
   const char *forwarded = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
@@ -684,6 +687,8 @@ describe_peer (SoupServerMessage *msg)
     }
   else
     base = g_strdup ("unix socket");
+  if (proxy_hop != NULL)
+    return g_strdup_printf ("%s (a trusted proxy, for %s)", base, proxy_hop);
   if (forwarded != NULL)
     return g_strdup_printf ("%s (for %s)", base, forwarded);
   return g_steal_pointer (&base);
@@ -710,9 +715,13 @@ write_preamble (DdCaptureStream *self)
 
       gboolean have_uname = uname (&u) == 0;
 
+      g_autofree char *excluded = self->proxy_hop != NULL
+        ? g_strdup_printf ("excluded: the worker's own sockets and the proxy's connection %s", self->proxy_hop)
+        : g_strdup ("excluded: the worker's own sockets");
+
       if (have_uname)
         os = g_strdup_printf ("%s %s", u.sysname, u.release);
-      const char *comments[] = { comment, NULL };
+      const char *comments[] = { comment, excluded, NULL };
 
       dd_pcapng_write_shb (self->buf, have_uname ? u.machine : NULL, os, appl, comments);
       /* Interface 0 stands for the whole capture: it carries the statistics and the
@@ -745,11 +754,13 @@ dd_capture_stream_new (SoupServerMessage            *msg,
   self->capture = capture;
   self->options = *options;
   self->options.hostname = NULL;
+  self->options.proxy_hop = NULL;
+  self->proxy_hop = g_strdup (options->proxy_hop);
   self->hostname = g_strdup (options->hostname != NULL ? options->hostname : g_get_host_name ());
   self->metrics = metrics;
   self->format = request->format;
   self->filter = g_strdup (applied_filter);
-  self->peer = describe_peer (msg);
+  self->peer = describe_peer (msg, self->proxy_hop);
   self->count_limit = request->count;
   self->bytes_limit = request->bytes;
   self->timeout_ms = request->timeout_ms;
@@ -789,13 +800,14 @@ dd_capture_stream_new (SoupServerMessage            *msg,
 
   write_preamble (self);
 
-  g_message ("capture %u started for %s: format %s, snaplen %u, filter “%s”%s%s%s%s%s", self->id, self->peer,
+  g_message ("capture %u started for %s: format %s, snaplen %u, filter “%s”%s%s%s%s%s%s", self->id, self->peer,
              dd_format_to_string (self->format), self->snaplen, self->filter,
              request->count ? ", with a packet count" : "",
              request->duration_ms ? ", with a duration" : "",
              request->timeout_ms ? ", with a timeout" : "",
              request->bytes ? ", with a byte limit" : "",
-             self->history_pending ? ", from the history" : "");
+             self->history_pending ? ", from the history" : "",
+             self->proxy_hop != NULL ? ", the proxy's connection excluded" : "");
 
   self->fd_watch_id = g_unix_fd_add (dd_capture_get_fd (capture), G_IO_IN, capture_ready_cb, self);
   self->heartbeat_id = g_timeout_add (MAX (options->heartbeat_ms, 1), heartbeat_cb, self);
@@ -833,6 +845,7 @@ dd_capture_stream_free (DdCaptureStream *self)
   g_byte_array_unref (self->buf);
   g_hash_table_unref (self->interfaces);
   g_free (self->filter);
+  g_free (self->proxy_hop);
   g_free (self->peer);
   g_free (self->hostname);
   g_free (self);

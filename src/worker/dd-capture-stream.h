@@ -21,6 +21,7 @@ typedef struct {
   gsize       ring_size;      /* the most a final drain reads */
   const char *hostname;
   DdHistory  *history;        /* for since=; NULL: the worker keeps none */
+  const char *proxy_hop;      /* the trusted proxy's outer connection, excluded; or NULL */
 } DdCaptureStreamOptions;
 
 typedef void (*DdCaptureStreamDoneFunc) (DdCaptureStream *stream,

@@ -38,6 +38,7 @@ struct _DdWorkerServer {
   DdWorkerListener  *listener;
   DdHistory      *history;
   gboolean        shutting_down;
+  gboolean        warned_untrusted;  /* a Forwarded header from an untrusted peer was logged */
   guint           shutdown_timeout_id;
   GSourceFunc     shutdown_done;
   gpointer        shutdown_data;
@@ -103,6 +104,48 @@ count_running_streams (DdWorkerServer *self)
   return running;
 }
 
+/* Behind a trusted proxy, the connection that carries the stream out of the host: its
+ * filter and description (both NULL without a trusted Forwarded header). FALSE when a
+ * trusted proxy's header cannot be used: the capture would carry its own stream. */
+static gboolean
+proxy_exclusion (DdWorkerServer     *self,
+                 SoupServerMessage  *msg,
+                 char              **filter,
+                 char              **described,
+                 GError            **error)
+{
+  const char *header = soup_message_headers_get_list (soup_server_message_get_request_headers (msg),
+                                                     "Forwarded");
+  GSocketAddress *peer = soup_server_message_get_remote_address (msg);
+  DdForwardedHop hop;
+
+  *filter = *described = NULL;
+  if (self->options.trusted_proxies == NULL ||
+      !dd_trusted_proxies_contain (self->options.trusted_proxies, peer))
+    {
+      if (header != NULL && !self->warned_untrusted)
+        {
+          g_warning ("ignoring the Forwarded header of %s, which is not a trusted proxy (--trust-proxy); "
+                     "this is logged once", soup_server_message_get_remote_host (msg) != NULL
+                                             ? soup_server_message_get_remote_host (msg) : "a unix socket peer");
+          self->warned_untrusted = TRUE;
+        }
+      return TRUE;
+    }
+  if (header == NULL)
+    return TRUE;  /* a trusted peer may be a direct client too */
+  if (!dd_forwarded_parse (header, &hop, error))
+    {
+      g_prefix_error (error, _("the Forwarded header of the trusted proxy cannot be used, so its "
+                               "connection cannot be kept out of the capture: "));
+      return FALSE;
+    }
+  *filter = dd_forwarded_hop_filter (&hop);
+  *described = dd_forwarded_hop_describe (&hop);
+  dd_forwarded_hop_clear (&hop);
+  return TRUE;
+}
+
 static void
 capture_handler (DdWorkerServer    *self,
                  SoupServerMessage *msg,
@@ -112,6 +155,9 @@ capture_handler (DdWorkerServer    *self,
   g_autoptr(DdCaptureRequest) request = NULL;
   g_autoptr(DdCapture) capture = NULL;
   g_autofree char *filter = NULL;
+  g_autofree char *proxy_filter = NULL;
+  g_autofree char *proxy_hop = NULL;
+  g_autofree char *exclusion = NULL;
   DdCaptureOptions capture_options;
   DdCaptureStreamOptions stream_options;
   DdCaptureStream *stream;
@@ -162,7 +208,14 @@ capture_handler (DdWorkerServer    *self,
                               _("since= needs the recent packets, and this worker keeps none (start it with --history SECONDS)"));
       return;
     }
-  filter = dd_capture_request_build_filter (request, self->exclusion);
+  if (!proxy_exclusion (self, msg, &proxy_filter, &proxy_hop, &error))
+    {
+      self->metrics.captures_rejected++;
+      dd_worker_respond_text (msg, SOUP_STATUS_BAD_REQUEST, error->message);
+      return;
+    }
+  exclusion = dd_filter_or (self->exclusion, proxy_filter);
+  filter = dd_capture_request_build_filter (request, exclusion);
   capture_options = (DdCaptureOptions) {
     .snaplen = request->snaplen,
     .buffer_size = (gint) MIN (self->options.ring_size, (gsize) G_MAXINT),
@@ -188,6 +241,7 @@ capture_handler (DdWorkerServer    *self,
     .ring_size = self->options.ring_size,
     .hostname = self->hostname,
     .history = self->history,
+    .proxy_hop = proxy_hop,
   };
   stream = dd_capture_stream_new (msg, g_steal_pointer (&capture), request, filter, &stream_options,
                                   &self->metrics, stream_done_cb, self);

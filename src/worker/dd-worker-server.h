@@ -4,6 +4,7 @@
 
 #include <libsoup/soup.h>
 
+#include "dd-forwarded.h"
 #include "dd-listen-address.h"
 #include "dd-worker-metrics.h"
 
@@ -29,6 +30,7 @@ typedef struct {
   gdouble history_s;        /* --history: seconds of recent packets kept; 0: none */
   gsize   history_bytes;    /* at most this much of them */
   char   *history_filter;   /* what the history keeps; NULL: everything */
+  DdTrustedProxies *trusted_proxies;  /* whose Forwarded header counts (not owned) */
 } DdWorkerOptions;
 
 typedef struct _DdWorkerServer DdWorkerServer;

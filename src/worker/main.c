@@ -12,6 +12,7 @@
 #include <systemd/sd-daemon.h>
 #endif
 
+#include "dd-forwarded.h"
 #include "dd-listen-address.h"
 #include "dd-process.h"
 #include "dd-options.h"
@@ -103,6 +104,8 @@ main (int argc, char **argv)
   g_autofree char *history_filter = NULL;
   g_autofree char *socket_mode = NULL;
   g_autofree char *socket_group = NULL;
+  g_auto(GStrv) trust_proxy = NULL;
+  g_autoptr(DdTrustedProxies) trusted = NULL;
   gboolean verbose = FALSE;
   gboolean version = FALSE;
   const GOptionEntry entries[] = {
@@ -132,6 +135,10 @@ main (int argc, char **argv)
       N_("At most this much memory for --history, in MiB (default 64)"), N_("MIB") },
     { "history-filter", 0, 0, G_OPTION_ARG_STRING, &history_filter,
       N_("What --history keeps: a capture filter (default: everything but the worker's own traffic)"), N_("EXPRESSION") },
+    { "trust-proxy", 0, 0, G_OPTION_ARG_STRING_ARRAY, &trust_proxy,
+      N_("Believe the Forwarded header of the reverse proxy at ADDR (an address, ADDR/LENGTH, or "
+         "“unix” for peers on unix sockets), and keep the connection it names out of every capture; "
+         "repeatable"), N_("ADDR") },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Log debug messages"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version and exit"), NULL },
     G_OPTION_ENTRY_NULL
@@ -205,6 +212,12 @@ main (int argc, char **argv)
                   g_get_prgname (), socket_mode);
       return EXIT_USAGE;
     }
+  trusted = dd_trusted_proxies_new ((const char * const *) trust_proxy, &error);
+  if (trusted == NULL)
+    {
+      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+      return EXIT_USAGE;
+    }
   if (verbose)
     g_log_set_debug_enabled (TRUE);
 
@@ -223,6 +236,7 @@ main (int argc, char **argv)
     .history_s = history_s,
     .history_bytes = (gsize) history_mib * 1024 * 1024,
     .history_filter = history_filter,
+    .trusted_proxies = trusted,
   };
   server = dd_worker_server_new (&options);
 
@@ -279,6 +293,12 @@ main (int argc, char **argv)
   g_message ("own traffic excluded from captures with: %s",
              *dd_worker_server_get_exclusion (server) ? dd_worker_server_get_exclusion (server)
                                                       : "(nothing: unix sockets only)");
+  if (trust_proxy != NULL)
+    {
+      g_autofree char *joined = g_strjoinv (", ", trust_proxy);
+
+      g_message ("trusting the Forwarded header of %s: the connection it names is excluded too", joined);
+    }
 
   loop = g_main_loop_new (NULL, FALSE);
   worker.loop = loop;
