@@ -61,7 +61,7 @@ expect_match "a port in a dns:// target is every worker's: w1 has none on 9475" 
 # ---- dns+srv://: hosts and ports from SRV records ----------------------------------------
 capture_from b 43002 "dns+srv://_ddump._tcp.ddump.test/capture?snaplen=128"
 expect_eq "dns+srv:// with two SRV records: status 0" 0 "$RC"
-expect_match "...each worker on the port its record gives" "w2\.ddump\.test:9475: 10 packets" "$(cat "$DD_TMP/b.log")"
+expect_match "...each worker on the port its record gives" "w2\.ddump\.test:9475/capture\?snaplen=128: 10 packets" "$(cat "$DD_TMP/b.log")"
 expect_eq "...w1's packets" 10 "$(from b 10.210.1.1)"
 expect_eq "...w2's packets" 10 "$(from b 10.210.2.1)"
 out=$(on c timeout 30 "$DDUMP" -w /dev/null "dns+srv://_ddump._tcp.ddump.test:8475" 2>&1)

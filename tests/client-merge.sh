@@ -215,4 +215,20 @@ expect_match "...with the worker's message" "^ddump: http://10\.201\.1\.1:8475: 
 out=$(on c timeout 20 "$DDUMP" -q --cert x.pem "$W1" 2>&1 >/dev/null); rc=$?
 expect_eq "--cert without --key is a usage error (status 1)" "1 --cert and --key go together" "$rc $(sed 's/^ddump: //' <<<"$out")"
 
+# Three workers on one host: told apart by their ports, in messages and interface names.
+for p in 19011 19012 19013; do start_worker w3 "port$p" --listen "127.0.0.1:$p"; done
+check "three workers listen on one host" eval 'for p in 19011 19012 19013; do wait_listen w3 $p || exit 1; done'
+bg_on w3 ping -q -i 0.02 -c 2000 127.0.0.1 >/dev/null
+PING_PID=$BG_PID
+on w3 timeout 60 "$DDUMP" -F pcapng -c 60 -f icmp http://127.0.0.1:19011 http://127.0.0.1:19012 \
+  "http://127.0.0.1:19013/capture?snaplen=200" >"$DD_TMP/ports.pcapng" 2>"$DD_TMP/ports.log"
+expect_eq "ddump merges them" 0 $?
+kill "$PING_PID" 2>/dev/null; wait "$PING_PID" 2>/dev/null
+expect_eq "pcapng: one interface name per worker" "127.0.0.1:19011/lo 127.0.0.1:19012/lo 127.0.0.1:19013/lo " \
+  "$(tshark -r "$DD_TMP/ports.pcapng" -T fields -e frame.interface_name 2>/dev/null | sort -u | tr '\n' ' ')"
+expect_match "the summary names each as typed" \
+  "http://127\.0\.0\.1:19011: .*http://127\.0\.0\.1:19012: .*http://127\.0\.0\.1:19013/capture\?snaplen=200: " \
+  "$(tr '\n' ' ' < "$DD_TMP/ports.log")"
+expect_eq "...with no #2 anywhere" 0 "$(grep -c '#[0-9]' "$DD_TMP/ports.log")"
+
 dd_finish

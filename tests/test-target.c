@@ -28,17 +28,20 @@ test_urls (void)
     const char *user;
     const char *password;
   } cases[] = {
-    { "http://w1", "http://w1:8475/capture", "http://w1:8475", "w1", NULL, NULL },
-    { "https://w1:8443/", "https://w1:8443/capture", "https://w1:8443", "w1", NULL, NULL },
+    { "http://w1", "http://w1:8475/capture", "http://w1", "w1", NULL, NULL },
+    { "http://w1:8475", "http://w1:8475/capture", "http://w1:8475", "w1", NULL, NULL },
+    { "https://w1:8443/", "https://w1:8443/capture", "https://w1:8443", "w1:8443", NULL, NULL },
     { "http://10.0.0.1:9000/proxy/capture?filter=icmp", "http://10.0.0.1:9000/proxy/capture?filter=icmp",
-      "http://10.0.0.1:9000", "10.0.0.1", NULL, NULL },
-    { "http://[fe80::1]?count=5", "http://[fe80::1]:8475/capture?count=5", "http://[fe80::1]:8475", "fe80::1", NULL, NULL },
-    { "http://al%40ice:p%3Ass@w2:1234", "http://w2:1234/capture", "http://w2:1234", "w2", "al@ice", "p:ss" },
-    { "HTTP://bob@w3", "http://w3:8475/capture", "http://w3:8475", "w3", "bob", NULL },
+      "http://10.0.0.1:9000/proxy/capture?filter=icmp", "10.0.0.1:9000", NULL, NULL },
+    { "http://[fe80::1]?count=5", "http://[fe80::1]:8475/capture?count=5", "http://[fe80::1]?count=5", "fe80::1", NULL, NULL },
+    { "http://[fe80::1]:9000/", "http://[fe80::1]:9000/capture", "http://[fe80::1]:9000", "[fe80::1]:9000", NULL, NULL },
+    { "http://al%40ice:p%3Ass@w2:1234", "http://w2:1234/capture", "http://w2:1234", "w2:1234", "al@ice", "p:ss" },
+    { "HTTP://bob@w3", "http://w3:8475/capture", "http://w3", "w3", "bob", NULL },
   };
 
   g_test_summary ("Worker URLs: default port and path, IPv6, decoded credentials kept out "
-                  "of the URI and the label");
+                  "of the URI and the label; the label as typed, the host with a port that "
+                  "is not the default");
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autoptr(DdTarget) t = parse_ok (cases[i].spec, NULL);
@@ -104,7 +107,7 @@ test_tcp (void)
   g_assert_cmpstr (g_uri_get_host (t->uri), ==, "broker");
   g_assert_cmpint (g_uri_get_port (t->uri), ==, 4242);
   g_assert_cmpstr (t->label, ==, "tcp://broker:4242");
-  g_assert_cmpstr (t->host, ==, "broker");
+  g_assert_cmpstr (t->host, ==, "broker:4242");
   g_assert_cmpstr (t6->label, ==, "tcp://[::1]:57012");
   for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
     {

@@ -50,14 +50,51 @@ append_param (GString    *query,
   g_string_append_printf (query, "%s=%s", name, escaped);
 }
 
-static char *
-make_label (const char *scheme,
-            const char *host,
-            int         port)
+/* HOST, [HOST] when it is an IPv6 address. */
+static void
+append_host (GString    *out,
+             const char *host)
 {
   gboolean ipv6 = strchr (host, ':') != NULL;
 
-  return g_strdup_printf ("%s://%s%s%s:%d", scheme, ipv6 ? "[" : "", host, ipv6 ? "]" : "", port);
+  g_string_append_printf (out, ipv6 ? "[%s]" : "%s", host);
+}
+
+/* A target as the user typed it, for messages: the scheme, the host, and the port, path
+ * and query when they were typed (never the user or the password). */
+static char *
+make_label (GUri *typed)
+{
+  GString *out = g_string_new (NULL);
+  const char *path = g_uri_get_path (typed);
+  char *scheme = g_ascii_strdown (g_uri_get_scheme (typed), -1);
+
+  g_string_append_printf (out, "%s://", scheme);
+  g_free (scheme);
+  append_host (out, g_uri_get_host (typed));
+  if (g_uri_get_port (typed) > 0)
+    g_string_append_printf (out, ":%d", g_uri_get_port (typed));
+  if (*path != '\0' && strcmp (path, "/") != 0)
+    g_string_append (out, path);
+  if (g_uri_get_query (typed) != NULL)
+    g_string_append_printf (out, "?%s", g_uri_get_query (typed));
+  return g_string_free (out, FALSE);
+}
+
+/* Names the target's interfaces in pcapng output ("HOST/IFACE"): the host, and the port
+ * when one other than @default_port was typed, so that workers on one host differ. */
+static char *
+make_host (GUri *typed,
+           int   default_port)
+{
+  GString *out;
+
+  if (g_uri_get_port (typed) <= 0 || g_uri_get_port (typed) == default_port)
+    return g_strdup (g_uri_get_host (typed));
+  out = g_string_new (NULL);
+  append_host (out, g_uri_get_host (typed));
+  g_string_append_printf (out, ":%d", g_uri_get_port (typed));
+  return g_string_free (out, FALSE);
 }
 
 /* PCAP-over-IP: a TCP server that sends a capture as soon as one connects. */
@@ -85,8 +122,8 @@ parse_tcp (GUri    *uri,
   target->kind = DD_TARGET_TCP;
   target->uri = g_uri_build (G_URI_FLAGS_NONE, "tcp", NULL, g_uri_get_host (uri),
                              g_uri_get_port (uri), "", NULL, NULL);
-  target->label = make_label ("tcp", g_uri_get_host (uri), g_uri_get_port (uri));
-  target->host = g_strdup (g_uri_get_host (uri));
+  target->label = make_label (target->uri);
+  target->host = make_host (target->uri, 0);
   return target;
 }
 
@@ -220,8 +257,8 @@ parse_url (const char             *spec,
                              G_URI_FLAGS_ENCODED_FRAGMENT,
                              scheme, NULL, host, port, path,
                              query->len > 0 ? query->str : NULL, NULL);
-  target->label = make_label (scheme, host, port);
-  target->host = g_strdup (host);
+  target->label = make_label (uri);
+  target->host = make_host (uri, DD_DEFAULT_PORT);
   target->user = g_strdup (g_uri_get_user (uri));
   target->password = g_strdup (g_uri_get_password (uri));
   if (target->user != NULL && *target->user == '\0' && target->password == NULL)
