@@ -147,6 +147,13 @@ kill "$pinger"; wait "$pinger" 2>/dev/null
 expect_eq "as an unprivileged user with only CAP_NET_RAW, the worker captures" 2 "$(count_packets "$DD_TMP/cap.pcap")"
 check "...and does not warn about root" test -z "$(grep -i 'running as root' "$DD_TMP/cap.log")"
 expect_match "as root with every capability, it warns" 'needs only CAP_NET_RAW' "$(cat "$DD_TMP/worker.log")"
+caps () { grep -E "^Cap$2:" "/proc/$1/status" | cut -f2; }
+expect_eq "...and keeps only CAP_NET_RAW once its sockets are open (effective, permitted, bounding)" \
+  "0000000000002000 0000000000002000 0000000000002000" "$(caps "$worker" Eff) $(caps "$worker" Prm) $(caps "$worker" Bnd)"
+expect_match "...saying so" 'every capability but CAP_NET_RAW given up' "$(cat "$DD_TMP/worker.log")"
+cap_pid=$(pgrep -f "ddump-worker --listen :8478" | head -1)
+expect_eq "a worker given only CAP_NET_RAW keeps it, and has nothing to give up" \
+  "0000000000002000 0" "$(caps "$cap_pid" Eff) $(grep -c 'given up' "$DD_TMP/cap.log")"
 
 # systemd socket activation: the worker serves the socket it is given, and excludes it.
 ip netns exec "$(ns w)" systemd-socket-activate -l 8479 "$WORKER" >"$DD_TMP/activated.log" 2>&1 &
@@ -187,4 +194,14 @@ out=$(on c curl -s -w ' %{http_code}' --max-time 10 "$W/capture?since=-5")
 expect_match "since= on a worker without --history: 400, saying what is needed" "--history SECONDS.* 400 ?$" "$(tr '\n' ' ' <<<"$out")"
 
 check "the first worker is still running" kill -0 "$worker"
+# The shipped unit: systemd-analyze's exposure score (the README records it).
+unit=${BUILD_ROOT:-}/data/ddump-worker.service
+if [ -f "$unit" ] && command -v systemd-analyze >/dev/null; then
+  score=$(systemd-analyze security --offline=true "$unit" 2>/dev/null | sed -n 's/.*exposure level for ddump-worker.service: \([0-9.]*\).*/\1/p')
+  expect_eq "systemd-analyze rates the shipped worker unit at most 2.5" yes \
+    "$(python3 -c "print('yes' if '$score' and float('$score') <= 2.5 else 'no: $score')")"
+else
+  not_ok "the shipped unit $unit or systemd-analyze is missing"
+fi
+
 dd_finish

@@ -12,6 +12,7 @@
 #include <systemd/sd-daemon.h>
 #endif
 
+#include "dd-capabilities.h"
 #include "dd-forwarded.h"
 #include "dd-listen-address.h"
 #include "dd-process.h"
@@ -283,6 +284,18 @@ main (int argc, char **argv)
     }
   if (history_s > 0)
     g_message ("keeping the packets of the last %g s (at most %d MiB) for since=", history_s, history_mib);
+  {
+    gboolean dropped;
+
+    /* Everything that needs more than CAP_NET_RAW is done: the sockets are open. */
+    if (!dd_capabilities_keep_net_raw (&dropped, &error))
+      {
+        g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+        return EXIT_RUNTIME;
+      }
+    if (dropped)
+      g_message ("every capability but CAP_NET_RAW given up, the sockets being open");
+  }
 
   {
     g_auto(GStrv) listening = dd_worker_server_describe_listeners (server);
