@@ -79,11 +79,11 @@ expect_eq "...also with the original's -ca, -cert, -key" "0 4" "$RC $OUT"
 
 run nocert --ca "$certs/ca.pem" "$MTLS"
 expect_eq "without a client certificate: status 2" 2 "$RC"
-expect_match "...saying a client certificate is wanted" "^ddump: https://127\.0\.0\.1:8443: 400 Bad Request: .*client certificate \(--cert and --key\)" "$ERR"
+expect_match "...saying a client certificate is wanted" "^ddump: https://127\.0\.0\.1:8443/capture\?filter=icmp: 400 Bad Request: .*client certificate \(--cert and --key\)" "$ERR"
 
 run rogue --ca "$certs/rogue-ca.pem" --cert "$certs/client.pem" --key "$certs/client.key" "$MTLS"
 expect_eq "a server certificate from an unknown CA: status 2" 2 "$RC"
-expect_match "...saying which check failed" "https://127\.0\.0\.1:8443: the server's certificate was refused: it is not signed by a certificate authority trusted by --ca .*rogue-ca\.pem" "$ERR"
+expect_match "...saying which check failed" "https://127\.0\.0\.1:8443/capture\?filter=icmp: the server's certificate was refused: it is not signed by a certificate authority trusted by --ca .*rogue-ca\.pem" "$ERR"
 
 SSL_CERT_FILE= SSL_CERT_DIR= run system "$MTLS"
 expect_match "the system trust store does not know our CA either" "not signed by a certificate authority trusted by the system trust store" "$ERR"
@@ -91,7 +91,7 @@ SSL_CERT_FILE="$certs/ca.pem" run envca --cert "$certs/client.pem" --key "$certs
 expect_eq "SSL_CERT_FILE is honoured" "0 4" "$RC $OUT"
 SSL_CERT_FILE="$DD_TMP/missing.pem" run envbad "$MTLS"
 expect_eq "an SSL_CERT_FILE that cannot be read: status 2" 2 "$RC"
-expect_match "...naming it" "https://127\.0\.0\.1:8443: cannot use the CA certificates of SSL_CERT_FILE=.*missing\.pem" "$ERR"
+expect_match "...naming it" "https://127\.0\.0\.1:8443/capture\?filter=icmp: cannot use the CA certificates of SSL_CERT_FILE=.*missing\.pem" "$ERR"
 SSL_CERT_FILE="$DD_TMP/missing.pem" on w timeout 60 "$DDUMP" -q -c 4 "http://127.0.0.1:8445/capture?filter=icmp" >"$DD_TMP/envplain.pcap" 2>"$DD_TMP/envplain.log"
 expect_eq "...which a plain http target never reads" "0 4" "$? $(count_packets "$DD_TMP/envplain.pcap")"
 
@@ -100,7 +100,7 @@ expect_eq "Basic Auth from the URL (percent-decoded)" "0 4" "$RC $OUT"
 
 run wrong --ca "$certs/ca.pem" "https://alice:nope-secret@127.0.0.1:8444/capture?filter=icmp"
 expect_eq "a wrong password: status 2" 2 "$RC"
-expect_match "...with the status and what it means" "https://127\.0\.0\.1:8444: 401 Unauthorized.*password was refused" "$ERR"
+expect_match "...with the status and what it means" "https://127\.0\.0\.1:8444/capture\?filter=icmp: 401 Unauthorized.*password was refused" "$ERR"
 check "...and the password is never printed" bash -c "! grep -q nope-secret '$DD_TMP/wrong.log'"
 
 run anon --ca "$certs/ca.pem" "$BASIC"

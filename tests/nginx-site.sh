@@ -80,7 +80,7 @@ kill "$PING_PID" 2>/dev/null; wait "$PING_PID" 2>/dev/null
 # nothing of the TLS connection that carries it (which would feed itself).
 on c ping -q -c 1 -W 2 10.200.0.1 >/dev/null   # the neighbours are known before
 ddump_bg all -q -w "$DD_TMP/all.pcap" "${TLS[@]}" "$URL"
-check "the unfiltered capture starts" wait_log "$DD_TMP/worker.log" "capture [0-9]+ started for unix socket \(a trusted proxy, for 10\.200\.0\.2:[0-9]+ ↔ 10\.200\.0\.1:8443\): .*filter “not \(.*the proxy's connection excluded"
+check "the unfiltered capture starts" wait_log "$DD_TMP/worker.log" "capture [0-9]+ started for .* from unix socket \(a trusted proxy, for 10\.200\.0\.2:[0-9]+ ↔ 10\.200\.0\.1:8443\): .*filter “not \(.*the proxy's connection excluded"
 check "...and its header is written" wait_size "$DD_TMP/all.pcap" 24
 on c ping -q -i 0.02 -c 50 10.200.0.1 >/dev/null
 check "the 100 ICMP packets arrive" wait_until 30 has_packets "$DD_TMP/all.pcap" 100
@@ -115,5 +115,36 @@ code=$(on w curl -s -o "$DD_TMP/bad.txt" -w '%{http_code}' --max-time 10 --unix-
   -H 'Forwarded: for=unknown;by=10.9.9.8:2' "http://w/capture?count=1")
 expect_eq "a trusted proxy's Forwarded header without the client's address: 400" 400 "$code"
 expect_match "...saying why the capture cannot go on" "Forwarded header of the trusted proxy cannot be used" "$(cat "$DD_TMP/bad.txt")"
+
+# The audit trail names who captured: the user and certificate the trusted proxy passes on.
+expect_match "the audit line names the Basic Auth user and the client certificate" \
+  "capture [0-9]+ started for user alice, certificate CN=ddump test client from unix socket" "$(cat "$DD_TMP/worker.log")"
+expect_match "...and the end line the totals" \
+  "capture [0-9]+ ended \([a-z ]+\) for user alice, certificate CN=ddump test client: [0-9]+ packets, [0-9]+ bytes" \
+  "$(cat "$DD_TMP/worker.log")"
+
+# Caps: clamped (and said in a response header), refused beyond a client's captures, a
+# filter clause ANDed into every capture; the audit fields on stderr with --log-fields.
+start_worker w policy --listen 127.0.0.1:18602 --max-duration 1 --max-snaplen 96 --max-bytes 100000 \
+  --max-captures-per-client 1 --require-filter "not icmp" --log-fields
+check "a worker with caps is up" wait_until 30 on w curl -s -o /dev/null --max-time 1 http://127.0.0.1:18602/
+bg_on w ping -q -i 0.02 -c 400 10.200.0.1 >/dev/null
+PING_PID=$BG_PID
+bg_on w curl -s -D "$DD_TMP/capped.head" -o "$DD_TMP/capped.pcap" --max-time 20 "http://127.0.0.1:18602/capture?filter=ip"
+CAPPED=$BG_PID
+check "...running it" wait_log "$DD_TMP/policy.log" "capture 1 started"
+code=$(on w curl -s -o "$DD_TMP/second.txt" -w '%{http_code}' --max-time 10 "http://127.0.0.1:18602/capture?count=1")
+expect_eq "a second capture of the same client: 429" 429 "$code"
+expect_match "...naming the cap" "too many captures for 127\.0\.0\.1: 1 are running, the limit is 1 \(--max-captures-per-client\)" "$(cat "$DD_TMP/second.txt")"
+wait "$CAPPED"; expect_eq "an unlimited request ends at the duration cap" 0 $?
+kill "$PING_PID" 2>/dev/null; wait "$PING_PID" 2>/dev/null
+expect_match "the response says what was clamped" "X-Ddump-Clamped: duration=1s, snaplen=96, bytes=100000" "$(cat "$DD_TMP/capped.head")"
+expect_eq "the required clause kept the pings out" 0 "$(count_packets "$DD_TMP/capped.pcap" icmp)"
+expect_match "the audit fields are on stderr" \
+  'capture 1 ended \(duration reached\) for 127\.0\.0\.1: .* DDUMP_EVENT="capture-end" DDUMP_CAPTURE="1" DDUMP_CLIENT="127\.0\.0\.1" .*DDUMP_FILTER="\(\(ip\) and \(not icmp\)\).*DDUMP_CLAMPED="duration=1s, snaplen=96, bytes=100000".*DDUMP_PACKETS="[0-9]+"' \
+  "$(cat "$DD_TMP/policy.log")"
+out=$(timeout 10 "$WORKER" --require-filter "not a filter" 2>&1); rc=$?
+expect_eq "a --require-filter that does not compile is a usage error" 1 "$rc"
+expect_match "...naming it" "--require-filter: invalid filter" "$out"
 
 dd_finish

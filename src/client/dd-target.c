@@ -400,7 +400,7 @@ dd_target_apply_netrc (DdTarget   *target,
             {
               g_autofree char *machine = next_token (&lex);
 
-              matched = machine != NULL && g_ascii_strcasecmp (machine, target->host) == 0;
+              matched = machine != NULL && g_ascii_strcasecmp (machine, g_uri_get_host (target->uri)) == 0;
             }
         }
       else if (strcmp (token, "login") == 0)

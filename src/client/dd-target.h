@@ -18,8 +18,8 @@ typedef enum {
 
 typedef struct {
   DdTargetKind kind;
-  char        *label;     /* for messages: scheme://host:port or the path; never a password */
-  char        *host;      /* names its interfaces in pcapng output: "HOST/IFACE" */
+  char        *label;     /* for messages: the URL as typed (no user or password), or the path */
+  char        *host;      /* names its interfaces in pcapng output: "HOST[:PORT]/IFACE" */
   GUri        *uri;       /* HTTP: what is requested, without user info; TCP: host and port */
   char        *user;      /* HTTP Basic Auth, decoded; NULL when absent */
   char        *password;

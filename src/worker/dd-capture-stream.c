@@ -50,6 +50,10 @@ struct _DdCaptureStream {
   char                   *filter;
   char                   *peer;
   char                   *proxy_hop;   /* excluded with our own sockets; NULL: no proxy */
+  char                   *identity;    /* who asked */
+  char                   *clamped;     /* the policy's clamps, or NULL */
+  char                   *limits;      /* the request's limits, for the audit log */
+  char                   *asked_interfaces;  /* the interfaces asked for ("any": all) */
   char                   *hostname;
   guint64                 count_limit;
   guint64                 bytes_limit;  /* of the whole stream, headers and blocks included */
@@ -583,15 +587,94 @@ stop_sources (DdCaptureStream *self)
     }
 }
 
+/* The audit log: one line when a capture starts and one when it ends, with structured
+ * fields (to the journal, or on stderr with --log-fields). */
+static void
+audit (DdCaptureStream *self,
+       const char      *message,
+       gboolean         ended)
+{
+  char id[16], packets[24], bytes[24], dropped[24], seconds[32];
+  GLogField fields[20];
+  gsize n = 0;
+
+#define FIELD(k, v) fields[n++] = (GLogField) { (k), (v), -1 }
+  FIELD ("MESSAGE", message);
+  FIELD ("PRIORITY", "5");
+  FIELD ("GLIB_DOMAIN", G_LOG_DOMAIN);
+  g_snprintf (id, sizeof id, "%u", self->id);
+  FIELD ("DDUMP_EVENT", ended ? "capture-end" : "capture-start");
+  FIELD ("DDUMP_CAPTURE", id);
+  FIELD ("DDUMP_CLIENT", self->identity);
+  FIELD ("DDUMP_PEER", self->peer);
+  FIELD ("DDUMP_FILTER", self->filter);
+  FIELD ("DDUMP_INTERFACES", self->asked_interfaces);
+  FIELD ("DDUMP_LIMITS", self->limits);
+  if (self->clamped != NULL)
+    FIELD ("DDUMP_CLAMPED", self->clamped);
+  if (ended)
+    {
+      g_snprintf (packets, sizeof packets, "%" G_GUINT64_FORMAT, self->packets);
+      g_snprintf (bytes, sizeof bytes, "%" G_GUINT64_FORMAT, self->bytes);
+      g_snprintf (dropped, sizeof dropped, "%" G_GUINT64_FORMAT, self->dropped);
+      g_snprintf (seconds, sizeof seconds, "%.1f",
+                  (g_get_monotonic_time () - self->start_monotonic) / (double) G_USEC_PER_SEC);
+      FIELD ("DDUMP_END", self->end_reason != NULL ? self->end_reason : "?");
+      FIELD ("DDUMP_PACKETS", packets);
+      FIELD ("DDUMP_BYTES", bytes);
+      FIELD ("DDUMP_DROPPED", dropped);
+      FIELD ("DDUMP_SECONDS", seconds);
+    }
+#undef FIELD
+  g_log_structured_array (G_LOG_LEVEL_MESSAGE, fields, n);
+}
+
 static void
 log_end (DdCaptureStream *self)
 {
   double seconds = (g_get_monotonic_time () - self->start_monotonic) / (double) G_USEC_PER_SEC;
+  g_autofree char *message =
+    g_strdup_printf ("capture %u ended (%s) for %s: %" G_GUINT64_FORMAT " packets, %" G_GUINT64_FORMAT
+                     " bytes, %" G_GUINT64_FORMAT " dropped by the kernel, %.1f s",
+                     self->id, self->end_reason != NULL ? self->end_reason : "?", self->identity,
+                     self->packets, self->bytes, self->dropped, seconds);
 
-  g_message ("capture %u ended (%s) for %s: %" G_GUINT64_FORMAT " packets, %" G_GUINT64_FORMAT
-             " bytes, %" G_GUINT64_FORMAT " dropped by the kernel, %.1f s",
-             self->id, self->end_reason != NULL ? self->end_reason : "?", self->peer,
-             self->packets, self->bytes, self->dropped, seconds);
+  audit (self, message, TRUE);
+}
+
+/* "eth0,eth1", or "any". */
+static char *
+describe_interfaces (const DdCaptureRequest *request)
+{
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; i < request->interfaces->len; i++)
+    g_string_append_printf (out, "%s%s", i > 0 ? "," : "", (const char *) request->interfaces->pdata[i]);
+  if (out->len == 0)
+    g_string_append (out, "any");
+  return g_string_free (out, FALSE);
+}
+
+/* "count=10, duration=5s", or "none". */
+static char *
+describe_limits (const DdCaptureRequest *request)
+{
+  g_autoptr(GPtrArray) limits = g_ptr_array_new_with_free_func (g_free);
+
+  if (request->count)
+    g_ptr_array_add (limits, g_strdup_printf ("count=%" G_GUINT64_FORMAT, request->count));
+  if (request->duration_ms)
+    g_ptr_array_add (limits, g_strdup_printf ("duration=%gs", request->duration_ms / 1000.0));
+  if (request->timeout_ms)
+    g_ptr_array_add (limits, g_strdup_printf ("timeout=%gs", request->timeout_ms / 1000.0));
+  if (request->bytes)
+    g_ptr_array_add (limits, g_strdup_printf ("bytes=%" G_GUINT64_FORMAT, request->bytes));
+  if (request->has_since)
+    g_ptr_array_add (limits, g_strdup_printf ("since=-%gs", request->since_ms / 1000.0));
+  if (limits->len == 0)
+    return g_strdup ("none");
+  g_ptr_array_add (limits, NULL);
+  return g_strjoinv (", ", (char **) limits->pdata);
 }
 
 static void
@@ -734,6 +817,12 @@ write_preamble (DdCaptureStream *self)
     dd_pcap_write_header (self->buf, self->snaplen, DD_LINKTYPE_LINUX_SLL2);
 }
 
+const char *
+dd_capture_stream_get_identity (DdCaptureStream *self)
+{
+  return self->identity;
+}
+
 DdCaptureStream *
 dd_capture_stream_new (SoupServerMessage            *msg,
                        DdCapture                    *capture,
@@ -756,6 +845,11 @@ dd_capture_stream_new (SoupServerMessage            *msg,
   self->options.hostname = NULL;
   self->options.proxy_hop = NULL;
   self->proxy_hop = g_strdup (options->proxy_hop);
+  self->options.identity = self->options.clamped = NULL;
+  self->identity = g_strdup (options->identity != NULL ? options->identity : "?");
+  self->clamped = g_strdup (options->clamped);
+  self->limits = describe_limits (request);
+  self->asked_interfaces = describe_interfaces (request);
   self->hostname = g_strdup (options->hostname != NULL ? options->hostname : g_get_host_name ());
   self->metrics = metrics;
   self->format = request->format;
@@ -800,14 +894,18 @@ dd_capture_stream_new (SoupServerMessage            *msg,
 
   write_preamble (self);
 
-  g_message ("capture %u started for %s: format %s, snaplen %u, filter “%s”%s%s%s%s%s%s", self->id, self->peer,
-             dd_format_to_string (self->format), self->snaplen, self->filter,
-             request->count ? ", with a packet count" : "",
-             request->duration_ms ? ", with a duration" : "",
-             request->timeout_ms ? ", with a timeout" : "",
-             request->bytes ? ", with a byte limit" : "",
-             self->history_pending ? ", from the history" : "",
-             self->proxy_hop != NULL ? ", the proxy's connection excluded" : "");
+  {
+    g_autofree char *message =
+      g_strdup_printf ("capture %u started for %s from %s: format %s, snaplen %u, interfaces %s, "
+                       "limits %s%s%s%s, filter “%s”%s%s", self->id, self->identity, self->peer,
+                       dd_format_to_string (self->format), self->snaplen, self->asked_interfaces, self->limits,
+                       self->clamped != NULL ? " (clamped: " : "", self->clamped != NULL ? self->clamped : "",
+                       self->clamped != NULL ? ")" : "", self->filter,
+                       self->history_pending ? ", from the history" : "",
+                       self->proxy_hop != NULL ? ", the proxy's connection excluded" : "");
+
+    audit (self, message, FALSE);
+  }
 
   self->fd_watch_id = g_unix_fd_add (dd_capture_get_fd (capture), G_IO_IN, capture_ready_cb, self);
   self->heartbeat_id = g_timeout_add (MAX (options->heartbeat_ms, 1), heartbeat_cb, self);
@@ -846,6 +944,10 @@ dd_capture_stream_free (DdCaptureStream *self)
   g_hash_table_unref (self->interfaces);
   g_free (self->filter);
   g_free (self->proxy_hop);
+  g_free (self->identity);
+  g_free (self->clamped);
+  g_free (self->limits);
+  g_free (self->asked_interfaces);
   g_free (self->peer);
   g_free (self->hostname);
   g_free (self);

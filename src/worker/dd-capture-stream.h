@@ -22,6 +22,8 @@ typedef struct {
   const char *hostname;
   DdHistory  *history;        /* for since=; NULL: the worker keeps none */
   const char *proxy_hop;      /* the trusted proxy's outer connection, excluded; or NULL */
+  const char *identity;       /* who asked, for the audit log */
+  const char *clamped;        /* the policy's clamps ("duration=60s, …"), or NULL */
 } DdCaptureStreamOptions;
 
 typedef void (*DdCaptureStreamDoneFunc) (DdCaptureStream *stream,
@@ -38,6 +40,7 @@ DdCaptureStream *dd_capture_stream_new  (SoupServerMessage            *msg,
                                          DdCaptureStreamDoneFunc       done,
                                          gpointer                      user_data);
 void             dd_capture_stream_free (DdCaptureStream              *stream);
+const char      *dd_capture_stream_get_identity (DdCaptureStream       *stream);
 
 /* Ends the stream cleanly: what is captured so far, a last ISB, then the final chunk. */
 void             dd_capture_stream_end  (DdCaptureStream              *stream,

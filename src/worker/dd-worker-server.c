@@ -78,6 +78,7 @@ stream_done_cb (DdCaptureStream *stream,
 {
   DdWorkerServer *self = user_data;
 
+  dd_policy_release (self->options.policy, dd_capture_stream_get_identity (stream));
   /* Freed from an idle: we are inside the message's "finished" emission. */
   g_ptr_array_remove_fast (self->streams, stream);
   g_idle_add_once ((GSourceOnceFunc) dd_capture_stream_free, stream);
@@ -146,6 +147,33 @@ proxy_exclusion (DdWorkerServer     *self,
   return TRUE;
 }
 
+/* Who asks, for the audit log and the per-client cap: the Basic Auth user and the client
+ * certificate's subject that a trusted proxy passes on, else the peer's address. */
+static char *
+describe_identity (DdWorkerServer    *self,
+                   SoupServerMessage *msg)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  GSocketAddress *peer = soup_server_message_get_remote_address (msg);
+  const char *user, *subject, *host;
+
+  if (self->options.trusted_proxies != NULL && dd_trusted_proxies_contain (self->options.trusted_proxies, peer))
+    {
+      user = soup_message_headers_get_one (headers, "X-Ddump-User");
+      subject = soup_message_headers_get_one (headers, "X-Ddump-Client-Certificate");
+      if (user != NULL && *user == '\0')
+        user = NULL;
+      if (subject != NULL && *subject == '\0')
+        subject = NULL;
+      if (user != NULL && subject != NULL)
+        return g_strdup_printf ("user %s, certificate %s", user, subject);
+      if (user != NULL || subject != NULL)
+        return user != NULL ? g_strdup_printf ("user %s", user) : g_strdup_printf ("certificate %s", subject);
+    }
+  host = soup_server_message_get_remote_host (msg);
+  return g_strdup (G_IS_INET_SOCKET_ADDRESS (peer) && host != NULL ? host : "a unix socket peer");
+}
+
 static void
 capture_handler (DdWorkerServer    *self,
                  SoupServerMessage *msg,
@@ -158,6 +186,8 @@ capture_handler (DdWorkerServer    *self,
   g_autofree char *proxy_filter = NULL;
   g_autofree char *proxy_hop = NULL;
   g_autofree char *exclusion = NULL;
+  g_autofree char *identity = NULL;
+  g_autofree char *clamped = NULL;
   DdCaptureOptions capture_options;
   DdCaptureStreamOptions stream_options;
   DdCaptureStream *stream;
@@ -181,6 +211,15 @@ capture_handler (DdWorkerServer    *self,
     {
       self->metrics.captures_rejected++;
       dd_worker_respond_text (msg, SOUP_STATUS_BAD_REQUEST, error->message);
+      return;
+    }
+  identity = describe_identity (self, msg);
+  if (!dd_policy_apply (self->options.policy, request, identity, &clamped, &error))
+    {
+      self->metrics.captures_rejected++;
+      g_message ("capture refused for %s: %s", identity, error->message);
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After", "1");
+      dd_worker_respond_text (msg, 429 /* Too Many Requests */, error->message);
       return;
     }
   if (self->shutting_down)
@@ -242,7 +281,12 @@ capture_handler (DdWorkerServer    *self,
     .hostname = self->hostname,
     .history = self->history,
     .proxy_hop = proxy_hop,
+    .identity = identity,
+    .clamped = clamped,
   };
+  if (clamped != NULL)
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg), "X-Ddump-Clamped", clamped);
+  dd_policy_hold (self->options.policy, identity);
   stream = dd_capture_stream_new (msg, g_steal_pointer (&capture), request, filter, &stream_options,
                                   &self->metrics, stream_done_cb, self);
   g_ptr_array_add (self->streams, stream);

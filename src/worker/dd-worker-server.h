@@ -5,6 +5,7 @@
 #include <libsoup/soup.h>
 
 #include "dd-forwarded.h"
+#include "dd-policy.h"
 #include "dd-listen-address.h"
 #include "dd-worker-metrics.h"
 
@@ -31,6 +32,7 @@ typedef struct {
   gsize   history_bytes;    /* at most this much of them */
   char   *history_filter;   /* what the history keeps; NULL: everything */
   DdTrustedProxies *trusted_proxies;  /* whose Forwarded header counts (not owned) */
+  DdPolicy         *policy;           /* caps and the required filter (not owned) */
 } DdWorkerOptions;
 
 typedef struct _DdWorkerServer DdWorkerServer;

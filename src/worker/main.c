@@ -13,7 +13,10 @@
 #endif
 
 #include "dd-capabilities.h"
+#include "dd-filter.h"
+#include "dd-format.h"
 #include "dd-forwarded.h"
+#include "dd-log-writer.h"
 #include "dd-listen-address.h"
 #include "dd-process.h"
 #include "dd-options.h"
@@ -107,6 +110,13 @@ main (int argc, char **argv)
   g_autofree char *socket_group = NULL;
   g_auto(GStrv) trust_proxy = NULL;
   g_autoptr(DdTrustedProxies) trusted = NULL;
+  g_autoptr(DdPolicy) policy = NULL;
+  gdouble max_duration_s = 0;
+  gint max_snaplen = 0;
+  gint64 max_bytes = 0;
+  gint max_per_client = 0;
+  g_autofree char *require_filter = NULL;
+  gboolean log_fields = FALSE;
   gboolean verbose = FALSE;
   gboolean version = FALSE;
   const GOptionEntry entries[] = {
@@ -140,6 +150,20 @@ main (int argc, char **argv)
       N_("Believe the Forwarded header of the reverse proxy at ADDR (an address, ADDR/LENGTH, or "
          "“unix” for peers on unix sockets), and keep the connection it names out of every capture; "
          "repeatable"), N_("ADDR") },
+    { "max-duration", 0, 0, G_OPTION_ARG_DOUBLE, &max_duration_s,
+      N_("End every capture after S seconds at most (longer or unlimited requests are clamped)"), N_("S") },
+    { "max-snaplen", 0, 0, G_OPTION_ARG_INT, &max_snaplen,
+      N_("Capture at most N bytes of each packet (larger requests are clamped)"), N_("N") },
+    { "max-bytes", 0, 0, G_OPTION_ARG_INT64, &max_bytes,
+      N_("End every capture at N bytes at most (larger or unlimited requests are clamped)"), N_("N") },
+    { "max-captures-per-client", 0, 0, G_OPTION_ARG_INT, &max_per_client,
+      N_("Refuse a client more than N captures at once, with 429 (a client: the user or certificate a "
+         "trusted proxy names, else the peer's address)"), N_("N") },
+    { "require-filter", 0, 0, G_OPTION_ARG_STRING, &require_filter,
+      N_("AND this capture filter into every capture (e.g. “not port 22”)"), N_("EXPRESSION") },
+    { "log-fields", 0, 0, G_OPTION_ARG_NONE, &log_fields,
+      N_("Append the audit log's structured fields (DDUMP_CLIENT=…) to its lines on stderr; to the "
+         "journal they go anyway"), NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Log debug messages"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version and exit"), NULL },
     G_OPTION_ENTRY_NULL
@@ -213,6 +237,27 @@ main (int argc, char **argv)
                   g_get_prgname (), socket_mode);
       return EXIT_USAGE;
     }
+  if (max_duration_s < 0 || max_duration_s > 365 * 86400.0 || max_snaplen < 0 || max_bytes < 0 ||
+      max_per_client < 0)
+    {
+      g_printerr (_("%s: --max-duration, --max-snaplen, --max-bytes and --max-captures-per-client "
+                    "cannot be negative\n"), g_get_prgname ());
+      return EXIT_USAGE;
+    }
+  if (require_filter != NULL && !dd_filter_check (require_filter, DD_LINKTYPE_LINUX_SLL2, DD_MAX_SNAPLEN, &error))
+    {
+      g_printerr ("%s: --require-filter: %s\n", g_get_prgname (), error->message);
+      return EXIT_USAGE;
+    }
+  policy = dd_policy_new (&(DdPolicyOptions) {
+    .max_duration_ms = (guint64) (max_duration_s * 1000),
+    .max_snaplen = (guint32) max_snaplen,
+    .max_bytes = (guint64) max_bytes,
+    .max_per_identity = (guint) max_per_client,
+    .required_filter = require_filter,
+  });
+  if (log_fields)
+    g_log_set_writer_func (dd_log_writer_fields, NULL, NULL);
   trusted = dd_trusted_proxies_new ((const char * const *) trust_proxy, &error);
   if (trusted == NULL)
     {
@@ -238,6 +283,7 @@ main (int argc, char **argv)
     .history_bytes = (gsize) history_mib * 1024 * 1024,
     .history_filter = history_filter,
     .trusted_proxies = trusted,
+    .policy = policy,
   };
   server = dd_worker_server_new (&options);
 
@@ -306,6 +352,12 @@ main (int argc, char **argv)
   g_message ("own traffic excluded from captures with: %s",
              *dd_worker_server_get_exclusion (server) ? dd_worker_server_get_exclusion (server)
                                                       : "(nothing: unix sockets only)");
+  {
+    g_autofree char *caps = dd_policy_describe (policy);
+
+    if (caps != NULL)
+      g_message ("policy: %s", caps);
+  }
   if (trust_proxy != NULL)
     {
       g_autofree char *joined = g_strjoinv (", ", trust_proxy);

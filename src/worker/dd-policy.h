@@ -1,0 +1,50 @@
+/* What the worker allows each capture, whoever asks: worker-wide caps (the longest
+ * duration, the largest snaplen, the most bytes, the most captures at once per identity)
+ * and a filter clause ANDed into every capture. A request over a size cap is clamped, and
+ * the clamps are said in the response (X-Ddump-Clamped) and the audit log; one identity
+ * over its number of captures is refused. */
+#pragma once
+
+#include <glib.h>
+
+#include "dd-capture-request.h"
+
+G_BEGIN_DECLS
+
+#define DD_POLICY_ERROR (dd_policy_error_quark ())
+GQuark dd_policy_error_quark (void);
+
+typedef enum {
+  DD_POLICY_ERROR_TOO_MANY,  /* the identity runs its most captures: 429 */
+} DdPolicyError;
+
+typedef struct {
+  guint64     max_duration_ms;   /* 0: none */
+  guint32     max_snaplen;       /* 0: none */
+  guint64     max_bytes;         /* 0: none */
+  guint       max_per_identity;  /* 0: none */
+  const char *required_filter;   /* NULL: none */
+} DdPolicyOptions;
+
+typedef struct _DdPolicy DdPolicy;
+
+DdPolicy   *dd_policy_new      (const DdPolicyOptions *options);
+void        dd_policy_free     (DdPolicy              *self);
+/* Clamps @request to the caps (and ANDs the required filter into its filter); the clamps
+ * as "duration=60s, snaplen=1500", or NULL. FALSE when @identity may not capture more. */
+gboolean    dd_policy_apply    (DdPolicy              *self,
+                                DdCaptureRequest      *request,
+                                const char            *identity,
+                                char                 **clamped,
+                                GError               **error);
+/* A capture of @identity runs, and ends. */
+void        dd_policy_hold     (DdPolicy              *self,
+                                const char            *identity);
+void        dd_policy_release  (DdPolicy              *self,
+                                const char            *identity);
+/* For the log: the caps in force, or NULL when there are none. */
+char       *dd_policy_describe (DdPolicy              *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DdPolicy, dd_policy_free)
+
+G_END_DECLS
