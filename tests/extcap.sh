@@ -23,7 +23,7 @@ dd_host off || skip_all "cannot create network namespaces"
 ip -n "$(ns off)" link set lo down
 out=$(on off timeout 20 "$DDUMP" --extcap-interfaces --extcap-version=4.0); rc=$?
 expect_eq "--extcap-interfaces: exit status 0 without a network" 0 "$rc"
-expect_match "...an extcap line with ddump's version" "^extcap \{version=[0-9.]+\}" "$out"
+expect_match "...an extcap line with ddump's version and help" "^extcap \{version=[0-9.]+\}\{help=file:///.*/README\.md\}" "$out"
 expect_match "...and the ddump interface" "^interface \{value=ddump\}\{display=[^}]+\}$" "$out"
 out=$(on off timeout 20 "$DDUMP" --extcap-dlts --extcap-interface ddump)
 expect_eq "--extcap-dlts: LINUX_SLL2" "dlt {number=276}{name=LINUX_SLL2}{display=Linux cooked-mode capture v2}" "$out"
@@ -47,7 +47,7 @@ expect_eq "...only one" 1 "$(wc -l <<<"$out")"
 
 # ---- tshark -D -------------------------------------------------------------------------------
 out=$(timeout 60 tshark -D 2>/dev/null)
-expect_match "tshark -D lists the ddump interface" "^[0-9]+\. ddump \(ddump: many hosts merged in time order\)$" "$out"
+expect_match "tshark -D lists the ddump interface, under a short name" "^[0-9]+\. ddump \(ddump\)$" "$out"
 
 # ---- a capture from two workers ----------------------------------------------------------------
 dd_host c || skip_all "cannot create network namespaces"
@@ -101,6 +101,7 @@ tshark_error down -o "extcap.ddump.targets:http://10.202.1.1:8499"
 expect_match "an unreachable worker: tshark shows which and why" "ddump: http://10\.202\.1\.1:8499: .*[Cc]onnection refused" "$OUT"
 expect_eq "...in one line" 1 "$(grep -c '8499' <<<"$OUT")"
 check "...at once" test "$RC" != 124
+expect_eq "...and fails, as with sshdump (ddump wrote nothing into the pipe)" yes "$([ "$RC" != 0 ] && echo yes || echo "no: $RC")"
 tshark_error none
 expect_match "no workers configured: tshark says what to set" "no workers to capture from" "$OUT"
 check "...at once" test "$RC" != 124

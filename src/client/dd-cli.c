@@ -303,6 +303,14 @@ open_output (DdCli *self)
   struct stat st;
   int fd;
 
+  if (options->fifo_when_ready)
+    {
+      /* Given its fd by ready_cb (): until then the merge waits. */
+      self->output_label = g_strdup (path);
+      self->output = dd_output_new (-1, FALSE, options->format);
+      dd_output_set_pending (self->output);
+      return DD_EXIT_OK;
+    }
   if (options->output_fd >= 0)
     {
       self->output_label = g_strdup (path);
@@ -433,6 +441,16 @@ start_serving (DdCli *self)
   return DD_EXIT_OK;
 }
 
+/* Every target answered: the capture goes into Wireshark's pipe from now on. */
+static void
+ready_cb (gpointer user_data)
+{
+  DdCli *self = user_data;
+
+  if (self->options->fifo_when_ready)
+    dd_output_attach_fd (self->output, self->options->output_fd, TRUE);
+}
+
 int
 dd_cli_run (const DdCliOptions *options)
 {
@@ -452,6 +470,8 @@ dd_cli_run (const DdCliOptions *options)
       own_traffic = dd_filter_sockets (dd_poip_server_get_addresses (self->server));
       client_options.own_traffic = own_traffic;
     }
+  client_options.ready_func = ready_cb;
+  client_options.ready_data = self;
   self->client = dd_client_new (&client_options, client_message_cb, self);
   if (status == DD_EXIT_OK)
     {

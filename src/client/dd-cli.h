@@ -17,6 +17,8 @@ typedef struct {
   char     *write_path;      /* NULL or "-": stdout */
   char     *fifo_path;       /* a named pipe, created when missing */
   int       output_fd;       /* when >= 0: already open (Wireshark's pipe, named fifo_path) */
+  gboolean  fifo_when_ready; /* output_fd (Wireshark's pipe) is written to only once every
+                              * target answered: a run that fails before leaves it empty */
   char    **serve;           /* PCAP-over-IP listen addresses; without -w or --fifo the only output */
   DdFormat  format;
   gboolean  quiet;

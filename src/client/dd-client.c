@@ -51,6 +51,7 @@ struct _DdClient {
 
   DdHttp     *http;
   gboolean    http_shared;
+  gboolean    ready;        /* ready_func was called */
   gboolean    per_packet;   /* a count, a byte limit or a packet function: after_packet () */  /* dd_client_set_http (): not ours to free */
   DdOutput   *output;
   char       *output_label;
@@ -265,12 +266,30 @@ retry_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Once every target has answered, ready_func is told. */
+static void
+check_ready (DdClient *self)
+{
+  if (self->ready || self->options.ready_func == NULL || self->finishing)
+    return;
+  for (guint i = 0; i < self->slots->len; i++)
+    {
+      DdSource *source = ((SourceSlot *) self->slots->pdata[i])->source;
+
+      if (!dd_source_has_started (source) && dd_source_get_state (source) != DD_SOURCE_FAILED)
+        return;
+    }
+  self->ready = TRUE;
+  self->options.ready_func (self->options.ready_data);
+}
+
 static void
 source_started_cb (DdSource *source,
                    gpointer  user_data)
 {
   SourceSlot *slot = user_data;
 
+  check_ready (slot->client);
   slot->backoff_ms = 0;
   g_debug ("%s: capturing", dd_source_get_target (source)->label);
 }
@@ -311,6 +330,7 @@ source_ended_cb (DdSource     *source,
       return;
     }
   slot->failed = TRUE;
+  check_ready (self);
   if (self->options.reconnect && target->kind != DD_TARGET_FILE && !slot->departed)
     {
       slot->backoff_ms = slot->backoff_ms == 0 ? RETRY_MIN_MS : MIN (slot->backoff_ms * 2, RETRY_MAX_MS);

@@ -41,6 +41,9 @@ GQuark dd_client_error_quark (void);
 typedef void (*DdClientPacketFunc) (const DdPacket *packet,
                                     gpointer        user_data);
 
+/* Every target has answered: its stream is open, or it failed (and the run goes on). */
+typedef void (*DdClientReadyFunc) (gpointer user_data);
+
 typedef struct {
   char     *filter;
   char     *and_filter;      /* ANDed with every target's filter (Wireshark's capture filter) */
@@ -57,6 +60,8 @@ typedef struct {
   gdouble   since_s;         /* > 0: workers start with their history of the last S seconds */
   DdClientPacketFunc packet_func;  /* nullable: each packet written (pcapdaemon's packetdebug) */
   gpointer  packet_data;
+  DdClientReadyFunc ready_func;  /* nullable: called once per run */
+  gpointer  ready_data;
   guint     max_delay_ms;
   guint     memory_mib;      /* what the inputs may keep in memory, all together */
   guint     connect_timeout_s;

@@ -13,9 +13,9 @@
 void
 dd_extcap_print_interfaces (GString *out)
 {
-  g_string_append_printf (out, "extcap {version=%s}{display=ddump}\n", PACKAGE_VERSION);
-  g_string_append_printf (out, "interface {value=%s}{display=%s}\n", DD_EXTCAP_INTERFACE,
-                          _("ddump: many hosts merged in time order"));
+  /* Short: Wireshark builds window titles and temporary file names from it. */
+  g_string_append_printf (out, "extcap {version=%s}{help=%s}\n", PACKAGE_VERSION, DD_EXTCAP_HELP);
+  g_string_append_printf (out, "interface {value=%s}{display=%s}\n", DD_EXTCAP_INTERFACE, "ddump");
 }
 
 void
@@ -246,8 +246,10 @@ dd_extcap_setup_capture (DdExtcapArgs *args,
       g_printerr (_("%s: --capture needs --fifo PATH\n"), g_get_prgname ());
       return DD_EXIT_USAGE;
     }
-  /* Opened first: Wireshark waits for the writer, and sees our errors only once the pipe
-   * ends. */
+  /* Opened first (dumpcap waits for a writer, and would wait for ever for one that
+   * exited first), but written to only once every worker answered: a run that cannot
+   * reach its workers (without --keep-going) closes it without a byte, and tshark fails
+   * as it does with sshdump, rather than reading an empty capture. */
   options->output_fd = open (options->fifo_path, O_WRONLY | O_CLOEXEC);
   if (options->output_fd < 0)
     {
@@ -257,6 +259,7 @@ dd_extcap_setup_capture (DdExtcapArgs *args,
                   g_strerror (saved));
       return DD_EXIT_FAILED;
     }
+  options->fifo_when_ready = TRUE;
   options->format = DD_FORMAT_PCAPNG;
   options->extcap = TRUE;
   options->quiet = TRUE;

@@ -34,6 +34,7 @@ struct _DdOutput {
   GArray     *interfaces;  /* of InterfaceState */
   gboolean    failed;
   GError     *error;
+  gboolean    pending;  /* its fd is still to come */
 
   /* A non-blocking fd (a named pipe, or one handed over so): what the reader has not taken
    * yet stays in buf from @sent on, and a watch writes it when the fd takes more. */
@@ -262,7 +263,7 @@ write_out (DdOutput *self)
 static void
 compact (DdOutput *self)
 {
-  gsize done = self->fd >= 0 ? MIN (self->sent, self->served) : self->served;
+  gsize done = self->fd >= 0 || self->pending ? MIN (self->sent, self->served) : self->served;
 
   if (self->failed)
     done = self->served;
@@ -311,7 +312,29 @@ gboolean
 dd_output_is_blocked (DdOutput *self)
 {
   /* The watch exists while the reader has not taken what it was given. */
-  return self->watch_id != 0;
+  return self->watch_id != 0 || self->pending;
+}
+
+void
+dd_output_set_pending (DdOutput *self)
+{
+  g_return_if_fail (self->fd < 0);
+  self->pending = TRUE;
+}
+
+void
+dd_output_attach_fd (DdOutput *self,
+                     int       fd,
+                     gboolean  close_fd)
+{
+  g_return_if_fail (self->pending);
+  self->pending = FALSE;
+  self->fd = fd;
+  self->close_fd = close_fd;
+  dd_output_set_nonblocking (self);
+  dd_output_flush (self, NULL);  /* a failure is the next flush's to report */
+  if (!dd_output_is_blocked (self) && self->writable != NULL)
+    self->writable (self->writable_data);
 }
 
 gsize

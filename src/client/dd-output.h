@@ -78,6 +78,14 @@ void      dd_output_set_writable_func (DdOutput    *self,
                                        GSourceFunc  writable,
                                        gpointer     user_data);
 gboolean  dd_output_is_blocked     (DdOutput *self);
+/* An output whose fd comes later (Wireshark's pipe, opened once the targets answered):
+ * until dd_output_attach_fd (), nothing is written or discarded, and the output counts as
+ * blocked, so the merge waits; attaching writes what waited, then the writable function
+ * runs. */
+void      dd_output_set_pending    (DdOutput *self);
+void      dd_output_attach_fd      (DdOutput *self,
+                                    int       fd,
+                                    gboolean  close_fd);
 /* Bytes written to the output that its reader has not taken yet. */
 gsize     dd_output_get_backlog    (DdOutput *self);
 /* Every byte of the capture so far, written or still buffered. */
