@@ -188,6 +188,18 @@ wait_http () {
   wait_until 30 on "$1" curl -sf -o /dev/null --max-time 2 "$2"
 }
 
+# unit_exposure_at_most NAME MAX WHAT: a TAP point: systemd-analyze rates the built unit
+# data/NAME at most MAX.
+unit_exposure_at_most () {
+  local unit=${BUILD_ROOT:-}/data/$1 score
+  if [ -f "$unit" ] && command -v systemd-analyze >/dev/null; then
+    score=$(systemd-analyze security --offline=true "$unit" 2>/dev/null | sed -n "s/.*exposure level for $1: \([0-9.]*\).*/\1/p")
+    expect_eq "$3" yes "$(python3 -c "print('yes' if '$score' and float('$score') <= $2 else 'no: $score')")"
+  else
+    not_ok "the shipped unit $unit or systemd-analyze is missing"
+  fi
+}
+
 has_size () { [ -f "$1" ] && [ "$(stat -c %s "$1")" -ge "$2" ]; }
 
 # wait_size FILE BYTES: until FILE holds at least BYTES (30 s at most).

@@ -245,13 +245,6 @@ expect_eq "...stored with what it held" "stored stopped 7" "$(res 121 'd["status
 check "no temporary file is left in the store" no_part_files
 
 # ---- the shipped unit --------------------------------------------------------------------
-unit=${BUILD_ROOT:-}/data/ddump-trigger.service
-if [ -f "$unit" ] && command -v systemd-analyze >/dev/null; then
-  score=$(systemd-analyze security --offline=true "$unit" 2>/dev/null | sed -n 's/.*exposure level for ddump-trigger.service: \([0-9.]*\).*/\1/p')
-  expect_eq "systemd-analyze rates the shipped unit at most 2.0 (no capability at all)" yes \
-    "$(python3 -c "print('yes' if '$score' and float('$score') <= 2.0 else 'no: $score')")"
-else
-  not_ok "the shipped unit $unit or systemd-analyze is missing"
-fi
+unit_exposure_at_most ddump-trigger.service 2.0 "systemd-analyze rates the shipped unit at most 2.0 (no capability at all)"
 
 dd_finish

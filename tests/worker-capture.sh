@@ -195,13 +195,6 @@ expect_match "since= on a worker without --history: 400, saying what is needed" 
 
 check "the first worker is still running" kill -0 "$worker"
 # The shipped unit: systemd-analyze's exposure score (the README records it).
-unit=${BUILD_ROOT:-}/data/ddump-worker.service
-if [ -f "$unit" ] && command -v systemd-analyze >/dev/null; then
-  score=$(systemd-analyze security --offline=true "$unit" 2>/dev/null | sed -n 's/.*exposure level for ddump-worker.service: \([0-9.]*\).*/\1/p')
-  expect_eq "systemd-analyze rates the shipped worker unit at most 2.5" yes \
-    "$(python3 -c "print('yes' if '$score' and float('$score') <= 2.5 else 'no: $score')")"
-else
-  not_ok "the shipped unit $unit or systemd-analyze is missing"
-fi
+unit_exposure_at_most ddump-worker.service 2.5 "systemd-analyze rates the shipped worker unit at most 2.5"
 
 dd_finish
