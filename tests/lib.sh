@@ -19,10 +19,11 @@ ok () { DD_TAP_N=$((DD_TAP_N + 1)); echo "ok $DD_TAP_N - $*"; }
 not_ok () { DD_TAP_N=$((DD_TAP_N + 1)); DD_TAP_FAILED=$((DD_TAP_FAILED + 1)); echo "not ok $DD_TAP_N - $*"; }
 diag () { sed 's/^/# /' <<<"$*"; }
 
-# check DESCRIPTION COMMAND...: one TAP point from a command's status.
+# check DESCRIPTION COMMAND...: one TAP point from a command's status (what the command
+# prints goes to stderr: stdout is the TAP stream).
 check () {
   local desc=$1; shift
-  if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+  if "$@" >&2; then ok "$desc"; else not_ok "$desc"; fi
 }
 
 # expect_eq DESCRIPTION EXPECTED ACTUAL
