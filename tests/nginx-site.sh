@@ -143,6 +143,10 @@ expect_eq "the required clause kept the pings out" 0 "$(count_packets "$DD_TMP/c
 expect_match "the audit fields are on stderr" \
   'capture 1 ended \(duration reached\) for 127\.0\.0\.1: .* DDUMP_EVENT="capture-end" DDUMP_CAPTURE="1" DDUMP_CLIENT="127\.0\.0\.1" .*DDUMP_FILTER="\(\(ip\) and \(not icmp\)\).*DDUMP_CLAMPED="duration=1s, snaplen=96, bytes=100000".*DDUMP_PACKETS="[0-9]+"' \
   "$(cat "$DD_TMP/policy.log")"
+on w timeout 30 "$DDUMP" -w /dev/null http://127.0.0.1:18602 2>"$DD_TMP/clamped.log"
+expect_eq "ddump ends with the capture the worker clamped to 1 s" 0 $?
+expect_match "...and says what the worker's policy clamped" \
+  "http://127\.0\.0\.1:18602: the worker's policy clamped duration=1s, snaplen=96, bytes=100000" "$(cat "$DD_TMP/clamped.log")"
 out=$(timeout 10 "$WORKER" --require-filter "not a filter" 2>&1); rc=$?
 expect_eq "a --require-filter that does not compile is a usage error" 1 "$rc"
 expect_match "...naming it" "--require-filter: invalid filter" "$out"

@@ -150,7 +150,9 @@ expect_match "as root with every capability, it warns" 'needs only CAP_NET_RAW' 
 caps () { grep -E "^Cap$2:" "/proc/$1/status" | cut -f2; }
 expect_eq "...and keeps only CAP_NET_RAW once its sockets are open (effective, permitted, bounding)" \
   "0000000000002000 0000000000002000 0000000000002000" "$(caps "$worker" Eff) $(caps "$worker" Prm) $(caps "$worker" Bnd)"
-expect_match "...saying so" 'every capability but CAP_NET_RAW given up' "$(cat "$DD_TMP/worker.log")"
+expect_match "...saying so" 'every capability but CAP_NET_RAW given up, in every thread' "$(cat "$DD_TMP/worker.log")"
+expect_eq "...in every one of its threads (GLib's own too)" "0000000000002000" \
+  "$(for t in /proc/"$worker"/task/*; do grep -E '^CapEff:' "$t/status" | cut -f2; done | sort -u | tr '\n' ' ' | sed 's/ $//')"
 cap_pid=$(pgrep -f "ddump-worker --listen :8478" | head -1)
 expect_eq "a worker given only CAP_NET_RAW keeps it, and has nothing to give up" \
   "0000000000002000 0" "$(caps "$cap_pid" Eff) $(grep -c 'given up' "$DD_TMP/cap.log")"

@@ -290,6 +290,9 @@ source_started_cb (DdSource *source,
   SourceSlot *slot = user_data;
 
   check_ready (slot->client);
+  if (dd_source_get_notice (source) != NULL)
+    message (slot->client, DD_CLIENT_MESSAGE_NOTICE, "%s: %s", dd_source_get_target (source)->label,
+             dd_source_get_notice (source));
   slot->backoff_ms = 0;
   g_debug ("%s: capturing", dd_source_get_target (source)->label);
 }

@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 #include "dd-format.h"
 #include "dd-http-source.h"
 #include "dd-prefetch-stream.h"
@@ -27,9 +29,13 @@ dd_http_source_open_finish (DdSource      *source,
 {
   GInputStream *stream = dd_http_open_finish (result, error);
 
+  const char *clamped = stream != NULL ? g_object_get_data (G_OBJECT (stream), DD_HTTP_CLAMPED) : NULL;
+  g_autofree char *notice = clamped != NULL ? g_strdup_printf (_("the worker's policy clamped %s"), clamped) : NULL;
+
   /* The ring it is read ahead into. */
   if (stream != NULL)
     dd_source_reserve (source, dd_prefetch_stream_get_size (DD_PREFETCH_STREAM (stream)));
+  dd_source_set_notice (source, notice);
   return stream;
 }
 

@@ -334,10 +334,16 @@ open_done (OpenData *data,
   if (error != NULL)
     g_task_return_error (data->task, error);
   else
-    g_task_return_pointer (data->task,
-                           dd_prefetch_stream_new (data->http->receiver, data->body,
-                                                   data->read_ahead, data->reader),
-                           g_object_unref);
+    {
+      GInputStream *stream = dd_prefetch_stream_new (data->http->receiver, data->body,
+                                                     data->read_ahead, data->reader);
+      const char *clamped = soup_message_headers_get_one (soup_message_get_response_headers (data->msg),
+                                                          "X-Ddump-Clamped");
+
+      if (clamped != NULL)
+        g_object_set_data_full (G_OBJECT (stream), DD_HTTP_CLAMPED, g_strdup (clamped), g_free);
+      g_task_return_pointer (data->task, stream, g_object_unref);
+    }
   open_data_free (data);
 }
 

@@ -39,6 +39,10 @@ void          dd_http_open_async   (DdHttp             *self,
                                     GCancellable       *cancellable,
                                     GAsyncReadyCallback callback,
                                     gpointer            user_data);
+/* The body stream's data under this key: what the worker's policy clamped (its
+ * X-Ddump-Clamped header), when it did. */
+#define DD_HTTP_CLAMPED "dd-http-clamped"
+
 /* Needs no DdHttp: a callback that was cancelled may run after its owner is gone. */
 GInputStream *dd_http_open_finish  (GAsyncResult  *result,
                                     GError       **error);

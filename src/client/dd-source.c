@@ -70,6 +70,7 @@ typedef struct {
   guint64           last_isb_end;   /* ns, the worker's clock */
   gint64            heartbeat_us;   /* the shortest gap between two heartbeats; 0: unknown */
   char             *note;           /* the comment of the interfaces we add, or NULL */
+  char             *notice;         /* for the user, about the stream last opened */
   gint64            running_since;  /* monotonic µs */
   gint64            first_beat;     /* when the first heartbeat arrived; 0: not yet */
   guint             stall_id;
@@ -759,6 +760,7 @@ dd_source_finalize (GObject *object)
   dd_chunk_unref (priv->scratch);
   dd_memory_account_unref (priv->account);
   g_free (priv->note);
+  g_free (priv->notice);
   g_clear_error (&priv->error);
   dd_target_free (priv->target);
   G_OBJECT_CLASS (dd_source_parent_class)->finalize (object);
@@ -798,6 +800,22 @@ dd_source_write_note (DdSource   *self,
 
   for (guint i = 0; i < priv->interfaces->len; i++)
     dd_output_map_comment (priv->context.map, g_array_index (priv->interfaces, Interface, i).route.out_id, note);
+}
+
+void
+dd_source_set_notice (DdSource   *self,
+                      const char *notice)
+{
+  DdSourcePrivate *priv = PRIV (self);
+
+  g_free (priv->notice);
+  priv->notice = g_strdup (notice);
+}
+
+const char *
+dd_source_get_notice (DdSource *self)
+{
+  return PRIV (self)->notice;
 }
 
 gsize

@@ -99,6 +99,10 @@ void          dd_source_resume_if_drained (DdSource *self);
  * the source's memory share allows), and memory held for the open stream outside the
  * chunks (charged to the source's share until the stream closes). */
 gsize         dd_source_get_read_ahead (DdSource *self);
+/* For subclasses: what the user should know of the stream just opened (said once it runs). */
+void          dd_source_set_notice   (DdSource   *self,
+                                      const char *notice);
+const char   *dd_source_get_notice   (DdSource   *self);
 void          dd_source_reserve      (DdSource *self,
                                       gsize     bytes);
 

@@ -117,6 +117,7 @@ main (int argc, char **argv)
   gint max_per_client = 0;
   g_autofree char *require_filter = NULL;
   gboolean log_fields = FALSE;
+  gboolean early_drop = FALSE, setup_caps = FALSE;
   gboolean verbose = FALSE;
   gboolean version = FALSE;
   const GOptionEntry entries[] = {
@@ -269,6 +270,24 @@ main (int argc, char **argv)
 
   warn_if_all_capabilities ();
   dd_process_raise_fd_limit ();
+  {
+    /* Before GLib starts a thread: every thread after has no more than this. */
+    gboolean low_port = FALSE;
+
+    for (gsize i = 0; listen != NULL && listen[i] != NULL; i++)
+      {
+        g_autoptr(DdListenAddress) address = dd_listen_address_parse (listen[i], NULL);
+
+        low_port |= address != NULL && address->kind == DD_LISTEN_TCP && address->port != 0 && address->port < 1024;
+      }
+    setup_caps = low_port || socket_group != NULL;
+    if (!dd_capabilities_limit (low_port, socket_group != NULL, &early_drop, &error) ||
+        (setup_caps && !dd_capabilities_start_glib_threads (&error)))
+      {
+        g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+        return EXIT_RUNTIME;
+      }
+  }
 
   options = (DdWorkerOptions) {
     .max_captures = (guint) max_captures,
@@ -339,8 +358,8 @@ main (int argc, char **argv)
         g_printerr ("%s: %s\n", g_get_prgname (), error->message);
         return EXIT_RUNTIME;
       }
-    if (dropped)
-      g_message ("every capability but CAP_NET_RAW given up, the sockets being open");
+    if (dropped || early_drop)
+      g_message ("every capability but CAP_NET_RAW given up, in every thread");
   }
 
   {
