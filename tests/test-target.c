@@ -37,6 +37,8 @@ test_urls (void)
     { "http://[fe80::1]:9000/", "http://[fe80::1]:9000/capture", "http://[fe80::1]:9000", "[fe80::1]:9000", NULL, NULL },
     { "http://al%40ice:p%3Ass@w2:1234", "http://w2:1234/capture", "http://w2:1234", "w2:1234", "al@ice", "p:ss" },
     { "HTTP://bob@w3", "http://w3:8475/capture", "http://w3", "w3", "bob", NULL },
+    /* Credentials typed where the path begins never reach the label. */
+    { "https://w4://bob:s%40cret@w5", "https://w4:8475//bob:s%40cret@w5", "https://w4/…", "w4", NULL, NULL },
   };
 
   g_test_summary ("Worker URLs: default port and path, IPv6, decoded credentials kept out "

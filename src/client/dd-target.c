@@ -74,10 +74,17 @@ make_label (GUri *typed)
   append_host (out, g_uri_get_host (typed));
   if (g_uri_get_port (typed) > 0)
     g_string_append_printf (out, ":%d", g_uri_get_port (typed));
-  if (*path != '\0' && strcmp (path, "/") != 0)
-    g_string_append (out, path);
-  if (g_uri_get_query (typed) != NULL)
-    g_string_append_printf (out, "?%s", g_uri_get_query (typed));
+  /* A path or query holding an "@" may be credentials typed in the wrong place (a
+   * malformed URL): a label never shows them. */
+  if (strchr (path, '@') != NULL || (g_uri_get_query (typed) != NULL && strchr (g_uri_get_query (typed), '@') != NULL))
+    g_string_append (out, "/…");
+  else
+    {
+      if (*path != '\0' && strcmp (path, "/") != 0)
+        g_string_append (out, path);
+      if (g_uri_get_query (typed) != NULL)
+        g_string_append_printf (out, "?%s", g_uri_get_query (typed));
+    }
   return g_string_free (out, FALSE);
 }
 
