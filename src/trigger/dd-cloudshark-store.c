@@ -9,7 +9,6 @@
 
 struct _DdCloudsharkStore {
   DdStore      parent_instance;
-  SoupSession *session;
   char        *scheme;
   char        *host;
   int          port;
@@ -99,9 +98,7 @@ dd_cloudshark_store_save_async (DdStore                *store,
 {
   DdCloudsharkStore *self = DD_CLOUDSHARK_STORE (store);
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  g_autoptr(GFile) file = g_file_new_for_path (path);
   g_autoptr(GFileInputStream) stream = NULL;
-  g_autoptr(GFileInfo) info = NULL;
   g_autoptr(GInputStream) body = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GUri) uri = NULL;
@@ -111,23 +108,23 @@ dd_cloudshark_store_save_async (DdStore                *store,
   g_autofree char *content_type = g_strdup_printf ("multipart/form-data; boundary=%s", boundary);
   g_autofree char *filename = g_path_get_basename (name);
   gsize length;
+  goffset size;
   SoupMessage *msg;
 
   g_task_set_source_tag (task, dd_cloudshark_store_save_async);
-  stream = g_file_read (file, cancellable, &error);
-  info = stream != NULL ? g_file_input_stream_query_info (stream, G_FILE_ATTRIBUTE_STANDARD_SIZE, cancellable, &error) : NULL;
-  if (info == NULL)
+  stream = dd_store_open_file (path, &size, cancellable, &error);
+  if (stream == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
   body = form_body (G_INPUT_STREAM (stream), boundary, filename, message != NULL ? message->tags : NULL,
-                    &length, g_file_info_get_size (info));
+                    &length, size);
   uri = g_uri_build (G_URI_FLAGS_NONE, self->scheme, NULL, self->host, self->port, target, NULL, NULL);
   msg = soup_message_new_from_uri (SOUP_METHOD_POST, uri);
   g_task_set_task_data (task, msg, g_object_unref);
   soup_message_set_request_body (msg, content_type, body, (gssize) length);
-  soup_session_send_and_read_async (self->session, msg, G_PRIORITY_DEFAULT, cancellable, posted_cb,
+  soup_session_send_and_read_async (dd_store_get_session (store), msg, G_PRIORITY_DEFAULT, cancellable, posted_cb,
                                     g_steal_pointer (&task));
 }
 
@@ -136,7 +133,6 @@ dd_cloudshark_store_finalize (GObject *object)
 {
   DdCloudsharkStore *self = DD_CLOUDSHARK_STORE (object);
 
-  g_clear_object (&self->session);
   g_free (self->scheme);
   g_free (self->host);
   g_free (self->token);
@@ -175,7 +171,6 @@ dd_cloudshark_store_new (const char  *url,
   self->host = g_strdup (g_uri_get_host (uri));
   self->port = g_uri_get_port (uri);
   self->token = g_uri_unescape_string (g_uri_get_user (uri), NULL);
-  self->session = soup_session_new_with_options ("timeout", 300, "idle-timeout", 60, NULL);
   /* Never the token in a log line. */
   description = self->port > 0 ? g_strdup_printf ("cloudshark %s://%s:%d", self->scheme, self->host, self->port)
                                : g_strdup_printf ("cloudshark %s://%s", self->scheme, self->host);

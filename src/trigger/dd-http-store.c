@@ -8,7 +8,6 @@
 
 struct _DdHttpStore {
   DdStore      parent_instance;
-  SoupSession *session;
   GUri        *base;           /* without user info, path ending in "/" */
   char        *authorization;  /* Basic …, or NULL */
 };
@@ -53,19 +52,17 @@ dd_http_store_save_async (DdStore                *store,
 {
   DdHttpStore *self = DD_HTTP_STORE (store);
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-  g_autoptr(GFileInfo) info = NULL;
   g_autoptr(GFileInputStream) stream = NULL;
   g_autoptr(GUri) uri = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *encoded = dd_sigv4_uri_encode (name, TRUE);
   g_autofree char *target = NULL;
+  goffset size;
   SoupMessage *msg;
 
   g_task_set_source_tag (task, dd_http_store_save_async);
-  stream = g_file_read (file, cancellable, &error);
-  info = stream != NULL ? g_file_input_stream_query_info (stream, G_FILE_ATTRIBUTE_STANDARD_SIZE, cancellable, &error) : NULL;
-  if (info == NULL)
+  stream = dd_store_open_file (path, &size, cancellable, &error);
+  if (stream == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -78,9 +75,8 @@ dd_http_store_save_async (DdStore                *store,
   if (self->authorization != NULL)
     soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", self->authorization);
   /* Streamed from the file: memory does not grow with the capture. */
-  soup_message_set_request_body (msg, "application/x-pcapng", G_INPUT_STREAM (stream),
-                                 (gssize) g_file_info_get_size (info));
-  soup_session_send_and_read_async (self->session, msg, G_PRIORITY_DEFAULT, cancellable, sent_cb,
+  soup_message_set_request_body (msg, "application/x-pcapng", G_INPUT_STREAM (stream), (gssize) size);
+  soup_session_send_and_read_async (dd_store_get_session (store), msg, G_PRIORITY_DEFAULT, cancellable, sent_cb,
                                     g_steal_pointer (&task));
 }
 
@@ -90,7 +86,6 @@ dd_http_store_finalize (GObject *object)
 {
   DdHttpStore *self = DD_HTTP_STORE (object);
 
-  g_clear_object (&self->session);
   g_clear_pointer (&self->base, g_uri_unref);
   g_free (self->authorization);
   G_OBJECT_CLASS (dd_http_store_parent_class)->finalize (object);
@@ -139,7 +134,6 @@ dd_http_store_new (const char  *url,
 
       self->authorization = g_strconcat ("Basic ", encoded, NULL);
     }
-  self->session = soup_session_new_with_options ("timeout", 300, "idle-timeout", 60, NULL);
   description = g_uri_to_string (self->base);
   dd_store_set_description (DD_STORE (self), description, TRUE);
   return DD_STORE (self);

@@ -10,7 +10,6 @@
 
 struct _DdS3Store {
   DdStore      parent_instance;
-  SoupSession *session;
   char        *bucket;
   char        *prefix;       /* "" or ending in "/" */
   char        *endpoint;     /* NULL: AWS's for the region */
@@ -195,7 +194,7 @@ abort_upload (Upload *upload)
     return;
   /* Best effort, not waited for: the store drops the parts already sent. */
   msg = signed_message (upload, SOUP_METHOD_DELETE, query, NULL, FALSE);
-  soup_session_send_and_read_async (upload->store->session, msg, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+  soup_session_send_and_read_async (dd_store_get_session (DD_STORE (upload->store)), msg, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
 }
 
 static void fail_multipart (GTask *task);
@@ -230,7 +229,7 @@ complete (GTask *task)
   body = g_bytes_new (upload->completion->str, upload->completion->len);
   g_clear_object (&upload->msg);
   upload->msg = signed_message (upload, SOUP_METHOD_POST, query, body, FALSE);
-  soup_session_send_and_read_async (upload->store->session, upload->msg, G_PRIORITY_DEFAULT,
+  soup_session_send_and_read_async (dd_store_get_session (DD_STORE (upload->store)), upload->msg, G_PRIORITY_DEFAULT,
                                     g_task_get_cancellable (task), completed_cb, task);
 }
 
@@ -296,7 +295,7 @@ part_read_cb (GObject      *object,
     g_clear_object (&upload->msg);
     upload->msg = signed_message (upload, SOUP_METHOD_PUT, query, body, FALSE);
   }
-  soup_session_send_and_read_async (upload->store->session, upload->msg, G_PRIORITY_DEFAULT,
+  soup_session_send_and_read_async (dd_store_get_session (DD_STORE (upload->store)), upload->msg, G_PRIORITY_DEFAULT,
                                     g_task_get_cancellable (task), part_sent_cb, task);
 }
 
@@ -377,7 +376,7 @@ whole_read_cb (GObject      *object,
     }
   body = g_bytes_new_static (upload->part, length);
   upload->msg = signed_message (upload, SOUP_METHOD_PUT, NULL, body, TRUE);
-  soup_session_send_and_read_async (upload->store->session, upload->msg, G_PRIORITY_DEFAULT,
+  soup_session_send_and_read_async (dd_store_get_session (DD_STORE (upload->store)), upload->msg, G_PRIORITY_DEFAULT,
                                     g_task_get_cancellable (task), put_cb, task);
 }
 
@@ -408,8 +407,6 @@ dd_s3_store_save_async (DdStore                *store,
   DdS3Store *self = DD_S3_STORE (store);
   GTask *task = g_task_new (self, cancellable, callback, user_data);
   Upload *upload = g_new0 (Upload, 1);
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-  g_autoptr(GFileInfo) info = NULL;
   g_autoptr(GError) error = NULL;
   const char *query[] = { "uploads", "", NULL };
 
@@ -429,17 +426,13 @@ dd_s3_store_save_async (DdStore                *store,
       g_object_unref (task);
       return;
     }
-  upload->file = G_INPUT_STREAM (g_file_read (file, cancellable, &error));
-  info = upload->file != NULL ? g_file_input_stream_query_info (G_FILE_INPUT_STREAM (upload->file),
-                                                                G_FILE_ATTRIBUTE_STANDARD_SIZE, cancellable, &error)
-                              : NULL;
-  if (info == NULL)
+  upload->file = G_INPUT_STREAM (dd_store_open_file (path, &upload->size, cancellable, &error));
+  if (upload->file == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
       g_object_unref (task);
       return;
     }
-  upload->size = g_file_info_get_size (info);
   upload->part = g_malloc (self->part_size);
   if ((gsize) upload->size <= self->part_size)
     {
@@ -448,7 +441,7 @@ dd_s3_store_save_async (DdStore                *store,
       return;
     }
   upload->msg = signed_message (upload, SOUP_METHOD_POST, query, NULL, TRUE);
-  soup_session_send_and_read_async (self->session, upload->msg, G_PRIORITY_DEFAULT, cancellable, created_cb, task);
+  soup_session_send_and_read_async (dd_store_get_session (store), upload->msg, G_PRIORITY_DEFAULT, cancellable, created_cb, task);
 }
 
 
@@ -457,7 +450,6 @@ dd_s3_store_finalize (GObject *object)
 {
   DdS3Store *self = DD_S3_STORE (object);
 
-  g_clear_object (&self->session);
   g_free (self->bucket);
   g_free (self->prefix);
   g_free (self->endpoint);
@@ -516,7 +508,6 @@ dd_s3_store_new (const char             *url,
   self->acl = g_strdup (config->s3_acl);
   self->encryption = config->s3_encryption;
   self->part_size = (gsize) config->s3_part_mib * 1024 * 1024;
-  self->session = soup_session_new_with_options ("timeout", 300, "idle-timeout", 60, NULL);
   dd_store_set_description (DD_STORE (self), url, TRUE);
   return DD_STORE (self);
 }

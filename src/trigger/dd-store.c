@@ -11,8 +11,9 @@
 G_DEFINE_QUARK (dd-store-error-quark, dd_store_error)
 
 typedef struct {
-  char     *description;
-  gboolean  remote;
+  char        *description;
+  gboolean     remote;
+  SoupSession *session;
 } DdStorePrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (DdStore, dd_store, G_TYPE_OBJECT)
@@ -23,6 +24,7 @@ dd_store_finalize (GObject *object)
   DdStorePrivate *priv = dd_store_get_instance_private (DD_STORE (object));
 
   g_free (priv->description);
+  g_clear_object (&priv->session);
   G_OBJECT_CLASS (dd_store_parent_class)->finalize (object);
 }
 
@@ -78,6 +80,35 @@ dd_store_set_description (DdStore    *self,
   g_free (priv->description);
   priv->description = g_strdup (description);
   priv->remote = remote;
+}
+
+SoupSession *
+dd_store_get_session (DdStore *self)
+{
+  DdStorePrivate *priv = dd_store_get_instance_private (self);
+
+  if (priv->session == NULL)
+    priv->session = soup_session_new_with_options ("timeout", 300, "idle-timeout", 60, NULL);
+  return priv->session;
+}
+
+GFileInputStream *
+dd_store_open_file (const char    *path,
+                    goffset       *size,
+                    GCancellable  *cancellable,
+                    GError       **error)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFileInputStream) stream = g_file_read (file, cancellable, error);
+  g_autoptr(GFileInfo) info = NULL;
+
+  if (stream == NULL)
+    return NULL;
+  info = g_file_input_stream_query_info (stream, G_FILE_ATTRIBUTE_STANDARD_SIZE, cancellable, error);
+  if (info == NULL)
+    return NULL;
+  *size = g_file_info_get_size (info);
+  return g_steal_pointer (&stream);
 }
 
 gboolean

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <libsoup/soup.h>
 
 #include "dd-trigger-config.h"
 #include "dd-trigger-message.h"
@@ -65,5 +66,12 @@ char       *dd_store_save_finish         (DdStore       *self,
 void        dd_store_set_description     (DdStore    *self,
                                           const char *description,
                                           gboolean    remote);
+/* Remote stores: one session for all their requests (uploads may take minutes). */
+SoupSession *dd_store_get_session        (DdStore    *self);
+/* The capture to send, and its size. */
+GFileInputStream *dd_store_open_file     (const char    *path,
+                                          goffset       *size,
+                                          GCancellable  *cancellable,
+                                          GError       **error);
 
 G_END_DECLS
