@@ -592,7 +592,8 @@ stop_sources (DdCaptureStream *self)
 static void
 audit (DdCaptureStream *self,
        const char      *message,
-       gboolean         ended)
+       gboolean         ended,
+       double           seconds_run)
 {
   char id[16], packets[24], bytes[24], dropped[24], seconds[32];
   GLogField fields[20];
@@ -617,8 +618,7 @@ audit (DdCaptureStream *self,
       g_snprintf (packets, sizeof packets, "%" G_GUINT64_FORMAT, self->packets);
       g_snprintf (bytes, sizeof bytes, "%" G_GUINT64_FORMAT, self->bytes);
       g_snprintf (dropped, sizeof dropped, "%" G_GUINT64_FORMAT, self->dropped);
-      g_snprintf (seconds, sizeof seconds, "%.1f",
-                  (g_get_monotonic_time () - self->start_monotonic) / (double) G_USEC_PER_SEC);
+      g_snprintf (seconds, sizeof seconds, "%.1f", seconds_run);
       FIELD ("DDUMP_END", self->end_reason != NULL ? self->end_reason : "?");
       FIELD ("DDUMP_PACKETS", packets);
       FIELD ("DDUMP_BYTES", bytes);
@@ -639,7 +639,7 @@ log_end (DdCaptureStream *self)
                      self->id, self->end_reason != NULL ? self->end_reason : "?", self->identity,
                      self->packets, self->bytes, self->dropped, seconds);
 
-  audit (self, message, TRUE);
+  audit (self, message, TRUE, seconds);
 }
 
 /* "eth0,eth1", or "any". */
@@ -904,7 +904,7 @@ dd_capture_stream_new (SoupServerMessage            *msg,
                        self->history_pending ? ", from the history" : "",
                        self->proxy_hop != NULL ? ", the proxy's connection excluded" : "");
 
-    audit (self, message, FALSE);
+    audit (self, message, FALSE, 0);
   }
 
   self->fd_watch_id = g_unix_fd_add (dd_capture_get_fd (capture), G_IO_IN, capture_ready_cb, self);

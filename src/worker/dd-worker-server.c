@@ -111,18 +111,17 @@ count_running_streams (DdWorkerServer *self)
 static gboolean
 proxy_exclusion (DdWorkerServer     *self,
                  SoupServerMessage  *msg,
+                 gboolean            trusted,
                  char              **filter,
                  char              **described,
                  GError            **error)
 {
   const char *header = soup_message_headers_get_list (soup_server_message_get_request_headers (msg),
                                                      "Forwarded");
-  GSocketAddress *peer = soup_server_message_get_remote_address (msg);
   DdForwardedHop hop;
 
   *filter = *described = NULL;
-  if (self->options.trusted_proxies == NULL ||
-      !dd_trusted_proxies_contain (self->options.trusted_proxies, peer))
+  if (!trusted)
     {
       if (header != NULL && !self->warned_untrusted)
         {
@@ -150,14 +149,14 @@ proxy_exclusion (DdWorkerServer     *self,
 /* Who asks, for the audit log and the per-client cap: the Basic Auth user and the client
  * certificate's subject that a trusted proxy passes on, else the peer's address. */
 static char *
-describe_identity (DdWorkerServer    *self,
-                   SoupServerMessage *msg)
+describe_identity (SoupServerMessage *msg,
+                   gboolean           trusted)
 {
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   GSocketAddress *peer = soup_server_message_get_remote_address (msg);
   const char *user, *subject, *host;
 
-  if (self->options.trusted_proxies != NULL && dd_trusted_proxies_contain (self->options.trusted_proxies, peer))
+  if (trusted)
     {
       user = soup_message_headers_get_one (headers, "X-Ddump-User");
       subject = soup_message_headers_get_one (headers, "X-Ddump-Client-Certificate");
@@ -192,6 +191,10 @@ capture_handler (DdWorkerServer    *self,
   DdCaptureStreamOptions stream_options;
   DdCaptureStream *stream;
   guint running;
+  /* The peer is a proxy whose headers (Forwarded, the client's identity) count. */
+  gboolean trusted = self->options.trusted_proxies != NULL &&
+                     dd_trusted_proxies_contain (self->options.trusted_proxies,
+                                                 soup_server_message_get_remote_address (msg));
 
   if (!check_method (msg, FALSE))
     return;
@@ -213,7 +216,7 @@ capture_handler (DdWorkerServer    *self,
       dd_worker_respond_text (msg, SOUP_STATUS_BAD_REQUEST, error->message);
       return;
     }
-  identity = describe_identity (self, msg);
+  identity = describe_identity (msg, trusted);
   if (!dd_policy_apply (self->options.policy, request, identity, &clamped, &error))
     {
       self->metrics.captures_rejected++;
@@ -247,7 +250,7 @@ capture_handler (DdWorkerServer    *self,
                               _("since= needs the recent packets, and this worker keeps none (start it with --history SECONDS)"));
       return;
     }
-  if (!proxy_exclusion (self, msg, &proxy_filter, &proxy_hop, &error))
+  if (!proxy_exclusion (self, msg, trusted, &proxy_filter, &proxy_hop, &error))
     {
       self->metrics.captures_rejected++;
       dd_worker_respond_text (msg, SOUP_STATUS_BAD_REQUEST, error->message);

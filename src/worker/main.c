@@ -118,6 +118,7 @@ main (int argc, char **argv)
   g_autofree char *require_filter = NULL;
   gboolean log_fields = FALSE;
   gboolean early_drop = FALSE, setup_caps = FALSE;
+  g_autoptr(GPtrArray) addresses = NULL;  /* of DdListenAddress: --listen, parsed */
   gboolean verbose = FALSE;
   gboolean version = FALSE;
   const GOptionEntry entries[] = {
@@ -271,14 +272,23 @@ main (int argc, char **argv)
   warn_if_all_capabilities ();
   dd_process_raise_fd_limit ();
   {
+    const char *default_listen[] = { ":8475", NULL };
+    const char * const *specs = listen != NULL ? (const char * const *) listen : default_listen;
     /* Before GLib starts a thread: every thread after has no more than this. */
     gboolean low_port = FALSE;
 
-    for (gsize i = 0; listen != NULL && listen[i] != NULL; i++)
+    addresses = g_ptr_array_new_with_free_func ((GDestroyNotify) dd_listen_address_free);
+    for (gsize i = 0; specs[i] != NULL; i++)
       {
-        g_autoptr(DdListenAddress) address = dd_listen_address_parse (listen[i], NULL);
+        DdListenAddress *address = dd_listen_address_parse (specs[i], &error);
 
-        low_port |= address != NULL && address->kind == DD_LISTEN_TCP && address->port != 0 && address->port < 1024;
+        if (address == NULL)
+          {
+            g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+            return EXIT_USAGE;
+          }
+        low_port |= address->kind == DD_LISTEN_TCP && address->port != 0 && address->port < 1024;
+        g_ptr_array_add (addresses, address);
       }
     setup_caps = low_port || socket_group != NULL;
     if (!dd_capabilities_limit (low_port, socket_group != NULL, &early_drop, &error) ||
@@ -321,26 +331,12 @@ main (int argc, char **argv)
 #endif
     }
   else
-    {
-      const char *default_listen[] = { ":8475", NULL };
-      const char * const *specs = listen != NULL ? (const char * const *) listen : default_listen;
-
-      for (gsize i = 0; specs[i] != NULL; i++)
+    for (guint i = 0; i < addresses->len; i++)
+      if (!dd_worker_server_listen (server, addresses->pdata[i], &error))
         {
-          g_autoptr(DdListenAddress) address = dd_listen_address_parse (specs[i], &error);
-
-          if (address == NULL)
-            {
-              g_printerr ("%s: %s\n", g_get_prgname (), error->message);
-              return EXIT_USAGE;
-            }
-          if (!dd_worker_server_listen (server, address, &error))
-            {
-              g_printerr ("%s: %s\n", g_get_prgname (), error->message);
-              return EXIT_RUNTIME;
-            }
+          g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+          return EXIT_RUNTIME;
         }
-    }
   dd_worker_server_start (server);
   if (!dd_worker_server_start_history (server, &error))
     {
