@@ -129,6 +129,58 @@ expect_eq "...and no message" "" "$(cat "$DD_TMP/term.log")"
 expect_eq "...after writing what it had, as pcapng" "pcapng 20" \
   "$(capinfos -Tcr -t "$DD_TMP/term.pcapng" 2>/dev/null | awk -F'\t' '{ print ($2 ~ /pcapng/ ? "pcapng" : $2), $3 }')"
 
+# ---- --keep-going: the missing worker shown in Wireshark while it captures -----------------------
+# Wireshark passes its toolbar's control pipes to extcaps that declare controls; what
+# ddump writes there shows in the status bar and in the toolbar's log window. tshark
+# passes none, so the pipes are played here: a blocking open for writing, as Wireshark's
+# GUI does, and a reader that decodes the messages ('T', 24-bit length, control, command).
+out=$(timeout 20 "$DDUMP" --extcap-interfaces)
+expect_match "--extcap-interfaces declares a log button, so that Wireshark passes its control pipes" \
+  "^control \{number=0\}\{type=button\}\{role=logger\}\{display=Log\}" "$out"
+mkfifo "$DD_TMP/kg.fifo" "$DD_TMP/kg.in" "$DD_TMP/kg.out"
+ip netns exec "$(ns c)" "$DDUMP" --capture --extcap-interface ddump --fifo "$DD_TMP/kg.fifo" \
+  --extcap-control-in "$DD_TMP/kg.in" --extcap-control-out "$DD_TMP/kg.out" \
+  --targets "$W1 http://10.202.2.1:8499" --keep-going 2>"$DD_TMP/kg.log" &
+DPID=$!; DD_PIDS+=("$DPID")
+# Wireshark's GUI thread opens the pipe ddump reads, blocking: ddump must be there first.
+timeout 20 sh -c 'printf "T\000\000\002\000\000" >"$1"' sh "$DD_TMP/kg.in"; rc=$?
+expect_eq "Wireshark's blocking open of the control pipe finds ddump reading (and its Initialized is read)" 0 "$rc"
+timeout 60 cat "$DD_TMP/kg.fifo" >"$DD_TMP/kg.pcapng" &
+CAT=$!
+# The decoder stops once the status bar said twice which worker is missing (it tells it
+# again every 10 s, since Wireshark shows a status for a while only).
+timeout 40 python3 -c '
+import sys
+f = open(sys.argv[1], "rb")
+told = 0
+while True:
+    head = f.read(4)
+    if len(head) < 4:
+        break
+    assert head[0:1] == b"T", head
+    body = f.read(int.from_bytes(head[1:4], "big"))
+    text = body[2:].decode().rstrip("\n")
+    print("%s %d %d %s" % ({6: "status", 2: "log"}.get(body[1], "?"), body[0], body[1], text), flush=True)
+    told += body[1] == 6 and "missing" in text
+    if told == 2:
+        break
+' "$DD_TMP/kg.out" >"$DD_TMP/kg.messages"; rc=$?
+expect_eq "the control messages decode" 0 "$rc"
+msgs=$(cat "$DD_TMP/kg.messages")
+expect_match "the status bar names the unreachable worker and why, during the capture" \
+  "^status 0 6 ddump: http://10\.202\.2\.1:8499: .*[Cc]onnection refused$" "$msgs"
+expect_match "...and says the capture goes on with one of two" \
+  "^status 0 6 ddump: capturing from 1 of 2 targets; missing: http://10\.202\.2\.1:8499$" "$msgs"
+expect_match "...both also in the log window" "^log 0 2 ddump: capturing from 1 of 2 targets" "$msgs"
+expect_eq "...and told again in the status bar, not in the log" "2 1" \
+  "$(grep -c '^status.*missing' <<<"$msgs") $(grep -c '^log.*missing' <<<"$msgs")"
+check "...while the live worker's capture runs" wait_metric c "$W1" captures_active 1
+on c "$UDP_SEND" --rate 2000 10.202.1.1 41103 20 2>/dev/null
+check "...and reaches Wireshark's pipe" wait_packets "$DD_TMP/kg.pcapng" 20
+stop $DPID TERM; rc=$?
+check "the capture ends on SIGTERM and closes the pipe" wait_exit $CAT 30
+expect_eq "...with status 2: a target failed" 2 "$rc"
+
 # ---- meson installs it into Wireshark's extcap directory ---------------------------------------
 if [ -n "${BUILD_ROOT:-}" ]; then
   dest="$DD_TMP/destdir"

@@ -19,6 +19,9 @@
 #include "dd-poip-server.h"
 
 #define STATUS_INTERVAL_MS 250
+/* Wireshark's status bar shows a message for a while only: the missing targets are told
+ * again at this interval. */
+#define CONTROL_INTERVAL_S 10
 /* At the end, PCAP-over-IP clients get this long to read their backlog. */
 #define SERVE_CLOSE_MS 5000
 
@@ -29,6 +32,7 @@ typedef struct {
   DdOutput     *output;
   char         *output_label;
   DdPoipServer *server;
+  DdExtcapControl *control;  /* nullable, not owned: Wireshark's toolbar */
   char         *served_on;   /* the addresses, for messages */
   char         *fifo_path;
   gboolean      created_fifo;
@@ -38,6 +42,7 @@ typedef struct {
 
   guint         fifo_id;
   guint         status_id;
+  guint         control_id;
   guint         sigint_id;
   guint         sigterm_id;
 
@@ -84,6 +89,10 @@ client_message_cb (DdClientMessage  kind,
 {
   DdCli *self = user_data;
 
+  /* What happens to the workers, while it happens: Wireshark shows stderr only once the
+   * capture stopped. */
+  if (self->control != NULL && (kind == DD_CLIENT_MESSAGE_ERROR || kind == DD_CLIENT_MESSAGE_NOTICE))
+    dd_extcap_control_report (self->control, text, TRUE);
   /* Wireshark shows stderr as an error dialog: errors only. */
   if ((kind == DD_CLIENT_MESSAGE_INFO && self->options->quiet) ||
       (kind == DD_CLIENT_MESSAGE_HINT && self->options->extcap))
@@ -218,6 +227,7 @@ end (DdCli *self)
   self->ending = TRUE;
   g_clear_handle_id (&self->fifo_id, g_source_remove);
   g_clear_handle_id (&self->status_id, g_source_remove);
+  g_clear_handle_id (&self->control_id, g_source_remove);
   clear_status (self);
   if (self->server != NULL)
     dd_poip_server_close_async (self->server, SERVE_CLOSE_MS, served_cb, self);
@@ -441,6 +451,45 @@ start_serving (DdCli *self)
   return DD_EXIT_OK;
 }
 
+/* In Wireshark's status bar: how many targets the capture has; with @always FALSE, only
+ * when some are missing. */
+static void
+report_targets (DdCli    *self,
+                gboolean  always)
+{
+  guint n = dd_client_get_n_targets (self->client);
+  guint live = 0;
+  g_autoptr(GString) missing = g_string_new (NULL);
+  g_autofree char *text = NULL;
+
+  for (guint i = 0; i < n; i++)
+    {
+      DdTargetResult result;
+
+      dd_client_get_result (self->client, i, &result);
+      if (result.state == DD_TARGET_STATE_LIVE || result.state == DD_TARGET_STATE_ENDED)
+        live++;
+      else
+        g_string_append_printf (missing, "%s%s", missing->len > 0 ? ", " : "", result.label);
+    }
+  if (missing->len == 0 && !always)
+    return;
+  if (missing->len == 0)
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "capturing from %u target",
+                                         "capturing from all %u targets", n), n);
+  else
+    text = g_strdup_printf (_("capturing from %u of %u targets; missing: %s"), live, n, missing->str);
+  /* The first time in the log window too. */
+  dd_extcap_control_report (self->control, text, always);
+}
+
+static gboolean
+control_cb (gpointer user_data)
+{
+  report_targets (user_data, FALSE);
+  return G_SOURCE_CONTINUE;
+}
+
 /* Every target answered: the capture goes into Wireshark's pipe from now on. */
 static void
 ready_cb (gpointer user_data)
@@ -449,6 +498,11 @@ ready_cb (gpointer user_data)
 
   if (self->options->fifo_when_ready)
     dd_output_attach_fd (self->output, self->options->output_fd, TRUE);
+  if (self->control != NULL)
+    {
+      report_targets (self, TRUE);
+      self->control_id = g_timeout_add_seconds (CONTROL_INTERVAL_S, control_cb, self);
+    }
 }
 
 int
@@ -463,6 +517,7 @@ dd_cli_run (const DdCliOptions *options)
   self->options = options;
   self->loop = g_main_loop_new (NULL, FALSE);
   self->status_on_tty = !options->quiet && isatty (STDERR_FILENO);
+  self->control = options->control;
   if (options->serve != NULL && options->serve[0] != NULL)
     {
       status = start_serving (self);

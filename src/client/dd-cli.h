@@ -7,6 +7,7 @@
 #include <glib.h>
 
 #include "dd-client.h"
+#include "dd-extcap-control.h"
 #include "dd-format.h"
 
 G_BEGIN_DECLS
@@ -23,6 +24,7 @@ typedef struct {
   DdFormat  format;
   gboolean  quiet;
   gboolean  extcap;          /* a Wireshark capture: one line per error, nothing else */
+  DdExtcapControl *control;  /* nullable, not owned: Wireshark's toolbar (dd-extcap-control.h) */
 } DdCliOptions;
 
 /* Runs the capture in the thread-default main context; returns the exit status. */

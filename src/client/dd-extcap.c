@@ -16,6 +16,7 @@ dd_extcap_print_interfaces (GString *out)
   /* Short: Wireshark builds window titles and temporary file names from it. */
   g_string_append_printf (out, "extcap {version=%s}{help=%s}\n", PACKAGE_VERSION, DD_EXTCAP_HELP);
   g_string_append_printf (out, "interface {value=%s}{display=%s}\n", DD_EXTCAP_INTERFACE, "ddump");
+  dd_extcap_control_print (out);
 }
 
 void
@@ -95,6 +96,9 @@ static const GOptionEntry extcap_entries[] = {
   { "extcap-capture-filter", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("Check a capture filter; with --capture, AND it with every worker's filter"), N_("FILTER") },
   { "capture", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Capture for Wireshark: pcapng into --fifo"), NULL },
+  { "extcap-control-in", 0, 0, G_OPTION_ARG_FILENAME, NULL, N_("The pipe of Wireshark's toolbar to read"), N_("PATH") },
+  { "extcap-control-out", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+    N_("The pipe of Wireshark's toolbar to write: its status bar and ddump's log window"), N_("PATH") },
   G_OPTION_ENTRY_NULL
 };
 
@@ -104,6 +108,9 @@ dd_extcap_args_clear (DdExtcapArgs *args)
   g_clear_pointer (&args->version, g_free);
   g_clear_pointer (&args->interface, g_free);
   g_clear_pointer (&args->filter, g_free);
+  g_clear_pointer (&args->control_in, g_free);
+  g_clear_pointer (&args->control_out, g_free);
+  g_clear_pointer (&args->control, dd_extcap_control_free);
 }
 
 void
@@ -111,7 +118,8 @@ dd_extcap_add_options (GOptionContext *context,
                        DdExtcapArgs   *args)
 {
   gpointer values[] = { &args->interfaces, &args->version, &args->interface, &args->dlts,
-                        &args->config, &args->filter, &args->capture };
+                        &args->config, &args->filter, &args->capture, &args->control_in,
+                        &args->control_out };
   GOptionEntry entries[G_N_ELEMENTS (extcap_entries)];
   GOptionGroup *group;
 
@@ -245,6 +253,19 @@ dd_extcap_setup_capture (DdExtcapArgs *args,
     {
       g_printerr (_("%s: --capture needs --fifo PATH\n"), g_get_prgname ());
       return DD_EXIT_USAGE;
+    }
+  /* Before the pipe, which waits for dumpcap: Wireshark's GUI waits, blocked, for a
+   * reader of its control pipe. Without them the capture goes on; stderr says why once
+   * it ends. */
+  if (args->control_in != NULL || args->control_out != NULL)
+    {
+      args->control = dd_extcap_control_new (args->control_in, args->control_out, &error);
+      if (args->control == NULL)
+        {
+          g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+          g_clear_error (&error);
+        }
+      options->control = args->control;
     }
   /* Opened first (dumpcap waits for a writer, and would wait for ever for one that
    * exited first), but written to only once every worker answered: a run that cannot

@@ -8,6 +8,7 @@
 #include <glib.h>
 
 #include "dd-cli.h"
+#include "dd-extcap-control.h"
 
 G_BEGIN_DECLS
 
@@ -22,6 +23,9 @@ typedef struct {
   char    *version;
   char    *interface;
   char    *filter;
+  char    *control_in;   /* Wireshark's toolbar pipes (dd-extcap-control.h) */
+  char    *control_out;
+  DdExtcapControl *control;  /* opened by dd_extcap_setup_capture () */
 } DdExtcapArgs;
 
 void      dd_extcap_args_clear       (DdExtcapArgs *args);
@@ -38,7 +42,8 @@ void      dd_extcap_drop_unknown_options (int                *argc,
 /* Answers a query on stdout and returns the exit status; -1 when this is no query. */
 int       dd_extcap_answer_query     (const DdExtcapArgs *args);
 /* A capture: pcapng into Wireshark's pipe (@options->fifo_path, opened here), its capture
- * filter ANDed with every target's, only errors on stderr. Returns -1 when the run goes
+ * filter ANDed with every target's, only errors on stderr, what happens to the workers in
+ * Wireshark's status bar when it passed the control pipes. Returns -1 when the run goes
  * on, else an exit status. */
 int       dd_extcap_setup_capture    (DdExtcapArgs *args,
                                       DdCliOptions *options);
