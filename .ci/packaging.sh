@@ -28,15 +28,17 @@ fi
 mkdir -p "$work/deb/src"
 git ls-files | tar -cf - -T - | tar -xf - -C "$work/deb/src"
 check "dpkg-buildpackage -us -uc -b builds the packages" bash -c "cd '$work/deb/src' && timeout 1200 dpkg-buildpackage -us -uc -b"
-debs=("$work"/deb/ddump_*.deb "$work"/deb/ddump-worker_*.deb)
+debs=("$work"/deb/ddump_*.deb "$work"/deb/ddump-worker_*.deb "$work"/deb/ddump-common_*.deb)
 check "lintian finds no error in them" lintian --fail-on error --tag-display-limit 0 "${debs[@]}" "$work"/deb/ddump-trigger_*.deb
 check "they install" apt-get install -y -q "${debs[@]}"
 check "ddump --version runs, installed" bash -c 'ddump --version | grep -q "^ddump "'
+check "...and speaks French with LANGUAGE=fr (ddump-common's catalog)" \
+  bash -c 'LANG=C.UTF-8 LANGUAGE=fr ddump --help | grep -q "Capturer sur de nombreux hôtes"'
 unit=$(ls /usr/lib/systemd/system/ddump-worker.service /lib/systemd/system/ddump-worker.service 2>/dev/null | head -1)
 exec_start=$(sed -n 's/^ExecStart=//p' "$unit" 2>/dev/null)
 check "the worker's unit ($unit) starts an installed binary: $exec_start" bash -c "$exec_start --version | grep -q '^ddump-worker '"
 check "the extcap link leads to ddump" bash -c 'test "$(readlink -f /usr/lib/*/wireshark/extcap/ddump)" = /usr/bin/ddump'
-dpkg -r ddump ddump-worker > /dev/null 2>&1
+dpkg -r ddump ddump-worker ddump-common > /dev/null 2>&1
 rm -rf "$work"
 echo "1..$n"
 exit $((failed > 0))

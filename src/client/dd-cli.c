@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <inttypes.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -138,8 +139,8 @@ status_cb (gpointer user_data)
       dd_client_get_result (self->client, i, &result);
       drops += result.drops;
     }
-  g_string_append_printf (line, _("%" G_GUINT64_FORMAT " packets, %.0f/s, %" G_GUINT64_FORMAT
-                                  " dropped, %" G_GUINT64_FORMAT " late |"),
+  g_string_append_printf (line, _("%" PRIu64 " packets, %.0f/s, %" PRIu64
+                                  " dropped, %" PRIu64 " late |"),
                           written, self->status_rate, drops, dd_client_get_late (self->client));
   for (guint i = 0; i < n; i++)
     {
@@ -171,16 +172,16 @@ print_summary (DdCli *self)
       dd_client_get_result (self->client, i, &result);
       size = g_format_size (result.bytes);
       drops = result.drops_reported
-        ? g_strdup_printf (_("%" G_GUINT64_FORMAT " dropped by the kernel"), result.drops)
+        ? g_strdup_printf (_("%" PRIu64 " dropped by the kernel"), result.drops)
         : g_strdup (_("drops not reported"));
       state = result.error != NULL
         ? g_strdup_printf (_("failed: %s"), result.error->message)
         : g_strdup (state_name (result.state));
-      message (self, _("%s: %" G_GUINT64_FORMAT " packets (%s), %s, %" G_GUINT64_FORMAT " late, %u errors; %s"),
+      message (self, _("%s: %" PRIu64 " packets (%s), %s, %" PRIu64 " late, %u errors; %s"),
                result.label, result.packets, size, drops, result.late, result.failures, state);
     }
   if (n > 0)
-    message (self, _("%" G_GUINT64_FORMAT " packets written to %s, %" G_GUINT64_FORMAT " of them late"),
+    message (self, _("%" PRIu64 " packets written to %s, %" PRIu64 " of them late"),
              dd_client_get_written (self->client), self->output_label, dd_client_get_late (self->client));
   switch (dd_client_get_end (self->client))
     {
@@ -212,7 +213,7 @@ served_cb (GObject      *object,
 
   dd_poip_server_close_finish (self->server, result, NULL);
   if (!self->options->quiet && dd_client_get_n_targets (self->client) > 0)
-    message (self, _("PCAP-over-IP: %u clients served, %" G_GUINT64_FORMAT " packets lost to full backlogs"),
+    message (self, _("PCAP-over-IP: %u clients served, %" PRIu64 " packets lost to full backlogs"),
              dd_poip_server_get_n_served (self->server), dd_poip_server_get_lost (self->server));
   g_main_loop_quit (self->loop);
 }

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <string.h>
 #include <glib/gi18n.h>
@@ -572,7 +573,7 @@ static void
 give_up_output (DdClient *self)
 {
   message (self, DD_CLIENT_MESSAGE_ERROR,
-           _("%s: the reader stopped reading; %" G_GSIZE_FORMAT " bytes of the capture were not written"),
+           _("%s: the reader stopped reading; %zu bytes of the capture were not written"),
            self->output_label, dd_output_get_backlog (self->output));
   self->exit_status = MAX (self->exit_status, DD_EXIT_FAILED);
   complete (self);
@@ -874,7 +875,7 @@ check_fd_limit (guint    n_targets,
   if (limit == 0 || (guint64) n_targets + 64 <= limit)
     return TRUE;
   g_set_error (error, DD_CLIENT_ERROR, DD_CLIENT_ERROR_USAGE,
-               _("%u targets need about %u open files, and the limit is %" G_GUINT64_FORMAT
+               _("%u targets need about %u open files, and the limit is %" PRIu64
                  " (raise it with “ulimit -n”, or LimitNOFILE= in a unit)"),
                n_targets, n_targets + 64, limit);
   return FALSE;

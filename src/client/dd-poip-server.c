@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <inttypes.h>
 #include <glib/gi18n.h>
 #include <gio/gunixsocketaddress.h>
 
@@ -63,7 +64,7 @@ client_gone (Client       *client,
 
   self->lost += client->lost;
   if (client->lost > 0)
-    report (self, _("PCAP-over-IP client %s left; it lost %" G_GUINT64_FORMAT
+    report (self, _("PCAP-over-IP client %s left; it lost %" PRIu64
                     " packets to a full backlog"), client->peer, client->lost);
   else if (error != NULL)
     g_debug ("PCAP-over-IP client %s left: %s", client->peer, error->message);
@@ -355,7 +356,7 @@ dd_poip_server_send (DdPoipServer *self,
           if (client->loss_reported_at == 0 || now - client->loss_reported_at >= LOSS_REPORT_INTERVAL_US)
             {
               report (self, _("PCAP-over-IP client %s reads too slowly: its backlog is full and it "
-                              "lost %" G_GUINT64_FORMAT " packets so far"), client->peer, client->lost);
+                              "lost %" PRIu64 " packets so far"), client->peer, client->lost);
               client->loss_reported_at = now;
             }
           continue;
@@ -378,7 +379,7 @@ closed (DdPoipServer *self)
     {
       Client *client = self->clients->pdata[i];
 
-      report (self, _("PCAP-over-IP client %s: closed with %" G_GSIZE_FORMAT
+      report (self, _("PCAP-over-IP client %s: closed with %zu"
                       " bytes it had not read yet"), client->peer, client->queued - client->offset);
       client_gone (client, NULL);
     }

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <inttypes.h>
 #include <string.h>
 #include <glib/gi18n.h>
 
@@ -142,7 +143,7 @@ fail (DdStreamParser *self,
   va_end (args);
   self->state = STATE_FAILED;
   /* TRANSLATORS: the first placeholder is a byte offset in the stream */
-  g_set_error (error, DD_PARSE_ERROR, code, _("at byte %" G_GUINT64_FORMAT ": %s"),
+  g_set_error (error, DD_PARSE_ERROR, code, _("at byte %" PRIu64 ": %s"),
                self->offset, message);
   return FALSE;
 }
@@ -306,7 +307,7 @@ parse_pcap_record (DdStreamParser *self,
   if (caplen > DD_MAX_SNAPLEN)
     {
       fail (self, error, DD_PARSE_ERROR_TOO_LARGE,
-            _("packet %" G_GUINT64_FORMAT " has a captured length of %u bytes, above the maximum of %u"),
+            _("packet %" PRIu64 " has a captured length of %u bytes, above the maximum of %u"),
             self->packets + 1, caplen, DD_MAX_SNAPLEN);
       return -1;
     }
@@ -446,7 +447,7 @@ parse_idb (DdStreamParser *self,
 
               if (seconds > G_MAXINT64 / 1000000000 || seconds < G_MININT64 / 1000000000)
                 return fail (self, error, DD_PARSE_ERROR_BAD_INTERFACE,
-                             _("interface %u has an out-of-range time offset (if_tsoffset %" G_GINT64_FORMAT ")"),
+                             _("interface %u has an out-of-range time offset (if_tsoffset %" PRId64 ")"),
                              self->interfaces->len, seconds);
               iface.offset_ns = seconds * 1000000000;
             }
@@ -525,7 +526,7 @@ parse_packet_block (DdStreamParser *self,
         packet.caplen = MIN (packet.caplen, iface->snaplen);
       if (packet.caplen > DD_MAX_SNAPLEN)
         return fail (self, error, DD_PARSE_ERROR_TOO_LARGE,
-                     _("packet %" G_GUINT64_FORMAT " has a captured length of %u bytes, above the maximum of %u"),
+                     _("packet %" PRIu64 " has a captured length of %u bytes, above the maximum of %u"),
                      self->packets + 1, packet.caplen, DD_MAX_SNAPLEN);
       packet.ts = self->last_ts;
       packet.data = p + 12;
@@ -542,12 +543,12 @@ parse_packet_block (DdStreamParser *self,
   packet.origlen = rd32 (self, p + 24);
   if (packet.caplen > DD_MAX_SNAPLEN)
     return fail (self, error, DD_PARSE_ERROR_TOO_LARGE,
-                 _("packet %" G_GUINT64_FORMAT " has a captured length of %u bytes, above the maximum of %u"),
+                 _("packet %" PRIu64 " has a captured length of %u bytes, above the maximum of %u"),
                  self->packets + 1, packet.caplen, DD_MAX_SNAPLEN);
   padded = ((gsize) packet.caplen + 3) & ~(gsize) 3;
   if (fixed + padded + 4 > len)
     return fail (self, error, DD_PARSE_ERROR_BAD_BLOCK,
-                 _("packet %" G_GUINT64_FORMAT " has a captured length of %u bytes, more than its block of %u bytes holds"),
+                 _("packet %" PRIu64 " has a captured length of %u bytes, more than its block of %u bytes holds"),
                  self->packets + 1, packet.caplen, len);
   if ((iface = lookup_interface (self, id, enhanced ? _("an enhanced packet block") : _("a packet block"),
                                  error)) == NULL)
@@ -823,7 +824,7 @@ dd_stream_parser_finish (DdStreamParser *self,
     }
   if (self->skip > 0 || left > 0)
     return fail (self, error, DD_PARSE_ERROR_TRUNCATED,
-                 _("the stream ended inside a record (%" G_GSIZE_FORMAT " bytes of it were received)"),
+                 _("the stream ended inside a record (%zu bytes of it were received)"),
                  left);
   return TRUE;
 }
