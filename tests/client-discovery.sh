@@ -118,7 +118,7 @@ expect_eq "...w1's packets are in the merge" 10 "$(from d 10.210.1.1)"
 expect_eq "...and w2's" 10 "$(from d 10.210.2.1)"
 report=$(python3 "$PCAPNG_CHECK" "$DD_TMP/d.out")
 expect_match "the pcapng says when w2 joined (its interface's comment)" \
-  '"10\.210\.2\.1/[^"]*: joined the running capture at [0-9T:.-]+Z?: a new worker under target 1"' "$report"
+  '"10\.210\.2\.1/[^"]*: joined the running capture at [0-9T:.-]+Z?: a new worker under target 1[;"]' "$report"
 expect_match "...and when w1 left (a statistics block's comment)" \
   '"left the capture at [0-9T:.-]+Z?: no longer under target 1"' "$report"
 

@@ -65,6 +65,10 @@ bg_on c ping -q -i 0.05 -c 2000 10.200.0.1 >/dev/null
 PING_PID=$BG_PID
 run good "${TLS[@]}" "$URL?filter=icmp"
 expect_eq "a good client certificate and password: 4 packets, status 0" "0 4" "$RC $OUT"
+on c timeout 90 "$DDUMP" -c 4 --connect-timeout 60 "${TLS[@]}" "$URL?filter=icmp" >/dev/null 2>"$DD_TMP/clock.log"
+expect_match "...and ddump reads the worker's clock through the site (GET /clock beside /capture)" \
+  "^ddump: https://10\.200\.0\.1:8443/capture\?filter=icmp: [0-9]+ packets .*; clock offset [-+][0-9.]+ ms ± [0-9.]+ ms$" \
+  "$(cat "$DD_TMP/clock.log")"
 run nocert --ca "$certs/ca.pem" "$URL?filter=icmp"
 expect_eq "no client certificate: status 2" 2 "$RC"
 expect_match "...saying one is wanted" "400 Bad Request: .*client certificate \(--cert and --key\)" "$ERR"

@@ -146,6 +146,8 @@ status_cb (gpointer user_data)
     {
       dd_client_get_result (self->client, i, &result);
       g_string_append_printf (line, " %s:%s", result.host, state_name (result.state));
+      if (result.clock_known)
+        g_string_append_printf (line, "(%+.1fms)", (double) result.clock.offset_ns / 1e6);
     }
   if (ioctl (STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 10)
     width = ws.ws_col - 1;
@@ -155,6 +157,20 @@ status_cb (gpointer user_data)
   fflush (stderr);
   self->status_shown = TRUE;
   return G_SOURCE_CONTINUE;
+}
+
+/* A worker's clock, for the summary; NULL for inputs without one. */
+static char *
+describe_clock (const DdTargetResult *result)
+{
+  g_autofree char *offset = NULL;
+
+  if (!result->clock_known)
+    return result->clock_why != NULL ? g_strdup_printf (_("clock offset unknown: %s"), result->clock_why) : NULL;
+  offset = dd_clock_estimate_format (&result->clock);
+  if (result->shift_ns != 0)
+    return g_strdup_printf (_("clock offset %s, timestamps shifted by %+.3f ms"), offset, (double) result->shift_ns / 1e6);
+  return g_strdup_printf (_("clock offset %s"), offset);
 }
 
 static void
@@ -168,8 +184,11 @@ print_summary (DdCli *self)
       g_autofree char *size = NULL;
       g_autofree char *drops = NULL;
       g_autofree char *state = NULL;
+      g_autofree char *line = NULL;
+      g_autofree char *clock = NULL;
 
       dd_client_get_result (self->client, i, &result);
+      clock = describe_clock (&result);
       size = g_format_size (result.bytes);
       drops = result.drops_reported
         ? g_strdup_printf (_("%" PRIu64 " dropped by the kernel"), result.drops)
@@ -177,8 +196,12 @@ print_summary (DdCli *self)
       state = result.error != NULL
         ? g_strdup_printf (_("failed: %s"), result.error->message)
         : g_strdup (state_name (result.state));
-      message (self, _("%s: %" PRIu64 " packets (%s), %s, %" PRIu64 " late, %u errors; %s"),
-               result.label, result.packets, size, drops, result.late, result.failures, state);
+      line = g_strdup_printf (_("%s: %" PRIu64 " packets (%s), %s, %" PRIu64 " late, %u errors; %s"),
+                              result.label, result.packets, size, drops, result.late, result.failures, state);
+      if (clock != NULL)
+        message (self, "%s; %s", line, clock);
+      else
+        message (self, "%s", line);
     }
   if (n > 0)
     message (self, _("%" PRIu64 " packets written to %s, %" PRIu64 " of them late"),

@@ -289,11 +289,25 @@ source_started_cb (DdSource *source,
                    gpointer  user_data)
 {
   SourceSlot *slot = user_data;
+  DdClient *self = slot->client;
+  const char *label = dd_source_get_target (source)->label;
+  guint max_skew_ms = self->options.max_skew_ms > 0 ? self->options.max_skew_ms : DD_CLIENT_MAX_SKEW_MS;
+  DdClockEstimate clock;
 
-  check_ready (slot->client);
+  check_ready (self);
   if (dd_source_get_notice (source) != NULL)
-    message (slot->client, DD_CLIENT_MESSAGE_NOTICE, "%s: %s", dd_source_get_target (source)->label,
-             dd_source_get_notice (source));
+    message (self, DD_CLIENT_MESSAGE_NOTICE, "%s: %s", label, dd_source_get_notice (source));
+  if (dd_source_get_clock (source, &clock, NULL) &&
+      (clock.offset_ns > (gint64) max_skew_ms * 1000000 || clock.offset_ns < -(gint64) max_skew_ms * 1000000))
+    {
+      g_autofree char *offset = dd_clock_estimate_format (&clock);
+
+      message (self, DD_CLIENT_MESSAGE_NOTICE,
+               self->options.clock_sync
+               ? _("%s: its clock is off by %s against this host's, more than --max-skew %u ms; its timestamps are corrected (--clock-sync)")
+               : _("%s: its clock is off by %s against this host's, more than --max-skew %u ms; --clock-sync would correct its timestamps"),
+               label, offset, max_skew_ms);
+    }
   slot->backoff_ms = 0;
   g_debug ("%s: capturing", dd_source_get_target (source)->label);
 }
@@ -371,6 +385,7 @@ add_slot (DdClient *self,
     .budget = self->budget,
     .http = self->http,
     .connect_timeout_s = self->options.connect_timeout_s,
+    .clock_sync = self->options.clock_sync,
   };
 
   slot->client = self;
@@ -995,7 +1010,9 @@ dd_client_get_result (DdClient       *self,
     .late = input != NULL ? dd_merge_input_get_late (input) : 0,
     .failures = slot->failures,
     .error = dd_source_get_error (source),
+    .shift_ns = dd_source_get_shift (source),
   };
+  result->clock_known = dd_source_get_clock (source, &result->clock, &result->clock_why);
   if (slot->retry_id != 0)
     result->state = DD_TARGET_STATE_RETRYING;
   else
@@ -1008,6 +1025,44 @@ dd_client_get_result (DdClient       *self,
       case DD_SOURCE_IDLE:
       default: result->state = DD_TARGET_STATE_WAITING; break;
       }
+}
+
+static void
+add_int_member (JsonBuilder *builder,
+                const char  *name,
+                gint64       value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_int_value (builder, value);
+}
+
+void
+dd_target_result_add_json (const DdTargetResult *result,
+                           JsonBuilder          *builder)
+{
+  json_builder_set_member_name (builder, "target");
+  json_builder_add_string_value (builder, result->label);
+  add_int_member (builder, "packets", (gint64) result->packets);
+  add_int_member (builder, "bytes", (gint64) result->bytes);
+  if (result->drops_reported)
+    add_int_member (builder, "drops", (gint64) result->drops);
+  if (result->error != NULL)
+    {
+      json_builder_set_member_name (builder, "error");
+      json_builder_add_string_value (builder, result->error->message);
+    }
+  if (result->clock_known)
+    {
+      add_int_member (builder, "clock_offset_ns", result->clock.offset_ns);
+      add_int_member (builder, "clock_error_ns", result->clock.error_ns);
+    }
+  else if (result->clock_why != NULL)
+    {
+      json_builder_set_member_name (builder, "clock_unknown");
+      json_builder_add_string_value (builder, result->clock_why);
+    }
+  if (result->shift_ns != 0)
+    add_int_member (builder, "shift_ns", result->shift_ns);
 }
 
 guint64

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 
 #include "dd-http.h"
 #include "dd-output.h"
@@ -29,6 +30,9 @@ enum {
 };
 
 #define DD_CLIENT_ERROR (dd_client_error_quark ())
+
+/* A worker whose clock is further off ours than this is warned of (--max-skew). */
+#define DD_CLIENT_MAX_SKEW_MS 100
 
 typedef enum {
   DD_CLIENT_ERROR_USAGE,    /* a target, an option or a file named by one cannot be used */
@@ -68,6 +72,8 @@ typedef struct {
   gboolean  reconnect;       /* also: look up dns:// and dns+srv:// targets again */
   guint     resolve_interval_s;
   gboolean  keep_going;
+  gboolean  clock_sync;      /* shift each worker's packets by its measured clock offset */
+  guint     max_skew_ms;     /* a worker whose clock is further off is warned of; 0: 100 */
   char     *ca_file;
   char     *cert_file;
   char     *key_file;
@@ -124,7 +130,18 @@ typedef struct {
   guint64       late;         /* written after a newer packet of another target */
   guint         failures;
   const GError *error;        /* why its stream last failed, or NULL */
+  gboolean      clock_known;  /* @clock holds the worker's offset, measured as its stream opened */
+  DdClockEstimate clock;
+  const char   *clock_why;    /* why the offset is unknown, when a measure failed */
+  gint64        shift_ns;     /* how far its timestamps were moved (--clock-sync) */
 } DdTargetResult;
+
+/* Adds @result's members to the JSON object @builder is in: target, packets, bytes, drops
+ * (when reported), error (when it failed), and the worker's clock: clock_offset_ns and
+ * clock_error_ns (the bound) when measured, clock_unknown (why) when a measure failed,
+ * shift_ns when its timestamps were shifted. */
+void          dd_target_result_add_json (const DdTargetResult *result,
+                                         JsonBuilder          *builder);
 
 /* @options are copied; @message_func (nullable) is called for the client's life. */
 DdClient     *dd_client_new          (const DdClientOptions *options,

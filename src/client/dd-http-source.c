@@ -12,14 +12,67 @@ struct _DdHttpSource {
 
 G_DEFINE_FINAL_TYPE (DdHttpSource, dd_http_source, DD_TYPE_SOURCE)
 
+/* Exchanges with GET /clock for one offset estimate: NTP keeps the best of 8. */
+#define CLOCK_EXCHANGES 8
+
+static void
+open_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  GInputStream *stream = dd_http_open_finish (result, &error);
+
+  if (stream == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, stream, g_object_unref);
+}
+
+/* The clock is read before the capture opens, never during it: behind a proxy, a
+ * worker's capture would hold the exchanges' connections, which only the stream's own
+ * is excluded from. */
+static void
+clock_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  DdSource *source = g_task_get_source_object (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  g_autoptr(GError) error = NULL;
+  DdClockEstimate estimate;
+
+  if (dd_http_clock_finish (result, &estimate, &error))
+    dd_source_set_clock (source, &estimate, NULL);
+  else if (g_task_return_error_if_cancelled (task))
+    return;
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    {
+      /* The capture would wait as long again. */
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  else
+    /* A worker whose clock cannot be read still captures; its offset is unknown. The
+     * capture's own request says better what else is wrong (certificates, refusals). */
+    dd_source_set_clock (source, NULL, error);
+  dd_http_open_async (dd_source_get_context (source)->http, dd_source_get_target (source),
+                      dd_source_get_read_ahead (source), cancellable, open_cb, g_steal_pointer (&task));
+}
+
 static void
 dd_http_source_open_async (DdSource            *source,
                            GCancellable        *cancellable,
                            GAsyncReadyCallback  callback,
                            gpointer             user_data)
 {
-  dd_http_open_async (dd_source_get_context (source)->http, dd_source_get_target (source),
-                      dd_source_get_read_ahead (source), cancellable, callback, user_data);
+  GTask *task = g_task_new (source, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, dd_http_source_open_async);
+  dd_http_clock_async (dd_source_get_context (source)->http, dd_source_get_target (source), CLOCK_EXCHANGES,
+                       cancellable, clock_cb, task);
 }
 
 static GInputStream *
@@ -27,8 +80,7 @@ dd_http_source_open_finish (DdSource      *source,
                             GAsyncResult  *result,
                             GError       **error)
 {
-  GInputStream *stream = dd_http_open_finish (result, error);
-
+  GInputStream *stream = g_task_propagate_pointer (G_TASK (result), error);
   const char *clamped = stream != NULL ? g_object_get_data (G_OBJECT (stream), DD_HTTP_CLAMPED) : NULL;
   g_autofree char *notice = clamped != NULL ? g_strdup_printf (_("the worker's policy clamped %s"), clamped) : NULL;
 

@@ -4,7 +4,9 @@
 #include <unistd.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 
+#include "dd-clock.h"
 #include "dd-format.h"
 #include "dd-http.h"
 #include "dd-prefetch-stream.h"
@@ -30,40 +32,58 @@ struct _DdHttp {
   guint            connect_timeout_s;
 };
 
-/* One opening, from the caller's thread to the receiver's and back. Everything but @task
- * and @reader lives in the receiver's thread, and is freed there. */
+/* What every piece of work sent to the receiver's thread has: the caller's task, and our
+ * own cancellable, which the caller's, the connect timeout and the receiver's end cancel.
+ * Everything but @task lives in the receiver's thread, and is freed there. */
 typedef struct {
-  GTask               *task;     /* the caller's */
+  GTask        *task;      /* the caller's */
+  DdHttp       *http;
+  GCancellable *cancellable;
+  gulong        cancelled_id;
+  GSource      *timeout;
+  gboolean      timed_out;
+} Work;
+
+/* One opening, from the caller's thread to the receiver's and back. */
+typedef struct {
+  Work                 work;
   GMainContext        *reader;   /* the caller's context */
   gsize                read_ahead;
-  DdHttp              *http;
   DdTarget            *target;
   SoupMessage         *msg;
-  GCancellable        *cancellable;
-  gulong               cancelled_id;
-  GSource             *timeout;
-  gboolean             timed_out;
   GTlsCertificateFlags certificate_errors;
   GInputStream        *body;
   guint8               error_body[ERROR_BODY_MAX];
 } OpenData;
 
 static void
+work_stop_timeout (Work *work)
+{
+  if (work->timeout != NULL)
+    g_source_destroy (work->timeout);
+  g_clear_pointer (&work->timeout, g_source_unref);
+}
+
+static void
+work_clear (Work *work)
+{
+  GCancellable *outer = g_task_get_cancellable (work->task);
+
+  work_stop_timeout (work);
+  if (outer != NULL)
+    g_cancellable_disconnect (outer, work->cancelled_id);
+  if (work->cancellable != NULL)
+    dd_receiver_release (work->http->receiver, work->cancellable);
+  g_clear_object (&work->cancellable);
+  g_clear_object (&work->task);
+}
+
+static void
 open_data_free (OpenData *data)
 {
-  GCancellable *outer = g_task_get_cancellable (data->task);
-
-  if (data->timeout != NULL)
-    g_source_destroy (data->timeout);
-  g_clear_pointer (&data->timeout, g_source_unref);
-  if (outer != NULL)
-    g_cancellable_disconnect (outer, data->cancelled_id);
-  if (data->cancellable != NULL)
-    dd_receiver_release (data->http->receiver, data->cancellable);
-  g_clear_object (&data->cancellable);
+  work_clear (&data->work);
   g_clear_object (&data->msg);
   g_clear_object (&data->body);
-  g_clear_object (&data->task);
   g_main_context_unref (data->reader);
   g_free (data);
 }
@@ -264,11 +284,11 @@ accept_certificate_cb (SoupMessage         *msg,
 static gboolean
 connect_timeout_cb (gpointer user_data)
 {
-  OpenData *data = user_data;
+  Work *work = user_data;
 
-  g_clear_pointer (&data->timeout, g_source_unref);
-  data->timed_out = TRUE;
-  g_cancellable_cancel (data->cancellable);
+  g_clear_pointer (&work->timeout, g_source_unref);
+  work->timed_out = TRUE;
+  g_cancellable_cancel (work->cancellable);
   return G_SOURCE_REMOVE;
 }
 
@@ -280,15 +300,34 @@ cancel_cb (gpointer user_data)
 }
 
 /* The caller's cancellable, in the caller's thread: ours is cancelled in the receiver's
- * (see post () in dd-prefetch-stream.c). open_data_free () waits for this to return,
- * before the receiver may end. */
+ * (see post () in dd-prefetch-stream.c). work_clear () waits for this to return, before
+ * the receiver may end. */
 static void
 outer_cancelled_cb (GCancellable *outer,
                     gpointer      user_data)
 {
-  OpenData *data = user_data;
+  Work *work = user_data;
 
-  dd_receiver_invoke (data->http->receiver, cancel_cb, g_object_ref (data->cancellable), g_object_unref);
+  dd_receiver_invoke (work->http->receiver, cancel_cb, g_object_ref (work->cancellable), g_object_unref);
+}
+
+/* In the receiver's thread, before the work's first request: its cancellable and timeout. */
+static void
+work_start (Work *work)
+{
+  DdHttp *self = work->http;
+  GCancellable *outer = g_task_get_cancellable (work->task);
+
+  work->cancellable = g_cancellable_new ();
+  dd_receiver_hold (self->receiver, work->cancellable);
+  if (outer != NULL)
+    work->cancelled_id = g_cancellable_connect (outer, G_CALLBACK (outer_cancelled_cb), work, NULL);
+  if (self->connect_timeout_s > 0)
+    {
+      work->timeout = g_timeout_source_new_seconds (self->connect_timeout_s);
+      g_source_set_callback (work->timeout, connect_timeout_cb, work, NULL);
+      g_source_attach (work->timeout, dd_receiver_get_context (self->receiver));
+    }
 }
 
 /* The worker's reason, from a text/plain body (ours) or an HTML title (a proxy's). */
@@ -326,23 +365,29 @@ error_message (const char *content_type,
   return g_string_free (out, FALSE);
 }
 
+static GError *
+no_answer_error (DdHttp *self)
+{
+  return g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, _("no answer within %u s"), self->connect_timeout_s);
+}
+
 /* In the receiver's thread: the opening ends with @error or the body. */
 static void
 open_done (OpenData *data,
            GError   *error)  /* (transfer full) */
 {
   if (error != NULL)
-    g_task_return_error (data->task, error);
+    g_task_return_error (data->work.task, error);
   else
     {
-      GInputStream *stream = dd_prefetch_stream_new (data->http->receiver, data->body,
+      GInputStream *stream = dd_prefetch_stream_new (data->work.http->receiver, data->body,
                                                      data->read_ahead, data->reader);
       const char *clamped = soup_message_headers_get_one (soup_message_get_response_headers (data->msg),
                                                           "X-Ddump-Clamped");
 
       if (clamped != NULL)
         g_object_set_data_full (G_OBJECT (stream), DD_HTTP_CLAMPED, g_strdup (clamped), g_free);
-      g_task_return_pointer (data->task, stream, g_object_unref);
+      g_task_return_pointer (data->work.task, stream, g_object_unref);
     }
   open_data_free (data);
 }
@@ -384,18 +429,15 @@ send_cb (GObject      *object,
   OpenData *data = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (data->timeout != NULL)
-    g_source_destroy (data->timeout);
-  g_clear_pointer (&data->timeout, g_source_unref);
+  work_stop_timeout (&data->work);
   data->body = soup_session_send_finish (SOUP_SESSION (object), result, &error);
   if (data->body == NULL)
     {
-      if (data->timed_out)
-        open_done (data, g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                                      _("no answer within %u s"), data->http->connect_timeout_s));
+      if (data->work.timed_out)
+        open_done (data, no_answer_error (data->work.http));
       else if (data->certificate_errors != 0)
         {
-          g_autofree char *why = describe_certificate_errors (data->http, data->target,
+          g_autofree char *why = describe_certificate_errors (data->work.http, data->target,
                                                               data->certificate_errors);
 
           open_done (data, g_error_new (DD_HTTP_ERROR, DD_HTTP_ERROR_CERTIFICATE, "%s", why));
@@ -411,10 +453,33 @@ send_cb (GObject      *object,
   if (soup_message_get_status (data->msg) != SOUP_STATUS_OK)
     {
       g_input_stream_read_all_async (data->body, data->error_body, sizeof data->error_body,
-                                     G_PRIORITY_DEFAULT, data->cancellable, error_body_cb, data);
+                                     G_PRIORITY_DEFAULT, data->work.cancellable, error_body_cb, data);
       return;
     }
   open_done (data, NULL);
+}
+
+/* In the receiver's thread: a GET of @uri with @target's credentials. */
+static SoupMessage *
+new_request (DdHttp   *self,
+             DdTarget *target,
+             GUri     *uri)
+{
+  SoupMessage *msg = soup_message_new_from_uri (SOUP_METHOD_GET, uri);
+
+  if (target->user != NULL)
+    {
+      g_autofree char *pair = g_strdup_printf ("%s:%s", target->user,
+                                               target->password != NULL ? target->password : "");
+      g_autofree char *encoded = g_base64_encode ((const guchar *) pair, strlen (pair));
+      g_autofree char *value = g_strdup_printf ("Basic %s", encoded);
+
+      memset (pair, 0, strlen (pair));
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", value);
+    }
+  if (self->client_certificate != NULL)
+    soup_message_set_tls_client_certificate (msg, self->client_certificate);
+  return msg;
 }
 
 /* In the receiver's thread. */
@@ -422,11 +487,9 @@ static gboolean
 open_in_thread_cb (gpointer user_data)
 {
   OpenData *data = user_data;
-  DdHttp *self = data->http;
+  DdHttp *self = data->work.http;
   DdTarget *target = data->target;
-  GCancellable *outer = g_task_get_cancellable (data->task);
   gboolean https = g_strcmp0 (g_uri_get_scheme (target->uri), "https") == 0;
-  SoupMessageHeaders *headers;
 
   if (https && self->trust_pending)
     {
@@ -444,36 +507,12 @@ open_in_thread_cb (gpointer user_data)
                                     self->trust_error->message));
       return G_SOURCE_REMOVE;
     }
-  data->msg = soup_message_new_from_uri (SOUP_METHOD_GET, target->uri);
-  headers = soup_message_get_request_headers (data->msg);
-  soup_message_headers_replace (headers, "Accept", ACCEPT);
-  if (target->user != NULL)
-    {
-      g_autofree char *pair = g_strdup_printf ("%s:%s", target->user,
-                                               target->password != NULL ? target->password : "");
-      g_autofree char *encoded = g_base64_encode ((const guchar *) pair, strlen (pair));
-      g_autofree char *value = g_strdup_printf ("Basic %s", encoded);
-
-      memset (pair, 0, strlen (pair));
-      soup_message_headers_replace (headers, "Authorization", value);
-    }
-  if (self->client_certificate != NULL)
-    soup_message_set_tls_client_certificate (data->msg, self->client_certificate);
+  data->msg = new_request (self, target, target->uri);
+  soup_message_headers_replace (soup_message_get_request_headers (data->msg), "Accept", ACCEPT);
   g_signal_connect (data->msg, "accept-certificate", G_CALLBACK (accept_certificate_cb), data);
 
-  /* Our own cancellable: the connect timeout cancels it, and so do the caller's and the
-   * receiver's end. */
-  data->cancellable = g_cancellable_new ();
-  dd_receiver_hold (self->receiver, data->cancellable);
-  if (outer != NULL)
-    data->cancelled_id = g_cancellable_connect (outer, G_CALLBACK (outer_cancelled_cb), data, NULL);
-  if (self->connect_timeout_s > 0)
-    {
-      data->timeout = g_timeout_source_new_seconds (self->connect_timeout_s);
-      g_source_set_callback (data->timeout, connect_timeout_cb, data, NULL);
-      g_source_attach (data->timeout, dd_receiver_get_context (self->receiver));
-    }
-  soup_session_send_async (get_session (self), data->msg, G_PRIORITY_DEFAULT, data->cancellable,
+  work_start (&data->work);
+  soup_session_send_async (get_session (self), data->msg, G_PRIORITY_DEFAULT, data->work.cancellable,
                            send_cb, data);
   return G_SOURCE_REMOVE;
 }
@@ -488,11 +527,11 @@ dd_http_open_async (DdHttp             *self,
 {
   OpenData *data = g_new0 (OpenData, 1);
 
-  data->task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (data->task, dd_http_open_async);
+  data->work.task = g_task_new (NULL, cancellable, callback, user_data);
+  data->work.http = self;
+  g_task_set_source_tag (data->work.task, dd_http_open_async);
   data->reader = g_main_context_ref_thread_default ();
   data->read_ahead = read_ahead;
-  data->http = self;
   data->target = target;
   dd_receiver_invoke (self->receiver, open_in_thread_cb, data, NULL);
 }
@@ -503,4 +542,200 @@ dd_http_open_finish (GAsyncResult  *result,
 {
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- the worker's clock -------------------------------------------------------------- */
+
+/* A few exchanges with GET /clock, one after the other, in the receiver's thread. */
+typedef struct {
+  Work             work;
+  DdTarget        *target;
+  GUri            *uri;
+  guint            left;
+  DdClockEstimate  estimate;
+  SoupMessage     *msg;
+  gint64           sent;      /* t0 */
+  gint64           received;  /* t3 */
+} ClockData;
+
+static void exchange (ClockData *data);
+
+static void
+clock_data_free (ClockData *data)
+{
+  work_clear (&data->work);
+  g_clear_object (&data->msg);
+  g_uri_unref (data->uri);
+  g_free (data);
+}
+
+static void
+clock_done (ClockData *data,
+            GError    *error)  /* (transfer full) (nullable) */
+{
+  /* The exchanges that went well count, whatever happened to the others. */
+  if (data->estimate.exchanges > 0)
+    {
+      g_clear_error (&error);
+      g_task_return_pointer (data->work.task, g_memdup2 (&data->estimate, sizeof data->estimate), g_free);
+    }
+  else
+    g_task_return_error (data->work.task, error);
+  clock_data_free (data);
+}
+
+static void
+wrote_headers_cb (SoupMessage *msg,
+                  gpointer     user_data)
+{
+  ((ClockData *) user_data)->sent = dd_clock_real_time_ns ();
+}
+
+static void
+got_headers_cb (SoupMessage *msg,
+                gpointer     user_data)
+{
+  ((ClockData *) user_data)->received = dd_clock_real_time_ns ();
+}
+
+/* The worker's two timestamps, from {"receive_ns": N, "transmit_ns": N}. */
+static gboolean
+parse_clock (GBytes  *body,
+             gint64  *receive,
+             gint64  *transmit,
+             GError **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonNode *root;
+  JsonObject *object;
+  gsize len;
+  const char *text = g_bytes_get_data (body, &len);
+
+  if (!json_parser_load_from_data (parser, text != NULL ? text : "", (gssize) len, error))
+    return FALSE;
+  root = json_parser_get_root (parser);
+  object = root != NULL && JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
+  *receive = object != NULL ? json_object_get_int_member_with_default (object, "receive_ns", 0) : 0;
+  *transmit = object != NULL ? json_object_get_int_member_with_default (object, "transmit_ns", 0) : 0;
+  if (*receive <= 0 || *transmit <= 0)
+    {
+      g_set_error_literal (error, DD_HTTP_ERROR, DD_HTTP_ERROR_FAILED,
+                           _("the answer has no receive_ns and transmit_ns"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+exchange_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  ClockData *data = user_data;
+  g_autoptr(GBytes) body = NULL;
+  GError *error = NULL;
+  gint64 receive, transmit;
+  guint status;
+
+  body = soup_session_send_and_read_finish (SOUP_SESSION (object), result, &error);
+  if (body == NULL)
+    {
+      if (data->work.timed_out)
+        {
+          g_clear_error (&error);
+          error = no_answer_error (data->work.http);
+        }
+      clock_done (data, error);
+      return;
+    }
+  status = soup_message_get_status (data->msg);
+  if (status != SOUP_STATUS_OK)
+    {
+      /* A worker from before GET /clock, or a proxy that does not pass it on. */
+      clock_done (data, g_error_new (DD_HTTP_ERROR, DD_HTTP_ERROR_STATUS, "GET %s: %u %s", g_uri_get_path (data->uri),
+                                     status, soup_message_get_reason_phrase (data->msg)));
+      return;
+    }
+  if (!parse_clock (body, &receive, &transmit, &error))
+    {
+      g_prefix_error (&error, "GET %s: ", g_uri_get_path (data->uri));
+      clock_done (data, error);
+      return;
+    }
+  if (!dd_clock_estimate_add (&data->estimate, data->sent, receive, transmit, data->received))
+    g_debug ("%s: a clock exchange with impossible timestamps left out", data->target->label);
+  g_clear_object (&data->msg);
+  if (--data->left == 0)
+    clock_done (data, NULL);
+  else
+    exchange (data);
+}
+
+static void
+exchange (ClockData *data)
+{
+  data->msg = new_request (data->work.http, data->target, data->uri);
+  data->sent = data->received = 0;
+  g_signal_connect (data->msg, "wrote-headers", G_CALLBACK (wrote_headers_cb), data);
+  g_signal_connect (data->msg, "got-headers", G_CALLBACK (got_headers_cb), data);
+  soup_session_send_and_read_async (get_session (data->work.http), data->msg, G_PRIORITY_DEFAULT,
+                                    data->work.cancellable, exchange_cb, data);
+}
+
+static gboolean
+clock_in_thread_cb (gpointer user_data)
+{
+  ClockData *data = user_data;
+
+  work_start (&data->work);
+  exchange (data);
+  return G_SOURCE_REMOVE;
+}
+
+/* The worker's clock is beside its capture: /PATH/capture → /PATH/clock. */
+static GUri *
+clock_uri (GUri *capture)
+{
+  const char *path = g_uri_get_path (capture);
+  const char *slash = strrchr (path, '/');
+  g_autofree char *dir = slash != NULL ? g_strndup (path, (gsize) (slash - path)) : g_strdup ("");
+  g_autofree char *clock_path = g_strconcat (dir, "/clock", NULL);
+
+  return g_uri_build (G_URI_FLAGS_ENCODED, g_uri_get_scheme (capture), NULL, g_uri_get_host (capture),
+                      g_uri_get_port (capture), clock_path, NULL, NULL);
+}
+
+void
+dd_http_clock_async (DdHttp             *self,
+                     DdTarget           *target,
+                     guint               exchanges,
+                     GCancellable       *cancellable,
+                     GAsyncReadyCallback callback,
+                     gpointer            user_data)
+{
+  ClockData *data = g_new0 (ClockData, 1);
+
+  g_return_if_fail (exchanges > 0);
+  data->work.task = g_task_new (NULL, cancellable, callback, user_data);
+  data->work.http = self;
+  g_task_set_source_tag (data->work.task, dd_http_clock_async);
+  data->target = target;
+  data->uri = clock_uri (target->uri);
+  data->left = exchanges;
+  dd_receiver_invoke (self->receiver, clock_in_thread_cb, data, NULL);
+}
+
+gboolean
+dd_http_clock_finish (GAsyncResult     *result,
+                      DdClockEstimate  *estimate,
+                      GError          **error)
+{
+  g_autofree DdClockEstimate *found = NULL;
+
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  found = g_task_propagate_pointer (G_TASK (result), error);
+  if (found == NULL)
+    return FALSE;
+  *estimate = *found;
+  return TRUE;
 }

@@ -5,6 +5,7 @@
 
 #include <libsoup/soup.h>
 
+#include "dd-clock.h"
 #include "dd-target.h"
 
 G_BEGIN_DECLS
@@ -46,6 +47,19 @@ void          dd_http_open_async   (DdHttp             *self,
 /* Needs no DdHttp: a callback that was cancelled may run after its owner is gone. */
 GInputStream *dd_http_open_finish  (GAsyncResult  *result,
                                     GError       **error);
+
+/* Estimates how far @target's clock is off ours: @exchanges requests of the worker's
+ * GET /clock beside its capture URL (/PATH/capture → /PATH/clock), one after the other,
+ * within the connect timeout (dd-clock.h). Fails only when no exchange went well. */
+void          dd_http_clock_async  (DdHttp             *self,
+                                    DdTarget           *target,
+                                    guint               exchanges,
+                                    GCancellable       *cancellable,
+                                    GAsyncReadyCallback callback,
+                                    gpointer            user_data);
+gboolean      dd_http_clock_finish (GAsyncResult     *result,
+                                    DdClockEstimate  *estimate,
+                                    GError          **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DdHttp, dd_http_free)
 

@@ -70,6 +70,10 @@ typedef struct {
   guint64           last_isb_end;   /* ns, the worker's clock */
   gint64            heartbeat_us;   /* the shortest gap between two heartbeats; 0: unknown */
   char             *note;           /* the comment of the interfaces we add, or NULL */
+  DdClockEstimate   clock;          /* exchanges == 0: unknown */
+  char             *clock_why;      /* why it is unknown, when a measure failed */
+  char             *clock_note;     /* the clock, for the interfaces' comment */
+  gint64            shift_ns;       /* added to every timestamp of the input */
   char             *notice;         /* for the user, about the stream last opened */
   gint64            running_since;  /* monotonic µs */
   gint64            first_beat;     /* when the first heartbeat arrived; 0: not yet */
@@ -141,9 +145,13 @@ interface_cb (gpointer                 user_data,
   DdSource *self = user_data;
   DdSourcePrivate *priv = PRIV (self);
   Interface iface = { 0 };
+  g_autofree char *both = NULL;
+  const char *note = priv->note != NULL ? priv->note : priv->clock_note;
 
+  if (priv->note != NULL && priv->clock_note != NULL)
+    note = both = g_strdup_printf ("%s; %s", priv->note, priv->clock_note);
   if (!dd_output_map_add_interface (priv->context.map, priv->target->host, priv->target->label,
-                                    priv->note, parsed, &iface.route, error))
+                                    note, parsed, &iface.route, error))
     return FALSE;
   if (priv->target->filter != NULL)
     {
@@ -159,6 +167,18 @@ interface_cb (gpointer                 user_data,
   g_assert (id == priv->interfaces->len);
   g_array_append_val (priv->interfaces, iface);
   return TRUE;
+}
+
+/* A timestamp of the input in our clock (--clock-sync). */
+static inline guint64
+shift (DdSourcePrivate *priv,
+       guint64          ts)
+{
+  if (G_LIKELY (priv->shift_ns == 0))
+    return ts;
+  if (priv->shift_ns < 0 && ts < (guint64) -priv->shift_ns)
+    return 0;
+  return ts + (guint64) priv->shift_ns;
 }
 
 /* A LINUX_SLL packet as LINUX_SLL2, in the scratch chunk. */
@@ -203,6 +223,7 @@ packet_cb (gpointer   user_data,
     }
   priv->packets++;
   priv->bytes += packet->caplen;
+  packet->ts = shift (priv, packet->ts);
   packet->interface_id = iface->route.out_id;
   packet->chunk = priv->chunk;
   packet->arrival = priv->arrival;
@@ -223,7 +244,17 @@ stats_cb (gpointer             user_data,
   DdSource *self = user_data;
   DdSourcePrivate *priv = PRIV (self);
   Interface *iface = &g_array_index (priv->interfaces, Interface, id);
+  DdPcapngStats shifted;
 
+  ts_ns = shift (priv, ts_ns);
+  if (priv->shift_ns != 0)
+    {
+      /* Its times in our clock, as its packets. */
+      shifted = *stats;
+      shifted.starttime = shift (priv, stats->starttime);
+      shifted.endtime = shift (priv, stats->endtime);
+      stats = &shifted;
+    }
   if (priv->heartbeats)
     dd_merge_input_set_watermark (priv->input, ts_ns);
   if (priv->heartbeats && (stats->present & DD_PCAPNG_STAT_ENDTIME))
@@ -760,6 +791,8 @@ dd_source_finalize (GObject *object)
   dd_chunk_unref (priv->scratch);
   dd_memory_account_unref (priv->account);
   g_free (priv->note);
+  g_free (priv->clock_why);
+  g_free (priv->clock_note);
   g_free (priv->notice);
   g_clear_error (&priv->error);
   dd_target_free (priv->target);
@@ -800,6 +833,58 @@ dd_source_write_note (DdSource   *self,
 
   for (guint i = 0; i < priv->interfaces->len; i++)
     dd_output_map_comment (priv->context.map, g_array_index (priv->interfaces, Interface, i).route.out_id, note);
+}
+
+void
+dd_source_set_clock (DdSource              *self,
+                     const DdClockEstimate *estimate,
+                     const GError          *why)
+{
+  DdSourcePrivate *priv = PRIV (self);
+  g_autofree char *offset = NULL;
+
+  g_clear_pointer (&priv->clock_why, g_free);
+  g_clear_pointer (&priv->clock_note, g_free);
+  priv->clock = (DdClockEstimate) { 0 };
+  priv->shift_ns = 0;
+  if (estimate == NULL)
+    {
+      priv->clock_why = why != NULL ? g_strdup (why->message) : NULL;
+      if (why != NULL)
+        priv->clock_note = g_strdup_printf (_("clock offset unknown: %s"), why->message);
+      return;
+    }
+  priv->clock = *estimate;
+  offset = dd_clock_estimate_format (estimate);
+  if (!priv->context.clock_sync)
+    {
+      priv->clock_note = g_strdup_printf (_("clock offset %s against the merging host"), offset);
+      return;
+    }
+  /* Ahead by the offset: its timestamps move back by as much. */
+  priv->shift_ns = -estimate->offset_ns;
+  priv->clock_note = g_strdup_printf (_("clock offset %s against the merging host; timestamps shifted "
+                                        "by %+.3f ms to the merging host's clock (--clock-sync)"),
+                                      offset, (double) priv->shift_ns / 1e6);
+}
+
+gboolean
+dd_source_get_clock (DdSource         *self,
+                     DdClockEstimate  *estimate,
+                     const char      **why)
+{
+  DdSourcePrivate *priv = PRIV (self);
+
+  *estimate = priv->clock;
+  if (why != NULL)
+    *why = priv->clock_why;
+  return priv->clock.exchanges > 0;
+}
+
+gint64
+dd_source_get_shift (DdSource *self)
+{
+  return PRIV (self)->shift_ns;
 }
 
 void

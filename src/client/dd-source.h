@@ -39,6 +39,7 @@ typedef struct {
   DdMemoryBudget *budget;
   DdHttp         *http;              /* NULL when no target is a worker */
   guint           connect_timeout_s;
+  gboolean        clock_sync;        /* shift workers' packets by their clock offsets */
 } DdSourceContext;
 
 typedef struct {
@@ -105,6 +106,20 @@ void          dd_source_set_notice   (DdSource   *self,
 const char   *dd_source_get_notice   (DdSource   *self);
 void          dd_source_reserve      (DdSource *self,
                                       gsize     bytes);
+/* For subclasses: how far the input's clock is off ours, measured as its stream opened
+ * (@estimate NULL: unknown, for @why). With the context's clock_sync, the packets, their
+ * watermarks and statistics are shifted by it before the merge; the interfaces added from
+ * now on say both in their comment. */
+void          dd_source_set_clock    (DdSource              *self,
+                                      const DdClockEstimate *estimate,
+                                      const GError          *why);
+/* FALSE when the offset is unknown (or the input has no clock); @why then says why, when
+ * a measure failed. */
+gboolean      dd_source_get_clock    (DdSource         *self,
+                                      DdClockEstimate  *estimate,
+                                      const char      **why);
+/* The shift applied to the packets, in ns (0 without clock_sync). */
+gint64        dd_source_get_shift    (DdSource *self);
 
 guint32       dd_source_get_expected_linktype (DdSource *self);
 DdTarget     *dd_source_get_target   (DdSource *self);

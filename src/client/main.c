@@ -57,12 +57,13 @@ main (int    argc,
   g_autofree char *write_path = NULL, *fifo_path = NULL, *format = NULL, *filter = NULL;
   g_autofree char *ca = NULL, *cert = NULL, *key = NULL, *netrc_file = NULL;
   gint snaplen = 0, max_delay = 1000, connect_timeout = 10, memory = 256, resolve_interval = 30;
+  gint max_skew = DD_CLIENT_MAX_SKEW_MS;
   gint64 count = 0;
   gdouble duration = 0, timeout = 0, since = 0;
   gint64 bytes = 0;
   g_auto(GStrv) comments = NULL;
   gboolean reconnect = FALSE, keep_going = FALSE, quiet = FALSE, verbose = FALSE;
-  gboolean netrc = FALSE, version = FALSE;
+  gboolean netrc = FALSE, version = FALSE, clock_sync = FALSE;
   DdCliOptions options = { .output_fd = -1 };
   const GOptionEntry entries[] = {
     { "write", 'w', 0, G_OPTION_ARG_FILENAME, &write_path,
@@ -103,6 +104,10 @@ main (int    argc,
       N_("With --reconnect: seconds between lookups of dns:// and dns+srv:// targets, whose new workers join (default 30)"), N_("S") },
     { "keep-going", 'k', 0, G_OPTION_ARG_NONE, &keep_going,
       N_("Go on when a target cannot be reached at the start"), NULL },
+    { "clock-sync", 0, 0, G_OPTION_ARG_NONE, &clock_sync,
+      N_("Shift each worker's packets by how far its clock is off this host's (measured with GET /clock) before the merge"), NULL },
+    { "max-skew", 0, 0, G_OPTION_ARG_INT, &max_skew,
+      N_("Warn of a worker whose clock is off this host's by more than MS milliseconds (default 100)"), N_("MS") },
     { "ca", 0, 0, G_OPTION_ARG_FILENAME, &ca,
       N_("Trust the certificate authorities in FILE (PEM) instead of the system's"), N_("FILE") },
     { "cert", 0, 0, G_OPTION_ARG_FILENAME, &cert,
@@ -230,11 +235,11 @@ main (int    argc,
     }
   if (snaplen < 0 || snaplen > (gint) DD_MAX_SNAPLEN || max_delay < 0 || max_delay > 600000 ||
       count < 0 || duration < 0 || timeout < 0 || bytes < 0 || connect_timeout < 0 || since > 0 ||
-      memory < 1 || memory > 1048576 ||
+      memory < 1 || memory > 1048576 || max_skew < 1 ||
       resolve_interval < 1 || resolve_interval > 86400)
     {
       g_printerr (_("%s: out of range: --snaplen from 1 to %u, --max-delay from 0 to 600000, "
-                    "--memory from 1 to 1048576, --resolve-interval from 1 to 86400, "
+                    "--memory from 1 to 1048576, --resolve-interval from 1 to 86400, --max-skew from 1, "
                     "--count, --duration, --timeout, --bytes and --connect-timeout not negative, "
                     "--since negative (seconds back: --since -30)\n"),
                   g_get_prgname (), DD_MAX_SNAPLEN);
@@ -272,6 +277,8 @@ main (int    argc,
   options.client.connect_timeout_s = (guint) connect_timeout;
   options.client.reconnect = reconnect;
   options.client.keep_going = keep_going;
+  options.client.clock_sync = clock_sync;
+  options.client.max_skew_ms = (guint) max_skew;
   options.quiet = quiet || options.extcap;
   options.client.ca_file = ca;
   options.client.cert_file = cert;

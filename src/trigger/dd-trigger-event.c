@@ -694,22 +694,7 @@ add_workers (DdTriggerEvent *self,
           DdTargetResult result;
 
           dd_client_get_result (self->client, i, &result);
-          json_builder_set_member_name (builder, "target");
-          json_builder_add_string_value (builder, result.label);
-          json_builder_set_member_name (builder, "packets");
-          json_builder_add_int_value (builder, (gint64) result.packets);
-          json_builder_set_member_name (builder, "bytes");
-          json_builder_add_int_value (builder, (gint64) result.bytes);
-          if (result.drops_reported)
-            {
-              json_builder_set_member_name (builder, "drops");
-              json_builder_add_int_value (builder, (gint64) result.drops);
-            }
-          if (result.error != NULL)
-            {
-              json_builder_set_member_name (builder, "error");
-              json_builder_add_string_value (builder, result.error->message);
-            }
+          dd_target_result_add_json (&result, builder);
         }
       json_builder_end_object (builder);
     }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "dd-capture-stream.h"
+#include "dd-clock.h"
 #include "dd-connection-guard.h"
 #include "dd-filter.h"
 #include "dd-format.h"
@@ -449,6 +450,26 @@ root_handler (DdWorkerServer    *self,
   respond_json (msg, builder);
 }
 
+/* The worker's clock for ddump's offset estimate (NTP's method): when the request came
+ * and when the answer leaves, in nanoseconds since the epoch of the real-time clock. */
+static void
+clock_handler (DdWorkerServer    *self,
+               SoupServerMessage *msg,
+               const char        *query)
+{
+  gint64 receive = dd_clock_real_time_ns ();
+  g_autofree char *body = NULL;
+
+  if (!check_method (msg, FALSE))
+    return;
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Cache-Control", "no-store");
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  /* The last thing before the answer is written. */
+  body = g_strdup_printf ("{\"receive_ns\": %" G_GINT64_FORMAT ", \"transmit_ns\": %" G_GINT64_FORMAT "}\n",
+                          receive, dd_clock_real_time_ns ());
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, body, strlen (body));
+}
+
 typedef void (*RouteFunc) (DdWorkerServer *self, SoupServerMessage *msg, const char *query);
 
 static const struct {
@@ -457,6 +478,7 @@ static const struct {
 } routes[] = {
   { "/", root_handler },
   { "/capture", capture_handler },
+  { "/clock", clock_handler },
   { "/interfaces", interfaces_handler },
   { "/metrics", metrics_handler },
 };

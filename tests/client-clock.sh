@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Clock offsets: measured for every worker (GET /clock, NTP's four timestamps), reported
+# in the summary, the pcapng interfaces' comments and a warning past --max-skew, and
+# corrected on request (--clock-sync).
+#
+#        w1 10.203.1.1 ──┐  a worker on the shared clock
+#                        ├── c (10.203.N.2; runs ddump)
+#        w2 10.203.2.1 ──┘  a worker whose clock libfaketime sets 500 ms ahead, and nginx
+#                           serving a recorded capture stamped 500 ms ahead beside it
+#
+# Namespaces share one kernel clock, and libfaketime shifts a program's clock but not
+# the kernel's packet timestamps: packets stamped by a clock 500 ms ahead come from a
+# recorded capture, served by nginx as /shifted/capture with the faketime worker's
+# /clock beside it as /shifted/clock.
+. "$(dirname "$0")/lib.sh"
+require_root
+require_tools ip curl nginx python3 tshark
+[ -n "${DDUMP:-}" ] || skip_all "DDUMP is not set (run through meson test)"
+FAKETIME_LIB=$(ls /usr/lib/*/faketime/libfaketimeMT.so.1 2>/dev/null | head -1)
+[ -n "$FAKETIME_LIB" ] || skip_all "libfaketime is not installed (package faketime)"
+
+dd_host c || skip_all "cannot create network namespaces"
+for i in 1 2; do
+  dd_host "w$i" && dd_link "w$i" "10.203.$i.1" c "10.203.$i.2" || skip_all "cannot create links"
+done
+W1=http://10.203.1.1:8475 W2=http://10.203.2.1:8475
+
+# ---- the workers, one 500 ms ahead -----------------------------------------------------------
+start_worker w1 worker1 --listen :8475
+# A sanitizer build wants its runtime first among the libraries; libfaketime comes first.
+ip netns exec "$(ns w2)" env LD_PRELOAD="$FAKETIME_LIB" FAKETIME=+0.5 FAKETIME_DONT_FAKE_MONOTONIC=1 \
+  ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+  "$WORKER" --listen :8475 >"$DD_TMP/worker2.log" 2>&1 &
+DD_PIDS+=($!)
+both_up () { wait_http c "$W1/" && wait_http c "$W2/"; }
+check "both workers are up" both_up
+before=$(date +%s%N)
+clock=$(on c curl -sf --max-time 5 "$W2/clock")
+after=$(date +%s%N)
+expect_match "GET /clock answers with the worker's receive and transmit times, in ns" \
+  '^\{"receive_ns": [0-9]{19}, "transmit_ns": [0-9]{19}\}$' "$clock"
+receive=$(sed 's/^{"receive_ns": \([0-9]*\),.*/\1/' <<<"$clock")
+# The request left after BEFORE and was answered before AFTER, whatever the delays.
+check "...on w2, 500 ms ahead of the kernel's clock (${receive:-0} in [$before, $after] + 500 ms, ±5 ms)" \
+  test $((receive - before)) -ge 495000000 -a $((receive - after)) -le 505000000
+
+# ---- measured: the summary, the interfaces' comments, the warning ------------------------------
+ddump_bg measure -F pcapng --duration 1 "$W1/capture?filter=icmp" "$W2/capture?filter=icmp"
+wait_exit "$DPID" 60
+expect_eq "a one-second capture from both ends well" 0 "$STATUS"
+log=$(cat "$DD_TMP/measure.log")
+# OFFSET LABEL: the offset of LABEL's summary line, and its error bound, in ms.
+offset_of () { sed -n "s|^ddump: $1: .*; clock offset \([-+][0-9.]*\) ms ± \([0-9.]*\) ms.*|\1 \2|p" <<<"$log"; }
+read -r o1 e1 <<<"$(offset_of "$W1/capture?filter=icmp")"
+read -r o2 e2 <<<"$(offset_of "$W2/capture?filter=icmp")"
+within () { python3 -c 'import sys; v, lo, hi = map(float, sys.argv[1:]); sys.exit(not lo <= v <= hi)' "$@"; }
+check "the summary gives w1's offset on the shared clock within ±2 ms of zero (${o1:-none} ms)" within "${o1:-99}" -2 2
+check "...with its error bound, half the best round trip (± ${e1:-none} ms)" within "${e1:-99}" 0 2
+check "...and w2's, 500 ms ahead, within a few ms (${o2:-none} ± ${e2:-none} ms)" within "${o2:-0}" 495 505
+expect_match "w2 past --max-skew (100 ms by default) is warned of, by name" \
+  "^ddump: $W2/capture\?filter=icmp: its clock is off by \+[0-9.]+ ms ± [0-9.]+ ms against this host's, more than --max-skew 100 ms" "$log"
+expect_eq "...and w1 is not" 0 "$(grep -c "^ddump: $W1.*its clock is off" <<<"$log")"
+comments=$(python3 "$PCAPNG_CHECK" "$DD_TMP/measure.out" | python3 -c 'import json, sys; print("\n".join(json.load(sys.stdin)["interface_comments"]))')
+expect_match "each interface of the pcapng says its host's offset" \
+  "^10\.203\.2\.1/[a-z0-9]+: clock offset \+[0-9.]+ ms ± [0-9.]+ ms against the merging host$" "$comments"
+expect_eq "...and nothing is shifted without --clock-sync" 0 "$(grep -c shifted <<<"$comments")"
+ddump_bg skew -F pcapng --duration 0.5 --max-skew 1000 "$W2/capture?filter=icmp"
+wait_exit "$DPID" 60
+expect_eq "--max-skew 1000: a capture from w2 ends well" 0 "$STATUS"
+expect_eq "...without the warning" 0 "$(grep -c 'its clock is off' "$DD_TMP/skew.log")"
+
+# ---- corrected: a capture stamped by a clock 500 ms ahead ----------------------------------------
+# A reference of 60 packets 20 ms apart, alternately from host 1 (kept as a local file,
+# which has no clock) and host 2 (served by nginx beside w2's clock, stamped 500 ms ahead).
+start=1700000000000000000
+python3 "$MAKE_CAPTURE" --count 30 --start $start --step 20000000 --host-id 1 "$DD_TMP/a.pcap"
+python3 "$MAKE_CAPTURE" --count 30 --start $((start + 10000000 + 500000000)) --step 20000000 --host-id 2 "$DD_TMP/b.pcap"
+cat > "$DD_TMP/nginx.conf" <<NGINX
+daemon off;
+user root;
+worker_processes 1;
+pid $DD_TMP/nginx.pid;
+error_log $DD_TMP/nginx.log warn;
+events { worker_connections 64; }
+http {
+  access_log off;
+  client_body_temp_path $DD_TMP;
+  proxy_temp_path $DD_TMP;
+  fastcgi_temp_path $DD_TMP;
+  uwsgi_temp_path $DD_TMP;
+  scgi_temp_path $DD_TMP;
+  server {
+    listen 10.203.2.1:8080;
+    location = /shifted/capture { alias $DD_TMP/b.pcap; }
+    location = /shifted/clock { proxy_pass http://127.0.0.1:8475/clock; }
+  }
+}
+NGINX
+bg_on w2 nginx -c "$DD_TMP/nginx.conf"
+check "nginx serves the shifted capture and w2's clock beside it" \
+  wait_until 30 on c curl -sf -o /dev/null --max-time 2 http://10.203.2.1:8080/shifted/clock
+# hosts FILE: the host of each packet of a pcap made by make-capture.py, in file order.
+hosts () {
+  python3 -c '
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+pos, out = 24, []
+while pos < len(data):
+    cap = struct.unpack_from("<I", data, pos + 8)[0]
+    out.append(str(struct.unpack_from(">I", data, pos + 16 + 20 + 20 + 8)[0]))
+    pos += 16 + cap
+print("".join(out))' "$1"
+}
+alternating=$(printf '12%.0s' $(seq 30))
+on c timeout 60 "$DDUMP" -w "$DD_TMP/raw.pcap" "$DD_TMP/a.pcap" http://10.203.2.1:8080/shifted/capture 2>"$DD_TMP/raw.log"
+expect_eq "merged as stamped: ddump ends well" 0 "$?"
+raw=$(hosts "$DD_TMP/raw.pcap")
+expect_eq "...all 60 packets" 60 "${#raw}"
+check "...but host 2's come 500 ms late, out of the true order ($raw)" test "$raw" != "$alternating"
+on c timeout 60 "$DDUMP" -F pcapng -w "$DD_TMP/synced.pcapng" --clock-sync "$DD_TMP/a.pcap" \
+  http://10.203.2.1:8080/shifted/capture 2>"$DD_TMP/synced.log"
+expect_eq "with --clock-sync: ddump ends well" 0 "$?"
+tshark -r "$DD_TMP/synced.pcapng" -F pcap -w "$DD_TMP/synced.pcap" 2>/dev/null
+synced=$(hosts "$DD_TMP/synced.pcap")
+expect_eq "...and the true order is back: the hosts alternate" "$alternating" "$synced"
+expect_match "...the summary says by how much host 2's timestamps moved" \
+  "shifted/capture: 30 packets .*; clock offset \+[0-9.]+ ms ± [0-9.]+ ms, timestamps shifted by -(49[5-9]|50[0-4])\.[0-9]+ ms" \
+  "$(cat "$DD_TMP/synced.log")"
+comments=$(python3 "$PCAPNG_CHECK" "$DD_TMP/synced.pcapng" | python3 -c 'import json, sys; print("\n".join(json.load(sys.stdin)["interface_comments"]))')
+expect_match "...and so does its interface's comment" \
+  "^10\.203\.2\.1:8080(/[^:]*)?: clock offset \+[0-9.]+ ms ± [0-9.]+ ms against the merging host; timestamps shifted by -[0-9.]+ ms to the merging host's clock \(--clock-sync\)$" \
+  "$comments"
+
+dd_finish
