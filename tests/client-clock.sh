@@ -75,26 +75,12 @@ expect_eq "...without the warning" 0 "$(grep -c 'its clock is off' "$DD_TMP/skew
 start=1700000000000000000
 python3 "$MAKE_CAPTURE" --count 30 --start $start --step 20000000 --host-id 1 "$DD_TMP/a.pcap"
 python3 "$MAKE_CAPTURE" --count 30 --start $((start + 10000000 + 500000000)) --step 20000000 --host-id 2 "$DD_TMP/b.pcap"
-cat > "$DD_TMP/nginx.conf" <<NGINX
-daemon off;
-user root;
-worker_processes 1;
-pid $DD_TMP/nginx.pid;
-error_log $DD_TMP/nginx.log warn;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path $DD_TMP;
-  proxy_temp_path $DD_TMP;
-  fastcgi_temp_path $DD_TMP;
-  uwsgi_temp_path $DD_TMP;
-  scgi_temp_path $DD_TMP;
+nginx_config "$DD_TMP/nginx.conf" <<NGINX
   server {
     listen 10.203.2.1:8080;
     location = /shifted/capture { alias $DD_TMP/b.pcap; }
     location = /shifted/clock { proxy_pass http://127.0.0.1:8475/clock; }
   }
-}
 NGINX
 bg_on w2 nginx -c "$DD_TMP/nginx.conf"
 check "nginx serves the shifted capture and w2's clock beside it" \

@@ -11,19 +11,8 @@ S=http://10.200.0.1:8080
 
 mkdir -p "$DD_TMP/www"
 python3 "$MAKE_CAPTURE" --hosts 1000 --count 200 --step 1000 "$DD_TMP/www/s%d.pcap"
-cat >"$DD_TMP/nginx.conf" <<CONF
-daemon off;
-pid $DD_TMP/nginx.pid;
-error_log $DD_TMP/nginx.log warn;
-worker_processes 1;
-worker_rlimit_nofile 4096;
-events { worker_connections 2048; }
-http {
-  access_log off;
-  client_body_temp_path $DD_TMP; proxy_temp_path $DD_TMP; fastcgi_temp_path $DD_TMP;
-  uwsgi_temp_path $DD_TMP; scgi_temp_path $DD_TMP;
+nginx_config "$DD_TMP/nginx.conf" 2048 <<CONF
   server { listen 10.200.0.1:8080; root $DD_TMP/www; }
-}
 CONF
 bg_on w nginx -c "$DD_TMP/nginx.conf"
 check "nginx serves the streams" wait_until 30 on c curl -s --max-time 5 -o /dev/null "$S/s1.pcap"

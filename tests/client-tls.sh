@@ -16,20 +16,7 @@ dd_host w || skip_all "cannot create network namespaces"
 start_worker w worker --listen "unix:$DD_TMP/worker.sock"
 check "the worker listens on its unix socket" wait_until 30 test -S "$DD_TMP/worker.sock"
 
-cat > "$DD_TMP/nginx.conf" <<EOF
-daemon off;
-user root;
-worker_processes 1;
-pid $DD_TMP/nginx.pid;
-error_log $DD_TMP/nginx.log warn;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path $DD_TMP;
-  proxy_temp_path $DD_TMP;
-  fastcgi_temp_path $DD_TMP;
-  uwsgi_temp_path $DD_TMP;
-  scgi_temp_path $DD_TMP;
+nginx_config "$DD_TMP/nginx.conf" <<EOF
   upstream worker { server unix:$DD_TMP/worker.sock; }
   proxy_http_version 1.1;
   proxy_buffering off;
@@ -52,7 +39,6 @@ http {
     listen 127.0.0.1:8445;
     location / { proxy_pass http://worker; }
   }
-}
 EOF
 bg_on w "$NGINX" -c "$DD_TMP/nginx.conf"
 up () { on w curl -sk -o /dev/null --max-time 1 https://127.0.0.1:8444/; }

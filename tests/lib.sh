@@ -116,6 +116,28 @@ dd_link () {
   ip -n "$(ns "$b")" link set "veth$ib" up
 }
 
+# nginx_config FILE [CONNECTIONS]: an nginx configuration for a test in FILE: in the
+# foreground as root, its pid, log and temporary files in DD_TMP, CONNECTIONS (64) per
+# worker process; the contents of its http block come from stdin.
+nginx_config () {
+  local connections=${2:-64}
+  {
+    echo "daemon off;"
+    echo "user root;"
+    echo "worker_processes 1;"
+    echo "worker_rlimit_nofile $((connections * 2 + 64));"
+    echo "pid $DD_TMP/nginx.pid;"
+    echo "error_log $DD_TMP/nginx.log warn;"
+    echo "events { worker_connections $connections; }"
+    echo "http {"
+    echo "  access_log off;"
+    echo "  client_body_temp_path $DD_TMP; proxy_temp_path $DD_TMP; fastcgi_temp_path $DD_TMP;"
+    echo "  uwsgi_temp_path $DD_TMP; scgi_temp_path $DD_TMP;"
+    cat
+    echo "}"
+  } >"$1"
+}
+
 # The usual pair: host "w" (10.200.0.1) runs workers, host "c" (10.200.0.2) is the client.
 dd_pair () {
   dd_host w && dd_host c && dd_link w 10.200.0.1 c 10.200.0.2

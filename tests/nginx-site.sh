@@ -31,19 +31,8 @@ back=$(sed -e "s|$DD_TMP/worker.sock|/run/ddump-worker.sock|" \
     -e "s|$certs/server.pem|/etc/ddump/tls/server.pem|" -e "s|$certs/server.key|/etc/ddump/tls/server.key|" \
     -e "s|$certs/ca.pem|/etc/ddump/tls/clients-ca.pem|" -e "s|$DD_TMP/htpasswd|/etc/ddump/htpasswd|" "$DD_TMP/site.conf")
 expect_eq "the site under test is the shipped one but for its paths" "" "$(diff <(echo "$back") "$SITE")"
-cat > "$DD_TMP/nginx.conf" <<CONF
-daemon off;
-user root;
-worker_processes 1;
-pid $DD_TMP/nginx.pid;
-error_log $DD_TMP/nginx.log warn;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path $DD_TMP; proxy_temp_path $DD_TMP; fastcgi_temp_path $DD_TMP;
-  uwsgi_temp_path $DD_TMP; scgi_temp_path $DD_TMP;
+nginx_config "$DD_TMP/nginx.conf" <<CONF
   include $DD_TMP/site.conf;
-}
 CONF
 bg_on w "$NGINX" -c "$DD_TMP/nginx.conf"
 check "nginx runs the site" wait_until 30 on w curl -sk -o /dev/null --max-time 1 https://10.200.0.1:8443/

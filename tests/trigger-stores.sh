@@ -27,22 +27,12 @@ S3PID=$BG_PID
 check "s3rver is up" wait_until 30 on c curl -s -o /dev/null --max-time 2 http://127.0.0.1:4568/
 
 mkdir -p "$DD_TMP/dav"
-chmod 777 "$DD_TMP/dav"  # nginx's workers run as another user
-cat >"$DD_TMP/nginx.conf" <<EOF
-daemon off;
-pid $DD_TMP/nginx.pid;
-error_log $DD_TMP/nginx.log warn;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path $DD_TMP; proxy_temp_path $DD_TMP; fastcgi_temp_path $DD_TMP;
-  uwsgi_temp_path $DD_TMP; scgi_temp_path $DD_TMP;
+nginx_config "$DD_TMP/nginx.conf" <<EOF
   server {
     listen 127.0.0.1:8090;
     client_max_body_size 0;
     location /dav/ { root $DD_TMP; dav_methods PUT; create_full_put_path on; dav_access user:rw group:r all:r; }
   }
-}
 EOF
 bg_on c nginx -c "$DD_TMP/nginx.conf"
 check "nginx (WebDAV PUT) is up" wait_until 30 on c curl -s -o /dev/null --max-time 2 http://127.0.0.1:8090/
