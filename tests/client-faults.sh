@@ -25,7 +25,7 @@ packets_to () { count_packets "$1" "dst port $2"; }
 has_port_packets () { [ "$(packets_to "$1" "$2")" -ge "$3" ]; }
 
 # ---- a worker killed with SIGKILL, then restarted, under --reconnect -------------------------
-ddump_bg restart --reconnect -f "udp port 42001" "$W1" "$W2"
+ddump_bg restart -F pcapng --reconnect -f "udp port 42001" "$W1" "$W2"
 check "ddump captures on both workers" eval 'wait_metric c "$W1" captures_active 1 && wait_metric c "$W2" captures_active 1'
 send 10.203.1.1 42001 50
 wait_packets "$DD_TMP/restart.out" 50
@@ -38,8 +38,46 @@ check "the restarted worker is captured again (--reconnect)" wait_until 30 metri
 send 10.203.1.1 42001 50
 check "...and its packets after the restart are merged" wait_packets "$DD_TMP/restart.out" 150
 stop "$DPID"; rc=$?
-expect_eq "ddump ends on SIGINT; a target failed on the way: status 2" 2 "$rc"
+expect_eq "ddump ends on SIGINT with status 3: a target failed on the way and was reconnected" 3 "$rc"
 check "...in time order" eval 'tcpdump --nano -tt -nr "$DD_TMP/restart.out" 2>/dev/null | awk "{ print \$1 }" | sort -c -n'
+expect_match "...saying how long the gap was" \
+  "^ddump: http://10\.203\.1\.1:8475: back after a gap of [0-9.]+ s, from [0-9:.]+ to [0-9:.]+ UTC$" "$(cat "$DD_TMP/restart.log")"
+gap=$(python3 "$PCAPNG_CHECK" "$DD_TMP/restart.out" | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+print("\n".join(r["isb_comments"]))
+s = r["isb_by_interface"].get("10.203.1.1/veth0", {})
+print("blocks=%d comments=%d ifrecv=%s" % (s.get("count", 0), s.get("comments", 0), "ifrecv" in s))')
+expect_match "...and the capture marks it on the worker's interface: when, how long, why" \
+  "^gap from [0-9:.]+ to [0-9:.]+ UTC \([0-9.]+ s\): not captured, the stream broke off: .*$" "$gap"
+expect_match "...in a statistics block with the counters up to the break, then the final one" \
+  "^blocks=2 comments=1 ifrecv=True$" "$gap"
+
+# ---- a worker stopped with SIGTERM, then started again, under --reconnect ------------------------
+# The worker ends its streams cleanly as it stops; a client that reconnects takes that for
+# an interruption, not for the end it asked for.
+ddump_bg sigterm -F pcapng --reconnect -f "udp port 42006" "$W1" "$W2"
+check "ddump captures on both workers" eval 'wait_metric c "$W1" captures_active 1 && wait_metric c "$W2" captures_active 1'
+send 10.203.1.1 42006 20
+wait_packets "$DD_TMP/sigterm.out" 20
+stop "$WPID1" TERM; rc=$?
+expect_eq "the worker stops cleanly on SIGTERM" 0 "$rc"
+check "ddump says the worker shut down, and reconnects" wait_log "$DD_TMP/sigterm.log" \
+  "10\.203\.1\.1:8475: the worker shut down before the capture's end"
+start_worker w1 worker1c --listen :8475; WPID1=$WORKER_PID
+check "the worker, started again, is captured again" wait_until 30 metric_is c "$W1" captures_active 1
+send 10.203.1.1 42006 20
+check "...and its packets are merged" wait_packets "$DD_TMP/sigterm.out" 40
+check "...after a gap, marked" wait_log "$DD_TMP/sigterm.log" "10\.203\.1\.1:8475: back after a gap of"
+stop "$DPID"; rc=$?
+expect_eq "ddump ends with status 3: reconnected after a gap" 3 "$rc"
+ddump_bg sigterm2 -F pcapng -f "udp port 42006" "$W1"
+check "without --reconnect" wait_metric c "$W1" captures_active 1
+stop "$WPID1" TERM
+check "...a worker's SIGTERM ends ddump's capture" wait_exit "$DPID" 30
+expect_eq "...with status 0: the stream ended cleanly" 0 "$STATUS"
+start_worker w1 worker1d --listen :8475; WPID1=$WORKER_PID
+check "the worker is up again" wait_http c "$W1/"
 
 # ---- a link set down and up under a running capture ------------------------------------------
 ddump_bg link -f "udp port 42002" "$W2"

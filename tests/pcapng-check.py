@@ -31,7 +31,7 @@ def main():
     result = {"packets": 0, "isb": 0, "interfaces": [], "watermark_violations": 0,
               "worst_violation_ns": 0, "last_isb": None, "first_violation": None,
               "inversions": 0, "errors": [], "directions": {},
-              "interface_comments": [], "isb_comments": []}
+              "interface_comments": [], "isb_comments": [], "isb_by_interface": {}}
     tsresol = []
     watermark = 0
     last_ts = 0
@@ -83,6 +83,14 @@ def main():
             for code, key in ((4, "ifrecv"), (5, "ifdrop"), (7, "osdrop"), (8, "usrdeliv")):
                 if code in opts:
                     stats[key] = struct.unpack(endian + "Q", opts[code][0])[0]
+            for code, key in ((2, "starttime"), (3, "endtime")):
+                if code in opts:
+                    high, low = struct.unpack(endian + "II", opts[code][0])
+                    stats[key] = (high << 32) | low
+            # Per interface (by name): how many ISBs, and the last one's counters.
+            name = result["interfaces"][iface] if iface < len(result["interfaces"]) else str(iface)
+            per = result["isb_by_interface"].setdefault(name, {"count": 0})
+            per.update(stats, count=per["count"] + 1, comments=per.get("comments", 0) + len(opts.get(1, [])))
             result["isb"] += 1
             for comment in opts.get(1, []):
                 result["isb_comments"].append(comment.decode(errors="replace"))

@@ -173,6 +173,25 @@ describe_clock (const DdTargetResult *result)
   return g_strdup_printf (_("clock offset %s"), offset);
 }
 
+/* When every target was capturing at once: the part of the merge that shows them all. */
+static void
+print_window (DdCli *self)
+{
+  guint64 start, end, spread;
+  guint n = dd_client_get_n_targets (self->client);
+
+  if (dd_client_get_common_window (self->client, &start, &end, &spread))
+    {
+      g_autofree char *from = dd_clock_format_utc (start);
+      g_autofree char *to = dd_clock_format_utc (end);
+
+      message (self, _("all %u targets were capturing from %s to %s UTC (%.3f s); their captures began %.3f s apart"),
+               n, from, to, (double) (end - start) / 1e9, (double) spread / 1e9);
+    }
+  else if (start > end)
+    message (self, _("the %u targets were never all capturing at once"), n);
+}
+
 static void
 print_summary (DdCli *self)
 {
@@ -203,6 +222,8 @@ print_summary (DdCli *self)
       else
         message (self, "%s", line);
     }
+  if (n > 1)
+    print_window (self);
   if (n > 0)
     message (self, _("%" PRIu64 " packets written to %s, %" PRIu64 " of them late"),
              dd_client_get_written (self->client), self->output_label, dd_client_get_late (self->client));

@@ -40,7 +40,10 @@ typedef struct {
   guint     backoff_ms;
   guint     failures;
   gboolean  failed;      /* its stream failed at least once */
+  gboolean  recovered;   /* and runs again since its last failure */
   gboolean  departed;    /* its name no longer names it: it ended, and is no failure */
+  guint64   gap_start;   /* when its capture was last known to run before it broke (ns) */
+  char     *gap_cause;   /* why it broke; NULL: no gap pending */
 } SourceSlot;
 
 struct _DdClient {
@@ -88,6 +91,10 @@ struct _DdClient {
   DdClientEnd end;
   guint       grace_id;
   gsize       grace_backlog;  /* what the reader had not taken at the last check */
+
+  gboolean    holding;        /* --sync-start: nothing is written before every capture runs */
+  guint       hold_id;        /* the connect timeout, which ends the wait */
+  gboolean    hold_expired;
 };
 
 G_DEFINE_FINAL_TYPE (DdClient, dd_client, G_TYPE_OBJECT)
@@ -190,6 +197,67 @@ all_done (DdClient *self)
   return TRUE;
 }
 
+/* --sync-start: once every live input's capture runs (or the connect timeout passed), the
+ * merged capture starts at the latest of their starts, and what came before is left out.
+ * FALSE while it still waits. */
+static gboolean
+release_hold (DdClient *self)
+{
+  guint64 floor_ts = 0, first = G_MAXUINT64;
+  guint missing = 0;
+  g_autofree char *when = NULL;
+
+  for (guint i = 0; i < self->slots->len; i++)
+    {
+      SourceSlot *slot = self->slots->pdata[i];
+      DdSourceState state = dd_source_get_state (slot->source);
+      guint64 start, end;
+
+      /* Files are not captures running now; failed targets do not come, unless they are
+       * being reconnected. */
+      if (!dd_source_is_live (slot->source) ||
+          ((state == DD_SOURCE_FAILED || state == DD_SOURCE_ENDED) && slot->retry_id == 0))
+        continue;
+      if (!dd_source_get_window (slot->source, &start, &end))
+        {
+          missing++;
+          continue;
+        }
+      floor_ts = MAX (floor_ts, start);
+      first = MIN (first, start);
+    }
+  if (missing > 0 && !self->hold_expired)
+    return FALSE;
+  self->holding = FALSE;
+  g_clear_handle_id (&self->hold_id, g_source_remove);
+  if (floor_ts == 0)
+    return TRUE;
+  dd_merger_set_floor (self->merger, floor_ts);
+  when = dd_clock_format_utc (floor_ts);
+  if (missing > 0)
+    message (self, DD_CLIENT_MESSAGE_NOTICE,
+             g_dngettext (GETTEXT_PACKAGE,
+                          "--sync-start: %u target was still not capturing after --connect-timeout; the capture starts without it",
+                          "--sync-start: %u targets were still not capturing after --connect-timeout; the capture starts without them",
+                          missing), missing);
+  message (self, DD_CLIENT_MESSAGE_INFO,
+           _("--sync-start: every capture runs; the merged capture starts at %s UTC, the latest "
+             "start (the starts were %.3f s apart)"),
+           when, (double) (floor_ts - first) / 1e9);
+  return TRUE;
+}
+
+static gboolean
+hold_expired_cb (gpointer user_data)
+{
+  DdClient *self = user_data;
+
+  self->hold_id = 0;
+  self->hold_expired = TRUE;
+  schedule_merge (self);
+  return G_SOURCE_REMOVE;
+}
+
 static gboolean merge_timer_cb (gpointer user_data);
 
 static gboolean
@@ -204,6 +272,8 @@ merge_cb (gpointer user_data)
   /* A reader that does not keep up holds the merge (output_writable_cb() resumes it):
    * the inputs then fill up to their bound and stop being read. */
   if (self->finishing || dd_output_is_blocked (self->output))
+    return G_SOURCE_REMOVE;
+  if (self->holding && !release_hold (self))
     return G_SOURCE_REMOVE;
   deadline = dd_merger_run (self->merger, now, MERGE_BUDGET, &more);
   if (!flush_output (self))
@@ -284,6 +354,27 @@ check_ready (DdClient *self)
   self->options.ready_func (self->options.ready_data);
 }
 
+/* A stream that broke runs again: the interval in which its host was not captured goes on
+ * stderr and into the capture (a statistics block with the counters up to the break, and
+ * a comment saying when and why). */
+static void
+mark_gap (SourceSlot *slot)
+{
+  guint64 end = (guint64) dd_clock_real_time_ns ();
+  guint64 start = MIN (slot->gap_start != 0 ? slot->gap_start : end, end);
+  g_autofree char *from = dd_clock_format_utc (start);
+  g_autofree char *to = dd_clock_format_utc (end);
+  g_autofree char *note = NULL;
+
+  note = g_strdup_printf (_("gap from %s to %s UTC (%.3f s): not captured, %s"), from, to,
+                          (double) (end - start) / 1e9, slot->gap_cause);
+  message (slot->client, DD_CLIENT_MESSAGE_NOTICE, _("%s: back after a gap of %.3f s, from %s to %s UTC"),
+           dd_source_get_target (slot->source)->label, (double) (end - start) / 1e9, from, to);
+  dd_source_write_gap (slot->source, note);
+  g_clear_pointer (&slot->gap_cause, g_free);
+  slot->gap_start = 0;
+}
+
 static void
 source_started_cb (DdSource *source,
                    gpointer  user_data)
@@ -295,6 +386,10 @@ source_started_cb (DdSource *source,
   DdClockEstimate clock;
 
   check_ready (self);
+  if (slot->failed)
+    slot->recovered = TRUE;
+  if (slot->gap_cause != NULL)
+    mark_gap (slot);
   if (dd_source_get_notice (source) != NULL)
     message (self, DD_CLIENT_MESSAGE_NOTICE, "%s: %s", label, dd_source_get_notice (source));
   if (dd_source_get_clock (source, &clock, NULL) &&
@@ -339,7 +434,16 @@ source_ended_cb (DdSource     *source,
       return;
     }
   slot->failures++;
+  slot->recovered = FALSE;
   message (self, DD_CLIENT_MESSAGE_ERROR, "%s: %s", target->label, error->message);
+  /* A capture that ran and broke: the gap starts where it was last known to run. */
+  if (dd_source_has_started (source) && slot->gap_cause == NULL)
+    {
+      guint64 start, end;
+
+      slot->gap_start = dd_source_get_window (source, &start, &end) ? end : (guint64) dd_clock_real_time_ns ();
+      slot->gap_cause = g_strdup (error->message);
+    }
   if (!dd_source_has_started (source) && !self->options.keep_going)
     {
       message (self, DD_CLIENT_MESSAGE_HINT,
@@ -371,6 +475,7 @@ slot_free (SourceSlot *slot)
   /* Cancels what it has in flight: nothing of it runs after this. */
   dd_source_stop (slot->source);
   g_object_unref (slot->source);
+  g_free (slot->gap_cause);
   g_free (slot);
 }
 
@@ -386,6 +491,7 @@ add_slot (DdClient *self,
     .http = self->http,
     .connect_timeout_s = self->options.connect_timeout_s,
     .clock_sync = self->options.clock_sync,
+    .reconnect = self->options.reconnect,
   };
 
   slot->client = self;
@@ -535,6 +641,7 @@ static void
 begin (DdClient *self)
 {
   self->map = dd_output_map_new (self->output);
+  dd_output_map_set_heartbeats (self->map, self->options.heartbeats);
   for (guint i = 0; i < self->targets->len; i++)
     {
       SourceSlot *slot = add_slot (self, g_steal_pointer (&self->targets->pdata[i]));
@@ -629,6 +736,8 @@ finish (DdClient   *self,
         int         status,
         DdClientEnd end)
 {
+  gboolean unrecovered = FALSE, gaps = FALSE;
+
   if (self->finishing)
     return;
   self->finishing = TRUE;
@@ -638,16 +747,24 @@ finish (DdClient   *self,
     {
       SourceSlot *slot = self->slots->pdata[i];
 
-      /* A stream that failed makes the run fail, unless its worker left the fleet. */
-      if (slot->failed && !slot->departed)
-        self->exit_status = MAX (self->exit_status, DD_EXIT_FAILED);
+      /* A stream that failed makes the run fail, unless its worker left the fleet or it
+       * was reconnected: then the capture is whole but for the gaps marked in it. */
+      if (slot->failed && !slot->departed && !slot->recovered)
+        unrecovered = TRUE;
+      else if (slot->failed && !slot->departed)
+        gaps = TRUE;
     }
+  if (unrecovered)
+    self->exit_status = MAX (self->exit_status, DD_EXIT_FAILED);
+  else if (gaps && self->exit_status == DD_EXIT_OK)
+    self->exit_status = DD_EXIT_GAPS;
   g_clear_handle_id (&self->resolve_id, g_source_remove);
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->merge_idle_id, g_source_remove);
   g_clear_handle_id (&self->merge_timer_id, g_source_remove);
   g_clear_handle_id (&self->duration_id, g_source_remove);
   g_clear_handle_id (&self->timeout_id, g_source_remove);
+  g_clear_handle_id (&self->hold_id, g_source_remove);
 
   for (guint i = 0; i < self->slots->len; i++)
     {
@@ -658,9 +775,22 @@ finish (DdClient   *self,
     }
   if (!self->output_broken)
     {
+      guint64 converted = 0;
+
       /* What was received goes out, in order, then the final statistics (or, when no
        * stream ever came, pcap's header: still a valid, empty capture). */
       dd_merger_drain (self->merger);
+      for (guint i = 0; i < self->slots->len; i++)
+        {
+          DdSource *source = ((SourceSlot *) self->slots->pdata[i])->source;
+
+          dd_source_end_stats (source);
+          converted += dd_source_get_converted (source);
+        }
+      if (converted > 0)
+        message (self, DD_CLIENT_MESSAGE_NOTICE,
+                 _("%" PRIu64 " packets converted from LINUX_SLL to LINUX_SLL2: pcap output holds one link "
+                   "type (-F pcapng keeps each input's)"), converted);
       dd_output_map_end (self->map);
       flush_output (self);
     }
@@ -748,6 +878,11 @@ dd_client_run_async (DdClient            *self,
   /* Stopping completes the run with what was received, not with an error. */
   g_task_set_check_cancellable (self->task, FALSE);
   dd_output_set_writable_func (self->output, output_writable_cb, self);
+  if (self->options.sync_start)
+    {
+      self->holding = TRUE;
+      self->hold_id = g_timeout_add_seconds (MAX (self->options.connect_timeout_s, 1), hold_expired_cb, self);
+    }
   if (self->options.duration_s > 0)
     self->duration_id = g_timeout_add ((guint) (self->options.duration_s * 1000), duration_cb, self);
   if (self->options.timeout_s > 0)
@@ -1013,6 +1148,7 @@ dd_client_get_result (DdClient       *self,
     .shift_ns = dd_source_get_shift (source),
   };
   result->clock_known = dd_source_get_clock (source, &result->clock, &result->clock_why);
+  result->window_known = dd_source_get_window (source, &result->start_ns, &result->end_ns);
   if (slot->retry_id != 0)
     result->state = DD_TARGET_STATE_RETRYING;
   else
@@ -1063,6 +1199,48 @@ dd_target_result_add_json (const DdTargetResult *result,
     }
   if (result->shift_ns != 0)
     add_int_member (builder, "shift_ns", result->shift_ns);
+  if (result->window_known)
+    {
+      add_int_member (builder, "capture_start_ns", (gint64) result->start_ns);
+      add_int_member (builder, "capture_end_ns", (gint64) result->end_ns);
+    }
+}
+
+guint64
+dd_client_get_before_start (DdClient *self)
+{
+  return dd_merger_get_before_floor (self->merger);
+}
+
+gboolean
+dd_client_get_common_window (DdClient *self,
+                             guint64  *start,
+                             guint64  *end,
+                             guint64  *spread)
+{
+  guint64 first_start = G_MAXUINT64;
+
+  *start = 0;
+  *end = G_MAXUINT64;
+  *spread = 0;
+  if (self->slots->len == 0)
+    return FALSE;
+  for (guint i = 0; i < self->slots->len; i++)
+    {
+      DdSource *source = ((SourceSlot *) self->slots->pdata[i])->source;
+      guint64 s, e;
+
+      if (!dd_source_get_window (source, &s, &e))
+        {
+          *start = *end = 0;
+          return FALSE;
+        }
+      *start = MAX (*start, s);
+      *end = MIN (*end, e);
+      first_start = MIN (first_start, s);
+    }
+  *spread = *start - first_start;
+  return *start <= *end;
 }
 
 guint64

@@ -27,6 +27,7 @@ enum {
   DD_EXIT_OK = 0,
   DD_EXIT_USAGE = 1,
   DD_EXIT_FAILED = 2,
+  DD_EXIT_GAPS = 3,     /* every target that failed was reconnected: gaps are marked */
 };
 
 #define DD_CLIENT_ERROR (dd_client_error_quark ())
@@ -73,6 +74,8 @@ typedef struct {
   guint     resolve_interval_s;
   gboolean  keep_going;
   gboolean  clock_sync;      /* shift each worker's packets by its measured clock offset */
+  gboolean  heartbeats;      /* pcapng: statistics blocks as they come, not one final one */
+  gboolean  sync_start;      /* nothing before every live target's capture runs */
   guint     max_skew_ms;     /* a worker whose clock is further off is warned of; 0: 100 */
   char     *ca_file;
   char     *cert_file;
@@ -134,6 +137,9 @@ typedef struct {
   DdClockEstimate clock;
   const char   *clock_why;    /* why the offset is unknown, when a measure failed */
   gint64        shift_ns;     /* how far its timestamps were moved (--clock-sync) */
+  gboolean      window_known; /* when its capture began and ended, in ns of our clock */
+  guint64       start_ns;
+  guint64       end_ns;
 } DdTargetResult;
 
 /* Adds @result's members to the JSON object @builder is in: target, packets, bytes, drops
@@ -190,11 +196,20 @@ guint         dd_client_get_n_targets (DdClient *self);
 void          dd_client_get_result   (DdClient       *self,
                                       guint           index,
                                       DdTargetResult *result);
+/* The window in which every target was capturing (ns, our clock), and how far apart
+ * their captures began; FALSE when a target's window is unknown (@start = @end = 0), or
+ * when they never overlap (@start > @end). */
+gboolean      dd_client_get_common_window (DdClient *self,
+                                           guint64  *start,
+                                           guint64  *end,
+                                           guint64  *spread);
 guint64       dd_client_get_written  (DdClient *self);
 /* Bytes of the output, headers and blocks included. */
 guint64       dd_client_get_output_size (DdClient *self);
 DdClientEnd   dd_client_get_end      (DdClient *self);
 guint64       dd_client_get_late     (DdClient *self);
+/* Packets left out for --sync-start: from before every capture ran. */
+guint64       dd_client_get_before_start (DdClient *self);
 /* Peak and limit of the inputs' memory, in bytes. */
 gsize         dd_client_get_memory_peak (DdClient *self);
 

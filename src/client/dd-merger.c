@@ -53,6 +53,8 @@ struct _DdMerger {
   guint64           last_ts;
   guint64           written;
   guint64           late;
+  guint64           floor;         /* older packets are left out (--sync-start) */
+  guint64           before_floor;
 };
 
 DdMerger *
@@ -473,19 +475,24 @@ merge (DdMerger *self,
           resize (input, input->capacity / 2);
           input->small_pops = 0;
         }
-      late = self->any_written && packet.ts < self->last_ts;
-      if (late)
-        {
-          input->late++;
-          self->late++;
-        }
+      if (G_UNLIKELY (packet.ts < self->floor))
+        self->before_floor++;
       else
-        self->last_ts = packet.ts;
-      self->any_written = TRUE;
-      input->written++;
-      self->written++;
-      if (!self->write (&packet, input, late, self->user_data))
-        self->stopped = TRUE;
+        {
+          late = self->any_written && packet.ts < self->last_ts;
+          if (late)
+            {
+              input->late++;
+              self->late++;
+            }
+          else
+            self->last_ts = packet.ts;
+          self->any_written = TRUE;
+          input->written++;
+          self->written++;
+          if (!self->write (&packet, input, late, self->user_data))
+            self->stopped = TRUE;
+        }
       dd_chunk_unref (packet.chunk);
 
       if (input->count > 0)
@@ -556,6 +563,19 @@ guint64
 dd_merger_get_written (DdMerger *self)
 {
   return self->written;
+}
+
+void
+dd_merger_set_floor (DdMerger *self,
+                     guint64   floor_ts)
+{
+  self->floor = floor_ts;
+}
+
+guint64
+dd_merger_get_before_floor (DdMerger *self)
+{
+  return self->before_floor;
 }
 
 guint64

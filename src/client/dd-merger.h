@@ -64,6 +64,11 @@ void          dd_merger_stop             (DdMerger *self);
 gboolean      dd_merger_is_stopped       (DdMerger *self);
 guint64       dd_merger_get_written      (DdMerger *self);
 guint64       dd_merger_get_late         (DdMerger *self);
+/* Packets older than @floor_ts are left out from now on (a capture that starts at one
+ * moment on every host), and counted. */
+void          dd_merger_set_floor        (DdMerger *self,
+                                          guint64   floor_ts);
+guint64       dd_merger_get_before_floor (DdMerger *self);
 
 /* @packet is routed: its interface is the output's, and its @chunk holds @data (the merger
  * keeps a reference while the packet is queued). */

@@ -15,6 +15,7 @@ struct _DdOutputMap {
   gboolean    any_expected;
   GHashTable *ids;         /* "LINKTYPE/NAME" → output interface id */
   GArray     *stats_written;  /* gint64 per output interface */
+  gboolean    heartbeats;     /* statistics written as they come, not only at the end */
 };
 
 DdOutputMap *
@@ -52,9 +53,7 @@ dd_output_map_expect (DdOutputMap *self,
 {
   if (linktype == DD_OUTPUT_LINKTYPE_PENDING)
     return;
-  if (linktype == DD_LINKTYPE_LINUX_SLL)
-    linktype = DD_LINKTYPE_LINUX_SLL2;
-  /* Inputs that disagree: the workers' cooked captures hold any of them. */
+  /* Inputs that disagree: cooked v2, which holds v1's packets (and the workers'). */
   if (self->any_expected && self->expected != linktype)
     linktype = DD_LINKTYPE_LINUX_SLL2;
   self->expected = linktype;
@@ -82,7 +81,7 @@ route_pcap (DdOutputMap             *self,
   if (out == DD_OUTPUT_LINKTYPE_PENDING)
     {
       /* The first stream of a run without workers or files decides. */
-      out = iface->linktype == DD_LINKTYPE_LINUX_SLL ? DD_LINKTYPE_LINUX_SLL2 : iface->linktype;
+      out = iface->linktype;
       dd_output_write_pcap_header (self->output, out);
     }
   if (iface->linktype == DD_LINKTYPE_LINUX_SLL && out == DD_LINKTYPE_LINUX_SLL2)
@@ -159,11 +158,33 @@ dd_output_map_stats (DdOutputMap         *self,
   if (self->format != DD_FORMAT_PCAPNG || stats->present == 0)
     return;
   g_return_if_fail (out_id < self->stats_written->len);
+  if (!self->heartbeats)
+    {
+      dd_output_write_stats (self->output, out_id, ts_ns, stats, FALSE);
+      return;
+    }
   written = &g_array_index (self->stats_written, gint64, out_id);
   if (now - *written < STATS_INTERVAL_US)
     return;
   *written = now;
-  dd_output_write_stats (self->output, out_id, ts_ns, stats);
+  dd_output_write_stats (self->output, out_id, ts_ns, stats, TRUE);
+}
+
+void
+dd_output_map_set_heartbeats (DdOutputMap *self,
+                              gboolean     heartbeats)
+{
+  self->heartbeats = heartbeats;
+}
+
+void
+dd_output_map_mark (DdOutputMap         *self,
+                    guint32              out_id,
+                    const DdPcapngStats *stats)
+{
+  if (self->format != DD_FORMAT_PCAPNG)
+    return;
+  dd_output_write_stats (self->output, out_id, (guint64) g_get_real_time () * 1000u, stats, TRUE);
 }
 
 void

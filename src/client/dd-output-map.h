@@ -5,9 +5,10 @@
  * pcap output has one link type: the inputs' expected link types decide it before the
  * header (workers capture LINUX_SLL2; files that agree keep theirs, as mergecap does);
  * when no input knows its link type before it is read (tcp://, stdin), the first one to
- * bring an interface decides. LINUX_SLL is converted to LINUX_SLL2 on the way. pcapng
- * output gets one interface per host and interface name ("HOST/IFACE"), which a source
- * that reconnects finds again. */
+ * bring an interface decides. Inputs that all share a link type keep it; LINUX_SLL is
+ * converted to LINUX_SLL2 only when pcap output must hold both. pcapng output keeps each
+ * input's link type, with one interface per host and interface name ("HOST/IFACE"),
+ * which a source that reconnects finds again. */
 #pragma once
 
 #include <glib.h>
@@ -48,13 +49,22 @@ gboolean     dd_output_map_add_interface (DdOutputMap             *self,
                                           const DdParsedInterface *iface,
                                           DdOutputRoute           *route,
                                           GError                 **error);
-/* pcapng: an interface's statistics, written at most once a second (@now, monotonic µs),
- * the newest kept for the final block. */
+/* pcapng: an interface's statistics, the newest kept for the final block (Wireshark
+ * reads an interface's drops only when it has exactly one). With heartbeats, also
+ * written as they come, at most once a second (@now, monotonic µs). */
 void         dd_output_map_stats     (DdOutputMap         *self,
                                       guint32              out_id,
                                       guint64              ts_ns,
                                       const DdPcapngStats *stats,
                                       gint64               now);
+/* pcapng: statistics written as they come (for a reader following a live capture), not
+ * only at the end. Before the first interface. */
+void         dd_output_map_set_heartbeats (DdOutputMap *self,
+                                           gboolean     heartbeats);
+/* pcapng: a statistics block with @stats and their comment, now (a gap). */
+void         dd_output_map_mark      (DdOutputMap         *self,
+                                      guint32              out_id,
+                                      const DdPcapngStats *stats);
 /* pcapng: a statistics block that only says @comment. */
 void         dd_output_map_comment   (DdOutputMap *self,
                                       guint32      out_id,

@@ -19,6 +19,8 @@ typedef struct {
   guint64       stats_ts;
   gboolean      have_stats;
   guint64       written;
+  guint64       first_ts;  /* of its packets */
+  guint64       last_ts;
 } InterfaceState;
 
 struct _DdOutput {
@@ -151,7 +153,8 @@ void
 dd_output_write_stats (DdOutput            *self,
                        guint32              interface_id,
                        guint64              ts_ns,
-                       const DdPcapngStats *stats)
+                       const DdPcapngStats *stats,
+                       gboolean             now)
 {
   InterfaceState *state;
 
@@ -162,7 +165,8 @@ dd_output_write_stats (DdOutput            *self,
   state->stats.comment = NULL;
   state->stats_ts = ts_ns;
   state->have_stats = TRUE;
-  dd_pcapng_write_isb (self->buf, interface_id, ts_ns, stats);
+  if (now)
+    dd_pcapng_write_isb (self->buf, interface_id, ts_ns, stats);
 }
 
 void
@@ -188,10 +192,18 @@ dd_output_write_final_stats (DdOutput *self)
       DdPcapngStats stats = state->stats;
 
       /* The source's own counters when it sent some; what we wrote in any case. */
+      if (!(stats.present & DD_PCAPNG_STAT_STARTTIME) && state->written > 0)
+        {
+          stats.present |= DD_PCAPNG_STAT_STARTTIME;
+          stats.starttime = state->first_ts;
+        }
+      if (!(stats.present & DD_PCAPNG_STAT_ENDTIME))
+        stats.endtime = state->written > 0 ? state->last_ts : now;
+      else if (state->written > 0)
+        stats.endtime = MAX (stats.endtime, state->last_ts);
       stats.present |= DD_PCAPNG_STAT_ENDTIME | DD_PCAPNG_STAT_USRDELIV;
-      stats.endtime = now;
       stats.usrdeliv = state->written;
-      dd_pcapng_write_isb (self->buf, i, now, &stats);
+      dd_pcapng_write_isb (self->buf, i, MAX (now, stats.endtime), &stats);
     }
 }
 
@@ -208,8 +220,14 @@ dd_output_write_packet (DdOutput     *self,
     return FALSE;
   if (self->format == DD_FORMAT_PCAPNG)
     {
-      if (interface_id < self->interfaces->len)
-        g_array_index (self->interfaces, InterfaceState, interface_id).written++;
+      if (G_LIKELY (interface_id < self->interfaces->len))
+        {
+          InterfaceState *state = &g_array_index (self->interfaces, InterfaceState, interface_id);
+
+          if (state->written++ == 0)
+            state->first_ts = ts_ns;
+          state->last_ts = ts_ns;
+        }
       dd_pcapng_write_epb (self->buf, interface_id, ts_ns, caplen, origlen, data, flags);
     }
   else

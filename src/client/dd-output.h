@@ -40,18 +40,22 @@ void      dd_output_write_shb      (DdOutput           *self,
                                     const char * const *comments);
 guint32   dd_output_add_interface  (DdOutput                *self,
                                     const DdPcapngInterface *iface);
-/* Records @stats as the interface's statistics (written at once, and again at the end). */
+/* Records @stats as the interface's statistics, for the end; with @now, writes them at
+ * once too (an ISB for a reader that follows the capture live). */
 void      dd_output_write_stats    (DdOutput            *self,
                                     guint32              interface_id,
                                     guint64              ts_ns,
-                                    const DdPcapngStats *stats);
+                                    const DdPcapngStats *stats,
+                                    gboolean             now);
 /* pcapng: an ISB that only says @comment, for a reader of the file (the statistics kept
  * for the end are not touched). */
 void      dd_output_write_comment  (DdOutput   *self,
                                     guint32     interface_id,
                                     guint64     ts_ns,
                                     const char *comment);
-/* pcapng: one last ISB per interface, with its packets written. */
+/* pcapng: one last ISB per interface: the statistics recorded, the packets written, and
+ * when its capture began and ended (as recorded; else its first and last packet; else
+ * the end of the run). */
 void      dd_output_write_final_stats (DdOutput *self);
 
 /* FALSE once the output has failed (the packet was not written). */

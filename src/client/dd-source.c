@@ -33,6 +33,10 @@ typedef struct {
   DdOutputRoute route;
   DdFilterProgram *program;  /* the target's filter, applied here (files, tcp://) */
   guint64 drops;
+  gboolean whole;            /* a worker's interface 0: the whole capture, no packets */
+  gboolean whole_routed;     /* ...which sent packets after all: it is an interface too */
+  guint32 snaplen;           /* longer packets are cut to it, as libpcap does */
+  DdPcapngStats last;        /* whole: the section's latest counters */
 } Interface;
 
 typedef struct {
@@ -67,6 +71,7 @@ typedef struct {
   GArray           *interfaces;  /* of Interface, by the section's interface id */
   gboolean          heartbeats;
   gboolean          ended_cleanly;  /* a ddump worker's last ISB came */
+  gboolean          shut_down;      /* ...saying the worker stopped */
   guint64           last_isb_end;   /* ns, the worker's clock */
   gint64            heartbeat_us;   /* the shortest gap between two heartbeats; 0: unknown */
   char             *note;           /* the comment of the interfaces we add, or NULL */
@@ -82,6 +87,20 @@ typedef struct {
   guint64           packets;
   guint64           bytes;
   guint64           drops_before;  /* of earlier sections and connections */
+
+  /* A worker's statistics are those of its whole capture (its interface 0, which carries
+   * no packet): they go to the output interface of its first packets, since Wireshark
+   * shows drops only with packets; to "HOST/any" at the end when no packet came. */
+  DdPcapngStats     totals;         /* of the whole capture, in earlier sections */
+  DdPcapngStats     pending;        /* the latest, not placed yet */
+  guint64           pending_ts;
+  gboolean          have_pending;
+  guint32           stats_out_id;
+  gboolean          stats_routed;
+  guint32           whole_snaplen;  /* to describe "HOST/any" if it is needed */
+  guint64           converted;      /* packets from LINUX_SLL to LINUX_SLL2 */
+  guint64           first_ts;       /* of the packets taken, in our clock; 0: none yet */
+  guint64           last_ts;
 } DdSourcePrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (DdSource, dd_source, G_TYPE_OBJECT)
@@ -98,6 +117,48 @@ typedef struct {
 static void read_more (DdSource *self);
 static void finish (DdSource *self, GError *error);
 
+/* Counters of one more section (a connection) of the same capture into @sum: its
+ * counters add up, its times widen the window. */
+static void
+add_stats (DdPcapngStats       *sum,
+           const DdPcapngStats *more)
+{
+  if ((more->present & DD_PCAPNG_STAT_STARTTIME) &&
+      (!(sum->present & DD_PCAPNG_STAT_STARTTIME) || more->starttime < sum->starttime))
+    sum->starttime = more->starttime;
+  if ((more->present & DD_PCAPNG_STAT_ENDTIME) && more->endtime > sum->endtime)
+    sum->endtime = more->endtime;
+  sum->ifrecv += more->ifrecv;
+  sum->ifdrop += more->ifdrop;
+  sum->filteraccept += more->filteraccept;
+  sum->osdrop += more->osdrop;
+  sum->usrdeliv += more->usrdeliv;
+  sum->present |= more->present;
+}
+
+/* A worker's whole capture so far: every connection's counters, the current one's too. */
+static void
+whole_stats (DdSourcePrivate *priv,
+             DdPcapngStats   *out)
+{
+  *out = priv->totals;
+  for (guint i = 0; i < priv->interfaces->len; i++)
+    if (g_array_index (priv->interfaces, Interface, i).whole)
+      add_stats (out, &g_array_index (priv->interfaces, Interface, i).last);
+}
+
+/* The whole capture's statistics to where they go, once that is known. */
+static void
+place_stats (DdSource *self)
+{
+  DdSourcePrivate *priv = PRIV (self);
+
+  if (!priv->have_pending || !priv->stats_routed)
+    return;
+  dd_output_map_stats (priv->context.map, priv->stats_out_id, priv->pending_ts, &priv->pending, priv->arrival);
+  priv->have_pending = FALSE;
+}
+
 /* The section's interfaces are gone: their drop counts stay in the total. */
 static void
 retire_interfaces (DdSource *self)
@@ -109,6 +170,8 @@ retire_interfaces (DdSource *self)
       Interface *iface = &g_array_index (priv->interfaces, Interface, i);
 
       priv->drops_before += iface->drops;
+      if (iface->whole)
+        add_stats (&priv->totals, &iface->last);
       g_clear_pointer (&iface->program, dd_filter_free);
     }
   g_array_set_size (priv->interfaces, 0);
@@ -148,11 +211,27 @@ interface_cb (gpointer                 user_data,
   g_autofree char *both = NULL;
   const char *note = priv->note != NULL ? priv->note : priv->clock_note;
 
+  /* As libpcap reads it: none, or beyond the largest, is the largest. */
+  iface.snaplen = parsed->snaplen == 0 ? DD_MAX_SNAPLEN : MIN (parsed->snaplen, DD_MAX_SNAPLEN);
+  if (priv->heartbeats && id == 0)
+    {
+      /* A worker's whole capture: an interface of the output only if nothing else is. */
+      iface.whole = TRUE;
+      priv->whole_snaplen = parsed->snaplen;
+      g_array_append_val (priv->interfaces, iface);
+      return TRUE;
+    }
   if (priv->note != NULL && priv->clock_note != NULL)
     note = both = g_strdup_printf ("%s; %s", priv->note, priv->clock_note);
   if (!dd_output_map_add_interface (priv->context.map, priv->target->host, priv->target->label,
                                     note, parsed, &iface.route, error))
     return FALSE;
+  if (priv->heartbeats && !priv->stats_routed)
+    {
+      priv->stats_out_id = iface.route.out_id;
+      priv->stats_routed = TRUE;
+      place_stats (self);
+    }
   if (priv->target->filter != NULL)
     {
       iface.program = dd_filter_compile (priv->target->filter, parsed->linktype, DD_MAX_SNAPLEN, error);
@@ -199,10 +278,34 @@ convert_sll (DdSource *self,
     }
   packet->caplen = dd_output_map_convert_sll (packet->data, packet->caplen,
                                               priv->scratch->data + priv->scratch_used);
+  priv->converted++;
   packet->data = priv->scratch->data + priv->scratch_used;
   packet->chunk = priv->scratch;
   packet->origlen += 4;
   priv->scratch_used += (packet->caplen + 7) & ~7u;
+}
+
+/* A packet on a worker's whole-capture interface (which a worker never sends): it gets
+ * its interface "HOST/any", where the capture's counters then go as well. */
+static gboolean
+route_whole (DdSource  *self,
+             Interface *iface,
+             GError   **error)
+{
+  DdSourcePrivate *priv = PRIV (self);
+  DdParsedInterface any = { DD_LINKTYPE_LINUX_SLL2, iface->snaplen, "any", NULL, NULL };
+
+  if (!dd_output_map_add_interface (priv->context.map, priv->target->host, priv->target->label,
+                                    priv->clock_note, &any, &iface->route, error))
+    return FALSE;
+  iface->whole_routed = TRUE;
+  if (!priv->stats_routed)
+    {
+      priv->stats_out_id = iface->route.out_id;
+      priv->stats_routed = TRUE;
+      place_stats (self);
+    }
+  return TRUE;
 }
 
 static gboolean
@@ -214,6 +317,11 @@ packet_cb (gpointer   user_data,
   DdSourcePrivate *priv = PRIV (self);
   Interface *iface = &g_array_index (priv->interfaces, Interface, packet->interface_id);
 
+  /* A file's snaplen bounds its packets, whatever a record claims: libpcap cuts them. */
+  if (G_UNLIKELY (packet->caplen > iface->snaplen))
+    packet->caplen = iface->snaplen;
+  if (G_UNLIKELY (iface->whole && !iface->whole_routed) && !route_whole (self, iface, error))
+    return FALSE;
   if (iface->program != NULL)
     {
       struct pcap_pkthdr header = { .caplen = packet->caplen, .len = packet->origlen };
@@ -224,6 +332,9 @@ packet_cb (gpointer   user_data,
   priv->packets++;
   priv->bytes += packet->caplen;
   packet->ts = shift (priv, packet->ts);
+  if (G_UNLIKELY (priv->first_ts == 0))
+    priv->first_ts = packet->ts;
+  priv->last_ts = MAX (priv->last_ts, packet->ts);
   packet->interface_id = iface->route.out_id;
   packet->chunk = priv->chunk;
   packet->arrival = priv->arrival;
@@ -273,7 +384,10 @@ stats_cb (gpointer             user_data,
       priv->last_isb_end = stats->endtime;
     }
   if (stats->comment != NULL && g_str_has_prefix (stats->comment, DD_PCAPNG_END_COMMENT))
-    priv->ended_cleanly = TRUE;
+    {
+      priv->ended_cleanly = TRUE;
+      priv->shut_down = strstr (stats->comment, "(" DD_PCAPNG_END_SHUTDOWN ")") != NULL;
+    }
   if (stats->present & (DD_PCAPNG_STAT_IFDROP | DD_PCAPNG_STAT_OSDROP))
     {
       guint64 drops = 0;
@@ -284,7 +398,19 @@ stats_cb (gpointer             user_data,
         drops = MAX (drops, stats->osdrop);
       iface->drops = drops;
     }
-  dd_output_map_stats (priv->context.map, iface->route.out_id, ts_ns, stats, priv->arrival);
+  if (!iface->whole)
+    {
+      dd_output_map_stats (priv->context.map, iface->route.out_id, ts_ns, stats, priv->arrival);
+      return;
+    }
+  /* The whole capture's counters since the first connection. */
+  iface->last = *stats;
+  iface->last.comment = NULL;
+  priv->pending = priv->totals;
+  add_stats (&priv->pending, &iface->last);
+  priv->pending_ts = ts_ns;
+  priv->have_pending = TRUE;
+  place_stats (self);
 }
 
 static const DdStreamParserFuncs parser_funcs = {
@@ -406,6 +532,10 @@ end_of_stream (DdSource *self)
      * always end a capture with a last ISB, so its absence means they went away. */
     finish (self, g_error_new (G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
                                _("the stream broke off: the worker went away without ending the capture")));
+  else if (priv->shut_down && priv->context.reconnect)
+    /* Stopped, not done: it may come back, and the capture goes on then. */
+    finish (self, g_error_new (G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
+                               _("the worker shut down before the capture's end")));
   else
     finish (self, NULL);
 }
@@ -632,6 +762,7 @@ running (DdSource *self)
   priv->state = DD_SOURCE_RUNNING;
   priv->started = TRUE;
   priv->ended_cleanly = FALSE;
+  priv->shut_down = FALSE;
   priv->last_isb_end = 0;
   priv->heartbeat_us = 0;
   priv->first_beat = 0;
@@ -833,6 +964,76 @@ dd_source_write_note (DdSource   *self,
 
   for (guint i = 0; i < priv->interfaces->len; i++)
     dd_output_map_comment (priv->context.map, g_array_index (priv->interfaces, Interface, i).route.out_id, note);
+}
+
+guint64
+dd_source_get_converted (DdSource *self)
+{
+  return PRIV (self)->converted;
+}
+
+gboolean
+dd_source_is_live (DdSource *self)
+{
+  return !PRIV (self)->pull;
+}
+
+gboolean
+dd_source_get_window (DdSource *self,
+                      guint64  *start,
+                      guint64  *end)
+{
+  DdSourcePrivate *priv = PRIV (self);
+  DdPcapngStats whole;
+
+  whole_stats (priv, &whole);
+  *start = (whole.present & DD_PCAPNG_STAT_STARTTIME) ? shift (priv, whole.starttime) : priv->first_ts;
+  *end = MAX ((whole.present & DD_PCAPNG_STAT_ENDTIME) ? shift (priv, whole.endtime) : 0, priv->last_ts);
+  return *start != 0 && *end >= *start;
+}
+
+void
+dd_source_write_gap (DdSource   *self,
+                     const char *note)
+{
+  DdSourcePrivate *priv = PRIV (self);
+  DdPcapngStats stats;
+
+  whole_stats (priv, &stats);
+  if (!priv->stats_routed)
+    {
+      dd_source_write_note (self, note);
+      return;
+    }
+  /* The counters of the connections before: the new one's have not come yet. */
+  stats.comment = note;
+  dd_output_map_mark (priv->context.map, priv->stats_out_id, &stats);
+  for (guint i = 0; i < priv->interfaces->len; i++)
+    {
+      const Interface *iface = &g_array_index (priv->interfaces, Interface, i);
+
+      if (!iface->whole && iface->route.out_id != priv->stats_out_id)
+        dd_output_map_comment (priv->context.map, iface->route.out_id, note);
+    }
+}
+
+void
+dd_source_end_stats (DdSource *self)
+{
+  DdSourcePrivate *priv = PRIV (self);
+  DdParsedInterface any = { DD_LINKTYPE_LINUX_SLL2, priv->whole_snaplen, "any", NULL, NULL };
+  DdOutputRoute route;
+
+  if (!priv->have_pending || priv->stats_routed ||
+      dd_output_get_format (dd_output_map_get_output (priv->context.map)) != DD_FORMAT_PCAPNG)
+    return;
+  /* No packet came: the host is still in the capture, with its counters. */
+  if (!dd_output_map_add_interface (priv->context.map, priv->target->host, priv->target->label,
+                                    priv->clock_note, &any, &route, NULL))
+    return;
+  priv->stats_out_id = route.out_id;
+  priv->stats_routed = TRUE;
+  place_stats (self);
 }
 
 void

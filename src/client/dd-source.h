@@ -40,6 +40,7 @@ typedef struct {
   DdHttp         *http;              /* NULL when no target is a worker */
   guint           connect_timeout_s;
   gboolean        clock_sync;        /* shift workers' packets by their clock offsets */
+  gboolean        reconnect;         /* a worker that shuts down is an interruption */
 } DdSourceContext;
 
 typedef struct {
@@ -92,6 +93,24 @@ void          dd_source_set_note     (DdSource   *self,
                                       const char *note);
 /* pcapng output: a statistics block saying @note on each of the source's interfaces. */
 void          dd_source_write_note   (DdSource   *self,
+                                      const char *note);
+/* When the input's capture began and ended, in ns of our clock: a worker's, as it says
+ * (over every connection); an input without statistics, its first and last packet.
+ * FALSE when it is not known (nothing came). */
+/* Packets converted from LINUX_SLL to LINUX_SLL2 (pcap output that holds both). */
+guint64       dd_source_get_converted (DdSource *self);
+/* A stream, not a file read on demand. */
+gboolean      dd_source_is_live      (DdSource *self);
+gboolean      dd_source_get_window   (DdSource *self,
+                                      guint64  *start,
+                                      guint64  *end);
+/* pcapng output, at the end of the run: a worker that sent no packet gets its interface
+ * "HOST/any" for its statistics. */
+void          dd_source_end_stats    (DdSource *self);
+/* pcapng output: a gap in the input's capture, on its interfaces: the statistics up to
+ * the break with @note as comment where the capture's counters go, @note alone on the
+ * others. */
+void          dd_source_write_gap    (DdSource   *self,
                                       const char *note);
 /* Reading pauses while the merger holds much of this source; call after each merge. */
 void          dd_source_resume_if_drained (DdSource *self);

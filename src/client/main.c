@@ -63,7 +63,7 @@ main (int    argc,
   gint64 bytes = 0;
   g_auto(GStrv) comments = NULL;
   gboolean reconnect = FALSE, keep_going = FALSE, quiet = FALSE, verbose = FALSE;
-  gboolean netrc = FALSE, version = FALSE, clock_sync = FALSE;
+  gboolean netrc = FALSE, version = FALSE, clock_sync = FALSE, heartbeats = FALSE, sync_start = FALSE;
   DdCliOptions options = { .output_fd = -1 };
   const GOptionEntry entries[] = {
     { "write", 'w', 0, G_OPTION_ARG_FILENAME, &write_path,
@@ -106,6 +106,10 @@ main (int    argc,
       N_("Go on when a target cannot be reached at the start"), NULL },
     { "clock-sync", 0, 0, G_OPTION_ARG_NONE, &clock_sync,
       N_("Shift each worker's packets by how far its clock is off this host's (measured with GET /clock) before the merge"), NULL },
+    { "sync-start", 0, 0, G_OPTION_ARG_NONE, &sync_start,
+      N_("Start the merged capture when every worker's capture runs (at most --connect-timeout later), leaving out what came before"), NULL },
+    { "heartbeats", 0, 0, G_OPTION_ARG_NONE, &heartbeats,
+      N_("pcapng: write the workers' statistics as they come (once a second), not only one final block per interface; the default with --serve"), NULL },
     { "max-skew", 0, 0, G_OPTION_ARG_INT, &max_skew,
       N_("Warn of a worker whose clock is off this host's by more than MS milliseconds (default 100)"), N_("MS") },
     { "ca", 0, 0, G_OPTION_ARG_FILENAME, &ca,
@@ -159,7 +163,8 @@ main (int    argc,
       "  ddump -F pcapng --fifo /tmp/ddump https://user@db1:8443 & wireshark -k -i /tmp/ddump\n"
       "  ddump http://web1 http://web2 --serve 127.0.0.1:57012 & tshark -i TCP@127.0.0.1:57012\n\n"
       "Exit status: 0 when all went well (also when the reader of the output went away),\n"
-      "1 on a usage error, 2 when a target failed or a named pipe's reader stopped reading."));
+      "1 on a usage error, 2 when a target failed or a named pipe's reader stopped reading,\n"
+      "3 when every target that failed was reconnected (the capture marks the gaps)."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   dd_extcap_add_options (context, &extcap);
   dd_extcap_drop_unknown_options (&argc, argv, entries);
@@ -278,6 +283,9 @@ main (int    argc,
   options.client.reconnect = reconnect;
   options.client.keep_going = keep_going;
   options.client.clock_sync = clock_sync;
+  options.client.sync_start = sync_start;
+  /* PCAP-over-IP clients follow the capture live. */
+  options.client.heartbeats = heartbeats || (serve != NULL && serve[0] != NULL);
   options.client.max_skew_ms = (guint) max_skew;
   options.quiet = quiet || options.extcap;
   options.client.ca_file = ca;

@@ -48,3 +48,14 @@ dd_clock_estimate_format (const DdClockEstimate *estimate)
     return g_strdup_printf ("%+.1f ms ± %.1f ms", offset, error);
   return g_strdup_printf ("%+.0f ms ± %.0f ms", offset, error);
 }
+
+char *
+dd_clock_format_utc (guint64 ns)
+{
+  g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc ((gint64) (ns / 1000000000u));
+
+  if (t == NULL)
+    return g_strdup ("?");
+  return g_strdup_printf ("%02d:%02d:%02d.%03u", g_date_time_get_hour (t), g_date_time_get_minute (t),
+                          g_date_time_get_second (t), (guint) (ns % 1000000000u / 1000000u));
+}

@@ -32,6 +32,9 @@ gboolean dd_clock_estimate_add (DdClockEstimate *estimate,
                                 gint64           t2,
                                 gint64           t3);
 
+/* "HH:MM:SS.mmm" of @ns since the epoch, in UTC. */
+char    *dd_clock_format_utc      (guint64 ns);
+
 /* "+0.412 ms ± 0.050 ms", with a precision that suits the bound. */
 char    *dd_clock_estimate_format (const DdClockEstimate *estimate);
 

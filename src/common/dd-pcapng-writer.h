@@ -58,6 +58,9 @@ typedef struct {
 } DdPcapngStats;
 
 #define DD_PCAPNG_END_COMMENT "ddump: end of capture"
+/* The reason in that comment when the worker itself stops (SIGTERM): an interruption for
+ * a client that reconnects, not the end of what it asked for. */
+#define DD_PCAPNG_END_SHUTDOWN "worker shutting down"
 
 void dd_pcapng_write_shb (GByteArray *buf,
                           const char *hardware,

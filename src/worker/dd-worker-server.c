@@ -17,6 +17,7 @@
 #include "dd-connection-guard.h"
 #include "dd-filter.h"
 #include "dd-format.h"
+#include "dd-pcapng-writer.h"
 #include "dd-worker-listener.h"
 #include "dd-worker-response.h"
 #include "dd-worker-server.h"
@@ -759,7 +760,7 @@ dd_worker_server_shutdown (DdWorkerServer *self,
   /* Ending a stream may complete it synchronously and remove it from the array. */
   streams = g_ptr_array_copy (self->streams, NULL, NULL);
   for (guint i = 0; i < streams->len; i++)
-    dd_capture_stream_end (g_ptr_array_index (streams, i), "worker shutting down");
+    dd_capture_stream_end (g_ptr_array_index (streams, i), DD_PCAPNG_END_SHUTDOWN);
 
   if (self->streams->len == 0)
     {
