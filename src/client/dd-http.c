@@ -584,9 +584,11 @@ clock_done (ClockData *data,
   clock_data_free (data);
 }
 
+/* Just before the request is written, its connection ready: a stamp taken after the write
+ * could come after the worker's own, and the error bound would no longer hold. */
 static void
-wrote_headers_cb (SoupMessage *msg,
-                  gpointer     user_data)
+starting_cb (SoupMessage *msg,
+             gpointer     user_data)
 {
   ((ClockData *) user_data)->sent = dd_clock_real_time_ns ();
 }
@@ -676,7 +678,7 @@ exchange (ClockData *data)
 {
   data->msg = new_request (data->work.http, data->target, data->uri);
   data->sent = data->received = 0;
-  g_signal_connect (data->msg, "wrote-headers", G_CALLBACK (wrote_headers_cb), data);
+  g_signal_connect (data->msg, "starting", G_CALLBACK (starting_cb), data);
   g_signal_connect (data->msg, "got-headers", G_CALLBACK (got_headers_cb), data);
   soup_session_send_and_read_async (get_session (data->work.http), data->msg, G_PRIORITY_DEFAULT,
                                     data->work.cancellable, exchange_cb, data);
