@@ -33,7 +33,6 @@ typedef struct {
   DdOutput     *output;
   char         *output_label;
   DdPoipServer *server;
-  DdExtcapControl *control;  /* nullable, not owned: Wireshark's toolbar */
   char         *served_on;   /* the addresses, for messages */
   char         *fifo_path;
   gboolean      created_fifo;
@@ -92,8 +91,8 @@ client_message_cb (DdClientMessage  kind,
 
   /* What happens to the workers, while it happens: Wireshark shows stderr only once the
    * capture stopped. */
-  if (self->control != NULL && (kind == DD_CLIENT_MESSAGE_ERROR || kind == DD_CLIENT_MESSAGE_NOTICE))
-    dd_extcap_control_report (self->control, text, TRUE);
+  if (self->options->control != NULL && (kind == DD_CLIENT_MESSAGE_ERROR || kind == DD_CLIENT_MESSAGE_NOTICE))
+    dd_extcap_control_report (self->options->control, text, TRUE);
   /* Wireshark shows stderr as an error dialog: errors only. */
   if ((kind == DD_CLIENT_MESSAGE_INFO && self->options->quiet) ||
       (kind == DD_CLIENT_MESSAGE_HINT && self->options->extcap))
@@ -525,7 +524,7 @@ report_targets (DdCli    *self,
   else
     text = g_strdup_printf (_("capturing from %u of %u targets; missing: %s"), live, n, missing->str);
   /* The first time in the log window too. */
-  dd_extcap_control_report (self->control, text, always);
+  dd_extcap_control_report (self->options->control, text, always);
 }
 
 static gboolean
@@ -543,7 +542,7 @@ ready_cb (gpointer user_data)
 
   if (self->options->fifo_when_ready)
     dd_output_attach_fd (self->output, self->options->output_fd, TRUE);
-  if (self->control != NULL)
+  if (self->options->control != NULL)
     {
       report_targets (self, TRUE);
       self->control_id = g_timeout_add_seconds (CONTROL_INTERVAL_S, control_cb, self);
@@ -562,7 +561,6 @@ dd_cli_run (const DdCliOptions *options)
   self->options = options;
   self->loop = g_main_loop_new (NULL, FALSE);
   self->status_on_tty = !options->quiet && isatty (STDERR_FILENO);
-  self->control = options->control;
   if (options->serve != NULL && options->serve[0] != NULL)
     {
       status = start_serving (self);

@@ -159,6 +159,38 @@ place_stats (DdSource *self)
   priv->have_pending = FALSE;
 }
 
+/* The whole capture's statistics go to @out_id from now on, unless they have a place. */
+static void
+adopt_stats_route (DdSource *self,
+                   guint32   out_id)
+{
+  DdSourcePrivate *priv = PRIV (self);
+
+  if (priv->stats_routed)
+    return;
+  priv->stats_out_id = out_id;
+  priv->stats_routed = TRUE;
+  place_stats (self);
+}
+
+/* The worker's whole capture as an interface of the output, "HOST/any", where its
+ * statistics go when they have no other place. */
+static gboolean
+route_any (DdSource      *self,
+           guint32        snaplen,
+           DdOutputRoute *route,
+           GError       **error)
+{
+  DdSourcePrivate *priv = PRIV (self);
+  DdParsedInterface any = { DD_LINKTYPE_LINUX_SLL2, snaplen, "any", NULL, NULL };
+
+  if (!dd_output_map_add_interface (priv->context.map, priv->target->host, priv->target->label,
+                                    priv->clock_note, &any, route, error))
+    return FALSE;
+  adopt_stats_route (self, route->out_id);
+  return TRUE;
+}
+
 /* The section's interfaces are gone: their drop counts stay in the total. */
 static void
 retire_interfaces (DdSource *self)
@@ -226,12 +258,8 @@ interface_cb (gpointer                 user_data,
   if (!dd_output_map_add_interface (priv->context.map, priv->target->host, priv->target->label,
                                     note, parsed, &iface.route, error))
     return FALSE;
-  if (priv->heartbeats && !priv->stats_routed)
-    {
-      priv->stats_out_id = iface.route.out_id;
-      priv->stats_routed = TRUE;
-      place_stats (self);
-    }
+  if (priv->heartbeats)
+    adopt_stats_route (self, iface.route.out_id);
   if (priv->target->filter != NULL)
     {
       iface.program = dd_filter_compile (priv->target->filter, parsed->linktype, DD_MAX_SNAPLEN, error);
@@ -292,19 +320,9 @@ route_whole (DdSource  *self,
              Interface *iface,
              GError   **error)
 {
-  DdSourcePrivate *priv = PRIV (self);
-  DdParsedInterface any = { DD_LINKTYPE_LINUX_SLL2, iface->snaplen, "any", NULL, NULL };
-
-  if (!dd_output_map_add_interface (priv->context.map, priv->target->host, priv->target->label,
-                                    priv->clock_note, &any, &iface->route, error))
+  if (!route_any (self, iface->snaplen, &iface->route, error))
     return FALSE;
   iface->whole_routed = TRUE;
-  if (!priv->stats_routed)
-    {
-      priv->stats_out_id = iface->route.out_id;
-      priv->stats_routed = TRUE;
-      place_stats (self);
-    }
   return TRUE;
 }
 
@@ -1021,19 +1039,13 @@ void
 dd_source_end_stats (DdSource *self)
 {
   DdSourcePrivate *priv = PRIV (self);
-  DdParsedInterface any = { DD_LINKTYPE_LINUX_SLL2, priv->whole_snaplen, "any", NULL, NULL };
   DdOutputRoute route;
 
   if (!priv->have_pending || priv->stats_routed ||
       dd_output_get_format (dd_output_map_get_output (priv->context.map)) != DD_FORMAT_PCAPNG)
     return;
   /* No packet came: the host is still in the capture, with its counters. */
-  if (!dd_output_map_add_interface (priv->context.map, priv->target->host, priv->target->label,
-                                    priv->clock_note, &any, &route, NULL))
-    return;
-  priv->stats_out_id = route.out_id;
-  priv->stats_routed = TRUE;
-  place_stats (self);
+  route_any (self, priv->whole_snaplen, &route, NULL);
 }
 
 void
