@@ -24,7 +24,9 @@ urls () { for k in $(seq "$1"); do echo "$S/s$k.pcap"; done; }
 mapfile -t all < <(urls 1000)
 # (a generous --connect-timeout: under a sanitizer 1,000 connections open slowly)
 on c timeout 240 "$DDUMP" -v --memory 2 --connect-timeout 60 -w "$DD_TMP/merged.pcap" "${all[@]}" 2>"$DD_TMP/scale.log"
-expect_eq "1,000 HTTP streams through --memory 2: status 0" 0 "$?"
+status=$?
+expect_eq "1,000 HTTP streams through --memory 2: status 0" 0 "$status"
+[ "$status" = 0 ] || diag "$(grep -v ': [0-9]* packets (' "$DD_TMP/scale.log" | tail -4)"
 expect_match "...every packet, in order, intact" "200000 of 200000 packets, 0 out of order" \
   "$(python3 "$CHECK_MERGE" "$DD_TMP/merged.pcap" 200000)"
 expect_match "...the summary counts them" "200000 packets written to $DD_TMP/merged.pcap, 0 of them late" \

@@ -8,6 +8,7 @@
 #include <sys/utsname.h>
 #include <time.h>
 
+#include "dd-clock.h"
 #include "dd-capture-stream.h"
 #include "dd-filter.h"
 #include "dd-pcap-writer.h"
@@ -76,6 +77,7 @@ struct _DdCaptureStream {
   gint64                  last_packet_monotonic;
   gboolean                throttled;
   guint64                 start_ns;
+  guint64                 history_until; /* ns: the history's packets end where the live ones begin */
   gint64                  start_monotonic;
   guint64                 watermark;
 
@@ -105,15 +107,6 @@ struct _DdCaptureStream {
 };
 
 static guint next_stream_id = 1;
-
-static guint64
-realtime_ns (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_REALTIME, &ts);
-  return (guint64) ts.tv_sec * G_GUINT64_CONSTANT (1000000000) + (guint64) ts.tv_nsec;
-}
 
 static guint32
 interface_id_for (DdCaptureStream *self,
@@ -232,7 +225,7 @@ write_isb_full (DdCaptureStream *self,
                DD_PCAPNG_STAT_IFDROP | DD_PCAPNG_STAT_FILTERACCEPT | DD_PCAPNG_STAT_OSDROP |
                DD_PCAPNG_STAT_USRDELIV,
     .starttime = self->start_ns,
-    .endtime = realtime_ns (),
+    .endtime = (guint64) dd_clock_real_time_ns (),
     .ifrecv = self->received,
     .ifdrop = self->dropped,
     .filteraccept = self->received,
@@ -292,7 +285,7 @@ pump_history (DdCaptureStream *self,
       gboolean lost;
 
       if (!dd_history_next (self->history, &self->cursor, &ts, &caplen, &origlen, &data, &lost) ||
-          ts >= self->start_ns)
+          ts >= self->history_until)
         {
           self->history_pending = FALSE;
           g_debug ("capture %u: %" G_GUINT64_FORMAT " packets from the history", self->id,
@@ -450,7 +443,7 @@ static gboolean
 heartbeat_cb (gpointer user_data)
 {
   DdCaptureStream *self = user_data;
-  guint64 now = realtime_ns ();
+  guint64 now = (guint64) dd_clock_real_time_ns ();
   DrainResult result = drain (self, DRAIN_BUDGET);
 
   if (result == DRAIN_ENDED)
@@ -716,7 +709,7 @@ dd_capture_stream_end (DdCaptureStream *self,
   stop_sources (self);
   if (!self->failed && !self->client_gone)
     {
-      guint64 now = realtime_ns ();
+      guint64 now = (guint64) dd_clock_real_time_ns ();
       DrainResult result = DRAIN_EMPTY;
 
       /* Deliver what the ring holds even if the client was slow: at most a ring's worth,
@@ -862,15 +855,20 @@ dd_capture_stream_new (SoupServerMessage            *msg,
   self->buf = g_byte_array_sized_new (64 * 1024);
   self->interfaces = g_hash_table_new (NULL, NULL);
   self->last_ifindex = G_MAXUINT32;
-  self->start_ns = realtime_ns ();
+  /* Taken before the capture was activated: no packet of it can be older. */
+  self->start_ns = dd_capture_get_start_ns (capture);
   self->start_monotonic = g_get_monotonic_time ();
   if (request->has_since && options->history != NULL)
     {
-      guint64 back = MIN (request->since_ms * G_GUINT64_CONSTANT (1000000), self->start_ns);
+      guint64 back;
+
+      /* Once the capture runs: a packet in both rather than in neither. */
+      self->history_until = (guint64) dd_clock_real_time_ns ();
+      back = MIN (request->since_ms * G_GUINT64_CONSTANT (1000000), self->history_until);
 
       self->history = options->history;
       dd_history_drain (self->history);
-      dd_history_seek (self->history, &self->cursor, self->start_ns - back);
+      dd_history_seek (self->history, &self->cursor, self->history_until - back);
       if (*applied_filter != '\0')
         self->history_program = dd_filter_compile (applied_filter, DD_LINKTYPE_LINUX_SLL2, DD_MAX_SNAPLEN, NULL);
       self->history_pending = TRUE;

@@ -3,6 +3,7 @@
 #include <glib/gi18n.h>
 
 #include "dd-capture.h"
+#include "dd-clock.h"
 #include "dd-format.h"
 
 G_DEFINE_QUARK (dd-capture-error-quark, dd_capture_error)
@@ -10,6 +11,7 @@ G_DEFINE_QUARK (dd-capture-error-quark, dd_capture_error)
 struct _DdCapture {
   pcap_t  *pcap;
   guint32  snaplen;
+  guint64  start_ns;   /* real time just before activation */
   /* pcap_stats() counters are 32-bit: keep the last reading and add the differences. */
   guint    last_recv;
   guint    last_drop;
@@ -81,6 +83,7 @@ dd_capture_open (const DdCaptureOptions  *options,
   if (pcap_set_tstamp_precision (capture->pcap, PCAP_TSTAMP_PRECISION_NANO) != 0)
     g_debug ("nanosecond timestamps are not available; using microseconds scaled up");
 
+  capture->start_ns = (guint64) dd_clock_real_time_ns ();
   status = pcap_activate (capture->pcap);
   if (status < 0)
     {
@@ -141,6 +144,12 @@ int
 dd_capture_get_fd (DdCapture *capture)
 {
   return pcap_get_selectable_fd (capture->pcap);
+}
+
+guint64
+dd_capture_get_start_ns (DdCapture *capture)
+{
+  return capture->start_ns;
 }
 
 guint32

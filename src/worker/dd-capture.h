@@ -33,6 +33,9 @@ gboolean   dd_capture_set_filter   (DdCapture               *capture,
                                     GError                 **error);
 int        dd_capture_get_fd       (DdCapture               *capture);
 guint32    dd_capture_get_snaplen  (DdCapture               *capture);
+/* When the capture began, in ns of the real-time clock: taken before it was activated,
+ * so no packet of it is older. */
+guint64    dd_capture_get_start_ns (DdCapture               *capture);
 
 /* Hands the packets ready now (at most @max_packets, -1 for all) to @handler.
  * Returns 0 when none was ready, a positive number when some were (at least 1 when

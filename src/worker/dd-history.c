@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "dd-clock.h"
 #include "dd-capture.h"
 #include "dd-filter.h"
 #include "dd-format.h"
@@ -36,15 +37,6 @@ struct _DdHistory {
   guint64    evicted_early;
 };
 
-static guint64
-realtime_ns (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_REALTIME, &ts);
-  return (guint64) ts.tv_sec * G_GUINT64_CONSTANT (1000000000) + (guint64) ts.tv_nsec;
-}
-
 static Block *
 new_block (DdHistory *self)
 {
@@ -74,7 +66,7 @@ drop_head (DdHistory *self)
 static void
 expire (DdHistory *self)
 {
-  guint64 now = realtime_ns ();
+  guint64 now = (guint64) dd_clock_real_time_ns ();
   guint64 keep_ns = (guint64) (self->options.seconds * 1e9);
 
   while (self->blocks->len > 1)
