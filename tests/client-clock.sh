@@ -5,8 +5,10 @@
 #
 #        w1 10.203.1.1 ──┐  a worker on the shared clock
 #                        ├── c (10.203.N.2; runs ddump)
-#        w2 10.203.2.1 ──┘  a worker whose clock libfaketime sets 500 ms ahead, and nginx
-#                           serving a recorded capture stamped 500 ms ahead beside it
+#        w2 10.203.2.1 ──┤  a worker whose clock libfaketime sets 500 ms ahead, and nginx
+#                        │  serving a recorded capture stamped 500 ms ahead beside it
+#        w3 10.203.3.1 ──┘  a worker whose clock runs 2% fast (measured again during a
+#                           capture), and nginx proxying to it (then it is not)
 #
 # Namespaces share one kernel clock, and libfaketime shifts a program's clock but not
 # the kernel's packet timestamps: packets stamped by a clock 500 ms ahead come from a
@@ -20,10 +22,10 @@ FAKETIME_LIB=$(ls /usr/lib/*/faketime/libfaketimeMT.so.1 2>/dev/null | head -1)
 [ -n "$FAKETIME_LIB" ] || skip_all "libfaketime is not installed (package faketime)"
 
 dd_host c || skip_all "cannot create network namespaces"
-for i in 1 2; do
+for i in 1 2 3; do
   dd_host "w$i" && dd_link "w$i" "10.203.$i.1" c "10.203.$i.2" || skip_all "cannot create links"
 done
-W1=http://10.203.1.1:8475 W2=http://10.203.2.1:8475
+W1=http://10.203.1.1:8475 W2=http://10.203.2.1:8475 W3=http://10.203.3.1:8475
 
 # ---- the workers, one 500 ms ahead -----------------------------------------------------------
 start_worker w1 worker1 --listen :8475
@@ -122,5 +124,65 @@ comments=$(python3 "$PCAPNG_CHECK" "$DD_TMP/synced.pcapng" | python3 -c 'import 
 expect_match "...and so does its interface's comment" \
   "^10\.203\.2\.1:8080(/[^:]*)?: clock offset \+[0-9.]+ ms ± [0-9.]+ ms against the merging host; timestamps shifted by -[0-9.]+ ms to the merging host's clock \(--clock-sync\)$" \
   "$comments"
+
+# ---- measured again during a capture: a clock that drifts ------------------------------------
+launched=$(date +%s%N)
+ip netns exec "$(ns w3)" env LD_PRELOAD="$FAKETIME_LIB" FAKETIME="+0 x1.02" FAKETIME_DONT_FAKE_MONOTONIC=1 \
+  ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+  "$WORKER" --listen :8475 >"$DD_TMP/worker3.log" 2>&1 &
+DD_PIDS+=($!)
+check "w3's worker, its clock 2% fast, is up" wait_http c "$W3/"
+# --max-skew 20 ms past w3's offset now (2% of the time since it started, a little less):
+# a 4 s capture drifts past it (2% of 4 s: 80 ms).
+skew=$(( ($(date +%s%N) - launched) / 50000000 + 20 ))
+ddump_bg drift -F pcapng --duration 4 --clock-interval 1 --max-skew "$skew" "$W3/capture?filter=icmp"
+wait_exit "$DPID" 60
+expect_eq "a capture from w3 measuring its clock every second ends well" 0 "$STATUS"
+log=$(cat "$DD_TMP/drift.log")
+line=$(grep "^ddump: $W3/capture?filter=icmp: .*clock offset" <<<"$log")
+read -r start latest measures <<<"$(sed -n 's/.*clock offset \([-+][0-9.]*\) ms ± [0-9.]* ms; \([-+][0-9.]*\) ms ± [0-9.]* ms at [0-9:.]* UTC, the last of \([0-9]*\) measures during the capture$/\1 \2 \3/p' <<<"$line")"
+diag "$line"
+check "the summary gives the offset at the start and the last of the measures during the capture (${measures:-none})" \
+  test "${measures:-0}" -ge 2
+# Two measures or more: the last came 2 s or more after the first, 40 ms of drift or more.
+check "...which followed the drift: +30 ms or more (${start:-?} → ${latest:-?} ms)" \
+  within "$(python3 -c "print(${latest:-0} - ${start:-0})")" 30 1000
+# The warning comes from the measure that first passes --max-skew: at the start (on a
+# machine so slow that the guess above fell short), or later, as it should here.
+past () { python3 -c "import sys; sys.exit(not abs(${1:-0}) > $skew)"; }
+if past "$start"; then
+  expect_match "...and a warning, the start being past --max-skew $skew ms already (a slow machine)" \
+    "^ddump: $W3/capture\?filter=icmp: its clock is off by" "$log"
+elif past "$latest"; then
+  expect_match "...and a warning when the drift passed --max-skew $skew ms" \
+    "^ddump: $W3/capture\?filter=icmp: its clock is now off by \+[0-9.]+ ms ± [0-9.]+ ms against this host's, more than --max-skew $skew ms \(measured during the capture\)$" "$log"
+else
+  expect_eq "...and no warning, as it never passed --max-skew $skew ms" 0 "$(grep -c 'its clock is' <<<"$log")"
+fi
+out=$(on c timeout 30 "$DDUMP" --duration 2 --clock-interval 0 -w /dev/null "$W3/capture?filter=icmp" 2>&1)
+expect_eq "--clock-interval 0: ddump ends well" 0 "$?"
+expect_match "...measuring the clock only as the stream opened" "clock offset [-+][0-9.]+ ms ± [0-9.]+ ms$" \
+  "$(grep "^ddump: $W3" <<<"$out")"
+out=$(timeout 10 "$DDUMP" --clock-interval -1 -w /dev/null "$W3/capture" 2>&1)
+expect_eq "--clock-interval -1: usage error" 1 "$?"
+expect_match "...naming the range" "clock-interval from 0 to 86400" "$out"
+
+# Behind a proxy, the exchanges would go through connections the worker captures: only
+# the one as the stream opens is made (the worker says whether a request came straight).
+nginx_config "$DD_TMP/nginx3.conf" <<NGINX
+  server {
+    listen 10.203.3.1:8080;
+    location /p/ { proxy_pass http://127.0.0.1:8475/; proxy_buffering off; proxy_set_header X-Forwarded-For \$remote_addr; }
+  }
+NGINX
+bg_on w3 nginx -c "$DD_TMP/nginx3.conf"
+check "nginx proxies to w3's worker" wait_until 30 on c curl -sf -o /dev/null --max-time 2 http://10.203.3.1:8080/p/clock
+headers=$(on c curl -s --max-time 5 -D - -o /dev/null "$W3/capture?count=1&filter=icmp")
+expect_match "a capture asked straight from the worker says so (X-Ddump-Direct)" "^X-Ddump-Direct: yes" "$headers"
+headers=$(on c curl -s --max-time 5 -D - -o /dev/null "http://10.203.3.1:8080/p/capture?count=1&filter=icmp")
+expect_eq "...one through a proxy does not" 0 "$(grep -ci '^X-Ddump-Direct' <<<"$headers")"
+out=$(on c timeout 30 "$DDUMP" --duration 3 --clock-interval 1 -w /dev/null "http://10.203.3.1:8080/p/capture?filter=icmp" 2>&1)
+expect_eq "a capture through the proxy, --clock-interval 1: ends well" 0 "$?"
+expect_match "...its clock measured as it opened, not again" "p/capture\?filter=icmp: .*clock offset [-+][0-9.]+ ms ± [0-9.]+ ms$" "$out"
 
 dd_finish

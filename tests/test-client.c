@@ -427,6 +427,54 @@ test_missing_file (Fixture *f, gconstpointer data)
   dd_output_free (output);
 }
 
+/* The JSON of @result, as ddump-trigger's results carry it. */
+static char *
+result_json (const DdTargetResult *result)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_begin_object (builder);
+  dd_target_result_add_json (result, builder);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  return json_to_string (root, FALSE);
+}
+
+static void
+test_result_json (void)
+{
+  g_autoptr(GError) failure = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED, "refused");
+  DdTargetResult result = {
+    .label = "http://w1:8475/capture", .packets = 10, .bytes = 1000, .drops = 2, .drops_reported = TRUE,
+    .clock_known = TRUE, .clock = { .offset_ns = 412000, .error_ns = 50000, .exchanges = 8 },
+    .clock_measures = 3, .clock_latest = { .offset_ns = -1500000, .error_ns = 70000, .exchanges = 8 },
+    .clock_latest_ns = G_GUINT64_CONSTANT (1700000002000000000),
+    .shift_ns = -412000, .window_known = TRUE,
+    .start_ns = G_GUINT64_CONSTANT (1700000000000000000), .end_ns = G_GUINT64_CONSTANT (1700000003000000000),
+  };
+  g_autofree char *full = NULL;
+  g_autofree char *unknown = NULL;
+
+  g_test_summary ("A target's result in JSON: counters, the clock as it opened and as last measured, "
+                  "the shift and the capture's window; an unknown clock says why, and what is not "
+                  "known is left out");
+  full = result_json (&result);
+  g_assert_cmpstr (full, ==,
+                   "{\"target\":\"http://w1:8475/capture\",\"packets\":10,\"bytes\":1000,\"drops\":2,"
+                   "\"clock_offset_ns\":412000,\"clock_error_ns\":50000,\"clock_measures\":3,"
+                   "\"clock_latest_offset_ns\":-1500000,\"clock_latest_error_ns\":70000,"
+                   "\"clock_latest_at_ns\":1700000002000000000,\"shift_ns\":-412000,"
+                   "\"capture_start_ns\":1700000000000000000,\"capture_end_ns\":1700000003000000000}");
+  result = (DdTargetResult) {
+    .label = "http://w2:8475/capture", .error = failure, .clock_why = "GET /clock: 404 Not Found",
+  };
+  unknown = result_json (&result);
+  g_assert_cmpstr (unknown, ==,
+                   "{\"target\":\"http://w2:8475/capture\",\"packets\":0,\"bytes\":0,\"error\":\"refused\","
+                   "\"clock_unknown\":\"GET /clock: 404 Not Found\"}");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -437,5 +485,6 @@ main (int argc, char **argv)
   g_test_add ("/client/cancel-connecting", Fixture, NULL, setup, test_cancel_connecting, teardown);
   g_test_add ("/client/bad-target", Fixture, NULL, setup, test_bad_target, teardown);
   g_test_add ("/client/missing-file", Fixture, NULL, setup, test_missing_file, teardown);
+  g_test_add_func ("/client/result-json", test_result_json);
   return g_test_run ();
 }

@@ -145,7 +145,9 @@ status_cb (gpointer user_data)
     {
       dd_client_get_result (self->client, i, &result);
       g_string_append_printf (line, " %s:%s", result.host, state_name (result.state));
-      if (result.clock_known)
+      if (result.clock_measures > 0)
+        g_string_append_printf (line, "(%+.1fms)", (double) result.clock_latest.offset_ns / 1e6);
+      else if (result.clock_known)
         g_string_append_printf (line, "(%+.1fms)", (double) result.clock.offset_ns / 1e6);
     }
   if (ioctl (STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 10)
@@ -163,13 +165,24 @@ static char *
 describe_clock (const DdTargetResult *result)
 {
   g_autofree char *offset = NULL;
+  g_autofree char *start = NULL;
+  g_autofree char *latest = NULL;
+  g_autofree char *when = NULL;
 
   if (!result->clock_known)
     return result->clock_why != NULL ? g_strdup_printf (_("clock offset unknown: %s"), result->clock_why) : NULL;
   offset = dd_clock_estimate_format (&result->clock);
-  if (result->shift_ns != 0)
-    return g_strdup_printf (_("clock offset %s, timestamps shifted by %+.3f ms"), offset, (double) result->shift_ns / 1e6);
-  return g_strdup_printf (_("clock offset %s"), offset);
+  start = result->shift_ns != 0
+    ? g_strdup_printf (_("clock offset %s, timestamps shifted by %+.3f ms"), offset, (double) result->shift_ns / 1e6)
+    : g_strdup_printf (_("clock offset %s"), offset);
+  if (result->clock_measures == 0)
+    return g_steal_pointer (&start);
+  latest = dd_clock_estimate_format (&result->clock_latest);
+  when = dd_clock_format_utc (result->clock_latest_ns);
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s; %s at %s UTC, the last of %u measure during the capture",
+                                       "%s; %s at %s UTC, the last of %u measures during the capture",
+                                       result->clock_measures),
+                          start, latest, when, result->clock_measures);
 }
 
 /* When every target was capturing at once: the part of the merge that shows them all. */

@@ -42,6 +42,7 @@ typedef struct {
   gboolean  failed;      /* its stream failed at least once */
   gboolean  recovered;   /* and runs again since its last failure */
   gboolean  departed;    /* its name no longer names it: it ended, and is no failure */
+  gboolean  skew_warned; /* its clock was last found further off than --max-skew */
   guint64   gap_start;   /* when its capture was last known to run before it broke (ns) */
   char     *gap_cause;   /* why it broke; NULL: no gap pending */
 } SourceSlot;
@@ -375,6 +376,48 @@ mark_gap (SourceSlot *slot)
   slot->gap_start = 0;
 }
 
+static guint
+max_skew_ms (DdClient *self)
+{
+  return self->options.max_skew_ms > 0 ? self->options.max_skew_ms : DD_CLIENT_MAX_SKEW_MS;
+}
+
+static gboolean
+past_skew (DdClient              *self,
+           const DdClockEstimate *clock)
+{
+  gint64 limit = (gint64) max_skew_ms (self) * 1000000;
+
+  return clock->offset_ns > limit || clock->offset_ns < -limit;
+}
+
+/* A measure during the capture: a clock that drifts or steps past --max-skew is told
+ * once, and again only after it came back. */
+static void
+source_clock_cb (DdSource *source,
+                 gpointer  user_data)
+{
+  SourceSlot *slot = user_data;
+  DdClient *self = slot->client;
+  DdClockEstimate clock;
+  guint64 when;
+  guint measures;
+  gboolean past;
+
+  if (!dd_source_get_latest_clock (source, &clock, &when, &measures))
+    return;
+  past = past_skew (self, &clock);
+  if (past && !slot->skew_warned)
+    {
+      g_autofree char *offset = dd_clock_estimate_format (&clock);
+
+      message (self, DD_CLIENT_MESSAGE_NOTICE,
+               _("%s: its clock is now off by %s against this host's, more than --max-skew %u ms (measured during the capture)"),
+               dd_source_get_target (source)->label, offset, max_skew_ms (self));
+    }
+  slot->skew_warned = past;
+}
+
 static void
 source_started_cb (DdSource *source,
                    gpointer  user_data)
@@ -382,7 +425,6 @@ source_started_cb (DdSource *source,
   SourceSlot *slot = user_data;
   DdClient *self = slot->client;
   const char *label = dd_source_get_target (source)->label;
-  guint max_skew_ms = self->options.max_skew_ms > 0 ? self->options.max_skew_ms : DD_CLIENT_MAX_SKEW_MS;
   DdClockEstimate clock;
 
   check_ready (self);
@@ -392,8 +434,7 @@ source_started_cb (DdSource *source,
     mark_gap (slot);
   if (dd_source_get_notice (source) != NULL)
     message (self, DD_CLIENT_MESSAGE_NOTICE, "%s: %s", label, dd_source_get_notice (source));
-  if (dd_source_get_clock (source, &clock, NULL) &&
-      (clock.offset_ns > (gint64) max_skew_ms * 1000000 || clock.offset_ns < -(gint64) max_skew_ms * 1000000))
+  if (dd_source_get_clock (source, &clock, NULL) && past_skew (self, &clock))
     {
       g_autofree char *offset = dd_clock_estimate_format (&clock);
 
@@ -401,7 +442,8 @@ source_started_cb (DdSource *source,
                self->options.clock_sync
                ? _("%s: its clock is off by %s against this host's, more than --max-skew %u ms; its timestamps are corrected (--clock-sync)")
                : _("%s: its clock is off by %s against this host's, more than --max-skew %u ms; --clock-sync would correct its timestamps"),
-               label, offset, max_skew_ms);
+               label, offset, max_skew_ms (self));
+      slot->skew_warned = TRUE;
     }
   slot->backoff_ms = 0;
   g_debug ("%s: capturing", dd_source_get_target (source)->label);
@@ -464,6 +506,7 @@ source_ended_cb (DdSource     *source,
 
 static const DdSourceCallbacks source_callbacks = {
   .started = source_started_cb,
+  .clock = source_clock_cb,
   .data = source_data_cb,
   .ended = source_ended_cb,
 };
@@ -491,6 +534,8 @@ add_slot (DdClient *self,
     .http = self->http,
     .connect_timeout_s = self->options.connect_timeout_s,
     .clock_sync = self->options.clock_sync,
+    .clock_interval_s = self->options.clock_interval_s == 0 ? DD_CLIENT_CLOCK_INTERVAL_S
+                        : self->options.clock_interval_s == G_MAXUINT ? 0 : self->options.clock_interval_s,
     .reconnect = self->options.reconnect,
   };
 
@@ -1148,6 +1193,7 @@ dd_client_get_result (DdClient       *self,
     .shift_ns = dd_source_get_shift (source),
   };
   result->clock_known = dd_source_get_clock (source, &result->clock, &result->clock_why);
+  dd_source_get_latest_clock (source, &result->clock_latest, &result->clock_latest_ns, &result->clock_measures);
   result->window_known = dd_source_get_window (source, &result->start_ns, &result->end_ns);
   if (slot->retry_id != 0)
     result->state = DD_TARGET_STATE_RETRYING;
@@ -1196,6 +1242,13 @@ dd_target_result_add_json (const DdTargetResult *result,
     {
       json_builder_set_member_name (builder, "clock_unknown");
       json_builder_add_string_value (builder, result->clock_why);
+    }
+  if (result->clock_measures > 0)
+    {
+      add_int_member (builder, "clock_measures", result->clock_measures);
+      add_int_member (builder, "clock_latest_offset_ns", result->clock_latest.offset_ns);
+      add_int_member (builder, "clock_latest_error_ns", result->clock_latest.error_ns);
+      add_int_member (builder, "clock_latest_at_ns", (gint64) result->clock_latest_ns);
     }
   if (result->shift_ns != 0)
     add_int_member (builder, "shift_ns", result->shift_ns);

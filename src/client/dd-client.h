@@ -34,6 +34,8 @@ enum {
 
 /* A worker whose clock is further off ours than this is warned of (--max-skew). */
 #define DD_CLIENT_MAX_SKEW_MS 100
+/* How often a worker's clock is measured again during its capture (--clock-interval). */
+#define DD_CLIENT_CLOCK_INTERVAL_S 30
 
 typedef enum {
   DD_CLIENT_ERROR_USAGE,    /* a target, an option or a file named by one cannot be used */
@@ -77,6 +79,8 @@ typedef struct {
   gboolean  heartbeats;      /* pcapng: statistics blocks as they come, not one final one */
   gboolean  sync_start;      /* nothing before every live target's capture runs */
   guint     max_skew_ms;     /* a worker whose clock is further off is warned of; 0: 100 */
+  guint     clock_interval_s;  /* a worker's clock measured again this often during its capture,
+                              * when the exchanges are not captured; 0: 30, G_MAXUINT: never */
   char     *ca_file;
   char     *cert_file;
   char     *key_file;
@@ -136,6 +140,9 @@ typedef struct {
   gboolean      clock_known;  /* @clock holds the worker's offset, measured as its stream opened */
   DdClockEstimate clock;
   const char   *clock_why;    /* why the offset is unknown, when a measure failed */
+  guint         clock_measures;  /* during the capture; the last one: */
+  DdClockEstimate clock_latest;
+  guint64       clock_latest_ns; /* when it was taken, in ns of our clock */
   gint64        shift_ns;     /* how far its timestamps were moved (--clock-sync) */
   gboolean      window_known; /* when its capture began and ended, in ns of our clock */
   guint64       start_ns;
@@ -145,7 +152,9 @@ typedef struct {
 /* Adds @result's members to the JSON object @builder is in: target, packets, bytes, drops
  * (when reported), error (when it failed), and the worker's clock: clock_offset_ns and
  * clock_error_ns (the bound) when measured, clock_unknown (why) when a measure failed,
- * shift_ns when its timestamps were shifted. */
+ * clock_measures, clock_latest_offset_ns, clock_latest_error_ns and clock_latest_at_ns
+ * when it was measured again during the capture, shift_ns when its timestamps were
+ * shifted. */
 void          dd_target_result_add_json (const DdTargetResult *result,
                                          JsonBuilder          *builder);
 

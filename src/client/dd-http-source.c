@@ -7,7 +7,11 @@
 #include "dd-prefetch-stream.h"
 
 struct _DdHttpSource {
-  DdSource parent_instance;
+  DdSource      parent_instance;
+
+  /* Measuring the worker's clock again during its capture. */
+  guint         clock_id;
+  GCancellable *clock_cancellable;  /* of the measure in flight */
 };
 
 G_DEFINE_FINAL_TYPE (DdHttpSource, dd_http_source, DD_TYPE_SOURCE)
@@ -30,9 +34,9 @@ open_cb (GObject      *object,
     g_task_return_pointer (task, stream, g_object_unref);
 }
 
-/* The clock is read before the capture opens, never during it: behind a proxy, a
- * worker's capture would hold the exchanges' connections, which only the stream's own
- * is excluded from. */
+/* The clock is read before the capture opens, and during it only when the worker says the
+ * capture came straight to it (DD_HTTP_DIRECT): behind a proxy, the worker's capture would
+ * hold the exchanges' connections, which only the stream's own is excluded from. */
 static void
 clock_cb (GObject      *object,
           GAsyncResult *result,
@@ -63,6 +67,50 @@ clock_cb (GObject      *object,
 }
 
 static void
+remeasured_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(DdHttpSource) self = user_data;
+  g_autoptr(GError) error = NULL;
+  DdClockEstimate estimate;
+
+  if (dd_http_clock_finish (result, &estimate, &error))
+    {
+      if (!g_cancellable_is_cancelled (self->clock_cancellable))
+        dd_source_update_clock (DD_SOURCE (self), &estimate);
+    }
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    /* The last measure stands; the stream itself says whether the worker is gone. */
+    g_debug ("%s: the clock could not be measured again: %s", dd_source_get_target (DD_SOURCE (self))->label,
+             error->message);
+  g_clear_object (&self->clock_cancellable);
+}
+
+static gboolean
+remeasure_cb (gpointer user_data)
+{
+  DdHttpSource *self = user_data;
+  DdSource *source = DD_SOURCE (self);
+
+  if (self->clock_cancellable != NULL)
+    return G_SOURCE_CONTINUE;  /* the last one is still going */
+  self->clock_cancellable = g_cancellable_new ();
+  dd_http_clock_async (dd_source_get_context (source)->http, dd_source_get_target (source), CLOCK_EXCHANGES,
+                       self->clock_cancellable, remeasured_cb, g_object_ref (self));
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+stop_measuring (DdHttpSource *self)
+{
+  g_clear_handle_id (&self->clock_id, g_source_remove);
+  /* The callback still runs, and clears it. */
+  if (self->clock_cancellable != NULL)
+    g_cancellable_cancel (self->clock_cancellable);
+}
+
+static void
 dd_http_source_open_async (DdSource            *source,
                            GCancellable        *cancellable,
                            GAsyncReadyCallback  callback,
@@ -84,11 +132,21 @@ dd_http_source_open_finish (DdSource      *source,
   const char *clamped = stream != NULL ? g_object_get_data (G_OBJECT (stream), DD_HTTP_CLAMPED) : NULL;
   g_autofree char *notice = clamped != NULL ? g_strdup_printf (_("the worker's policy clamped %s"), clamped) : NULL;
 
+  guint interval_s = dd_source_get_context (source)->clock_interval_s;
+
   /* The ring it is read ahead into. */
   if (stream != NULL)
     dd_source_reserve (source, dd_prefetch_stream_get_size (DD_PREFETCH_STREAM (stream)));
   dd_source_set_notice (source, notice);
+  if (stream != NULL && interval_s > 0 && g_object_get_data (G_OBJECT (stream), DD_HTTP_DIRECT) != NULL)
+    DD_HTTP_SOURCE (source)->clock_id = g_timeout_add_seconds (interval_s, remeasure_cb, source);
   return stream;
+}
+
+static void
+dd_http_source_close (DdSource *source)
+{
+  stop_measuring (DD_HTTP_SOURCE (source));
 }
 
 /* Workers capture Linux "any", cooked. */
@@ -99,6 +157,13 @@ dd_http_source_expected_linktype (DdSource *source)
 }
 
 static void
+dd_http_source_dispose (GObject *object)
+{
+  stop_measuring (DD_HTTP_SOURCE (object));
+  G_OBJECT_CLASS (dd_http_source_parent_class)->dispose (object);
+}
+
+static void
 dd_http_source_init (DdHttpSource *self)
 {
 }
@@ -106,9 +171,13 @@ dd_http_source_init (DdHttpSource *self)
 static void
 dd_http_source_class_init (DdHttpSourceClass *klass)
 {
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   DdSourceClass *source_class = DD_SOURCE_CLASS (klass);
+
+  object_class->dispose = dd_http_source_dispose;
 
   source_class->open_async = dd_http_source_open_async;
   source_class->open_finish = dd_http_source_open_finish;
+  source_class->close = dd_http_source_close;
   source_class->expected_linktype = dd_http_source_expected_linktype;
 }

@@ -387,6 +387,9 @@ open_done (OpenData *data,
 
       if (clamped != NULL)
         g_object_set_data_full (G_OBJECT (stream), DD_HTTP_CLAMPED, g_strdup (clamped), g_free);
+      if (g_strcmp0 (soup_message_headers_get_one (soup_message_get_response_headers (data->msg),
+                                                   "X-Ddump-Direct"), "yes") == 0)
+        g_object_set_data (G_OBJECT (stream), DD_HTTP_DIRECT, GINT_TO_POINTER (TRUE));
       g_task_return_pointer (data->work.task, stream, g_object_unref);
     }
   open_data_free (data);

@@ -43,6 +43,10 @@ void          dd_http_open_async   (DdHttp             *self,
 /* The body stream's data under this key: what the worker's policy clamped (its
  * X-Ddump-Clamped header), when it did. */
 #define DD_HTTP_CLAMPED "dd-http-clamped"
+/* ...and this key is set when the worker says the request came straight to it (its
+ * X-Ddump-Direct header): our GET /clock during the capture then reaches the worker's own
+ * sockets, which its capture excludes. */
+#define DD_HTTP_DIRECT "dd-http-direct"
 
 /* Needs no DdHttp: a callback that was cancelled may run after its owner is gone. */
 GInputStream *dd_http_open_finish  (GAsyncResult  *result,

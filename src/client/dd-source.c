@@ -78,6 +78,9 @@ typedef struct {
   DdClockEstimate   clock;          /* exchanges == 0: unknown */
   char             *clock_why;      /* why it is unknown, when a measure failed */
   char             *clock_note;     /* the clock, for the interfaces' comment */
+  DdClockEstimate   clock_latest;   /* measured during the capture */
+  guint64           clock_latest_at;  /* ns, our clock */
+  guint             clock_measures;
   gint64            shift_ns;       /* added to every timestamp of the input */
   char             *notice;         /* for the user, about the stream last opened */
   gint64            running_since;  /* monotonic µs */
@@ -1092,6 +1095,33 @@ dd_source_get_clock (DdSource         *self,
   if (why != NULL)
     *why = priv->clock_why;
   return priv->clock.exchanges > 0;
+}
+
+void
+dd_source_update_clock (DdSource              *self,
+                        const DdClockEstimate *estimate)
+{
+  DdSourcePrivate *priv = PRIV (self);
+
+  priv->clock_latest = *estimate;
+  priv->clock_latest_at = (guint64) dd_clock_real_time_ns ();
+  priv->clock_measures++;
+  if (priv->callbacks.clock != NULL)
+    priv->callbacks.clock (self, priv->user_data);
+}
+
+gboolean
+dd_source_get_latest_clock (DdSource        *self,
+                            DdClockEstimate *estimate,
+                            guint64         *when,
+                            guint           *measures)
+{
+  DdSourcePrivate *priv = PRIV (self);
+
+  *estimate = priv->clock_latest;
+  *when = priv->clock_latest_at;
+  *measures = priv->clock_measures;
+  return priv->clock_measures > 0;
 }
 
 gint64

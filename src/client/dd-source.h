@@ -40,6 +40,7 @@ typedef struct {
   DdHttp         *http;              /* NULL when no target is a worker */
   guint           connect_timeout_s;
   gboolean        clock_sync;        /* shift workers' packets by their clock offsets */
+  guint           clock_interval_s;  /* workers' clocks measured again this often; 0: never */
   gboolean        reconnect;         /* a worker that shuts down is an interruption */
 } DdSourceContext;
 
@@ -50,6 +51,8 @@ typedef struct {
   void (*data)    (DdSource *source, gpointer user_data);
   /* The stream ended: cleanly when @error is NULL. */
   void (*ended)   (DdSource *source, const GError *error, gpointer user_data);
+  /* The input's clock was measured again during the capture (nullable). */
+  void (*clock)   (DdSource *source, gpointer user_data);
 } DdSourceCallbacks;
 
 struct _DdSourceClass {
@@ -137,6 +140,17 @@ void          dd_source_set_clock    (DdSource              *self,
 gboolean      dd_source_get_clock    (DdSource         *self,
                                       DdClockEstimate  *estimate,
                                       const char      **why);
+/* For subclasses: a measure of the input's clock during its capture. The shift stays the
+ * one measured as the stream opened (a shift that moved mid-stream would reorder the
+ * input's own packets); the measures are reported. */
+void          dd_source_update_clock (DdSource              *self,
+                                      const DdClockEstimate *estimate);
+/* The last measure during the capture, when it was taken (ns, our clock) and how many
+ * there were; FALSE when there was none. */
+gboolean      dd_source_get_latest_clock (DdSource        *self,
+                                          DdClockEstimate *estimate,
+                                          guint64         *when,
+                                          guint           *measures);
 /* The shift applied to the packets, in ns (0 without clock_sync). */
 gint64        dd_source_get_shift    (DdSource *self);
 

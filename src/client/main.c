@@ -57,7 +57,7 @@ main (int    argc,
   g_autofree char *write_path = NULL, *fifo_path = NULL, *format = NULL, *filter = NULL;
   g_autofree char *ca = NULL, *cert = NULL, *key = NULL, *netrc_file = NULL;
   gint snaplen = 0, max_delay = 1000, connect_timeout = 10, memory = 256, resolve_interval = 30;
-  gint max_skew = DD_CLIENT_MAX_SKEW_MS;
+  gint max_skew = DD_CLIENT_MAX_SKEW_MS, clock_interval = DD_CLIENT_CLOCK_INTERVAL_S;
   gint64 count = 0;
   gdouble duration = 0, timeout = 0, since = 0;
   gint64 bytes = 0;
@@ -112,6 +112,8 @@ main (int    argc,
       N_("pcapng: write the workers' statistics as they come (once a second), not only one final block per interface; the default with --serve"), NULL },
     { "max-skew", 0, 0, G_OPTION_ARG_INT, &max_skew,
       N_("Warn of a worker whose clock is off this host's by more than MS milliseconds (default 100)"), N_("MS") },
+    { "clock-interval", 0, 0, G_OPTION_ARG_INT, &clock_interval,
+      N_("Measure each worker's clock again every S seconds during its capture, when the worker is reached directly (default 30; 0: only as its stream opens)"), N_("S") },
     { "ca", 0, 0, G_OPTION_ARG_FILENAME, &ca,
       N_("Trust the certificate authorities in FILE (PEM) instead of the system's"), N_("FILE") },
     { "cert", 0, 0, G_OPTION_ARG_FILENAME, &cert,
@@ -240,11 +242,12 @@ main (int    argc,
     }
   if (snaplen < 0 || snaplen > (gint) DD_MAX_SNAPLEN || max_delay < 0 || max_delay > 600000 ||
       count < 0 || duration < 0 || timeout < 0 || bytes < 0 || connect_timeout < 0 || since > 0 ||
-      memory < 1 || memory > 1048576 || max_skew < 1 ||
+      memory < 1 || memory > 1048576 || max_skew < 1 || clock_interval < 0 || clock_interval > 86400 ||
       resolve_interval < 1 || resolve_interval > 86400)
     {
       g_printerr (_("%s: out of range: --snaplen from 1 to %u, --max-delay from 0 to 600000, "
                     "--memory from 1 to 1048576, --resolve-interval from 1 to 86400, --max-skew from 1, "
+                    "--clock-interval from 0 to 86400, "
                     "--count, --duration, --timeout, --bytes and --connect-timeout not negative, "
                     "--since negative (seconds back: --since -30)\n"),
                   g_get_prgname (), DD_MAX_SNAPLEN);
@@ -287,6 +290,7 @@ main (int    argc,
   /* PCAP-over-IP clients follow the capture live. */
   options.client.heartbeats = heartbeats || (serve != NULL && serve[0] != NULL);
   options.client.max_skew_ms = (guint) max_skew;
+  options.client.clock_interval_s = clock_interval == 0 ? G_MAXUINT : (guint) clock_interval;
   options.quiet = quiet || options.extcap;
   options.client.ca_file = ca;
   options.client.cert_file = cert;

@@ -175,6 +175,23 @@ describe_identity (SoupServerMessage *msg,
   return g_strdup (G_IS_INET_SOCKET_ADDRESS (peer) && host != NULL ? host : "a unix socket peer");
 }
 
+/* The request came straight from its client over TCP, not through a proxy: the client's
+ * other requests to this worker (GET /clock) then reach our own sockets too, which every
+ * capture excludes. A proxy is seen by its headers, or by a unix socket. */
+static gboolean
+came_direct (SoupServerMessage *msg)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char * const proxy_headers[] = { "Forwarded", "X-Forwarded-For", "X-Real-IP", "Via" };
+
+  if (!G_IS_INET_SOCKET_ADDRESS (soup_server_message_get_remote_address (msg)))
+    return FALSE;
+  for (gsize i = 0; i < G_N_ELEMENTS (proxy_headers); i++)
+    if (soup_message_headers_get_one (headers, proxy_headers[i]) != NULL)
+      return FALSE;
+  return TRUE;
+}
+
 static void
 capture_handler (DdWorkerServer    *self,
                  SoupServerMessage *msg,
@@ -291,6 +308,8 @@ capture_handler (DdWorkerServer    *self,
   };
   if (clamped != NULL)
     soup_message_headers_replace (soup_server_message_get_response_headers (msg), "X-Ddump-Clamped", clamped);
+  if (came_direct (msg))
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg), "X-Ddump-Direct", "yes");
   dd_policy_hold (self->options.policy, identity);
   stream = dd_capture_stream_new (msg, g_steal_pointer (&capture), request, filter, &stream_options,
                                   &self->metrics, stream_done_cb, self);
