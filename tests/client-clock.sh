@@ -135,6 +135,7 @@ check "w3's worker, its clock 2% fast, is up" wait_http c "$W3/"
 # --max-skew 20 ms past w3's offset now (2% of the time since it started, a little less):
 # a 4 s capture drifts past it (2% of 4 s: 80 ms).
 skew=$(( ($(date +%s%N) - launched) / 50000000 + 20 ))
+bg_on c ping -q -i 0.05 -c 400 10.203.3.1 >/dev/null  # packets, so that w3 has an interface
 ddump_bg drift -F pcapng --duration 4 --clock-interval 1 --max-skew "$skew" "$W3/capture?filter=icmp"
 wait_exit "$DPID" 60
 expect_eq "a capture from w3 measuring its clock every second ends well" 0 "$STATUS"
@@ -159,6 +160,10 @@ elif past "$latest"; then
 else
   expect_eq "...and no warning, as it never passed --max-skew $skew ms" 0 "$(grep -c 'its clock is' <<<"$log")"
 fi
+comments=$(python3 "$PCAPNG_CHECK" "$DD_TMP/drift.out" | python3 -c 'import json, sys; print("\n".join(json.load(sys.stdin)["isb_comments"]))')
+expect_match "...and so does the final statistics block of its interface" \
+  "^clock offset \+[0-9.]+ ms ± [0-9.]+ ms against the merging host at [0-9:.]+ UTC, the last of ${measures:-?} measures during the capture$" \
+  "$comments"
 out=$(on c timeout 30 "$DDUMP" --duration 2 --clock-interval 0 -w /dev/null "$W3/capture?filter=icmp" 2>&1)
 expect_eq "--clock-interval 0: ddump ends well" 0 "$?"
 expect_match "...measuring the clock only as the stream opened" "clock offset [-+][0-9.]+ ms ± [0-9.]+ ms$" \

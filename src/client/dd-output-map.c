@@ -198,6 +198,15 @@ dd_output_map_comment (DdOutputMap *self,
 }
 
 void
+dd_output_map_set_final_comment (DdOutputMap *self,
+                                 guint32      out_id,
+                                 const char  *comment)
+{
+  if (self->format == DD_FORMAT_PCAPNG)
+    dd_output_set_final_comment (self->output, out_id, comment);
+}
+
+void
 dd_output_map_end (DdOutputMap *self)
 {
   if (self->format == DD_FORMAT_PCAPNG)

@@ -69,6 +69,11 @@ void         dd_output_map_mark      (DdOutputMap         *self,
 void         dd_output_map_comment   (DdOutputMap *self,
                                       guint32      out_id,
                                       const char  *comment);
+/* pcapng: @comment on the interface's final statistics block (nullable; the last set
+ * counts). */
+void         dd_output_map_set_final_comment (DdOutputMap *self,
+                                              guint32      out_id,
+                                              const char  *comment);
 /* The end: pcap's header if nothing decided it (an empty capture is still valid), pcapng's
  * final statistics. */
 void         dd_output_map_end       (DdOutputMap *self);

@@ -21,7 +21,14 @@ typedef struct {
   guint64       written;
   guint64       first_ts;  /* of its packets */
   guint64       last_ts;
+  char         *final_comment;  /* of its last ISB, or NULL */
 } InterfaceState;
+
+static void
+interface_state_clear (gpointer data)
+{
+  g_free (((InterfaceState *) data)->final_comment);
+}
 
 struct _DdOutput {
   int         fd;
@@ -61,6 +68,7 @@ dd_output_new (int      fd,
   self->buf = g_byte_array_sized_new (FLUSH_THRESHOLD + DD_MAX_SNAPLEN + 1024);
   self->preamble = g_byte_array_new ();
   self->interfaces = g_array_new (FALSE, TRUE, sizeof (InterfaceState));
+  g_array_set_clear_func (self->interfaces, interface_state_clear);
   self->linktype = DD_OUTPUT_LINKTYPE_PENDING;
   return self;
 }
@@ -182,6 +190,19 @@ dd_output_write_comment (DdOutput   *self,
 }
 
 void
+dd_output_set_final_comment (DdOutput   *self,
+                             guint32     interface_id,
+                             const char *comment)
+{
+  InterfaceState *state;
+
+  g_return_if_fail (interface_id < self->interfaces->len);
+  state = &g_array_index (self->interfaces, InterfaceState, interface_id);
+  g_free (state->final_comment);
+  state->final_comment = g_strdup (comment);
+}
+
+void
 dd_output_write_final_stats (DdOutput *self)
 {
   guint64 now = (guint64) g_get_real_time () * 1000u;
@@ -203,6 +224,7 @@ dd_output_write_final_stats (DdOutput *self)
         stats.endtime = MAX (stats.endtime, state->last_ts);
       stats.present |= DD_PCAPNG_STAT_ENDTIME | DD_PCAPNG_STAT_USRDELIV;
       stats.usrdeliv = state->written;
+      stats.comment = state->final_comment;
       dd_pcapng_write_isb (self->buf, i, MAX (now, stats.endtime), &stats);
     }
 }

@@ -53,9 +53,14 @@ void      dd_output_write_comment  (DdOutput   *self,
                                     guint32     interface_id,
                                     guint64     ts_ns,
                                     const char *comment);
+/* pcapng: @comment (nullable; copied) for the interface's last ISB, replacing the last one
+ * set: what holds at the end of the run. */
+void      dd_output_set_final_comment (DdOutput   *self,
+                                       guint32     interface_id,
+                                       const char *comment);
 /* pcapng: one last ISB per interface: the statistics recorded, the packets written, and
  * when its capture began and ended (as recorded; else its first and last packet; else
- * the end of the run). */
+ * the end of the run), with the comment set for it. */
 void      dd_output_write_final_stats (DdOutput *self);
 
 /* FALSE once the output has failed (the packet was not written). */

@@ -1102,10 +1102,27 @@ dd_source_update_clock (DdSource              *self,
                         const DdClockEstimate *estimate)
 {
   DdSourcePrivate *priv = PRIV (self);
+  g_autofree char *offset = dd_clock_estimate_format (estimate);
+  g_autofree char *when = NULL;
+  g_autofree char *note = NULL;
 
   priv->clock_latest = *estimate;
   priv->clock_latest_at = (guint64) dd_clock_real_time_ns ();
   priv->clock_measures++;
+  /* For a reader of the file: the interfaces' comment has the offset as the stream opened. */
+  when = dd_clock_format_utc (priv->clock_latest_at);
+  note = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                       "clock offset %s against the merging host at %s UTC, the last of %u measure during the capture",
+                                       "clock offset %s against the merging host at %s UTC, the last of %u measures during the capture",
+                                       priv->clock_measures),
+                          offset, when, priv->clock_measures);
+  for (guint i = 0; i < priv->interfaces->len; i++)
+    {
+      const Interface *iface = &g_array_index (priv->interfaces, Interface, i);
+
+      if (!iface->whole || iface->whole_routed)
+        dd_output_map_set_final_comment (priv->context.map, iface->route.out_id, note);
+    }
   if (priv->callbacks.clock != NULL)
     priv->callbacks.clock (self, priv->user_data);
 }
