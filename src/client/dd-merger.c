@@ -37,12 +37,19 @@ struct _DdMergeInput {
   guint64           late;
 };
 
+/* A place in the heap: the input and a copy of its oldest packet's timestamp, so that
+ * ordering reads one small array rather than each input's queue. */
+typedef struct {
+  guint64       ts;
+  DdMergeInput *input;
+} HeapNode;
+
 struct _DdMerger {
   gint64            max_delay;
   DdMergerWriteFunc write;
   gpointer          user_data;
   GPtrArray        *inputs;
-  DdMergeInput    **heap;
+  HeapNode         *heap;
   guint             heap_len;
 #ifdef DD_MERGER_GSEQUENCE
   GSequence        *order;     /* the inputs with packets, oldest first */
@@ -122,7 +129,7 @@ dd_merger_add_input (DdMerger          *self,
   input->heap_pos = -1;
   input->live = TRUE;
   g_ptr_array_add (self->inputs, input);
-  self->heap = g_renew (DdMergeInput *, self->heap, self->inputs->len);
+  self->heap = g_renew (HeapNode, self->heap, self->inputs->len);
   return input;
 }
 
@@ -137,38 +144,45 @@ before (DdMergeInput *a,
   return ta < tb || (ta == tb && a->index < b->index);
 }
 
-static void
-heap_set (DdMerger     *self,
-          guint         pos,
-          DdMergeInput *input)
+static inline gboolean
+node_before (const HeapNode *a,
+             const HeapNode *b)
 {
-  self->heap[pos] = input;
-  input->heap_pos = (gint) pos;
+  return a->ts < b->ts || (a->ts == b->ts && a->input->index < b->input->index);
+}
+
+static inline void
+heap_set (DdMerger       *self,
+          guint           pos,
+          const HeapNode *node)
+{
+  self->heap[pos] = *node;
+  node->input->heap_pos = (gint) pos;
 }
 
 static void
 sift_up (DdMerger *self,
          guint     pos)
 {
-  DdMergeInput *input = self->heap[pos];
+  HeapNode node = self->heap[pos];
 
   while (pos > 0)
     {
       guint parent = (pos - 1) / 2;
 
-      if (!before (input, self->heap[parent]))
+      if (!node_before (&node, &self->heap[parent]))
         break;
-      heap_set (self, pos, self->heap[parent]);
+      heap_set (self, pos, &self->heap[parent]);
       pos = parent;
     }
-  heap_set (self, pos, input);
+  heap_set (self, pos, &node);
 }
 
 static void
 sift_down (DdMerger *self,
            guint     pos)
 {
-  DdMergeInput *input = self->heap[pos];
+  HeapNode node = self->heap[pos];
 
   for (;;)
     {
@@ -176,14 +190,14 @@ sift_down (DdMerger *self,
 
       if (child >= self->heap_len)
         break;
-      if (child + 1 < self->heap_len && before (self->heap[child + 1], self->heap[child]))
+      if (child + 1 < self->heap_len && node_before (&self->heap[child + 1], &self->heap[child]))
         child++;
-      if (!before (self->heap[child], input))
+      if (!node_before (&self->heap[child], &node))
         break;
-      heap_set (self, pos, self->heap[child]);
+      heap_set (self, pos, &self->heap[child]);
       pos = child;
     }
-  heap_set (self, pos, input);
+  heap_set (self, pos, &node);
 }
 
 static G_GNUC_UNUSED void
@@ -191,14 +205,14 @@ heap_remove (DdMerger     *self,
              DdMergeInput *input)
 {
   guint pos = (guint) input->heap_pos;
-  DdMergeInput *last = self->heap[--self->heap_len];
+  HeapNode last = self->heap[--self->heap_len];
 
   input->heap_pos = -1;
-  if (last == input)
+  if (last.input == input)
     return;
-  heap_set (self, pos, last);
+  heap_set (self, pos, &last);
   sift_up (self, pos);
-  sift_down (self, (guint) last->heap_pos);
+  sift_down (self, (guint) last.input->heap_pos);
 }
 
 /* ---- the order of the inputs ---------------------------------------------------------
@@ -226,8 +240,9 @@ order_add (DdMerger     *self,
   input->iter = g_sequence_insert_sorted (self->order, input, compare_inputs, NULL);
   input->heap_pos = 0;
 #else
-  self->heap[self->heap_len] = input;
-  input->heap_pos = (gint) self->heap_len++;
+  HeapNode node = { input->queue[input->head].ts, input };
+
+  heap_set (self, self->heap_len++, &node);
   sift_up (self, (guint) input->heap_pos);
 #endif
 }
@@ -241,6 +256,7 @@ order_changed (DdMerger     *self,
 #ifdef DD_MERGER_GSEQUENCE
   g_sequence_sort_changed (input->iter, compare_inputs, NULL);
 #else
+  self->heap[input->heap_pos].ts = input->queue[input->head].ts;
   if (older)
     sift_up (self, (guint) input->heap_pos);
   else
@@ -269,7 +285,7 @@ order_first (DdMerger *self)
 #ifdef DD_MERGER_GSEQUENCE
   return g_sequence_is_empty (self->order) ? NULL : g_sequence_get (g_sequence_get_begin_iter (self->order));
 #else
-  return self->heap_len > 0 ? self->heap[0] : NULL;
+  return self->heap_len > 0 ? self->heap[0].input : NULL;
 #endif
 }
 
@@ -496,7 +512,19 @@ merge (DdMerger *self,
       dd_chunk_unref (packet.chunk);
 
       if (input->count > 0)
-        order_changed (self, input, FALSE);
+        {
+          const DdPacket *next = &input->queue[input->head];
+          const DdPacket *after = &input->queue[(input->head + 1) & (input->capacity - 1)];
+
+          /* With many inputs, this one's turn comes after the others have had theirs, and
+           * its bytes (read long before, or by another thread) would be fetched from
+           * memory then: fetch them now, with the record after (each may span two lines). */
+          __builtin_prefetch (next->data);
+          __builtin_prefetch (next->data + next->caplen - 1);
+          __builtin_prefetch (after);
+          __builtin_prefetch ((const guint8 *) (after + 1) - 1);
+          order_changed (self, input, FALSE);
+        }
       else
         {
           order_remove (self, input);
