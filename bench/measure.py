@@ -1,8 +1,13 @@
 #!/usr/bin/env python3
-"""measure.py RUNS TOTAL NAME COMMAND...: runs COMMAND RUNS times and prints a Markdown
-table row: NAME, the best wall time, TOTAL packets per second at that time, and the
-largest peak RSS of the program itself (its VmHWM, sampled until it exits: ru_maxrss
-would include the forking Python).
+"""measure.py RUNS TOTAL NAME COMMAND... [::: NAME COMMAND...]...: runs each COMMAND RUNS
+times, the commands taking turns (so that a machine whose speed drifts, as a shared
+virtual machine's does, treats them alike), and prints a Markdown table row per command:
+NAME, the best wall time, TOTAL packets per second at that time, and the largest peak RSS
+of the program itself (as GNU time reports it: the maximum resident set of the process it
+forks for COMMAND, whose own size before the exec is GNU time's, a megabyte or two; the
+Python's ru_maxrss would include the forking Python). Nothing runs beside the program
+while it runs: sampling /proc every few milliseconds, as an earlier version did, took a
+share of a two-core machine from programs that use both cores.
 
 With MEASURE_CPU=NAME (e.g. nginx) two more columns follow, for the best run: the CPU time
 (user + system) of the program, and that of every process called NAME meanwhile (the
@@ -11,9 +16,10 @@ import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 
-runs, total, name, argv = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4:]
+runs, total = int(sys.argv[1]), int(sys.argv[2])
 also = os.environ.get("MEASURE_CPU")
 tick = os.sysconf("SC_CLK_TCK")
 
@@ -39,28 +45,42 @@ def children_cpu():
     return r.ru_utime + r.ru_stime
 
 
-best, rss, best_cpu, best_also = None, 0, 0.0, 0.0
+class Command:
+    def __init__(self, name, argv):
+        self.name, self.argv = name, argv
+        self.best, self.rss, self.best_cpu, self.best_also = None, 0, 0.0, 0.0
+
+    def run(self):
+        cpu0 = children_cpu()
+        also0 = cpu_of(also) if also else 0.0
+        t0 = time.monotonic()
+        with tempfile.NamedTemporaryFile("r") as maxrss:
+            p = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", maxrss.name] + self.argv,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            dt = time.monotonic() - t0
+            hwm = int(maxrss.read().split()[-1]) if p.returncode == 0 else 0
+        if p.returncode != 0:
+            sys.exit(f"{self.name}: exit status {p.returncode}: "
+                     f"{p.stderr.decode(errors='replace')[-500:]}")
+        if self.best is None or dt < self.best:
+            self.best = dt
+            self.best_cpu = children_cpu() - cpu0
+            self.best_also = cpu_of(also) - also0 if also else 0.0
+        self.rss = max(self.rss, hwm)
+
+    def row(self):
+        extra = f" {self.best_cpu:.2f} | {self.best_also:.2f} |" if also else ""
+        return (f"| {self.name} | {self.best:.3f} | {total / self.best / 1e6:.2f} | "
+                f"{self.rss / 1024:.1f} |{extra}")
+
+
+commands, rest = [], sys.argv[3:]
+while rest:
+    cut = rest.index(":::") if ":::" in rest else len(rest)
+    commands.append(Command(rest[0], rest[1:cut]))
+    rest = rest[cut + 1:]
 for _ in range(runs):
-    cpu0 = children_cpu()
-    also0 = cpu_of(also) if also else 0.0
-    t0 = time.monotonic()
-    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    hwm = 0
-    while p.poll() is None:
-        try:
-            for line in open(f"/proc/{p.pid}/status"):
-                if line.startswith("VmHWM:"):
-                    hwm = max(hwm, int(line.split()[1]))
-        except OSError:
-            pass
-        time.sleep(0.005)  # the sampling period, not a wait for a state
-    dt = time.monotonic() - t0
-    if p.returncode != 0:
-        sys.exit(f"{name}: exit status {p.returncode}: {p.stderr.read().decode(errors='replace')[-500:]}")
-    if best is None or dt < best:
-        best = dt
-        best_cpu = children_cpu() - cpu0
-        best_also = cpu_of(also) - also0 if also else 0.0
-    rss = max(rss, hwm)
-extra = f" {best_cpu:.2f} | {best_also:.2f} |" if also else ""
-print(f"| {name} | {best:.3f} | {total / best / 1e6:.2f} | {rss / 1024:.1f} |{extra}")
+    for command in commands:
+        command.run()
+for command in commands:
+    print(command.row())

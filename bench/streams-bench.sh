@@ -7,9 +7,10 @@
 #
 # Stream k is a pcap file of COUNT packets written by tests/make-capture.py (host id k,
 # stamped t0 + k ns + i µs, so the streams interleave), served by a static nginx on
-# 127.0.0.1. For each number of streams: wall time (best of 2) and peak RSS of mergecap
-# and of ddump on the files, then of ddump on the HTTP streams; then the HTTP merge once
-# more into a file, checked packet by packet (tests/check-merge.py). The CPU columns: the
+# 127.0.0.1. For each number of streams: wall time (best of 2) and peak RSS of mergecap;
+# the same of ddump on the files and of ddump on the HTTP streams, the two taking turns
+# (best of 3), and the ratio of their times; then the HTTP merge once more into a file,
+# checked packet by packet (tests/check-merge.py). The CPU columns: the
 # merging program's own user + system time, and nginx's over the same run (both share the
 # machine's cores).
 set -euo pipefail
@@ -48,7 +49,7 @@ done
 
 echo "## Many streams, $(date -u +%Y-%m-%d), ddump ${memory[*]:-(default --memory)}"
 echo
-echo "| streams x packets | merge | wall s (best of 2) | M packets/s | peak RSS MiB | CPU s | nginx CPU s |"
+echo "| streams x packets | merge | wall s (best) | M packets/s | peak RSS MiB | CPU s | nginx CPU s |"
 echo "|---|---|---|---|---|---|---|"
 export MEASURE_CPU=nginx
 for n in "${streams[@]}"; do
@@ -57,15 +58,18 @@ for n in "${streams[@]}"; do
   files=() urls=()
   python3 "$here/../tests/make-capture.py" --hosts "$n" --count "$count" \
     --start 1700000000000000000 --step 1000 "$tmp/s%d.pcap"
+  sync  # the files' writeback would otherwise run during the first measures
   for k in $(seq "$n"); do
     files+=("$tmp/s$k.pcap")
     urls+=("http://127.0.0.1:18477/s$k.pcap")
   done
   total=$((n * count))
-  row () { python3 "$here/measure.py" 2 "$total" "$n x $count | $1" "${@:2}"; }
-  row "mergecap" mergecap -F pcap -w /dev/null "${files[@]}"
-  row "ddump, files" "$DDUMP" -q "${memory[@]}" -w /dev/null "${files[@]}"
-  row "ddump, HTTP streams" "$DDUMP" -q "${memory[@]}" -w /dev/null "${urls[@]}"
+  python3 "$here/measure.py" 2 "$total" "$n x $count | mergecap" mergecap -F pcap -w /dev/null "${files[@]}"
+  # The two merges take turns, best of 3 each: their ratio is what is compared.
+  python3 "$here/measure.py" 3 "$total" \
+    "$n x $count | ddump, files" "$DDUMP" -q "${memory[@]}" -w /dev/null "${files[@]}" ::: \
+    "$n x $count | ddump, HTTP streams" "$DDUMP" -q "${memory[@]}" -w /dev/null "${urls[@]}" | tee "$tmp/rows"
+  awk -F'|' 'NR == 1 { f = $4 } NR == 2 { printf "|  | HTTP / files: %.2fx | | | | | |\n", $4 / f }' "$tmp/rows"
   "$DDUMP" -q "${memory[@]}" -w "$tmp/merged.pcap" "${urls[@]}"
   echo "|  | $(python3 "$here/../tests/check-merge.py" "$tmp/merged.pcap" "$total") | | | | | |"
   rm -f "$tmp/merged.pcap"

@@ -19,11 +19,16 @@ G_DEFINE_QUARK (dd-http-error-quark, dd_http_error)
 #define ACCEPT DD_MIME_PCAPNG ", " DD_MIME_PCAP ";q=0.9, */*;q=0.1"
 #define ERROR_BODY_MAX 4096
 
-/* Streams are opened and read in the receiver's thread, with a session of that thread;
+/* Targets are spread over this many sessions. libsoup 3.2 looks a session's messages up
+ * in a list on every step of every message, which costs as much as messages are running:
+ * with a thousand streams in one session, that was half the receiving thread's time. */
+#define SESSIONS 16
+
+/* Streams are opened and read in the receiver's thread, with sessions of that thread;
  * the caller's thread gets each body as a DdPrefetchStream. */
 struct _DdHttp {
   DdReceiver      *receiver;
-  SoupSession     *session;   /* the receiver's thread only; made at the first request */
+  SoupSession     *sessions[SESSIONS];  /* the receiver's thread only; made when first used */
   GTlsDatabase    *database;  /* NULL: the system's */
   gboolean         trust_pending;  /* SSL_CERT_FILE/DIR: read at the first https request */
   GError          *trust_error;    /* the receiver's thread only */
@@ -197,24 +202,28 @@ dd_http_new (const char *ca_file,
   return g_steal_pointer (&self);
 }
 
-/* In the receiver's thread. */
+/* In the receiver's thread: @target's session, always the same one, so that its clock's
+ * exchanges and its capture may share a kept-alive connection. */
 static SoupSession *
-get_session (DdHttp *self)
+get_session (DdHttp   *self,
+             DdTarget *target)
 {
-  if (self->session != NULL)
-    return self->session;
+  SoupSession **session = &self->sessions[g_str_hash (target->label) % SESSIONS];
+
+  if (*session != NULL)
+    return *session;
   /* Every stream at once, however many go to one host: the defaults (2 per host, 10 in
    * all) would queue streams that never end. No I/O timeout: a quiet capture is fine. */
-  self->session = soup_session_new_with_options ("max-conns", 65535,
-                                                 "max-conns-per-host", 65535,
-                                                 "timeout", 0,
-                                                 "idle-timeout", 0,
-                                                 "user-agent", "ddump/" PACKAGE_VERSION,
-                                                 NULL);
-  soup_session_remove_feature_by_type (self->session, SOUP_TYPE_CONTENT_DECODER);
+  *session = soup_session_new_with_options ("max-conns", 65535,
+                                            "max-conns-per-host", 65535,
+                                            "timeout", 0,
+                                            "idle-timeout", 0,
+                                            "user-agent", "ddump/" PACKAGE_VERSION,
+                                            NULL);
+  soup_session_remove_feature_by_type (*session, SOUP_TYPE_CONTENT_DECODER);
   if (self->database != NULL)
-    soup_session_set_tls_database (self->session, self->database);
-  return self->session;
+    soup_session_set_tls_database (*session, self->database);
+  return *session;
 }
 
 /* In the receiver's thread, when nothing runs there any more. */
@@ -223,10 +232,13 @@ free_session (gpointer user_data)
 {
   DdHttp *self = user_data;
 
-  /* Its idle connections watch their sockets from this thread's context: closed now. */
-  if (self->session != NULL)
-    soup_session_abort (self->session);
-  g_clear_object (&self->session);
+  /* Their idle connections watch their sockets from this thread's context: closed now. */
+  for (guint i = 0; i < SESSIONS; i++)
+    {
+      if (self->sessions[i] != NULL)
+        soup_session_abort (self->sessions[i]);
+      g_clear_object (&self->sessions[i]);
+    }
 }
 
 void
@@ -496,12 +508,12 @@ open_in_thread_cb (gpointer user_data)
 
   if (https && self->trust_pending)
     {
-      GTlsDatabase *db = database_from_environment (&self->trust_error);
-
       self->trust_pending = FALSE;
-      if (db != NULL)
-        soup_session_set_tls_database (get_session (self), db);
-      g_clear_object (&db);
+      /* The sessions made from now on take it; those made before served plain http only. */
+      self->database = database_from_environment (&self->trust_error);
+      for (guint i = 0; i < SESSIONS; i++)
+        if (self->sessions[i] != NULL && self->database != NULL)
+          soup_session_set_tls_database (self->sessions[i], self->database);
     }
   if (https && self->trust_error != NULL)
     {
@@ -515,7 +527,7 @@ open_in_thread_cb (gpointer user_data)
   g_signal_connect (data->msg, "accept-certificate", G_CALLBACK (accept_certificate_cb), data);
 
   work_start (&data->work);
-  soup_session_send_async (get_session (self), data->msg, G_PRIORITY_DEFAULT, data->work.cancellable,
+  soup_session_send_async (get_session (self, target), data->msg, G_PRIORITY_DEFAULT, data->work.cancellable,
                            send_cb, data);
   return G_SOURCE_REMOVE;
 }
@@ -683,7 +695,7 @@ exchange (ClockData *data)
   data->sent = data->received = 0;
   g_signal_connect (data->msg, "starting", G_CALLBACK (starting_cb), data);
   g_signal_connect (data->msg, "got-headers", G_CALLBACK (got_headers_cb), data);
-  soup_session_send_and_read_async (get_session (data->work.http), data->msg, G_PRIORITY_DEFAULT,
+  soup_session_send_and_read_async (get_session (data->work.http, data->target), data->msg, G_PRIORITY_DEFAULT,
                                     data->work.cancellable, exchange_cb, data);
 }
 
