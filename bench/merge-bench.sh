@@ -2,6 +2,8 @@
 # ddump's merge against mergecap and cat, on the same files, in the same run.
 #
 #   bash bench/merge-bench.sh [BUILDDIR]      (COUNT=packets per file, default 1000000)
+#   BASELINE=OTHER-BUILDDIR: the same merges by that build's ddump too, taking turns with
+#   this one's (a change against the commit before it, in the same run)
 #
 # Four pcap files of COUNT packets each whose timestamps interleave (file k holds
 # t0 + k*250 ns + i*1000 ns) are merged to /dev/null by: cat (the memory-bandwidth
@@ -50,8 +52,16 @@ echo "| merge | wall s (best of 3) | M packets/s | peak RSS MiB |"
 echo "|---|---|---|---|"
 measure "cat (memory bandwidth)" sh -c 'cat "$@" > /dev/null' sh "${files[@]}"
 measure "mergecap -w /dev/null" mergecap -F pcap -w /dev/null "${files[@]}"
-measure "ddump, files -w /dev/null" "$DDUMP" -q -w /dev/null "${files[@]}"
-measure "ddump, HTTP streams -w /dev/null" "$DDUMP" -q -w /dev/null "${urls[@]}"
+if [ -n "${BASELINE:-}" ]; then
+  OTHER=$(realpath "$BASELINE/src/client/ddump")
+  measure "ddump, files -w /dev/null" "$DDUMP" -q -w /dev/null "${files[@]}" ::: \
+    "baseline ddump, files -w /dev/null" "$OTHER" -q -w /dev/null "${files[@]}"
+  measure "ddump, HTTP streams -w /dev/null" "$DDUMP" -q -w /dev/null "${urls[@]}" ::: \
+    "baseline ddump, HTTP streams -w /dev/null" "$OTHER" -q -w /dev/null "${urls[@]}"
+else
+  measure "ddump, files -w /dev/null" "$DDUMP" -q -w /dev/null "${files[@]}"
+  measure "ddump, HTTP streams -w /dev/null" "$DDUMP" -q -w /dev/null "${urls[@]}"
+fi
 
 # Every packet intact and in order, and memory flat in the stream length.
 "$DDUMP" -q -w "$tmp/merged.pcap" "${urls[@]}"
