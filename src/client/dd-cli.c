@@ -145,10 +145,10 @@ status_cb (gpointer user_data)
     {
       dd_client_get_result (self->client, i, &result);
       g_string_append_printf (line, " %s:%s", result.host, state_name (result.state));
-      if (result.clock_measures > 0)
-        g_string_append_printf (line, "(%+.1fms)", (double) result.clock_latest.offset_ns / 1e6);
-      else if (result.clock_known)
-        g_string_append_printf (line, "(%+.1fms)", (double) result.clock.offset_ns / 1e6);
+      /* The latest measure of its clock. */
+      if (result.clock_measures > 0 || result.clock_known)
+        g_string_append_printf (line, "(%+.1fms)",
+                                (double) (result.clock_measures > 0 ? result.clock_latest : result.clock).offset_ns / 1e6);
     }
   if (ioctl (STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 10)
     width = ws.ws_col - 1;

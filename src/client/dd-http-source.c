@@ -131,7 +131,6 @@ dd_http_source_open_finish (DdSource      *source,
   GInputStream *stream = g_task_propagate_pointer (G_TASK (result), error);
   const char *clamped = stream != NULL ? g_object_get_data (G_OBJECT (stream), DD_HTTP_CLAMPED) : NULL;
   g_autofree char *notice = clamped != NULL ? g_strdup_printf (_("the worker's policy clamped %s"), clamped) : NULL;
-
   guint interval_s = dd_source_get_context (source)->clock_interval_s;
 
   /* The ring it is read ahead into. */

@@ -511,8 +511,8 @@ open_in_thread_cb (gpointer user_data)
       self->trust_pending = FALSE;
       /* The sessions made from now on take it; those made before served plain http only. */
       self->database = database_from_environment (&self->trust_error);
-      for (guint i = 0; i < SESSIONS; i++)
-        if (self->sessions[i] != NULL && self->database != NULL)
+      for (guint i = 0; i < SESSIONS && self->database != NULL; i++)
+        if (self->sessions[i] != NULL)
           soup_session_set_tls_database (self->sessions[i], self->database);
     }
   if (https && self->trust_error != NULL)

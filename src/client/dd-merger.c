@@ -240,7 +240,7 @@ order_add (DdMerger     *self,
   input->iter = g_sequence_insert_sorted (self->order, input, compare_inputs, NULL);
   input->heap_pos = 0;
 #else
-  HeapNode node = { input->queue[input->head].ts, input };
+  HeapNode node = { queue_at (input, 0)->ts, input };
 
   heap_set (self, self->heap_len++, &node);
   sift_up (self, (guint) input->heap_pos);
@@ -256,7 +256,7 @@ order_changed (DdMerger     *self,
 #ifdef DD_MERGER_GSEQUENCE
   g_sequence_sort_changed (input->iter, compare_inputs, NULL);
 #else
-  self->heap[input->heap_pos].ts = input->queue[input->head].ts;
+  self->heap[input->heap_pos].ts = queue_at (input, 0)->ts;
   if (older)
     sift_up (self, (guint) input->heap_pos);
   else
@@ -513,8 +513,8 @@ merge (DdMerger *self,
 
       if (input->count > 0)
         {
-          const DdPacket *next = &input->queue[input->head];
-          const DdPacket *after = &input->queue[(input->head + 1) & (input->capacity - 1)];
+          const DdPacket *next = queue_at (input, 0);
+          const DdPacket *after = queue_at (input, 1);
 
           /* With many inputs, this one's turn comes after the others have had theirs, and
            * its bytes (read long before, or by another thread) would be fetched from

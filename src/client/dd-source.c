@@ -120,6 +120,14 @@ typedef struct {
 static void read_more (DdSource *self);
 static void finish (DdSource *self, GError *error);
 
+/* Whether @iface is an interface of the output: a worker's whole capture is one only once
+ * it carried packets ("HOST/any"); until then its route is none. */
+static inline gboolean
+is_output (const Interface *iface)
+{
+  return !iface->whole || iface->whole_routed;
+}
+
 /* Counters of one more section (a connection) of the same capture into @sum: its
  * counters add up, its times widen the window. */
 static void
@@ -984,7 +992,12 @@ dd_source_write_note (DdSource   *self,
   DdSourcePrivate *priv = PRIV (self);
 
   for (guint i = 0; i < priv->interfaces->len; i++)
-    dd_output_map_comment (priv->context.map, g_array_index (priv->interfaces, Interface, i).route.out_id, note);
+    {
+      const Interface *iface = &g_array_index (priv->interfaces, Interface, i);
+
+      if (is_output (iface))
+        dd_output_map_comment (priv->context.map, iface->route.out_id, note);
+    }
 }
 
 guint64
@@ -1120,7 +1133,7 @@ dd_source_update_clock (DdSource              *self,
     {
       const Interface *iface = &g_array_index (priv->interfaces, Interface, i);
 
-      if (!iface->whole || iface->whole_routed)
+      if (is_output (iface))
         dd_output_map_set_final_comment (priv->context.map, iface->route.out_id, note);
     }
   if (priv->callbacks.clock != NULL)

@@ -97,13 +97,13 @@ void          dd_source_set_note     (DdSource   *self,
 /* pcapng output: a statistics block saying @note on each of the source's interfaces. */
 void          dd_source_write_note   (DdSource   *self,
                                       const char *note);
-/* When the input's capture began and ended, in ns of our clock: a worker's, as it says
- * (over every connection); an input without statistics, its first and last packet.
- * FALSE when it is not known (nothing came). */
 /* Packets converted from LINUX_SLL to LINUX_SLL2 (pcap output that holds both). */
 guint64       dd_source_get_converted (DdSource *self);
 /* A stream, not a file read on demand. */
 gboolean      dd_source_is_live      (DdSource *self);
+/* When the input's capture began and ended, in ns of our clock: a worker's, as it says
+ * (over every connection); an input without statistics, its first and last packet.
+ * FALSE when it is not known (nothing came). */
 gboolean      dd_source_get_window   (DdSource *self,
                                       guint64  *start,
                                       guint64  *end);

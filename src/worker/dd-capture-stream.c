@@ -6,10 +6,9 @@
 #include <net/if.h>
 #include <sys/socket.h>
 #include <sys/utsname.h>
-#include <time.h>
 
-#include "dd-clock.h"
 #include "dd-capture-stream.h"
+#include "dd-clock.h"
 #include "dd-filter.h"
 #include "dd-pcap-writer.h"
 #include "dd-pcapng-writer.h"

@@ -3,10 +3,9 @@
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <string.h>
-#include <time.h>
 
-#include "dd-clock.h"
 #include "dd-capture.h"
+#include "dd-clock.h"
 #include "dd-filter.h"
 #include "dd-format.h"
 #include "dd-history.h"
