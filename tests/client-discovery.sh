@@ -33,15 +33,14 @@ start_worker w1 worker1 --listen :8475
 start_worker w2 worker2 --listen :9475 --listen :8475
 check "two workers are up" eval 'wait_http c http://10.210.1.1:8475/ && wait_http c http://10.210.2.1:9475/'
 send () { on c "$UDP_SEND" --rate 2000 "$1" "$2" "$3" 2>/dev/null; }
-capturing () { metric c "$1" captures_active | grep -qx 1; }
 
-# capture_from NAME PORT ARGS...: ddump with ARGS until it has 10 packets from each worker
-# (UDP to PORT), then SIGINT; its status in RC.
+# capture_from NAME PORT STREAMS ARGS...: ddump with ARGS, once it captures on all its
+# STREAMS, until it has 10 packets from each worker (UDP to PORT), then SIGINT; its
+# status in RC.
 capture_from () {
-  local name=$1 port=$2; shift 2
-  ddump_bg "$name" -f "udp port $port" "$@"
-  wait_until 30 capturing http://10.210.1.1:8475
-  wait_until 30 capturing http://10.210.2.1:9475
+  local name=$1 port=$2 streams=$3; shift 3
+  ddump_bg "$name" -v -f "udp port $port" "$@"
+  wait_capturing "$DD_TMP/$name.log" "" "$streams"
   send 10.210.1.1 "$port" 10
   send 10.210.2.1 "$port" 10
   wait_packets "$DD_TMP/$name.out" 20
@@ -50,7 +49,7 @@ capture_from () {
 from () { count_packets "$DD_TMP/$1.out" "dst host $2"; }
 
 # ---- dns://: one worker per address ------------------------------------------------------
-capture_from a 43001 dns://workers.ddump.test
+capture_from a 43001 2 dns://workers.ddump.test
 expect_eq "dns:// with two A records: ends on SIGINT with status 0" 0 "$RC"
 expect_match "...says how many workers it found" "target 1: 2 workers found" "$(cat "$DD_TMP/a.log")"
 expect_eq "...and merges w1's packets" 10 "$(from a 10.210.1.1)"
@@ -59,7 +58,7 @@ out=$(on c timeout 30 "$DDUMP" -w /dev/null "dns://workers.ddump.test:9475" 2>&1
 expect_match "a port in a dns:// target is every worker's: w1 has none on 9475" "10\.210\.1\.1:9475: .*(refused|connect)" "$out"
 
 # ---- dns+srv://: hosts and ports from SRV records ----------------------------------------
-capture_from b 43002 "dns+srv://_ddump._tcp.ddump.test/capture?snaplen=128"
+capture_from b 43002 2 "dns+srv://_ddump._tcp.ddump.test/capture?snaplen=128"
 expect_eq "dns+srv:// with two SRV records: status 0" 0 "$RC"
 expect_match "...each worker on the port its record gives" "w2\.ddump\.test:9475/capture\?snaplen=128: 10 packets" "$(cat "$DD_TMP/b.log")"
 expect_eq "...w1's packets" 10 "$(from b 10.210.1.1)"
@@ -85,33 +84,36 @@ http://w1.ddump.test:8475
 
   dns+srv://_ddump._tcp.ddump.test
 LIST
-capture_from c 43003 -k --targets-file "$DD_TMP/fleet.txt"
+capture_from c 43003 3 -k --targets-file "$DD_TMP/fleet.txt"
 expect_eq "--targets-file with comments, -k past a missing name: status 2 (a target failed)" 2 "$RC"
 expect_match "...the missing name is reported" "target 1: no worker found" "$(cat "$DD_TMP/c.log")"
 expect_eq "...w1 is captured once per listing (by name and through SRV): 20" 20 "$(from c 10.210.1.1)"
 expect_eq "...w2 through SRV: 10" 10 "$(from c 10.210.2.1)"
-out=$(on c timeout 30 "$DDUMP" -c 5 -w /dev/null --targets-file - <<<"http://10.210.1.1:8475" 2>&1 & \
-      wait_until 30 capturing http://10.210.1.1:8475 && send 10.210.1.1 43004 10; wait $!)
-expect_match "--targets-file - reads the list from stdin" "5 packets written to /dev/null" "$out"
+on c timeout 30 "$DDUMP" -v -c 5 -w /dev/null --targets-file - <<<"http://10.210.1.1:8475" 2>"$DD_TMP/stdin.log" &
+p=$!
+wait_capturing "$DD_TMP/stdin.log" http://10.210.1.1:8475 && send 10.210.1.1 43004 10
+wait "$p"; rc=$?
+expect_eq "--targets-file - reads the list from stdin: ends after -c 5, status 0" 0 "$rc"
+expect_match "...having read the list" "5 packets written to /dev/null" "$(cat "$DD_TMP/stdin.log")"
 
 # ---- --reconnect: the name is looked up again; workers join and leave -------------------------
 addresses () { on c getent ahostsv4 fleet.ddump.test | awk '$2 == "STREAM" { print $1 }' | sort | tr '\n' ' '; }
-ddump_bg d -F pcapng --reconnect --resolve-interval 1 -f "udp port 43005" dns://fleet.ddump.test
-check "a fleet of one: w1 is captured" wait_until 30 capturing http://10.210.1.1:8475
+ddump_bg d -v -F pcapng --reconnect --resolve-interval 1 -f "udp port 43005" dns://fleet.ddump.test
+check "a fleet of one: w1 is captured" wait_capturing "$DD_TMP/d.log" http://10.210.1.1:8475
 send 10.210.1.1 43005 10
 check "...its packets come" wait_packets "$DD_TMP/d.out" 10
 echo "10.210.2.1 fleet.ddump.test" >>"$DD_TMP/fleet.hosts"
 kill -HUP "$DNSMASQ"
 check "the name now gives two addresses" wait_until 30 eval '[ "$(addresses)" = "10.210.1.1 10.210.2.1 " ]'
 check "w2 joins the running capture, and ddump says so" wait_log "$DD_TMP/d.log" "target 1: http://10\.210\.2\.1:8475 joined"
-check "...w2 is captured" wait_until 30 capturing http://10.210.2.1:8475
+check "...w2 is captured" wait_capturing "$DD_TMP/d.log" http://10.210.2.1:8475
 send 10.210.2.1 43005 10
 check "...and its packets are merged" wait_packets "$DD_TMP/d.out" 20
 echo "10.210.2.1 fleet.ddump.test" >"$DD_TMP/fleet.hosts"
 kill -HUP "$DNSMASQ"
 check "w1 leaves the name" wait_until 30 eval '[ "$(addresses)" = "10.210.2.1 " ]'
 check "...and the capture, and ddump says so" wait_log "$DD_TMP/d.log" "target 1: http://10\.210\.1\.1:8475 left"
-check "...w1's capture ends" wait_until 30 eval '[ "$(metric c http://10.210.1.1:8475 captures_active)" = 0 ]'
+check "...w1's capture ends" wait_until 30 eval '[ "$(live_captures c http://10.210.1.1:8475)" = 0 ]'
 stop "$DPID"; rc=$?
 expect_eq "a worker that left is no failure: status 0 on SIGINT" 0 "$rc"
 expect_eq "...w1's packets are in the merge" 10 "$(from d 10.210.1.1)"

@@ -25,8 +25,8 @@ packets_to () { count_packets "$1" "dst port $2"; }
 has_port_packets () { [ "$(packets_to "$1" "$2")" -ge "$3" ]; }
 
 # ---- a worker killed with SIGKILL, then restarted, under --reconnect -------------------------
-ddump_bg restart -F pcapng --reconnect -f "udp port 42001" "$W1" "$W2"
-check "ddump captures on both workers" eval 'wait_metric c "$W1" captures_active 1 && wait_metric c "$W2" captures_active 1'
+ddump_bg restart -v -F pcapng --reconnect -f "udp port 42001" "$W1" "$W2"
+check "ddump captures on both workers" eval 'wait_capturing "$DD_TMP/restart.log" "$W1" && wait_capturing "$DD_TMP/restart.log" "$W2"'
 send 10.203.1.1 42001 50
 wait_packets "$DD_TMP/restart.out" 50
 { kill -9 "$WPID1"; wait "$WPID1"; } 2>/dev/null
@@ -34,7 +34,7 @@ check "the killed worker's stream is reported broken" wait_log "$DD_TMP/restart.
 send 10.203.2.1 42001 50
 check "the other stream goes on meanwhile" wait_packets "$DD_TMP/restart.out" 100
 start_worker w1 worker1b --listen :8475; WPID1=$WORKER_PID
-check "the restarted worker is captured again (--reconnect)" wait_until 30 metric_is c "$W1" captures_active 1
+check "the restarted worker is captured again (--reconnect)" wait_capturing "$DD_TMP/restart.log" "$W1" 2
 send 10.203.1.1 42001 50
 check "...and its packets after the restart are merged" wait_packets "$DD_TMP/restart.out" 150
 stop "$DPID"; rc=$?
@@ -56,8 +56,8 @@ expect_match "...in a statistics block with the counters up to the break, then t
 # ---- a worker stopped with SIGTERM, then started again, under --reconnect ------------------------
 # The worker ends its streams cleanly as it stops; a client that reconnects takes that for
 # an interruption, not for the end it asked for.
-ddump_bg sigterm -F pcapng --reconnect -f "udp port 42006" "$W1" "$W2"
-check "ddump captures on both workers" eval 'wait_metric c "$W1" captures_active 1 && wait_metric c "$W2" captures_active 1'
+ddump_bg sigterm -v -F pcapng --reconnect -f "udp port 42006" "$W1" "$W2"
+check "ddump captures on both workers" eval 'wait_capturing "$DD_TMP/sigterm.log" "$W1" && wait_capturing "$DD_TMP/sigterm.log" "$W2"'
 send 10.203.1.1 42006 20
 wait_packets "$DD_TMP/sigterm.out" 20
 stop "$WPID1" TERM; rc=$?
@@ -65,14 +65,14 @@ expect_eq "the worker stops cleanly on SIGTERM" 0 "$rc"
 check "ddump says the worker shut down, and reconnects" wait_log "$DD_TMP/sigterm.log" \
   "10\.203\.1\.1:8475: the worker shut down before the capture's end"
 start_worker w1 worker1c --listen :8475; WPID1=$WORKER_PID
-check "the worker, started again, is captured again" wait_until 30 metric_is c "$W1" captures_active 1
+check "the worker, started again, is captured again" wait_capturing "$DD_TMP/sigterm.log" "$W1" 2
 send 10.203.1.1 42006 20
 check "...and its packets are merged" wait_packets "$DD_TMP/sigterm.out" 40
 check "...after a gap, marked" wait_log "$DD_TMP/sigterm.log" "10\.203\.1\.1:8475: back after a gap of"
 stop "$DPID"; rc=$?
 expect_eq "ddump ends with status 3: reconnected after a gap" 3 "$rc"
-ddump_bg sigterm2 -F pcapng -f "udp port 42006" "$W1"
-check "without --reconnect" wait_metric c "$W1" captures_active 1
+ddump_bg sigterm2 -v -F pcapng -f "udp port 42006" "$W1"
+check "without --reconnect" wait_capturing "$DD_TMP/sigterm2.log" "$W1"
 stop "$WPID1" TERM
 check "...a worker's SIGTERM ends ddump's capture" wait_exit "$DPID" 30
 expect_eq "...with status 0: the stream ended cleanly" 0 "$STATUS"
@@ -80,8 +80,8 @@ start_worker w1 worker1d --listen :8475; WPID1=$WORKER_PID
 check "the worker is up again" wait_http c "$W1/"
 
 # ---- a link set down and up under a running capture ------------------------------------------
-ddump_bg link -f "udp port 42002" "$W2"
-wait_metric c "$W2" captures_active 1
+ddump_bg link -v -f "udp port 42002" "$W2"
+check "ddump captures" wait_capturing "$DD_TMP/link.log" "$W2"
 send 10.203.2.1 42002 20
 wait_packets "$DD_TMP/link.out" 20
 ip -n "$(ns w2)" link set veth0 down
@@ -97,8 +97,7 @@ expect_eq "...and ends cleanly on SIGINT" 0 "$rc"
 
 # ---- a worker that freezes: no data, no heartbeat -------------------------------------------
 ddump_bg frozen -v --reconnect --connect-timeout 2 -f "udp port 42003" "$W1" "$W2"
-wait_metric c "$W1" captures_active 1
-wait_metric c "$W2" captures_active 1
+check "ddump captures on both workers" eval 'wait_capturing "$DD_TMP/frozen.log" "$W1" && wait_capturing "$DD_TMP/frozen.log" "$W2"'
 # Frozen once ddump knows its heartbeat (before, the stall takes 30 s to be called).
 check "ddump has learnt the worker's heartbeat" wait_log "$DD_TMP/frozen.log" "10\.203\.1\.1:8475: a heartbeat every"
 kill -STOP "$WPID1"
@@ -107,7 +106,7 @@ check "a frozen worker's stream is found stalled (no heartbeat)" \
 send 10.203.2.1 42003 30
 check "...while the other worker's packets are merged" wait_packets "$DD_TMP/frozen.out" 30
 kill -CONT "$WPID1"
-check "once it thaws, ddump captures on it again" wait_until 40 metric_is c "$W1" captures_active 1
+check "once it thaws, ddump captures on it again" wait_until 40 has_capturing "$DD_TMP/frozen.log" "$W1" 2
 send 10.203.1.1 42003 30
 check "...and merges its packets" wait_packets "$DD_TMP/frozen.out" 60
 stop "$DPID"
@@ -127,8 +126,8 @@ time.sleep(110)  # then nothing, for ever
 PY
 DD_PIDS+=($!)
 wait_listen c 4300
-ddump_bg silent --max-delay 1000 -f "udp port 42004" "$W2" tcp://127.0.0.1:4300
-wait_metric c "$W2" captures_active 1
+ddump_bg silent -v --max-delay 1000 -f "udp port 42004" "$W2" tcp://127.0.0.1:4300
+check "ddump captures beside a silent source" wait_capturing "$DD_TMP/silent.log" "$W2"
 send 10.203.2.1 42004 25
 check "beside a source that went silent after its header, the output goes on (after --max-delay)" \
   wait_packets "$DD_TMP/silent.out" 25
@@ -221,9 +220,8 @@ expect_eq "stdout non-blocking and not read: SIGINT ends ddump, status 2" "exit 
 expect_match "...saying the reader stopped reading" "stdout: the reader stopped reading" "$(cat "$DD_TMP/nonblock.log")"
 
 # ---- ddump killed mid-capture ------------------------------------------------------------------
-ddump_bg killed -F pcapng -w "$DD_TMP/killed.pcapng" -f "udp port 42006" "$W1" "$W2"
-wait_metric c "$W1" captures_active 1
-wait_metric c "$W2" captures_active 1
+ddump_bg killed -v -F pcapng -w "$DD_TMP/killed.pcapng" -f "udp port 42006" "$W1" "$W2"
+check "ddump captures on both workers" eval 'wait_capturing "$DD_TMP/killed.log" "$W1" && wait_capturing "$DD_TMP/killed.log" "$W2"'
 send 10.203.1.1 42006 100
 send 10.203.2.1 42006 100
 check "the capture is being written" wait_packets "$DD_TMP/killed.pcapng" 200

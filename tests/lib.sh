@@ -231,6 +231,28 @@ wait_size () { wait_until 30 has_size "$1" "$2"; }
 # wait_log FILE REGEX: until a line of FILE matches (30 s at most).
 wait_log () { wait_until 30 grep -Eq -- "$2" "$1"; }
 
+# What ddump -v says when this run's capture of a target is live: the worker answered
+# with its capture (X-Ddump-Capture), so packets sent from then on are captured. Unlike a
+# worker's captures_active gauge, which the capture of a client that has just gone can
+# still satisfy, this names the run itself; after a reconnection it is said again.
+# capturing_count LOG TARGET: how many times ddump said it of TARGET (as typed; "" for
+# every target); wait_capturing LOG TARGET [N]: until it said it N times (1), 30 s at most.
+capturing_count () { grep -cF -- "$2: capturing" "$1" 2>/dev/null; }
+has_capturing () { [ "$(capturing_count "$1" "$2")" -ge "${3:-1}" ]; }
+wait_capturing () { wait_until 30 has_capturing "$1" "$2" "${3:-1}"; }
+
+# For clients other than ddump (curl, tshark, ddump-trigger): the worker's count of
+# captures started, a counter, so a capture that ends cannot satisfy it. Note it before
+# the step, then wait for it to pass: captures_started HOST URL prints it;
+# wait_captures_started HOST URL N: until it is at least N (30 s at most).
+captures_started () { metric "$1" "$2" captures_total; }
+has_captures_started () { local n; n=$(captures_started "$1" "$2"); [ -n "$n" ] && [ "$n" -ge "$3" ]; }
+wait_captures_started () { wait_until 30 has_captures_started "$@"; }
+
+# live_captures HOST URL: how many captures the worker runs now for clients still there
+# (GET /captures lists them, with their ids, clients, addresses and ports).
+live_captures () { on "$1" curl -sf --max-time 2 "$2/captures" | grep -c '"id"'; }
+
 # wait_metric HOST URL NAME VALUE: until the worker's metric has VALUE (30 s at most).
 metric_is () { [ "$(metric "$1" "$2" "$3")" = "$4" ]; }
 wait_metric () { wait_until 30 metric_is "$@"; }

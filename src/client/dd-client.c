@@ -446,7 +446,11 @@ source_started_cb (DdSource *source,
       slot->skew_warned = TRUE;
     }
   slot->backoff_ms = 0;
-  g_debug ("%s: capturing", dd_source_get_target (source)->label);
+  /* What a script waits for (-v): this run's capture of the target is live. */
+  if (dd_source_get_remote_id (source) != NULL)
+    g_debug ("%s: capturing (the worker's capture %s)", label, dd_source_get_remote_id (source));
+  else
+    g_debug ("%s: capturing", label);
 }
 
 static void

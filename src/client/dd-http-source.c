@@ -137,6 +137,7 @@ dd_http_source_open_finish (DdSource      *source,
   if (stream != NULL)
     dd_source_reserve (source, dd_prefetch_stream_get_size (DD_PREFETCH_STREAM (stream)));
   dd_source_set_notice (source, notice);
+  dd_source_set_remote_id (source, stream != NULL ? g_object_get_data (G_OBJECT (stream), DD_HTTP_CAPTURE) : NULL);
   if (stream != NULL && interval_s > 0 && g_object_get_data (G_OBJECT (stream), DD_HTTP_DIRECT) != NULL)
     DD_HTTP_SOURCE (source)->clock_id = g_timeout_add_seconds (interval_s, remeasure_cb, source);
   return stream;

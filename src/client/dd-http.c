@@ -394,13 +394,16 @@ open_done (OpenData *data,
     {
       GInputStream *stream = dd_prefetch_stream_new (data->work.http->receiver, data->body,
                                                      data->read_ahead, data->reader);
-      const char *clamped = soup_message_headers_get_one (soup_message_get_response_headers (data->msg),
-                                                          "X-Ddump-Clamped");
+      SoupMessageHeaders *headers = soup_message_get_response_headers (data->msg);
+      const char *clamped = soup_message_headers_get_one (headers, "X-Ddump-Clamped");
+      const char *capture = soup_message_headers_get_one (headers, "X-Ddump-Capture");
 
       if (clamped != NULL)
         g_object_set_data_full (G_OBJECT (stream), DD_HTTP_CLAMPED, g_strdup (clamped), g_free);
-      if (g_strcmp0 (soup_message_headers_get_one (soup_message_get_response_headers (data->msg),
-                                                   "X-Ddump-Direct"), "yes") == 0)
+      if (capture != NULL)
+        g_object_set_data_full (G_OBJECT (stream), DD_HTTP_CAPTURE, g_strcanon (g_strndup (capture, 20), "0123456789", '?'),
+                                g_free);
+      if (g_strcmp0 (soup_message_headers_get_one (headers, "X-Ddump-Direct"), "yes") == 0)
         g_object_set_data (G_OBJECT (stream), DD_HTTP_DIRECT, GINT_TO_POINTER (TRUE));
       g_task_return_pointer (data->work.task, stream, g_object_unref);
     }

@@ -47,6 +47,8 @@ void          dd_http_open_async   (DdHttp             *self,
  * X-Ddump-Direct header): our GET /clock during the capture then reaches the worker's own
  * sockets, which its capture excludes. */
 #define DD_HTTP_DIRECT "dd-http-direct"
+/* ...and this one holds the worker's id of the capture (its X-Ddump-Capture header). */
+#define DD_HTTP_CAPTURE "dd-http-capture"
 
 /* Needs no DdHttp: a callback that was cancelled may run after its owner is gone. */
 GInputStream *dd_http_open_finish  (GAsyncResult  *result,

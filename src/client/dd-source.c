@@ -83,6 +83,7 @@ typedef struct {
   guint             clock_measures;
   gint64            shift_ns;       /* added to every timestamp of the input */
   char             *notice;         /* for the user, about the stream last opened */
+  char             *remote_id;      /* the stream last opened, as its server names it */
   gint64            running_since;  /* monotonic µs */
   gint64            first_beat;     /* when the first heartbeat arrived; 0: not yet */
   guint             stall_id;
@@ -954,6 +955,7 @@ dd_source_finalize (GObject *object)
   g_free (priv->clock_why);
   g_free (priv->clock_note);
   g_free (priv->notice);
+  g_free (priv->remote_id);
   g_clear_error (&priv->error);
   dd_target_free (priv->target);
   G_OBJECT_CLASS (dd_source_parent_class)->finalize (object);
@@ -1174,6 +1176,22 @@ const char *
 dd_source_get_notice (DdSource *self)
 {
   return PRIV (self)->notice;
+}
+
+void
+dd_source_set_remote_id (DdSource   *self,
+                         const char *id)
+{
+  DdSourcePrivate *priv = PRIV (self);
+
+  g_free (priv->remote_id);
+  priv->remote_id = g_strdup (id);
+}
+
+const char *
+dd_source_get_remote_id (DdSource *self)
+{
+  return PRIV (self)->remote_id;
 }
 
 gsize

@@ -126,6 +126,11 @@ gsize         dd_source_get_read_ahead (DdSource *self);
 void          dd_source_set_notice   (DdSource   *self,
                                       const char *notice);
 const char   *dd_source_get_notice   (DdSource   *self);
+/* For subclasses: how the server names the stream just opened (a worker's capture id),
+ * or NULL; said with -v once it runs. */
+void          dd_source_set_remote_id (DdSource   *self,
+                                       const char *id);
+const char   *dd_source_get_remote_id (DdSource   *self);
 void          dd_source_reserve      (DdSource *self,
                                       gsize     bytes);
 /* For subclasses: how far the input's clock is off ours, measured as its stream opened

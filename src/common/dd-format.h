@@ -22,6 +22,17 @@ typedef enum {
 /* The largest snapshot length we produce or accept, as libpcap's MAXIMUM_SNAPLEN. */
 #define DD_MAX_SNAPLEN 262144u
 
+/* A pcap timestamp, seconds and fraction, in nanoseconds: @tick_ns is how long one unit
+ * of the fraction is, 1 for nanosecond precision and 1000 for microseconds (a savefile's
+ * magic says which; a live capture, pcap_get_tstamp_precision ()). */
+static inline guint64
+dd_pcap_time_ns (guint64 sec,
+                 guint64 frac,
+                 guint32 tick_ns)
+{
+  return sec * G_GUINT64_CONSTANT (1000000000) + frac * tick_ns;
+}
+
 const char *dd_format_to_string (DdFormat format);
 const char *dd_format_to_mime (DdFormat format);
 gboolean    dd_format_from_string (const char *str,

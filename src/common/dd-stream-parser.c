@@ -316,8 +316,7 @@ parse_pcap_record (DdStreamParser *self,
       self->wanted = self->record_header_len + caplen;
       return 0;
     }
-  packet.ts = (guint64) sec * G_GUINT64_CONSTANT (1000000000) +
-                 (self->nsec ? frac : (guint64) frac * 1000u);
+  packet.ts = dd_pcap_time_ns (sec, frac, self->nsec ? 1 : 1000);
   packet.caplen = caplen;
   packet.origlen = origlen;
   packet.data = p + self->record_header_len;

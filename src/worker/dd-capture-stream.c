@@ -10,6 +10,7 @@
 #include "dd-capture-stream.h"
 #include "dd-clock.h"
 #include "dd-filter.h"
+#include "dd-format.h"
 #include "dd-pcap-writer.h"
 #include "dd-pcapng-writer.h"
 #include "dd-sll2.h"
@@ -59,6 +60,7 @@ struct _DdCaptureStream {
   guint64                 bytes_limit;  /* of the whole stream, headers and blocks included */
   guint64                 timeout_ms;   /* without a packet */
   guint32                 snaplen;
+  guint32                 tick_ns;     /* of the capture's timestamps */
 
   GByteArray             *buf;
   GHashTable             *interfaces;  /* ifindex → pcapng interface id */
@@ -91,7 +93,7 @@ struct _DdCaptureStream {
   gboolean                history_pending;
   guint64                 history_ts;     /* the newest history packet looked at */
   guint64                 history_packets;
-  gboolean                history_lost;
+  guint64                 history_lost;   /* let go before it could be sent */
   guint                   history_id;
   GSource                *peer_source;
   gulong                  wrote_handler;
@@ -182,8 +184,7 @@ packet_cb (u_char                   *user,
    * left alone). */
   if (G_UNLIKELY (self->bytes_reached))
     return;
-  ts = (guint64) header->ts.tv_sec * G_GUINT64_CONSTANT (1000000000) +
-       (guint64) header->ts.tv_usec;  /* nanoseconds: precision set at open */
+  ts = dd_pcap_time_ns ((guint64) header->ts.tv_sec, (guint64) header->ts.tv_usec, self->tick_ns);
   write_packet (self, ts, header->caplen, header->len, data);
   if (self->bytes_reached || self->buf->len >= FLUSH_THRESHOLD)
     dd_capture_break (self->capture);
@@ -267,6 +268,22 @@ flush (DdCaptureStream *self)
 
 static void fail (DdCaptureStream *self, const GError *error);
 
+/* The client read the history slower than --history-size let it stay: the packets let go
+ * under its cursor are missing from the capture, and the capture says so, in the log and
+ * (pcapng) in a statistics block's comment. */
+static void
+say_history_lost (DdCaptureStream *self)
+{
+  g_autofree char *text =
+    g_strdup_printf ("%" G_GUINT64_FORMAT " packets of the history were let go (--history-size) before this "
+                     "capture could send them; those of them its filter takes are missing",
+                     self->history_lost);
+
+  g_message ("capture %u for %s: %s", self->id, self->identity, text);
+  if (self->format == DD_FORMAT_PCAPNG)
+    write_isb_full (self, 0, text);
+}
+
 /* Sends history packets (those the request's filter takes), at most @budget bytes of
  * them, until the live capture's start. FALSE when a limit ended the stream. */
 static gboolean
@@ -281,7 +298,7 @@ pump_history (DdCaptureStream *self,
       guint64 ts;
       guint32 caplen, origlen;
       const guint8 *data;
-      gboolean lost;
+      guint64 lost;
 
       if (!dd_history_next (self->history, &self->cursor, &ts, &caplen, &origlen, &data, &lost) ||
           ts >= self->history_until)
@@ -289,9 +306,11 @@ pump_history (DdCaptureStream *self,
           self->history_pending = FALSE;
           g_debug ("capture %u: %" G_GUINT64_FORMAT " packets from the history", self->id,
                    self->history_packets);
+          if (self->history_lost > 0)
+            say_history_lost (self);
           break;
         }
-      self->history_lost |= lost;
+      self->history_lost += lost;
       self->history_ts = MAX (self->history_ts, ts);
       header.caplen = MIN (caplen, self->snaplen);
       header.len = origlen;
@@ -587,7 +606,7 @@ audit (DdCaptureStream *self,
        gboolean         ended,
        double           seconds_run)
 {
-  char id[16], packets[24], bytes[24], dropped[24], seconds[32];
+  char id[16], packets[24], bytes[24], dropped[24], seconds[32], history_lost[24];
   GLogField fields[20];
   gsize n = 0;
 
@@ -603,6 +622,11 @@ audit (DdCaptureStream *self,
   FIELD ("DDUMP_FILTER", self->filter);
   FIELD ("DDUMP_INTERFACES", self->asked_interfaces);
   FIELD ("DDUMP_LIMITS", self->limits);
+  if (ended && self->history_lost > 0)
+    {
+      g_snprintf (history_lost, sizeof history_lost, "%" G_GUINT64_FORMAT, self->history_lost);
+      FIELD ("DDUMP_HISTORY_LOST", history_lost);
+    }
   if (self->clamped != NULL)
     FIELD ("DDUMP_CLAMPED", self->clamped);
   if (ended)
@@ -689,7 +713,6 @@ finished_cb (SoupServerMessage *msg,
   g_clear_pointer (&self->capture, dd_capture_free);
   if (self->failed)
     self->metrics->streams_failed++;
-  self->metrics->captures_active--;
   log_end (self);
   if (self->done != NULL)
     self->done (self, self->done_data);
@@ -815,6 +838,56 @@ dd_capture_stream_get_identity (DdCaptureStream *self)
   return self->identity;
 }
 
+guint
+dd_capture_stream_get_id (DdCaptureStream *self)
+{
+  return self->id;
+}
+
+void
+dd_capture_stream_describe (DdCaptureStream *self,
+                            JsonBuilder     *builder)
+{
+  GSocketAddress *address = soup_server_message_get_remote_address (self->msg);
+
+  update_stats (self);
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "id");
+  json_builder_add_int_value (builder, self->id);
+  json_builder_set_member_name (builder, "client");
+  json_builder_add_string_value (builder, self->identity);
+  json_builder_set_member_name (builder, "peer");
+  json_builder_add_string_value (builder, self->peer);
+  if (G_IS_INET_SOCKET_ADDRESS (address))
+    {
+      g_autofree char *host = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)));
+
+      json_builder_set_member_name (builder, "address");
+      json_builder_add_string_value (builder, host);
+      json_builder_set_member_name (builder, "port");
+      json_builder_add_int_value (builder, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address)));
+    }
+  json_builder_set_member_name (builder, "format");
+  json_builder_add_string_value (builder, dd_format_to_string (self->format));
+  json_builder_set_member_name (builder, "interfaces");
+  json_builder_add_string_value (builder, self->asked_interfaces);
+  json_builder_set_member_name (builder, "filter");
+  json_builder_add_string_value (builder, self->filter);
+  json_builder_set_member_name (builder, "limits");
+  json_builder_add_string_value (builder, self->limits);
+  json_builder_set_member_name (builder, "start_ns");
+  json_builder_add_int_value (builder, (gint64) self->start_ns);
+  json_builder_set_member_name (builder, "packets");
+  json_builder_add_int_value (builder, (gint64) self->packets);
+  json_builder_set_member_name (builder, "bytes");
+  json_builder_add_int_value (builder, (gint64) self->bytes);
+  json_builder_set_member_name (builder, "kernel_drops");
+  json_builder_add_int_value (builder, (gint64) self->dropped);
+  json_builder_set_member_name (builder, "throttled");
+  json_builder_add_boolean_value (builder, self->throttled);
+  json_builder_end_object (builder);
+}
+
 DdCaptureStream *
 dd_capture_stream_new (SoupServerMessage            *msg,
                        DdCapture                    *capture,
@@ -823,16 +896,31 @@ dd_capture_stream_new (SoupServerMessage            *msg,
                        const DdCaptureStreamOptions *options,
                        DdWorkerMetrics              *metrics,
                        DdCaptureStreamDoneFunc       done,
-                       gpointer                      user_data)
+                       gpointer                      user_data,
+                       GError                      **error)
 {
-  DdCaptureStream *self = g_new0 (DdCaptureStream, 1);
+  g_autoptr(DdCapture) owned_capture = capture;
+  g_autoptr(DdFilterProgram) history_program = NULL;
+  DdCaptureStream *self;
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
   DdWorkerConnection *conn;
+
+  /* The history is filtered here, in userland, by the filter the capture runs with. */
+  if (request->has_since && options->history != NULL && *applied_filter != '\0')
+    {
+      history_program = dd_filter_compile (applied_filter, DD_LINKTYPE_LINUX_SLL2, DD_MAX_SNAPLEN, error);
+      if (history_program == NULL)
+        {
+          g_prefix_error (error, _("the history cannot be filtered: "));
+          return NULL;
+        }
+    }
+  self = g_new0 (DdCaptureStream, 1);
 
   self->id = next_stream_id++;
   self->msg = g_object_ref (msg);
   self->body = soup_server_message_get_response_body (msg);
-  self->capture = capture;
+  self->capture = g_steal_pointer (&owned_capture);
   self->options = *options;
   self->options.hostname = NULL;
   self->options.proxy_hop = NULL;
@@ -851,6 +939,7 @@ dd_capture_stream_new (SoupServerMessage            *msg,
   self->bytes_limit = request->bytes;
   self->timeout_ms = request->timeout_ms;
   self->snaplen = dd_capture_get_snaplen (capture);
+  self->tick_ns = dd_capture_get_tick_ns (capture);
   self->buf = g_byte_array_sized_new (64 * 1024);
   self->interfaces = g_hash_table_new (NULL, NULL);
   self->last_ifindex = G_MAXUINT32;
@@ -868,14 +957,12 @@ dd_capture_stream_new (SoupServerMessage            *msg,
       self->history = options->history;
       dd_history_drain (self->history);
       dd_history_seek (self->history, &self->cursor, self->history_until - back);
-      if (*applied_filter != '\0')
-        self->history_program = dd_filter_compile (applied_filter, DD_LINKTYPE_LINUX_SLL2, DD_MAX_SNAPLEN, NULL);
+      self->history_program = g_steal_pointer (&history_program);
       self->history_pending = TRUE;
     }
   self->done = done;
   self->done_data = user_data;
 
-  metrics->captures_active++;
   metrics->captures_total++;
 
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
@@ -883,6 +970,13 @@ dd_capture_stream_new (SoupServerMessage            *msg,
   soup_message_headers_set_content_type (headers, dd_format_to_mime (self->format), NULL);
   soup_message_headers_replace (headers, "Cache-Control", "no-store");
   soup_message_headers_replace (headers, "X-Accel-Buffering", "no");
+  /* Names this capture: GET /captures lists it by this id while it runs. */
+  {
+    char id[16];
+
+    g_snprintf (id, sizeof id, "%u", self->id);
+    soup_message_headers_replace (headers, "X-Ddump-Capture", id);
+  }
   /* Every byte goes out once; nothing accumulates in the message. */
   soup_message_body_set_accumulate (self->body, FALSE);
 

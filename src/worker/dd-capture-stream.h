@@ -2,6 +2,7 @@
  * flow-controlled, with pcapng heartbeats that carry statistics and a watermark. */
 #pragma once
 
+#include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
 #include "dd-capture.h"
@@ -30,7 +31,8 @@ typedef void (*DdCaptureStreamDoneFunc) (DdCaptureStream *stream,
                                          gpointer         user_data);
 
 /* Takes ownership of @capture; @metrics must outlive the stream. @done is called once,
- * when the response is over (whatever ended it); the stream may then be freed. */
+ * when the response is over (whatever ended it); the stream may then be freed. NULL, and
+ * @msg untouched, when the stream cannot start. */
 DdCaptureStream *dd_capture_stream_new  (SoupServerMessage            *msg,
                                          DdCapture                    *capture,
                                          const DdCaptureRequest       *request,
@@ -38,9 +40,15 @@ DdCaptureStream *dd_capture_stream_new  (SoupServerMessage            *msg,
                                          const DdCaptureStreamOptions *options,
                                          DdWorkerMetrics              *metrics,
                                          DdCaptureStreamDoneFunc       done,
-                                         gpointer                      user_data);
+                                         gpointer                      user_data,
+                                         GError                      **error);
 void             dd_capture_stream_free (DdCaptureStream              *stream);
 const char      *dd_capture_stream_get_identity (DdCaptureStream       *stream);
+/* The worker's number for the capture, also sent as X-Ddump-Capture. */
+guint            dd_capture_stream_get_id       (DdCaptureStream       *stream);
+/* One object for GET /captures: id, client, peer (address, port), format, filter, counts. */
+void             dd_capture_stream_describe     (DdCaptureStream       *stream,
+                                                 JsonBuilder           *builder);
 
 /* Ends the stream cleanly: what is captured so far, a last ISB, then the final chunk. */
 void             dd_capture_stream_end  (DdCaptureStream              *stream,

@@ -11,6 +11,7 @@ G_DEFINE_QUARK (dd-capture-error-quark, dd_capture_error)
 struct _DdCapture {
   pcap_t  *pcap;
   guint32  snaplen;
+  guint32  tick_ns;    /* of a packet header's fraction of a second: 1 or 1000 */
   guint64  start_ns;   /* real time just before activation */
   /* pcap_stats() counters are 32-bit: keep the last reading and add the differences. */
   guint    last_recv;
@@ -80,8 +81,8 @@ dd_capture_open (const DdCaptureOptions  *options,
   pcap_set_immediate_mode (capture->pcap, 0);
   if (options->buffer_size > 0)
     pcap_set_buffer_size (capture->pcap, options->buffer_size);
-  if (pcap_set_tstamp_precision (capture->pcap, PCAP_TSTAMP_PRECISION_NANO) != 0)
-    g_debug ("nanosecond timestamps are not available; using microseconds scaled up");
+  /* Microseconds when nanoseconds are not to be had: dd_capture_get_tick_ns () says. */
+  pcap_set_tstamp_precision (capture->pcap, PCAP_TSTAMP_PRECISION_NANO);
 
   capture->start_ns = (guint64) dd_clock_real_time_ns ();
   status = pcap_activate (capture->pcap);
@@ -92,6 +93,9 @@ dd_capture_open (const DdCaptureOptions  *options,
     }
   if (status > 0)
     g_debug ("pcap_activate: %s (%s)", pcap_statustostr (status), pcap_geterr (capture->pcap));
+  capture->tick_ns = pcap_get_tstamp_precision (capture->pcap) == PCAP_TSTAMP_PRECISION_NANO ? 1 : 1000;
+  if (capture->tick_ns != 1)
+    g_debug ("nanosecond timestamps are not available; microseconds are scaled up");
 
   if (pcap_set_datalink (capture->pcap, DD_LINKTYPE_LINUX_SLL2) < 0)
     {
@@ -150,6 +154,12 @@ guint64
 dd_capture_get_start_ns (DdCapture *capture)
 {
   return capture->start_ns;
+}
+
+guint32
+dd_capture_get_tick_ns (DdCapture *capture)
+{
+  return capture->tick_ns;
 }
 
 guint32

@@ -1,4 +1,5 @@
-/* A live libpcap capture on Linux's "any" device, LINUX_SLL2, nanosecond timestamps,
+/* A live libpcap capture on Linux's "any" device, LINUX_SLL2, nanosecond timestamps (or
+ * microseconds where the kernel has none finer),
  * non-blocking, to be driven from the main loop through its selectable fd. */
 #pragma once
 
@@ -33,6 +34,9 @@ gboolean   dd_capture_set_filter   (DdCapture               *capture,
                                     GError                 **error);
 int        dd_capture_get_fd       (DdCapture               *capture);
 guint32    dd_capture_get_snaplen  (DdCapture               *capture);
+/* What one unit of a packet header's tv_usec is, in ns: 1 when the kernel gave nanosecond
+ * timestamps, 1000 when only microseconds (dd_pcap_time_ns () takes it). */
+guint32    dd_capture_get_tick_ns  (DdCapture               *capture);
 /* When the capture began, in ns of the real-time clock: taken before it was activated,
  * so no packet of it is older. */
 guint64    dd_capture_get_start_ns (DdCapture               *capture);

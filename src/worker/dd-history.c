@@ -19,6 +19,7 @@
 typedef struct {
   guint64 seq;
   gsize   len;
+  guint64 first;    /* the number of its first packet, counting every packet appended */
   guint64 packets;
   guint64 newest_ns;
   guint8  data[BLOCK_SIZE];
@@ -27,11 +28,13 @@ typedef struct {
 struct _DdHistory {
   DdHistoryOptions options;
   DdCapture *capture;
+  guint32    tick_ns;       /* of its timestamps */
   guint      fd_watch_id;
   guint      expire_id;
   GPtrArray *blocks;        /* Block, oldest first; never empty */
   Block     *spare;         /* an evicted block kept for the next one */
   guint64    next_seq;
+  guint64    appended;      /* packets, ever */
   guint64    packets;
   guint64    evicted_early;
 };
@@ -44,6 +47,7 @@ new_block (DdHistory *self)
   if (block == NULL)
     block = g_malloc (sizeof (Block));
   block->seq = self->next_seq++;
+  block->first = self->appended;
   block->len = 0;
   block->packets = 0;
   block->newest_ns = 0;
@@ -87,7 +91,7 @@ packet_cb (u_char                   *user,
            const u_char             *data)
 {
   DdHistory *self = (DdHistory *) user;
-  guint64 ts = (guint64) header->ts.tv_sec * G_GUINT64_CONSTANT (1000000000) + (guint64) header->ts.tv_usec;
+  guint64 ts = dd_pcap_time_ns ((guint64) header->ts.tv_sec, (guint64) header->ts.tv_usec, self->tick_ns);
   guint32 caplen = header->caplen;
   guint32 origlen = header->len;
   Block *tail = self->blocks->pdata[self->blocks->len - 1];
@@ -108,6 +112,7 @@ packet_cb (u_char                   *user,
   tail->packets++;
   tail->newest_ns = MAX (tail->newest_ns, ts);
   self->packets++;
+  self->appended++;
 }
 
 void
@@ -175,6 +180,7 @@ dd_history_new (const DdHistoryOptions  *options,
   self->options.filter = NULL;
   self->options.max_bytes = MAX (options->max_bytes, 2 * BLOCK_SIZE);
   self->capture = g_steal_pointer (&capture);
+  self->tick_ns = dd_capture_get_tick_ns (self->capture);
   self->blocks = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (self->blocks, new_block (self));
   self->fd_watch_id = g_unix_fd_add (dd_capture_get_fd (self->capture), G_IO_IN, ready_cb, self);
@@ -206,11 +212,12 @@ dd_history_get_stats (DdHistory      *self,
                       DdHistoryStats *stats)
 {
   guint64 received;
-  DdHistoryCursor cursor = { ((Block *) self->blocks->pdata[0])->seq, 0 };
+  Block *head = self->blocks->pdata[0];
+  DdHistoryCursor cursor = { head->seq, 0, head->first };
   guint64 ts = 0;
   guint32 caplen, origlen;
   const guint8 *data;
-  gboolean lost;
+  guint64 lost;
 
   dd_capture_get_stats (self->capture, &received, &stats->kernel_drops);
   stats->packets = self->packets;
@@ -232,13 +239,14 @@ dd_history_seek (DdHistory       *self,
       break;
   cursor->block = ((Block *) self->blocks->pdata[i])->seq;
   cursor->offset = 0;
+  cursor->packet = ((Block *) self->blocks->pdata[i])->first;
   for (;;)
     {
       DdHistoryCursor here = *cursor;
       guint64 ts;
       guint32 caplen, origlen;
       const guint8 *data;
-      gboolean lost;
+      guint64 lost;
 
       if (!dd_history_next (self, cursor, &ts, &caplen, &origlen, &data, &lost))
         return;
@@ -257,16 +265,18 @@ dd_history_next (DdHistory       *self,
                  guint32         *caplen,
                  guint32         *origlen,
                  const guint8   **data,
-                 gboolean        *lost)
+                 guint64         *lost)
 {
-  guint64 head = ((Block *) self->blocks->pdata[0])->seq;
+  Block *oldest = self->blocks->pdata[0];
+  guint64 head = oldest->seq;
 
-  *lost = FALSE;
+  *lost = 0;
   if (cursor->block < head)
     {
-      *lost = TRUE;
+      *lost = oldest->first - cursor->packet;
       cursor->block = head;
       cursor->offset = 0;
+      cursor->packet = oldest->first;
     }
   while (cursor->block - head < self->blocks->len)
     {
@@ -281,6 +291,7 @@ dd_history_next (DdHistory       *self,
           memcpy (origlen, p + 12, 4);
           *data = p + RECORD_HEADER;
           cursor->offset += RECORD_HEADER + *caplen;
+          cursor->packet++;
           return TRUE;
         }
       if (cursor->block - head + 1 >= self->blocks->len)

@@ -23,6 +23,7 @@ typedef struct {
 typedef struct {
   guint64 block;
   gsize   offset;
+  guint64 packet;  /* the number of the packet at the cursor, counted from the first kept */
 } DdHistoryCursor;
 
 typedef struct {
@@ -51,15 +52,15 @@ void       dd_history_seek         (DdHistory       *self,
                                     DdHistoryCursor *cursor,
                                     guint64          since_ns);
 /* The packet at @cursor, and moves past it; FALSE when there is none (yet). @data points
- * into the history until the next append. @lost is set when packets were evicted under
- * the cursor before it read them. */
+ * into the history until the next append. @lost is how many packets were evicted under
+ * the cursor before it read them (0 most times). */
 gboolean   dd_history_next         (DdHistory       *self,
                                     DdHistoryCursor *cursor,
                                     guint64         *ts_ns,
                                     guint32         *caplen,
                                     guint32         *origlen,
                                     const guint8   **data,
-                                    gboolean        *lost);
+                                    guint64         *lost);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DdHistory, dd_history_free)
 

@@ -10,7 +10,6 @@ G_DEFINE_QUARK (dd-policy-error-quark, dd_policy_error)
 struct _DdPolicy {
   DdPolicyOptions options;
   char           *required_filter;
-  GHashTable     *running;  /* identity → captures running (GUINT_TO_POINTER) */
 };
 
 DdPolicy *
@@ -21,7 +20,6 @@ dd_policy_new (const DdPolicyOptions *options)
   self->options = *options;
   self->required_filter = g_strdup (options->required_filter);
   self->options.required_filter = NULL;
-  self->running = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   return self;
 }
 
@@ -30,16 +28,8 @@ dd_policy_free (DdPolicy *self)
 {
   if (self == NULL)
     return;
-  g_hash_table_unref (self->running);
   g_free (self->required_filter);
   g_free (self);
-}
-
-static guint
-running (DdPolicy   *self,
-         const char *identity)
-{
-  return GPOINTER_TO_UINT (g_hash_table_lookup (self->running, identity));
 }
 
 /* A limit of 0 is none; a request without one gets the cap. */
@@ -57,6 +47,7 @@ gboolean
 dd_policy_apply (DdPolicy          *self,
                  DdCaptureRequest  *request,
                  const char        *identity,
+                 guint              running,
                  char             **clamped,
                  GError           **error)
 {
@@ -64,11 +55,11 @@ dd_policy_apply (DdPolicy          *self,
   guint64 snaplen = request->snaplen;
 
   *clamped = NULL;
-  if (self->options.max_per_identity > 0 && running (self, identity) >= self->options.max_per_identity)
+  if (self->options.max_per_identity > 0 && running >= self->options.max_per_identity)
     {
       g_set_error (error, DD_POLICY_ERROR, DD_POLICY_ERROR_TOO_MANY,
                    _("too many captures for %s: %u are running, the limit is %u (--max-captures-per-client)"),
-                   identity, running (self, identity), self->options.max_per_identity);
+                   identity, running, self->options.max_per_identity);
       return FALSE;
     }
   if (clamp (&request->duration_ms, self->options.max_duration_ms))
@@ -93,25 +84,6 @@ dd_policy_apply (DdPolicy          *self,
       *clamped = g_strjoinv (", ", (char **) said->pdata);
     }
   return TRUE;
-}
-
-void
-dd_policy_hold (DdPolicy   *self,
-                const char *identity)
-{
-  g_hash_table_insert (self->running, g_strdup (identity), GUINT_TO_POINTER (running (self, identity) + 1));
-}
-
-void
-dd_policy_release (DdPolicy   *self,
-                   const char *identity)
-{
-  guint n = running (self, identity);
-
-  if (n <= 1)
-    g_hash_table_remove (self->running, identity);
-  else
-    g_hash_table_insert (self->running, g_strdup (identity), GUINT_TO_POINTER (n - 1));
 }
 
 char *

@@ -31,17 +31,15 @@ typedef struct _DdPolicy DdPolicy;
 DdPolicy   *dd_policy_new      (const DdPolicyOptions *options);
 void        dd_policy_free     (DdPolicy              *self);
 /* Clamps @request to the caps (and ANDs the required filter into its filter); the clamps
- * as "duration=60s, snaplen=1500", or NULL. FALSE when @identity may not capture more. */
+ * as "duration=60s, snaplen=1500", or NULL. FALSE when @identity, which runs @running
+ * captures now (as the server counts them: departed clients not counted), may not
+ * capture more. */
 gboolean    dd_policy_apply    (DdPolicy              *self,
                                 DdCaptureRequest      *request,
                                 const char            *identity,
+                                guint                  running,
                                 char                 **clamped,
                                 GError               **error);
-/* A capture of @identity runs, and ends. */
-void        dd_policy_hold     (DdPolicy              *self,
-                                const char            *identity);
-void        dd_policy_release  (DdPolicy              *self,
-                                const char            *identity);
 /* For the log: the caps in force, or NULL when there are none. */
 char       *dd_policy_describe (DdPolicy              *self);
 

@@ -1,4 +1,5 @@
-/* Counters the worker exports on GET /metrics. Main-loop only: no locking. */
+/* Counters the worker exports on GET /metrics. Main-loop only: no locking. The gauge of
+ * captures running is not kept here: the server counts its running streams when asked. */
 #pragma once
 
 #include <glib.h>
@@ -6,7 +7,6 @@
 G_BEGIN_DECLS
 
 typedef struct {
-  guint   captures_active;
   guint64 captures_total;
   guint64 captures_rejected;
   guint64 packets_sent;

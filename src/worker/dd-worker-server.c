@@ -80,7 +80,6 @@ stream_done_cb (DdCaptureStream *stream,
 {
   DdWorkerServer *self = user_data;
 
-  dd_policy_release (self->options.policy, dd_capture_stream_get_identity (stream));
   /* Freed from an idle: we are inside the message's "finished" emission. */
   g_ptr_array_remove_fast (self->streams, stream);
   g_idle_add_once ((GSourceOnceFunc) dd_capture_stream_free, stream);
@@ -92,18 +91,26 @@ stream_done_cb (DdCaptureStream *stream,
     }
 }
 
-/* Streams still capturing. A client that went away a moment ago may not have been noticed
- * yet (its end of stream waits in the main loop behind this request): each stream looks
- * at its connection first, so a capture just given up does not count against the limit. */
+/* The one place that decides how many captures run, for every limit and for the
+ * captures_active gauge: streams still capturing, of @identity (or of anyone, NULL). A
+ * client that went away a moment ago may not have been noticed yet (its end of stream
+ * waits in the main loop behind this request): each stream looks at its connection
+ * first, so a capture just given up does not count. */
 static guint
-count_running_streams (DdWorkerServer *self)
+count_running_streams (DdWorkerServer *self,
+                       const char     *identity)
 {
   g_autoptr(GPtrArray) streams = g_ptr_array_copy (self->streams, NULL, NULL);
   guint running = 0;
 
   for (guint i = 0; i < streams->len; i++)
-    if (dd_capture_stream_is_running (g_ptr_array_index (streams, i)))
-      running++;
+    {
+      DdCaptureStream *stream = g_ptr_array_index (streams, i);
+
+      if (dd_capture_stream_is_running (stream) &&
+          (identity == NULL || g_str_equal (identity, dd_capture_stream_get_identity (stream))))
+        running++;
+    }
   return running;
 }
 
@@ -236,7 +243,8 @@ capture_handler (DdWorkerServer    *self,
       return;
     }
   identity = describe_identity (msg, trusted);
-  if (!dd_policy_apply (self->options.policy, request, identity, &clamped, &error))
+  if (!dd_policy_apply (self->options.policy, request, identity, count_running_streams (self, identity),
+                        &clamped, &error))
     {
       self->metrics.captures_rejected++;
       g_message ("capture refused for %s: %s", identity, error->message);
@@ -250,7 +258,7 @@ capture_handler (DdWorkerServer    *self,
       dd_worker_respond_text (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, _("the worker is shutting down"));
       return;
     }
-  running = count_running_streams (self);
+  running = count_running_streams (self, NULL);
   if (running >= self->options.max_captures)
     {
       g_autofree char *text = g_strdup_printf (_("too many captures: %u are running, the limit is %u (--max-captures)"),
@@ -310,9 +318,15 @@ capture_handler (DdWorkerServer    *self,
     soup_message_headers_replace (soup_server_message_get_response_headers (msg), "X-Ddump-Clamped", clamped);
   if (came_direct (msg))
     soup_message_headers_replace (soup_server_message_get_response_headers (msg), "X-Ddump-Direct", "yes");
-  dd_policy_hold (self->options.policy, identity);
   stream = dd_capture_stream_new (msg, g_steal_pointer (&capture), request, filter, &stream_options,
-                                  &self->metrics, stream_done_cb, self);
+                                  &self->metrics, stream_done_cb, self, &error);
+  if (stream == NULL)
+    {
+      g_warning ("%s", error->message);
+      self->metrics.captures_rejected++;
+      dd_worker_respond_text (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
+      return;
+    }
   g_ptr_array_add (self->streams, stream);
 }
 
@@ -386,6 +400,41 @@ interfaces_handler (DdWorkerServer    *self,
   respond_json (msg, builder);
 }
 
+static gint
+compare_streams (gconstpointer a,
+                 gconstpointer b)
+{
+  guint ia = dd_capture_stream_get_id (*(DdCaptureStream **) a);
+  guint ib = dd_capture_stream_get_id (*(DdCaptureStream **) b);
+
+  return ia < ib ? -1 : ia > ib;
+}
+
+/* The captures running now, oldest first: what a script waits for to know that its own
+ * capture is live (by the id of X-Ddump-Capture, or by its client's address and port). */
+static void
+captures_handler (DdWorkerServer    *self,
+                  SoupServerMessage *msg,
+                  const char        *query)
+{
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(GPtrArray) streams = NULL;
+
+  if (!check_method (msg, TRUE))
+    return;
+  /* Departed clients first: their captures end here and are not listed. */
+  count_running_streams (self, NULL);
+  streams = g_ptr_array_copy (self->streams, NULL, NULL);
+  g_ptr_array_sort (streams, compare_streams);
+  builder = json_builder_new ();
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < streams->len; i++)
+    if (dd_capture_stream_is_running (g_ptr_array_index (streams, i)))
+      dd_capture_stream_describe (g_ptr_array_index (streams, i), builder);
+  json_builder_end_array (builder);
+  respond_json (msg, builder);
+}
+
 static void
 metric (GString    *out,
         const char *name,
@@ -408,7 +457,8 @@ metrics_handler (DdWorkerServer    *self,
 
   if (!check_method (msg, TRUE))
     return;
-  metric (out, "captures_active", "gauge", "Captures streaming now.", m->captures_active);
+  metric (out, "captures_active", "gauge", "Captures streaming now (to clients still connected).",
+          count_running_streams (self, NULL));
   metric (out, "captures_total", "counter", "Captures started.", m->captures_total);
   metric (out, "captures_rejected_total", "counter",
           "Capture requests refused (bad request, limit reached, capture error).", m->captures_rejected);
@@ -498,6 +548,7 @@ static const struct {
 } routes[] = {
   { "/", root_handler },
   { "/capture", capture_handler },
+  { "/captures", captures_handler },
   { "/clock", clock_handler },
   { "/interfaces", interfaces_handler },
   { "/metrics", metrics_handler },
