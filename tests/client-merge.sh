@@ -30,10 +30,10 @@ start_workers () {
 check "three workers are up" start_workers
 W1=http://10.201.1.1:8475 W2=http://10.201.2.1:8475 W3=http://10.201.3.1:8475
 
-# capturing N URL...: until each worker runs N captures (10 s at most).
+# capturing NAME URL...: until the ddump_bg run NAME (-v) captures on each worker.
 capturing () {
-  local n=$1 url; shift
-  for url in "$@"; do wait_metric c "$url" captures_active "$n" || return 1; done
+  local name=$1 url; shift
+  for url in "$@"; do wait_capturing "$DD_TMP/$name.log" "$url" || return 1; done
 }
 
 # traffic PORT: 300 datagrams from c to each worker, and 300 routed from w1 to w2 (seen
@@ -56,7 +56,7 @@ ordered () {  # FILE: timestamps never go back
 # -v: debug messages go to stderr, never into the capture on stdout.
 ddump_bg pcap -v -f "udp port 41000" "$W1" "$W2" "$W3"
 check "the pcap header comes out at once" wait_size "$DD_TMP/pcap.out" 24
-check "...and each worker captures" capturing 1 "$W1" "$W2" "$W3"
+check "...and each worker captures" capturing pcap "$W1" "$W2" "$W3"
 traffic 41000
 check "the merge writes all 1500 packets while it runs" wait_packets "$DD_TMP/pcap.out" 1500
 stop "$DPID"; rc=$?
@@ -121,9 +121,9 @@ expect_eq "--comment with pcap output is a usage error (status 1)" 1 "$rc"
 expect_match "...that says why" "--comment needs -F pcapng" "$out"
 
 # ---- pcapng output: host names on interfaces --------------------------------------------
-ddump_bg pcapng -F pcapng -f "udp port 41001" "$W1" "$W2" "$W3"
+ddump_bg pcapng -v -F pcapng -f "udp port 41001" "$W1" "$W2" "$W3"
 wait_size "$DD_TMP/pcapng.out" 28
-capturing 1 "$W1" "$W2" "$W3"
+check "pcapng: each worker captures" capturing pcapng "$W1" "$W2" "$W3"
 traffic 41001
 wait_packets "$DD_TMP/pcapng.out" 1500
 stop "$DPID"
@@ -151,17 +151,17 @@ expect_eq "...and the direction of w1's outgoing packets (epb_flags)" "0x0000000
 # ---- idle workers do not hold the output -------------------------------------------------
 # One packet to w1 while w2 and w3 see nothing: with --max-delay 600000 it would wait ten
 # minutes if the idle workers' heartbeats did not release it.
-ddump_bg idle -q --max-delay 600000 -c 1 -f "udp port 41002" "$W1" "$W2" "$W3"
+ddump_bg idle -v -q --max-delay 600000 -c 1 -f "udp port 41002" "$W1" "$W2" "$W3"
 wait_size "$DD_TMP/idle.out" 24
-capturing 1 "$W1" "$W2" "$W3"
+check "three idle workers capture" capturing idle "$W1" "$W2" "$W3"
 on c "$UDP_SEND" 10.201.1.1 41002 1 2>/dev/null
 check "a packet on one host gets out on the idle hosts' heartbeats (not after max-delay)" wait_exit "$DPID" 60
 expect_eq "-c 1 ends ddump with status 0" 0 "$STATUS"
 
 # ---- a worker killed mid-stream ----------------------------------------------------------
-ddump_bg killed -f "udp port 41003" "$W1" "$W2" "$W3"
+ddump_bg killed -v -f "udp port 41003" "$W1" "$W2" "$W3"
 wait_size "$DD_TMP/killed.out" 24
-capturing 1 "$W1" "$W2" "$W3"
+check "three workers capture" capturing killed "$W1" "$W2" "$W3"
 { kill -9 "$WPID3"; wait "$WPID3"; } 2>/dev/null
 check "the dead worker's failure is reported as it happens" wait_log "$DD_TMP/killed.log" "10\.201\.3\.1:8475: the stream broke off"
 on c "$UDP_SEND" --rate 3000 10.201.1.1 41003 100 2>/dev/null
@@ -174,12 +174,12 @@ expect_eq "...after writing the others' packets" 200 "$(count_packets "$DD_TMP/k
 expect_match "the failure is in the summary" "10\.201\.3\.1:8475: .*failed" "$(cat "$DD_TMP/killed.log")"
 
 # ---- --reconnect brings a restarted worker back -----------------------------------------
-ddump_bg reconnect -k --reconnect -f "udp port 41004" "$W1" "$W3"
+ddump_bg reconnect -v -k --reconnect -f "udp port 41004" "$W1" "$W3"
 check "a worker that is down: ddump says it will retry" wait_log "$DD_TMP/reconnect.log" "10\.201\.3\.1:8475: reconnecting in"
 start_worker w3 worker3b --listen :8475
 WPID3=$WORKER_PID
 wait_http c "$W3/"
-check "a worker that was down is retried until it answers" wait_until 30 metric_is w3 "$W3" captures_active 1
+check "a worker that was down is retried until it answers" capturing reconnect "$W3"
 on c "$UDP_SEND" --rate 3000 10.201.3.1 41004 50 2>/dev/null
 wait_packets "$DD_TMP/reconnect.out" 50
 stop "$DPID"
@@ -195,12 +195,12 @@ expect_eq "...without an error message" "" "$(cat "$DD_TMP/epipe.log")"
 
 # ---- a named pipe read by tshark ---------------------------------------------------------
 fifo="$DD_TMP/ddump.fifo"
-ddump_bg fifo -F pcapng --fifo "$fifo" -f "udp port 41006" "$W1" "$W2"
+ddump_bg fifo -v -F pcapng --fifo "$fifo" -f "udp port 41006" "$W1" "$W2"
 check "--fifo creates the named pipe" wait_until 30 test -p "$fifo"
 expect_match "...and says it waits for a reader" "waiting for a reader on .*wireshark -k -i" "$(cat "$DD_TMP/fifo.log")"
 timeout 60 tshark -i "$fifo" -c 200 -w "$DD_TMP/fifo.pcapng" >/dev/null 2>"$DD_TMP/tshark.log" &
 tsh=$!
-check "with a reader on the pipe, ddump captures on both workers" capturing 1 "$W1" "$W2"
+check "with a reader on the pipe, ddump captures on both workers" capturing fifo "$W1" "$W2"
 on c "$UDP_SEND" --rate 2000 10.201.1.1 41006 100 2>/dev/null
 on c "$UDP_SEND" --rate 2000 10.201.2.1 41006 100 2>/dev/null
 wait "$tsh"; rc=$?
@@ -213,8 +213,8 @@ check "ddump removes the pipe it created" test ! -e "$fifo"
 out=$(on c timeout 20 "$DDUMP" -q "$W1" "http://10.201.1.1:1" 2>&1 >/dev/null); rc=$?
 expect_eq "an unreachable target fails the run (status 2)" 2 "$rc"
 expect_match "...naming it" "http://10\.201\.1\.1:1: .*(refused|connect)" "$out"
-ddump_bg keep -k -f "udp port 41007" "$W1" "http://10.201.1.1:1"
-capturing 1 "$W1"
+ddump_bg keep -v -k -f "udp port 41007" "$W1" "http://10.201.1.1:1"
+check "--keep-going captures on the worker that answers" capturing keep "$W1"
 check "--keep-going reports the unreachable target" wait_log "$DD_TMP/keep.log" "http://10\.201\.1\.1:1: "
 on c "$UDP_SEND" 10.201.1.1 41007 10 2>/dev/null
 wait_packets "$DD_TMP/keep.out" 10

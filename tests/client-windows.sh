@@ -41,8 +41,8 @@ for name in sorted(stats):
 # starts once w1's capture runs and ddump has tried w2 in vain.
 run () {
   local name=$1; shift
-  ddump_bg "$name" -F pcapng --reconnect --keep-going --duration 4 "$@" "$W1" "$W2"
-  wait_metric c http://10.204.1.1:8475 captures_active 1 &&
+  ddump_bg "$name" -v -F pcapng --reconnect --keep-going --duration 4 "$@" "$W1" "$W2"
+  wait_capturing "$DD_TMP/$name.log" "$W1" &&
     wait_log "$DD_TMP/$name.log" "10\.204\.2\.1:8475.*(refused|reconnecting)" &&
     start_worker w2 "worker2-$name" --listen :8475 &&
     wait_exit "$DPID" 60

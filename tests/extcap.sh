@@ -62,11 +62,14 @@ start_workers () {
 check "two workers are up" start_workers
 W1=http://10.202.1.1:8475 W2=http://10.202.2.1:8475
 
-# both_capturing: until each worker runs a capture (10 s at most each).
-both_capturing () { wait_metric c "$W1" captures_active 1 && wait_metric c "$W2" captures_active 1; }
+# mark_captures: notes how many captures each worker has started; both_capturing: until
+# each has started one more (the capture of the ddump started after the mark).
+mark_captures () { S1=$(captures_started c "$W1") && S2=$(captures_started c "$W2"); }
+both_capturing () { wait_captures_started c "$W1" $((S1 + 1)) && wait_captures_started c "$W2" $((S2 + 1)); }
 
 # w1's URL sets its own filter (udp), Wireshark's (port 41100) is ANDed with it: neither
 # the pings nor port 41101 may come through.
+mark_captures
 on c timeout 60 tshark -i ddump -o "extcap.ddump.targets:$W1/capture?filter=udp $W2" -o extcap.ddump.maxdelay:500 \
   -f "port 41100" -c 200 -a duration:60 -w "$DD_TMP/two.pcapng" >"$DD_TMP/tshark.log" 2>&1 &
 TS=$!; DD_PIDS+=("$TS")
@@ -113,12 +116,13 @@ fifo="$DD_TMP/ws.fifo"
 mkfifo "$fifo"
 # ip netns exec execs ddump: the signal goes to ddump itself, not to a subshell. The
 # options a newer Wireshark may add are left out, values and all.
+mark_captures
 ip netns exec "$(ns c)" "$DDUMP" --capture --extcap-interface ddump --fifo "$fifo" --targets "$W1 $W2" \
   --extcap-log-level debug --extcap-some-flag --extcap-capture-filter "udp port 41102" 2>"$DD_TMP/term.log" &
 DPID=$!; DD_PIDS+=("$DPID")
 timeout 60 cat "$fifo" >"$DD_TMP/term.pcapng" &
 CAT=$!
-both_capturing
+check "the extcap captures on both workers" both_capturing
 on c "$UDP_SEND" --rate 2000 10.202.2.1 41102 20 2>/dev/null
 check "the extcap capture writes the 20 packets into Wireshark's pipe" wait_packets "$DD_TMP/term.pcapng" 20
 stop $DPID TERM; rc=$?
@@ -147,6 +151,7 @@ out=$(timeout 20 "$DDUMP" --extcap-interfaces)
 expect_match "--extcap-interfaces declares a log button, so that Wireshark passes its control pipes" \
   "^control \{number=0\}\{type=button\}\{role=logger\}\{display=Log\}" "$out"
 mkfifo "$DD_TMP/kg.fifo" "$DD_TMP/kg.in" "$DD_TMP/kg.out"
+mark_captures
 ip netns exec "$(ns c)" "$DDUMP" --capture --extcap-interface ddump --fifo "$DD_TMP/kg.fifo" \
   --extcap-control-in "$DD_TMP/kg.in" --extcap-control-out "$DD_TMP/kg.out" \
   --targets "$W1 http://10.202.2.1:8499" --keep-going 2>"$DD_TMP/kg.log" &
@@ -183,7 +188,7 @@ expect_match "...and says the capture goes on with one of two" \
 expect_match "...both also in the log window" "^log 0 2 ddump: capturing from 1 of 2 targets" "$msgs"
 expect_eq "...and told again in the status bar, not in the log" "2 1" \
   "$(grep -c '^status.*missing' <<<"$msgs") $(grep -c '^log.*missing' <<<"$msgs")"
-check "...while the live worker's capture runs" wait_metric c "$W1" captures_active 1
+check "...while the live worker's capture runs" wait_captures_started c "$W1" $((S1 + 1))
 on c "$UDP_SEND" --rate 2000 10.202.1.1 41103 20 2>/dev/null
 check "...and reaches Wireshark's pipe" wait_packets "$DD_TMP/kg.pcapng" 20
 stop $DPID TERM; rc=$?

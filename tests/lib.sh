@@ -265,20 +265,14 @@ wait_listen () { wait_until 30 listening "$1" "$2"; }
 has_clients () { [ "$(on "$1" ss -Htn state established "( sport = :$2 )" | wc -l)" -ge "$3" ]; }
 wait_clients () { wait_until 30 has_clients "$1" "$2" "$3"; }
 
-# Memory bounds in the tests allow for AddressSanitizer's quarantine (freed memory it keeps
-# to catch use after free) when the suite runs under it, as in CI's second run.
-RSS_SLACK_KIB=0
-case "${ASAN_OPTIONS:-}" in
-  *quarantine_size_mb=*)
-    q=${ASAN_OPTIONS##*quarantine_size_mb=}; q=${q%%:*}
-    RSS_SLACK_KIB=$((q * 2048))
-    ;;
-esac
-
 # fds PID: how many descriptors the process holds.
 fds () { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
-# rss_kib PID: its resident memory.
+# rss_kib PID: its resident memory (for the record: it holds freed memory kept for reuse,
+# and under AddressSanitizer its quarantine, so bounds are set on heap_kib).
 rss_kib () { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+# heap_kib HOST URL: the heap a worker holds (its ddump_worker_heap_bytes): what it
+# allocated and has not freed, in any build.
+heap_kib () { local b; b=$(metric "$1" "$2" heap_bytes) && [ -n "$b" ] && echo $((b / 1024)); }
 
 # metric HOST URL NAME: one value from a worker's /metrics.
 metric () {

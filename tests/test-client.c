@@ -21,6 +21,8 @@ typedef struct {
   GObject    *loop_owner;  /* test_cancel_connecting (): holds the accepted connections */
   GPtrArray  *messages;  /* "KIND text" */
   int         status;
+  GError     *error;         /* of the run */
+  gboolean    expect_error;  /* the test looks at it; otherwise there must be none */
   gboolean    done;
   guint       timeout_id;
 } Fixture;
@@ -53,6 +55,7 @@ teardown (Fixture *f, gconstpointer data)
   g_free (f->dir);
   g_main_loop_unref (f->loop);
   g_ptr_array_unref (f->messages);
+  g_clear_error (&f->error);
 }
 
 /* A pcap of LINUX_SLL2 packets: @count of them, @step ns apart from @first. */
@@ -95,10 +98,10 @@ static void
 run_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 {
   Fixture *f = user_data;
-  g_autoptr(GError) error = NULL;
 
-  f->status = dd_client_run_finish (DD_CLIENT (object), result, &error);
-  g_assert_no_error (error);
+  f->status = dd_client_run_finish (DD_CLIENT (object), result, &f->error);
+  if (!f->expect_error)
+    g_assert_no_error (f->error);
   f->done = TRUE;
   g_main_loop_quit (f->loop);
 }
@@ -427,6 +430,63 @@ test_missing_file (Fixture *f, gconstpointer data)
   dd_output_free (output);
 }
 
+static void
+test_run_error (Fixture *f, gconstpointer data)
+{
+  g_autofree char *a = write_pcap (f, "a.pcap", 1000, 10, 20);
+  g_autofree char *missing = g_build_filename (f->dir, "missing.pcap", NULL);
+  g_autofree char *prefix = g_strconcat (missing, ": ", NULL);
+  const char *targets[] = { a, missing, NULL };
+  DdClientOptions options = default_options ();
+  g_autoptr(DdClient) client = dd_client_new (&options, message_cb, f);
+  DdOutput *output;
+
+  g_test_summary ("Without keep_going, a target that cannot be opened fails the run as a whole: "
+                  "dd_client_run_finish () gives its error, domain and code kept, after the target");
+  g_assert_true (dd_client_set_targets (client, targets, NULL));
+  output = dd_output_new (open ("/dev/null", O_WRONLY | O_CLOEXEC), TRUE, DD_FORMAT_PCAP);
+  dd_client_set_output (client, output);
+  f->expect_error = TRUE;
+  run (f, client, NULL);
+  g_assert_cmpint (f->status, ==, DD_EXIT_FAILED);
+  g_assert_cmpint (dd_client_get_end (client), ==, DD_CLIENT_END_FAILED);
+  g_assert_error (f->error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_true (g_str_has_prefix (f->error->message, prefix));
+  g_clear_object (&client);
+  dd_output_free (output);
+}
+
+static void
+test_output_error (Fixture *f, gconstpointer data)
+{
+  g_autofree char *a = write_pcap (f, "a.pcap", 1000, 10, 20000);
+  const char *targets[] = { a, NULL };
+  DdClientOptions options = default_options ();
+  g_autoptr(DdClient) client = dd_client_new (&options, message_cb, f);
+  DdOutput *output;
+  int fd = open ("/dev/full", O_WRONLY | O_CLOEXEC);
+
+  g_test_summary ("An output that cannot be written (a full disk) fails the run: its error, "
+                  "after the output's label, is what dd_client_run_finish () gives");
+  if (fd < 0)
+    {
+      g_test_skip ("no /dev/full");
+      return;
+    }
+  g_assert_true (dd_client_set_targets (client, targets, NULL));
+  output = dd_output_new (fd, TRUE, DD_FORMAT_PCAP);
+  dd_client_set_output (client, output);
+  dd_client_set_output_label (client, "full.pcap");
+  f->expect_error = TRUE;
+  run (f, client, NULL);
+  g_assert_cmpint (f->status, ==, DD_EXIT_FAILED);
+  g_assert_cmpint (dd_client_get_end (client), ==, DD_CLIENT_END_OUTPUT);
+  g_assert_error (f->error, G_IO_ERROR, G_IO_ERROR_NO_SPACE);
+  g_assert_true (g_str_has_prefix (f->error->message, "full.pcap: "));
+  g_clear_object (&client);
+  dd_output_free (output);
+}
+
 /* The JSON of @result, as ddump-trigger's results carry it. */
 static char *
 result_json (const DdTargetResult *result)
@@ -485,6 +545,8 @@ main (int argc, char **argv)
   g_test_add ("/client/cancel-connecting", Fixture, NULL, setup, test_cancel_connecting, teardown);
   g_test_add ("/client/bad-target", Fixture, NULL, setup, test_bad_target, teardown);
   g_test_add ("/client/missing-file", Fixture, NULL, setup, test_missing_file, teardown);
+  g_test_add ("/client/run-error", Fixture, NULL, setup, test_run_error, teardown);
+  g_test_add ("/client/output-error", Fixture, NULL, setup, test_output_error, teardown);
   g_test_add_func ("/client/result-json", test_result_json);
   return g_test_run ();
 }

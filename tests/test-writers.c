@@ -245,10 +245,23 @@ test_sll2 (void)
   g_assert_cmpuint (dd_sll2_epb_flags (p->data, 19), ==, 0);
 }
 
+static void
+test_pcap_time (void)
+{
+  g_test_summary ("A pcap timestamp's fraction counts in its precision's units: microseconds are "
+                  "scaled up to nanoseconds, nanoseconds kept (the worker's capture and history, "
+                  "and the client's parser, share this)");
+  g_assert_cmpuint (dd_pcap_time_ns (1700000000, 5, 1), ==, G_GUINT64_CONSTANT (1700000000000000005));
+  g_assert_cmpuint (dd_pcap_time_ns (1700000000, 5, 1000), ==, G_GUINT64_CONSTANT (1700000000000005000));
+  g_assert_cmpuint (dd_pcap_time_ns (1700000000, 999999, 1000), ==, G_GUINT64_CONSTANT (1700000000999999000));
+  g_assert_cmpuint (dd_pcap_time_ns (0, 999999999, 1), ==, 999999999);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/writers/pcap-time", test_pcap_time);
   g_test_add_func ("/writers/pcap", test_pcap);
   g_test_add_func ("/writers/pcapng-structure", test_pcapng_structure);
   g_test_add_func ("/writers/pcapng-tshark", test_pcapng_tshark);

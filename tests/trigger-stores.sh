@@ -53,9 +53,11 @@ print($2)" "$1"
 }
 has_res () { [ "$(res "$1" 'd is not None')" = True ]; }
 wait_res () { wait_until "${2:-60}" has_res "$1"; }
-publish () { on c redis-cli -p "$REDIS_PORT" publish "$1" "$2" >/dev/null; }
+# publish notes how many captures w1 has started; capturing N: until it has started N
+# more since (the event's capture: nothing else captures on w1).
+publish () { MARK=$(captures_started c "$W1"); on c redis-cli -p "$REDIS_PORT" publish "$1" "$2" >/dev/null; }
 send () { on c "$UDP_SEND" --rate "${4:-1000}" ${5:+--size "$5"} 10.203.1.1 "$2" "$3" >/dev/null 2>&1; }
-capturing () { wait_metric c "$W1" captures_active "$1"; }
+capturing () { wait_captures_started c "$W1" $((MARK + $1)); }
 
 start_trigger () {  # NAME CHANNEL STORE [CONFIG LINES...]
   local name=$1 channel=$2 store=$3; shift 3
@@ -212,5 +214,22 @@ f=$(res k1 'd["file"]')
 expect_match "...the file is in the spool's kept/" "^$DD_TMP/spool-dead/kept/k1-.*\.pcapng$" "$f"
 expect_eq "...with its 3 packets" 3 "$(count_packets "$f")"
 check "...and the retries are logged" grep -q "cannot store the capture (attempt 1 of 2)" "$DD_TMP/dead.log"
+
+# ---- a full disk under the spool: the event fails, naming the file and the cause ---------------
+# The trigger runs in a mount namespace of its own, its spool a tmpfs filled to the last byte.
+mkdir -p "$DD_TMP/spool-full"
+{
+  echo "[trigger]"; echo "redis=redis://127.0.0.1:$REDIS_PORT/fullcap"; echo "store=http://127.0.0.1:9/x/"
+  echo "spool=$DD_TMP/spool-full"; echo "[worker w1]"; echo "url=$W1"
+} >"$DD_TMP/full.conf"
+bg_on c unshare -m --propagation private sh -c 'mount -t tmpfs -o size=16k tmpfs "$1" || exit 1
+  head -c 1048576 /dev/zero >"$1/filler" 2>/dev/null
+  exec "$2" --config "$3"' sh "$DD_TMP/spool-full" "$TRIGGER" "$DD_TMP/full.conf" >"$DD_TMP/full.log" 2>&1
+check "a trigger whose spool is a full disk" wait_log "$DD_TMP/full.log" "subscribed to “fullcap”"
+publish fullcap '{"node":"w1","bpf":"udp port 43006","packets":3,"alertid":"f1"}'
+check "an event" wait_res f1
+expect_match "...fails, naming the spool's file and the full disk" \
+  "^failed $DD_TMP/spool-full/\.ddump-trigger-.*\.part: .*No space left on device" "$(res f1 'd["status"], d["error"]')"
+check "...the trigger goes on" kill -0 "$BG_PID"
 
 dd_finish

@@ -54,10 +54,17 @@ print($2)" "$1"
 }
 has_res () { [ "$(res "$1" 'd is not None')" = True ]; }
 wait_res () { wait_until "${2:-30}" has_res "$1"; }
-publish () { on c redis-cli -p "$REDIS_PORT" publish capture "$1" >/dev/null; }
-capturing () {  # N URL...: until each worker runs N captures
+# publish notes how many captures each worker has started; capturing N URL...: until each
+# has started N more since (the event's: nothing else captures on the workers).
+declare -A MARK
+publish () {
+  local url
+  for url in "$W1" "$W2" "$W3"; do MARK[$url]=$(captures_started c "$url"); done
+  on c redis-cli -p "$REDIS_PORT" publish capture "$1" >/dev/null
+}
+capturing () {
   local n=$1 url; shift
-  for url in "$@"; do wait_metric c "$url" captures_active "$n" || return 1; done
+  for url in "$@"; do wait_captures_started c "$url" $((${MARK[$url]:-0} + n)) || return 1; done
 }
 send () { on c "$UDP_SEND" --rate "${4:-1000}" "$1" "$2" "$3" >/dev/null 2>&1; }
 comments () { capinfos -k "$1" 2>/dev/null | tr '\n' ' '; }

@@ -6,7 +6,7 @@ require_tools ip curl tcpdump ping python3
 
 dd_pair || skip_all "cannot create network namespaces"
 start_worker w worker --listen :8475 --max-captures 2
-W=http://10.200.0.1:8475
+WPID=$WORKER_PID W=http://10.200.0.1:8475
 check "worker answers from another host" wait_http c "$W/"
 
 body=$(on c curl -sf --max-time 5 "$W/")
@@ -68,14 +68,31 @@ expect_match "format=pcap wins over Accept" '^Content-Type: application/vnd.tcpd
 
 # The capture limit, and disconnects freeing captures at once. The quiet captures above
 # ended with their clients a moment ago: the limit must not count them.
-bg_on c curl -sN -o /dev/null --max-time 60 "$W/capture?duration=50"; c1=$BG_PID
+started=$(captures_started c "$W")
+bg_on c curl -sN -D "$DD_TMP/c1.head" -o /dev/null --max-time 60 "$W/capture?duration=50"; c1=$BG_PID
 bg_on c curl -sN -o /dev/null --max-time 60 "$W/capture?duration=50"; c2=$BG_PID
-check "two captures running" wait_metric c "$W" captures_active 2
+check "two captures running" wait_captures_started c "$W" $((started + 2))
+expect_eq "...and the gauge counts them alone, not the captures whose clients went a moment ago" 2 \
+  "$(metric c "$W" captures_active)"
+id=$(tr -d '\r' <"$DD_TMP/c1.head" | sed -n 's/^X-Ddump-Capture: //p')
+expect_match "a capture's response names it (X-Ddump-Capture)" '^[0-9]+$' "$id"
+listed=$(on c curl -sf --max-time 5 "$W/captures")
+check "GET /captures lists the two live captures, that one with its client's address and port" python3 -c '
+import json, sys
+caps = json.loads(sys.argv[1])
+assert len(caps) == 2, caps
+mine = [c for c in caps if c["id"] == int(sys.argv[2])]
+assert len(mine) == 1, caps
+c = mine[0]
+assert c["address"] == "10.200.0.2" and 0 < c["port"] < 65536 and c["client"] == "10.200.0.2", c
+assert c["format"] == "pcap" and c["limits"] == "duration=50s", c
+' "$listed" "$id"
 out=$(on c curl -s --max-time 5 -D - "$W/capture" | tr -d '\r')
 expect_match "a third one is 503" '^HTTP/1.1 503' "$out"
 expect_match "...saying why" 'too many captures: 2 are running, the limit is 2' "$out"
 kill "$c1" "$c2"; wait "$c1" "$c2" 2>/dev/null
-check "clients that disconnect free their captures" wait_metric c "$W" captures_active 0
+check "clients that disconnect free their captures" wait_until 30 eval '[ "$(live_captures c "$W")" = 0 ]'
+expect_eq "...and the gauge says so" 0 "$(metric c "$W" captures_active)"
 expect_match "the worker logs each capture's end with its counters" \
   'capture [0-9]+ ended \(client went away\) for 10\.200\.0\.2: [0-9]+ packets' "$(cat "$DD_TMP/worker.log")"
 code=$(on c curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$W/capture?filter=udp%20port%201")
@@ -91,7 +108,28 @@ for round in 1 2 3 4 5; do
 done
 expect_eq "a capture whose client just left never makes the next two a 503 (5 rounds)" \
   "200200200200200200200200200200" "$(cat "$DD_TMP"/race[12].[1-5] | tr -d '\n')"
-wait_metric c "$W" captures_active 0
+check "the race's captures end" wait_until 30 eval '[ "$(live_captures c "$W")" = 0 ]'
 
-check "the worker is still running" kill -0 "$WORKER_PID"
+# --max-captures-per-client counts what the capture limit counts: a client killed a moment
+# ago (SIGKILL: no goodbye) is not counted when it runs its capture again at once.
+start_worker w percl --listen :8476 --max-captures-per-client 1
+WP=http://10.200.0.1:8476
+check "a worker with one capture per client is up" wait_http c "$WP/"
+codes=""
+for round in 1 2 3 4 5 6 7 8 9 10; do
+  started=$(captures_started c "$WP")
+  bg_on c curl -sN -o /dev/null --max-time 30 "$WP/capture?filter=udp%20port%201"; killed=$BG_PID
+  wait_captures_started c "$WP" $((started + 1)) || codes+="(no capture)"
+  kill -9 "$killed"; wait "$killed" 2>/dev/null
+  codes+=$(on c curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$WP/capture?filter=udp%20port%201")
+done
+expect_eq "a client killed and run again at once is never refused with 429 (10 rounds)" \
+  "200200200200200200200200200200" "$codes"
+bg_on c curl -sN -o /dev/null --max-time 30 "$WP/capture?filter=udp%20port%201"; held=$BG_PID
+check "...while a capture of it runs" wait_until 30 eval '[ "$(live_captures c "$WP")" = 1 ]'
+code=$(on c curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$WP/capture?filter=udp%20port%201")
+expect_eq "...a second one is still refused: 429" 429 "$code"
+kill "$held"; wait "$held" 2>/dev/null
+
+check "the worker is still running" kill -0 "$WPID"
 dd_finish

@@ -59,9 +59,10 @@ kill "$sender" 2>/dev/null; wait "$sender" 2>/dev/null
 
 # Own-traffic exclusion with an empty filter, with two captures streaming at once.
 # The pings are the other traffic; both captures end once they hold 8 of them.
+started=$(captures_started c "$W")
 bg_on c curl -sN --max-time 30 -o "$DD_TMP/all1.pcap" "$W/capture?filter=&duration=2.5"; a1=$BG_PID
 bg_on c curl -sN --max-time 30 -H 'Accept: application/x-pcapng' -o "$DD_TMP/all2.pcapng" "$W/capture?duration=2.5"; a2=$BG_PID
-wait_metric c "$W" captures_active 2
+check "two captures start" wait_captures_started c "$W" $((started + 2))
 on c ping -c 10 -i 0.1 10.200.0.1 >/dev/null
 check "two captures with an empty filter end by themselves" wait_ok "$a1" "$a2"
 expect_eq "an empty filter captures none of the worker's own stream packets" 0 \
@@ -192,6 +193,55 @@ on c "$UDP_SEND" --rate 20000 --size 1400 10.200.0.1 42012 4000 >/dev/null
 has_evicted () { [ "$(metric c "$H" history_evicted_total)" -gt 0 ] 2>/dev/null; }
 check "--history-size 4: packets past the cap are let go early, and counted" wait_until 30 has_evicted
 expect_eq "...the history stays within 4 MiB" yes "$([ "$(metric c "$H" history_bytes)" -le 4194304 ] && echo yes)"
+# A client that reads the history slower than the history keeps it: what was let go under
+# it is counted and said, in the log and in the capture, never passed over in silence. Its
+# connection holds little (small socket buffers, --stream-buffer 1), so the stream stops
+# reading the history early; then 7 MB more evict the 4 MiB it was reading.
+start_worker w hlost --listen :8481 --history 60 --history-size 4 --stream-buffer 1 --log-fields
+HL=http://10.200.0.1:8481
+check "a worker with a 4 MiB history and a 1 MiB stream buffer is up" wait_http c "$HL/"
+on w sysctl -qw net.ipv4.tcp_wmem="4096 16384 65536"
+on c "$UDP_SEND" --rate 20000 --size 1400 10.200.0.1 42013 2000 >/dev/null
+has_2000 () { [ "$(metric c "$HL" history_packets)" -ge 2000 ] 2>/dev/null; }
+check "...2000 datagrams (2.8 MB) are in its history" wait_until 30 has_2000
+evicted=$(metric c "$HL" history_evicted_total)
+cat >"$DD_TMP/slow-reader.py" <<'PY'
+import http.client, os, socket, sys, time
+host, port, go, out = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+class Small(http.client.HTTPConnection):
+    def connect(self):
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        self.sock.settimeout(60)
+        self.sock.connect((self.host, self.port))
+c = Small(host, port)
+c.request("GET", "/capture?filter=udp%20port%2042013&since=-60&timeout=2", headers={"Accept": "application/x-pcapng"})
+r = c.getresponse()
+deadline = time.monotonic() + 60
+while not os.path.exists(go) and time.monotonic() < deadline:
+    time.sleep(0.05)  # a reader that does not read, until told (bounded)
+open(out, "wb").write(r.read())
+PY
+bg_on c timeout 90 python3 "$DD_TMP/slow-reader.py" 10.200.0.1 8481 "$DD_TMP/hlost.go" "$DD_TMP/hlost.pcapng"
+reader=$BG_PID
+throttled () { on c curl -sf --max-time 2 "$HL/captures" | grep -q '"throttled" : true'; }
+check "...a since=-60 capture whose reader reads nothing: the stream stops reading the history" wait_until 30 throttled
+on c "$UDP_SEND" --rate 20000 --size 1400 10.200.0.1 42014 5000 >/dev/null
+more_evicted () { [ "$(metric c "$HL" history_evicted_total)" -gt "$evicted" ] 2>/dev/null; }
+check "...7 MB more evict the history under it" wait_until 30 more_evicted
+touch "$DD_TMP/hlost.go"
+check "...the reader, reading again, gets the end of the capture" wait_exit "$reader" 60
+expect_eq "...which is whole" 0 "$STATUS"
+lost=$(sed -n 's/.*capture [0-9]* for 10\.200\.0\.2: \([0-9]*\) packets of the history were let go (--history-size) before this capture could send them.*/\1/p' "$DD_TMP/hlost.log")
+got=$(count_packets "$DD_TMP/hlost.pcapng")
+diag "history: $got packets sent, ${lost:-none} said lost"
+check "the worker says how many packets of the history were let go before they were sent" test "${lost:-0}" -gt 0
+check "...every one of the 2000 either sent or counted" test $((got + ${lost:-0})) -ge 2000 -a "$got" -lt 2000
+expect_match "...and so does the capture, in a statistics block's comment" \
+  "\"${lost:-x} packets of the history were let go \(--history-size\) before this capture could send them" \
+  "$(python3 "$PCAPNG_CHECK" "$DD_TMP/hlost.pcapng")"
+expect_match "...and the audit line of its end" "DDUMP_HISTORY_LOST=\"${lost:-x}\"" "$(cat "$DD_TMP/hlost.log")"
+
 out=$(on c curl -s -w ' %{http_code}' --max-time 10 "$W/capture?since=-5")
 expect_match "since= on a worker without --history: 400, saying what is needed" "--history SECONDS.* 400 ?$" "$(tr '\n' ' ' <<<"$out")"
 

@@ -79,6 +79,7 @@ struct _DdClient {
   GTask      *task;          /* the run */
   GSource    *cancelled;     /* the run's cancellable, watched from the main loop */
   int         exit_status;
+  GError     *error;         /* what made the run fail as a whole, or NULL */
   gboolean    finishing;
   gboolean    output_broken;
 
@@ -164,6 +165,19 @@ write_cb (const DdPacket *packet,
   return G_LIKELY (!self->per_packet) || after_packet (self, packet);
 }
 
+/* The run fails as a whole: the first such @error is what dd_client_run_finish () gives,
+ * its domain and code kept, its message after @where. */
+static void
+fail_run (DdClient     *self,
+          const GError *error,
+          const char   *where)
+{
+  if (self->error != NULL)
+    return;
+  self->error = g_error_copy (error);
+  g_prefix_error (&self->error, "%s: ", where);
+}
+
 /* FALSE when the output is gone: the run is over. */
 static gboolean
 flush_output (DdClient *self)
@@ -179,6 +193,7 @@ flush_output (DdClient *self)
   else
     {
       message (self, DD_CLIENT_MESSAGE_ERROR, "%s: %s", self->output_label, error->message);
+      fail_run (self, error, self->output_label);
       finish (self, DD_EXIT_FAILED, DD_CLIENT_END_OUTPUT);
     }
   return FALSE;
@@ -494,6 +509,7 @@ source_ended_cb (DdSource     *source,
     {
       message (self, DD_CLIENT_MESSAGE_HINT,
                _("giving up: a target cannot be reached (--keep-going goes on without it)"));
+      fail_run (self, error, target->label);
       finish (self, DD_EXIT_FAILED, DD_CLIENT_END_FAILED);
       return;
     }
@@ -743,9 +759,12 @@ complete (DdClient *self)
 static void
 give_up_output (DdClient *self)
 {
-  message (self, DD_CLIENT_MESSAGE_ERROR,
-           _("%s: the reader stopped reading; %zu bytes of the capture were not written"),
-           self->output_label, dd_output_get_backlog (self->output));
+  g_autoptr(GError) error = g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                                         _("the reader stopped reading; %zu bytes of the capture were not written"),
+                                         dd_output_get_backlog (self->output));
+
+  message (self, DD_CLIENT_MESSAGE_ERROR, "%s: %s", self->output_label, error->message);
+  fail_run (self, error, self->output_label);
   self->exit_status = MAX (self->exit_status, DD_EXIT_FAILED);
   complete (self);
 }
@@ -958,7 +977,9 @@ dd_client_run_finish (DdClient      *self,
 {
   g_return_val_if_fail (g_task_is_valid (result, self), DD_EXIT_FAILED);
 
-  return (int) g_task_propagate_int (G_TASK (result), error);
+  if (self->error != NULL)
+    g_propagate_error (error, g_error_copy (self->error));
+  return (int) g_task_propagate_int (G_TASK (result), NULL);
 }
 
 void
@@ -1436,6 +1457,7 @@ dd_client_finalize (GObject *object)
   g_free (self->local_filter);
   g_free (self->netrc);
   g_free (self->output_label);
+  g_clear_error (&self->error);
   dd_merger_free (self->merger);
   dd_memory_budget_unref (self->budget);
   dd_output_map_free (self->map);

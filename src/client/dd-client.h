@@ -192,7 +192,9 @@ void          dd_client_run_async    (DdClient            *self,
                                       GCancellable        *cancellable,
                                       GAsyncReadyCallback  callback,
                                       gpointer             user_data);
-/* The exit status. */
+/* The exit status; @error is set when the run failed as a whole (a target that could not
+ * be reached without keep_going, an output that could not be written): what ended it,
+ * with its domain and code. A run with some targets failed has none: its status says. */
 int           dd_client_run_finish   (DdClient            *self,
                                       GAsyncResult        *result,
                                       GError             **error);

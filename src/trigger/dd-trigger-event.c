@@ -512,8 +512,14 @@ run_cb (GObject      *object,
   int fd = -1;
 
   self->finished = g_date_time_new_now_utc ();
-  if (error != NULL)
+  /* A run that failed as a whole (the spool's disk full, say) with nothing captured: its
+   * error is the event's. With packets, what was written is stored all the same, and the
+   * error is among the result's messages. */
+  if (error != NULL && packets == 0)
     {
+      if (self->temp_path != NULL)
+        g_unlink (self->temp_path);
+      g_clear_pointer (&self->temp_path, g_free);
       finish_run (self, g_steal_pointer (&error));
       return;
     }

@@ -276,7 +276,7 @@ say_history_lost (DdCaptureStream *self)
 {
   g_autofree char *text =
     g_strdup_printf ("%" G_GUINT64_FORMAT " packets of the history were let go (--history-size) before this "
-                     "capture could send them; those of them its filter takes are missing",
+                     "capture could send them; those of them its filter takes, from before it started, are missing",
                      self->history_lost);
 
   g_message ("capture %u for %s: %s", self->id, self->identity, text);
@@ -290,9 +290,10 @@ static gboolean
 pump_history (DdCaptureStream *self,
               gsize            budget)
 {
-  guint start_len = self->buf->len;
+  gsize written = 0;  /* the buffer starts again at each flush */
 
-  while (self->history_pending && self->buf->len - start_len < budget)
+  /* A client slower than the history stops it, as it stops the live capture. */
+  while (self->history_pending && !self->throttled && written < budget)
     {
       struct pcap_pkthdr header = { 0, };
       guint64 ts;
@@ -300,8 +301,10 @@ pump_history (DdCaptureStream *self,
       const guint8 *data;
       guint64 lost;
 
-      if (!dd_history_next (self->history, &self->cursor, &ts, &caplen, &origlen, &data, &lost) ||
-          ts >= self->history_until)
+      gboolean more = dd_history_next (self->history, &self->cursor, &ts, &caplen, &origlen, &data, &lost);
+
+      self->history_lost += lost;
+      if (!more || ts >= self->history_until)
         {
           self->history_pending = FALSE;
           g_debug ("capture %u: %" G_GUINT64_FORMAT " packets from the history", self->id,
@@ -310,13 +313,13 @@ pump_history (DdCaptureStream *self,
             say_history_lost (self);
           break;
         }
-      self->history_lost += lost;
       self->history_ts = MAX (self->history_ts, ts);
       header.caplen = MIN (caplen, self->snaplen);
       header.len = origlen;
       if (self->history_program != NULL && !pcap_offline_filter (self->history_program, &header, data))
         continue;
       self->history_packets++;
+      written += caplen;
       if (!write_packet (self, ts, caplen, origlen, data))
         {
           dd_capture_stream_end (self, self->bytes_reached ? "bytes reached" : "count reached");

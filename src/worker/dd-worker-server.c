@@ -18,6 +18,7 @@
 #include "dd-filter.h"
 #include "dd-format.h"
 #include "dd-pcapng-writer.h"
+#include "dd-process.h"
 #include "dd-worker-listener.h"
 #include "dd-worker-response.h"
 #include "dd-worker-server.h"
@@ -473,6 +474,9 @@ metrics_handler (DdWorkerServer    *self,
           "Connections closed because their request did not arrive in time.", m->connections_timed_out);
   metric (out, "streams_failed_total", "counter",
           "Capture streams that ended on an error (capture or connection).", m->streams_failed);
+  metric (out, "heap_bytes", "gauge",
+          "Heap memory the worker holds (allocated, not freed); the kernel rings are not in it.",
+          dd_process_heap_in_use ());
   if (self->history != NULL)
     {
       DdHistoryStats stats;
