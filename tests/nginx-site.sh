@@ -72,8 +72,9 @@ kill "$PING_PID" 2>/dev/null; wait "$PING_PID" 2>/dev/null
 # A capture of everything, while exactly 50 pings cross: it must hold their 100 packets and
 # nothing of the TLS connection that carries it (which would feed itself).
 on c ping -q -c 1 -W 2 10.200.0.1 >/dev/null   # the neighbours are known before
-ddump_bg all -q -w "$DD_TMP/all.pcap" "${TLS[@]}" "$URL"
-check "the unfiltered capture starts" wait_log "$DD_TMP/worker.log" "capture [0-9]+ started for .* from unix socket \(a trusted proxy, for 10\.200\.0\.2:[0-9]+ ↔ 10\.200\.0\.1:8443\): .*filter “not \(.*the proxy's connection excluded"
+ddump_bg all -v -q -w "$DD_TMP/all.pcap" "${TLS[@]}" "$URL"
+check "ddump captures through the site" wait_capturing "$DD_TMP/all.log" "https://10.200.0.1:8443/capture"
+check "...the unfiltered capture, on the worker" wait_log "$DD_TMP/worker.log" "capture [0-9]+ started for .* from unix socket \(a trusted proxy, for 10\.200\.0\.2:[0-9]+ ↔ 10\.200\.0\.1:8443\): .*filter “not \(.*the proxy's connection excluded"
 check "...and its header is written" wait_size "$DD_TMP/all.pcap" 24
 on c ping -q -i 0.02 -c 50 10.200.0.1 >/dev/null
 check "the 100 ICMP packets arrive" wait_until 30 has_packets "$DD_TMP/all.pcap" 100

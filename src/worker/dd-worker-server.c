@@ -423,8 +423,7 @@ captures_handler (DdWorkerServer    *self,
 
   if (!check_method (msg, TRUE))
     return;
-  /* Departed clients first: their captures end here and are not listed. */
-  count_running_streams (self, NULL);
+  /* A copy: a stream whose client has gone ends as it is asked, and leaves the list. */
   streams = g_ptr_array_copy (self->streams, NULL, NULL);
   g_ptr_array_sort (streams, compare_streams);
   builder = json_builder_new ();
