@@ -15,9 +15,9 @@ dd_host c || skip_all "cannot create network namespaces"
 for i in 1 2 3; do
   dd_host "w$i" && dd_link "w$i" "10.202.$i.1" c "10.202.$i.2" || skip_all "cannot create links"
 done
-# w1 and w2 keep a minute of history for "before"; w3 keeps none.
-start_worker w1 worker1 --listen :8475 --history 60
-start_worker w2 worker2 --listen :8475 --history 60
+# w1 and w2 keep a minute of UDP history for "before"; w3 keeps none.
+start_worker w1 worker1 --listen :8475 --history 60 --history-filter udp
+start_worker w2 worker2 --listen :8475 --history 60 --history-filter udp
 start_worker w3 worker3 --listen :8475
 W1=http://10.202.1.1:8475 W2=http://10.202.2.1:8475 W3=http://10.202.3.1:8475
 workers_up () { local u; for u in "$W1" "$W2" "$W3"; do wait_http c "$u/" || return 1; done; }
@@ -126,8 +126,10 @@ expect_eq "...its 3 packets are logged, as pcapdaemon prints them" 3 \
   "$(grep -c 'packet [0-9]*\.[0-9]* interface [0-9]*: 10\.202\.1\.2:[0-9]* > 10\.202\.1\.1:42011 UDP, 80 bytes (80 captured)' "$DD_TMP/trigger.log")"
 
 # ---- before: the seconds before the event ----------------------------------------------
+# The history keeps UDP alone, and every datagram of the earlier events: 12 more are ours.
+kept=$(metric c "$W1" history_packets)
 send 10.202.1.1 42009 12
-has_history () { [ "$(metric c "$W1" history_packets)" -ge 12 ] 2>/dev/null; }
+has_history () { [ "$(metric c "$W1" history_packets)" -ge $((${kept:-0} + 12)) ] 2>/dev/null; }
 check "w1 keeps 12 datagrams in its history" wait_until 30 has_history
 publish '{"node":"w1","bpf":"udp port 42009","before":30,"packets":12,"alertid":130}'
 check "before 30: the event is answered" wait_res 130

@@ -169,7 +169,8 @@ expect_eq "a socket-activated worker captures on the socket it was given, and no
 expect_match "...and excludes its traffic" 'excluded from captures with: tcp port 8479' "$(cat "$DD_TMP/activated.log")"
 
 # --history: a capture with since=-S starts with the packets of the last S seconds.
-start_worker w history --listen :8480 --history 60 --history-size 4
+# It keeps UDP alone: the datagrams this test sends, nothing of the other tests' traffic.
+start_worker w history --listen :8480 --history 60 --history-size 4 --history-filter udp
 H=http://10.200.0.1:8480
 check "a worker with --history 60 is up" wait_http c "$H/"
 check "...keeping what it sees" wait_log "$DD_TMP/history.log" "keeping the packets of the last 60 s"
