@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 
 #include "dd-client.h"
+#include "dd-exit-status.h"
 #include "dd-format.h"
 #include "dd-pcap-writer.h"
 #include "dd-stream-parser.h"
@@ -99,7 +100,8 @@ run_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 {
   Fixture *f = user_data;
 
-  f->status = dd_client_run_finish (DD_CLIENT (object), result, &f->error);
+  dd_client_run_finish (DD_CLIENT (object), result, &f->error);
+  f->status = dd_exit_status_for_run (DD_CLIENT (object), f->error);
   if (!f->expect_error)
     g_assert_no_error (f->error);
   f->done = TRUE;
@@ -535,6 +537,37 @@ test_result_json (void)
                    "\"clock_unknown\":\"GET /clock: 404 Not Found\"}");
 }
 
+/* The command line's exit status, from a run's error and its targets' outcomes. */
+static void
+test_exit_status (void)
+{
+  g_autoptr(GError) usage = g_error_new_literal (DD_CLIENT_ERROR, DD_CLIENT_ERROR_USAGE, "bad");
+  g_autoptr(GError) failed = g_error_new_literal (DD_CLIENT_ERROR, DD_CLIENT_ERROR_FAILED, "none");
+  g_autoptr(GError) io = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NO_SPACE, "full");
+  DdTargetResult lost = { .failed = TRUE }, gapped = { .failed = TRUE, .recovered = TRUE };
+  DdTargetResult departed = { .failed = TRUE, .departed = TRUE }, whole = { 0 };
+
+  g_assert_cmpint (dd_exit_status_for_error (NULL), ==, DD_EXIT_OK);
+  g_assert_cmpint (dd_exit_status_for_error (usage), ==, DD_EXIT_USAGE);
+  g_assert_cmpint (dd_exit_status_for_error (failed), ==, DD_EXIT_FAILED);
+  g_assert_cmpint (dd_exit_status_for_error (io), ==, DD_EXIT_FAILED);
+
+  g_assert_cmpint (dd_exit_status_decide (NULL, 0, 0), ==, DD_EXIT_OK);
+  g_assert_cmpint (dd_exit_status_decide (NULL, 0, 2), ==, DD_EXIT_GAPS);
+  g_assert_cmpint (dd_exit_status_decide (NULL, 1, 2), ==, DD_EXIT_FAILED);
+  g_assert_cmpint (dd_exit_status_decide (io, 0, 0), ==, DD_EXIT_FAILED);
+
+  g_assert_true (dd_target_result_is_lost (&lost));
+  g_assert_false (dd_target_result_has_gaps (&lost));
+  g_assert_true (dd_target_result_has_gaps (&gapped));
+  g_assert_false (dd_target_result_is_lost (&gapped));
+  /* A worker that left the fleet is neither. */
+  g_assert_false (dd_target_result_is_lost (&departed));
+  g_assert_false (dd_target_result_has_gaps (&departed));
+  g_assert_false (dd_target_result_is_lost (&whole));
+  g_assert_false (dd_target_result_has_gaps (&whole));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -548,5 +581,6 @@ main (int argc, char **argv)
   g_test_add ("/client/run-error", Fixture, NULL, setup, test_run_error, teardown);
   g_test_add ("/client/output-error", Fixture, NULL, setup, test_output_error, teardown);
   g_test_add_func ("/client/result-json", test_result_json);
+  g_test_add_func ("/client/exit-status", test_exit_status);
   return g_test_run ();
 }

@@ -14,6 +14,7 @@
 #include <glib-unix.h>
 
 #include "dd-cli.h"
+#include "dd-exit-status.h"
 #include "dd-filter.h"
 #include "dd-listen-address.h"
 #include "dd-output.h"
@@ -298,7 +299,11 @@ run_cb (GObject      *object,
         gpointer      user_data)
 {
   DdCli *self = user_data;
-  int status = dd_client_run_finish (self->client, result, NULL);
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  dd_client_run_finish (self->client, result, &error);
+  status = dd_exit_status_for_run (self->client, error);
 
   self->running = FALSE;
   self->exit_status = MAX (self->exit_status, status);
@@ -591,7 +596,7 @@ dd_cli_run (const DdCliOptions *options)
       if (!dd_client_set_targets (self->client, (const char * const *) options->targets, &error))
         {
           message (self, "%s", error->message);
-          status = g_error_matches (error, DD_CLIENT_ERROR, DD_CLIENT_ERROR_USAGE) ? DD_EXIT_USAGE : DD_EXIT_FAILED;
+          status = dd_exit_status_for_error (error);
         }
     }
   if (status == DD_EXIT_OK)

@@ -7,6 +7,7 @@
 #include <glib.h>
 
 #include "dd-client.h"
+#include "dd-exit-status.h"
 #include "dd-extcap-control.h"
 #include "dd-format.h"
 

@@ -7,45 +7,22 @@
 
 #include "dd-client.h"
 #include "dd-discovery.h"
+#include "dd-discovery-watch.h"
 #include "dd-filter.h"
 #include "dd-http.h"
 #include "dd-merger.h"
 #include "dd-output-map.h"
 #include "dd-process.h"
 #include "dd-source.h"
+#include "dd-supervisor.h"
 
 /* Packets merged per main-loop iteration, so signals and streams are served during a long
  * merge of files. */
 #define MERGE_BUDGET 65536
-#define RETRY_MIN_MS 500
-#define RETRY_MAX_MS 30000
 /* At the end, a named pipe's reader that takes nothing for this long is given up on. */
 #define OUTPUT_GRACE_MS 500
 
 G_DEFINE_QUARK (dd-client-error-quark, dd_client_error)
-
-/* A dns:// or dns+srv:// target, looked up again during the run (--reconnect). */
-typedef struct {
-  DdClient   *client;
-  char       *spec;
-  guint       number;    /* its place among the targets, for messages */
-  GHashTable *slots;     /* URL → SourceSlot of each worker it named */
-  gboolean    looking;
-} Watched;
-
-typedef struct {
-  DdClient *client;
-  DdSource *source;
-  guint     retry_id;
-  guint     backoff_ms;
-  guint     failures;
-  gboolean  failed;      /* its stream failed at least once */
-  gboolean  recovered;   /* and runs again since its last failure */
-  gboolean  departed;    /* its name no longer names it: it ended, and is no failure */
-  gboolean  skew_warned; /* its clock was last found further off than --max-skew */
-  guint64   gap_start;   /* when its capture was last known to run before it broke (ns) */
-  char     *gap_cause;   /* why it broke; NULL: no gap pending */
-} SourceSlot;
 
 struct _DdClient {
   GObject     parent_instance;
@@ -55,22 +32,21 @@ struct _DdClient {
   gpointer    message_data;
 
   DdHttp     *http;
-  gboolean    http_shared;
+  gboolean    http_shared;  /* dd_client_set_http (): not ours to free */
   gboolean    ready;        /* ready_func was called */
-  gboolean    per_packet;   /* a count, a byte limit or a packet function: after_packet () */  /* dd_client_set_http (): not ours to free */
+  gboolean    per_packet;   /* a count, a byte limit or a packet function: after_packet () */
   DdOutput   *output;
   char       *output_label;
   DdOutputMap *map;
   DdMerger   *merger;
   DdMemoryBudget *budget;
-  GPtrArray  *slots;
-  GPtrArray  *targets;  /* parsed before the sources own them */
-  GPtrArray  *origins;  /* the Watched each target came from, or NULL */
+  DdSupervisorPolicy policy;
+  GPtrArray  *supervisors;  /* DdSupervisor: one per target, in their order */
+  GPtrArray  *origins;  /* the DdDiscoveryWatch each target came from, or NULL */
   GPtrArray  *specs;    /* each target's text, after discovery */
-  GPtrArray  *watched;  /* Watched */
+  GPtrArray  *watches;  /* DdDiscoveryWatch */
   GResolver  *resolver;
-  GCancellable *cancellable;  /* lookups */
-  guint       resolve_id;
+  guint       unresolved;  /* names that named no worker (keep_going) */
   DdTargetDefaults defaults;
   char       *worker_filter;
   char       *local_filter;
@@ -78,7 +54,6 @@ struct _DdClient {
 
   GTask      *task;          /* the run */
   GSource    *cancelled;     /* the run's cancellable, watched from the main loop */
-  int         exit_status;
   GError     *error;         /* what made the run fail as a whole, or NULL */
   gboolean    finishing;
   gboolean    output_broken;
@@ -101,25 +76,28 @@ struct _DdClient {
 
 G_DEFINE_FINAL_TYPE (DdClient, dd_client, G_TYPE_OBJECT)
 
-static void finish (DdClient *self, int status, DdClientEnd end);
+static void finish (DdClient *self, DdClientEnd end);
 static void schedule_merge (DdClient *self);
 
-static void G_GNUC_PRINTF (3, 4)
-message (DdClient        *self,
-         DdClientMessage  kind,
-         const char      *format,
-         ...)
+void
+dd_client_say (DdClientMessageFunc  func,
+               gpointer             user_data,
+               DdClientMessage      kind,
+               const char          *format,
+               ...)
 {
   g_autofree char *text = NULL;
   va_list args;
 
-  if (self->message == NULL)
+  if (func == NULL)
     return;
   va_start (args, format);
   text = g_strdup_vprintf (format, args);
   va_end (args);
-  self->message (kind, text, self->message_data);
+  func (kind, text, user_data);
 }
+
+#define message(self, kind, ...) dd_client_say ((self)->message, (self)->message_data, (kind), __VA_ARGS__)
 
 /* ---- the merge ----------------------------------------------------------------------- */
 
@@ -189,12 +167,12 @@ flush_output (DdClient *self)
   self->output_broken = TRUE;
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE))
     /* The reader has what it wanted (| tcpdump -c 5): not an error. */
-    finish (self, DD_EXIT_OK, DD_CLIENT_END_OUTPUT);
+    finish (self, DD_CLIENT_END_OUTPUT);
   else
     {
       message (self, DD_CLIENT_MESSAGE_ERROR, "%s: %s", self->output_label, error->message);
       fail_run (self, error, self->output_label);
-      finish (self, DD_EXIT_FAILED, DD_CLIENT_END_OUTPUT);
+      finish (self, DD_CLIENT_END_OUTPUT);
     }
   return FALSE;
 }
@@ -202,14 +180,9 @@ flush_output (DdClient *self)
 static gboolean
 all_done (DdClient *self)
 {
-  for (guint i = 0; i < self->slots->len; i++)
-    {
-      SourceSlot *slot = self->slots->pdata[i];
-      DdSourceState state = dd_source_get_state (slot->source);
-
-      if (slot->retry_id != 0 || (state != DD_SOURCE_ENDED && state != DD_SOURCE_FAILED))
-        return FALSE;
-    }
+  for (guint i = 0; i < self->supervisors->len; i++)
+    if (!dd_supervisor_is_done (self->supervisors->pdata[i]))
+      return FALSE;
   return TRUE;
 }
 
@@ -223,18 +196,17 @@ release_hold (DdClient *self)
   guint missing = 0;
   g_autofree char *when = NULL;
 
-  for (guint i = 0; i < self->slots->len; i++)
+  for (guint i = 0; i < self->supervisors->len; i++)
     {
-      SourceSlot *slot = self->slots->pdata[i];
-      DdSourceState state = dd_source_get_state (slot->source);
+      DdSupervisor *supervisor = self->supervisors->pdata[i];
+      DdSource *source = dd_supervisor_get_source (supervisor);
       guint64 start, end;
 
       /* Files are not captures running now; failed targets do not come, unless they are
        * being reconnected. */
-      if (!dd_source_is_live (slot->source) ||
-          ((state == DD_SOURCE_FAILED || state == DD_SOURCE_ENDED) && slot->retry_id == 0))
+      if (!dd_source_is_live (source) || dd_supervisor_is_done (supervisor))
         continue;
-      if (!dd_source_get_window (slot->source, &start, &end))
+      if (!dd_source_get_window (source, &start, &end))
         {
           missing++;
           continue;
@@ -298,11 +270,11 @@ merge_cb (gpointer user_data)
     return G_SOURCE_REMOVE;
   if (dd_merger_is_stopped (self->merger))
     {
-      finish (self, DD_EXIT_OK, self->end);  /* a limit is reached: write_cb () says which */
+      finish (self, self->end);  /* a limit is reached: write_cb () says which */
       return G_SOURCE_REMOVE;
     }
-  for (guint i = 0; i < self->slots->len; i++)
-    dd_source_resume_if_drained (((SourceSlot *) self->slots->pdata[i])->source);
+  for (guint i = 0; i < self->supervisors->len; i++)
+    dd_source_resume_if_drained (dd_supervisor_get_source (self->supervisors->pdata[i]));
   if (more)
     {
       schedule_merge (self);
@@ -310,7 +282,7 @@ merge_cb (gpointer user_data)
     }
   if (all_done (self))
     {
-      finish (self, self->exit_status, DD_CLIENT_END_INPUTS);
+      finish (self, DD_CLIENT_END_INPUTS);
       return G_SOURCE_REMOVE;
     }
   if (deadline >= 0 && (self->merge_timer_id == 0 || deadline < self->merge_deadline))
@@ -343,25 +315,18 @@ schedule_merge (DdClient *self)
 
 /* ---- sources ------------------------------------------------------------------------- */
 
-static gboolean
-retry_cb (gpointer user_data)
-{
-  SourceSlot *slot = user_data;
-
-  slot->retry_id = 0;
-  dd_source_start (slot->source);
-  return G_SOURCE_REMOVE;
-}
-
 /* Once every target has answered, ready_func is told. */
 static void
-check_ready (DdClient *self)
+supervisor_answered_cb (DdSupervisor *supervisor,
+                        gpointer      user_data)
 {
+  DdClient *self = user_data;
+
   if (self->ready || self->options.ready_func == NULL || self->finishing)
     return;
-  for (guint i = 0; i < self->slots->len; i++)
+  for (guint i = 0; i < self->supervisors->len; i++)
     {
-      DdSource *source = ((SourceSlot *) self->slots->pdata[i])->source;
+      DdSource *source = dd_supervisor_get_source (self->supervisors->pdata[i]);
 
       if (!dd_source_has_started (source) && dd_source_get_state (source) != DD_SOURCE_FAILED)
         return;
@@ -370,183 +335,35 @@ check_ready (DdClient *self)
   self->options.ready_func (self->options.ready_data);
 }
 
-/* A stream that broke runs again: the interval in which its host was not captured goes on
- * stderr and into the capture (a statistics block with the counters up to the break, and
- * a comment saying when and why). */
 static void
-mark_gap (SourceSlot *slot)
+supervisor_data_cb (DdSupervisor *supervisor,
+                    gpointer      user_data)
 {
-  guint64 end = (guint64) dd_clock_real_time_ns ();
-  guint64 start = MIN (slot->gap_start != 0 ? slot->gap_start : end, end);
-  g_autofree char *from = dd_clock_format_utc (start);
-  g_autofree char *to = dd_clock_format_utc (end);
-  g_autofree char *note = NULL;
-
-  note = g_strdup_printf (_("gap from %s to %s UTC (%.3f s): not captured, %s"), from, to,
-                          (double) (end - start) / 1e9, slot->gap_cause);
-  message (slot->client, DD_CLIENT_MESSAGE_NOTICE, _("%s: back after a gap of %.3f s, from %s to %s UTC"),
-           dd_source_get_target (slot->source)->label, (double) (end - start) / 1e9, from, to);
-  dd_source_write_gap (slot->source, note);
-  g_clear_pointer (&slot->gap_cause, g_free);
-  slot->gap_start = 0;
-}
-
-static guint
-max_skew_ms (DdClient *self)
-{
-  return self->options.max_skew_ms > 0 ? self->options.max_skew_ms : DD_CLIENT_MAX_SKEW_MS;
-}
-
-static gboolean
-past_skew (DdClient              *self,
-           const DdClockEstimate *clock)
-{
-  gint64 limit = (gint64) max_skew_ms (self) * 1000000;
-
-  return clock->offset_ns > limit || clock->offset_ns < -limit;
-}
-
-/* A measure during the capture: a clock that drifts or steps past --max-skew is told
- * once, and again only after it came back. */
-static void
-source_clock_cb (DdSource *source,
-                 gpointer  user_data)
-{
-  SourceSlot *slot = user_data;
-  DdClient *self = slot->client;
-  DdClockEstimate clock;
-  guint64 when;
-  guint measures;
-  gboolean past;
-
-  if (!dd_source_get_latest_clock (source, &clock, &when, &measures))
-    return;
-  past = past_skew (self, &clock);
-  if (past && !slot->skew_warned)
-    {
-      g_autofree char *offset = dd_clock_estimate_format (&clock);
-
-      message (self, DD_CLIENT_MESSAGE_NOTICE,
-               _("%s: its clock is now off by %s against this host's, more than --max-skew %u ms (measured during the capture)"),
-               dd_source_get_target (source)->label, offset, max_skew_ms (self));
-    }
-  slot->skew_warned = past;
+  schedule_merge (user_data);
 }
 
 static void
-source_started_cb (DdSource *source,
-                   gpointer  user_data)
+supervisor_give_up_cb (DdSupervisor *supervisor,
+                       const GError *error,
+                       gpointer      user_data)
 {
-  SourceSlot *slot = user_data;
-  DdClient *self = slot->client;
-  const char *label = dd_source_get_target (source)->label;
-  DdClockEstimate clock;
+  DdClient *self = user_data;
 
-  check_ready (self);
-  if (slot->failed)
-    slot->recovered = TRUE;
-  if (slot->gap_cause != NULL)
-    mark_gap (slot);
-  if (dd_source_get_notice (source) != NULL)
-    message (self, DD_CLIENT_MESSAGE_NOTICE, "%s: %s", label, dd_source_get_notice (source));
-  if (dd_source_get_clock (source, &clock, NULL) && past_skew (self, &clock))
-    {
-      g_autofree char *offset = dd_clock_estimate_format (&clock);
-
-      message (self, DD_CLIENT_MESSAGE_NOTICE,
-               self->options.clock_sync
-               ? _("%s: its clock is off by %s against this host's, more than --max-skew %u ms; its timestamps are corrected (--clock-sync)")
-               : _("%s: its clock is off by %s against this host's, more than --max-skew %u ms; --clock-sync would correct its timestamps"),
-               label, offset, max_skew_ms (self));
-      slot->skew_warned = TRUE;
-    }
-  slot->backoff_ms = 0;
-  /* What a script waits for (-v): this run's capture of the target is live. */
-  if (dd_source_get_remote_id (source) != NULL)
-    g_debug ("%s: capturing (the worker's capture %s)", label, dd_source_get_remote_id (source));
-  else
-    g_debug ("%s: capturing", label);
+  fail_run (self, error, dd_supervisor_get_target (supervisor)->label);
+  finish (self, DD_CLIENT_END_FAILED);
 }
 
-static void
-source_data_cb (DdSource *source,
-                gpointer  user_data)
-{
-  SourceSlot *slot = user_data;
-
-  schedule_merge (slot->client);
-}
-
-static void
-source_ended_cb (DdSource     *source,
-                 const GError *error,
-                 gpointer      user_data)
-{
-  SourceSlot *slot = user_data;
-  DdClient *self = slot->client;
-  DdTarget *target = dd_source_get_target (source);
-
-  if (self->finishing)
-    return;
-  schedule_merge (self);
-  if (error == NULL)
-    {
-      g_debug ("%s: the stream ended", target->label);
-      return;
-    }
-  slot->failures++;
-  slot->recovered = FALSE;
-  message (self, DD_CLIENT_MESSAGE_ERROR, "%s: %s", target->label, error->message);
-  /* A capture that ran and broke: the gap starts where it was last known to run. */
-  if (dd_source_has_started (source) && slot->gap_cause == NULL)
-    {
-      guint64 start, end;
-
-      slot->gap_start = dd_source_get_window (source, &start, &end) ? end : (guint64) dd_clock_real_time_ns ();
-      slot->gap_cause = g_strdup (error->message);
-    }
-  if (!dd_source_has_started (source) && !self->options.keep_going)
-    {
-      message (self, DD_CLIENT_MESSAGE_HINT,
-               _("giving up: a target cannot be reached (--keep-going goes on without it)"));
-      fail_run (self, error, target->label);
-      finish (self, DD_EXIT_FAILED, DD_CLIENT_END_FAILED);
-      return;
-    }
-  slot->failed = TRUE;
-  check_ready (self);
-  if (self->options.reconnect && target->kind != DD_TARGET_FILE && !slot->departed)
-    {
-      slot->backoff_ms = slot->backoff_ms == 0 ? RETRY_MIN_MS : MIN (slot->backoff_ms * 2, RETRY_MAX_MS);
-      message (self, DD_CLIENT_MESSAGE_NOTICE, _("%s: reconnecting in %.1f s"), target->label,
-               slot->backoff_ms / 1000.0);
-      slot->retry_id = g_timeout_add (slot->backoff_ms, retry_cb, slot);
-    }
-}
-
-static const DdSourceCallbacks source_callbacks = {
-  .started = source_started_cb,
-  .clock = source_clock_cb,
-  .data = source_data_cb,
-  .ended = source_ended_cb,
+static const DdSupervisorCallbacks supervisor_callbacks = {
+  .answered = supervisor_answered_cb,
+  .data = supervisor_data_cb,
+  .give_up = supervisor_give_up_cb,
 };
 
-static void
-slot_free (SourceSlot *slot)
+/* The source of @supervisor, in this run. */
+static DdSource *
+open_source (DdClient     *self,
+             DdSupervisor *supervisor)
 {
-  g_clear_handle_id (&slot->retry_id, g_source_remove);
-  /* Cancels what it has in flight: nothing of it runs after this. */
-  dd_source_stop (slot->source);
-  g_object_unref (slot->source);
-  g_free (slot->gap_cause);
-  g_free (slot);
-}
-
-static SourceSlot *
-add_slot (DdClient *self,
-          DdTarget *target)  /* (transfer full) */
-{
-  SourceSlot *slot = g_new0 (SourceSlot, 1);
   DdSourceContext context = {
     .merger = self->merger,
     .map = self->map,
@@ -559,28 +376,7 @@ add_slot (DdClient *self,
     .reconnect = self->options.reconnect,
   };
 
-  slot->client = self;
-  slot->source = dd_source_new_for_target (target, &context, &source_callbacks, slot);
-  g_ptr_array_add (self->slots, slot);
-  return slot;
-}
-
-/* ---- workers joining and leaving (--reconnect with dns:// and dns+srv://) ------------- */
-
-static char *
-now_iso8601 (void)
-{
-  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
-
-  return g_date_time_format_iso8601 (now);
-}
-
-static void
-watched_free (Watched *watched)
-{
-  g_hash_table_unref (watched->slots);
-  g_free (watched->spec);
-  g_free (watched);
+  return dd_supervisor_open (supervisor, &context);
 }
 
 /* A target parsed with the run's defaults and credentials. */
@@ -602,103 +398,39 @@ parse_target (DdClient    *self,
   return g_steal_pointer (&target);
 }
 
-static void
-join (Watched    *watched,
-      const char *url)
+/* A worker that discovery names for the first time during the run. */
+static DdSupervisor *
+watch_join_cb (const char *url,
+               guint       number,
+               gpointer    user_data)
 {
-  DdClient *self = watched->client;
+  DdClient *self = user_data;
   g_autoptr(GError) error = NULL;
   DdTarget *target = parse_target (self, url, &error);
-  g_autofree char *note = NULL;
-  g_autofree char *stamp = NULL;
-  SourceSlot *slot;
+  DdSupervisor *supervisor;
 
   if (target == NULL)
     {
-      message (self, DD_CLIENT_MESSAGE_ERROR, _("target %u: %s"), watched->number, error->message);
-      return;
+      message (self, DD_CLIENT_MESSAGE_ERROR, _("target %u: %s"), number, error->message);
+      return NULL;
     }
-  message (self, DD_CLIENT_MESSAGE_NOTICE, _("target %u: %s joined"), watched->number, target->label);
-  slot = add_slot (self, target);
-  stamp = now_iso8601 ();
-  note = g_strdup_printf (_("joined the running capture at %s: a new worker under target %u"),
-                          stamp, watched->number);
-  dd_source_set_note (slot->source, note);
-  g_hash_table_insert (watched->slots, g_strdup (url), slot);
-  dd_source_start (slot->source);
+  supervisor = dd_supervisor_new (target, &self->policy, &supervisor_callbacks, self,
+                                  self->message, self->message_data);
+  g_ptr_array_add (self->supervisors, supervisor);
+  open_source (self, supervisor);
+  return supervisor;
 }
 
 static void
-resolved_cb (GObject      *object,
-             GAsyncResult *result,
-             gpointer      user_data)
+watch_changed_cb (gpointer user_data)
 {
-  Watched *watched;
-  g_autoptr(GError) error = NULL;
-  g_auto(GStrv) urls = dd_discovery_resolve_finish (result, &error);
-  GHashTableIter iter;
-  const char *url;
-  SourceSlot *slot;
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;  /* the run is over: @user_data may be gone */
-  watched = user_data;
-  watched->looking = FALSE;
-  if (urls == NULL)
-    {
-      /* A name that names nothing for a while is not a fleet that left: keep what we have. */
-      g_debug ("target %u: %s", watched->number, error->message);
-      return;
-    }
-  for (char **u = urls; *u != NULL; u++)
-    {
-      slot = g_hash_table_lookup (watched->slots, *u);
-      if (slot == NULL)
-        join (watched, *u);
-      else if (slot->departed)
-        {
-          slot->departed = FALSE;
-          message (watched->client, DD_CLIENT_MESSAGE_NOTICE, _("target %u: %s is back"), watched->number,
-                   dd_source_get_target (slot->source)->label);
-          dd_source_start (slot->source);
-        }
-    }
-  g_hash_table_iter_init (&iter, watched->slots);
-  while (g_hash_table_iter_next (&iter, (gpointer *) &url, (gpointer *) &slot))
-    {
-      g_autofree char *stamp = NULL;
-      g_autofree char *note = NULL;
-
-      if (slot->departed || g_strv_contains ((const char * const *) urls, url))
-        continue;
-      slot->departed = TRUE;
-      g_clear_handle_id (&slot->retry_id, g_source_remove);
-      stamp = now_iso8601 ();
-      note = g_strdup_printf (_("left the capture at %s: no longer under target %u"), stamp, watched->number);
-      dd_source_write_note (slot->source, note);
-      dd_source_stop (slot->source);
-      message (watched->client, DD_CLIENT_MESSAGE_NOTICE, _("target %u: %s left"), watched->number,
-               dd_source_get_target (slot->source)->label);
-    }
-  schedule_merge (watched->client);
+  schedule_merge (user_data);
 }
 
-static gboolean
-resolve_cb (gpointer user_data)
-{
-  DdClient *self = user_data;
-
-  for (guint i = 0; i < self->watched->len; i++)
-    {
-      Watched *watched = self->watched->pdata[i];
-
-      if (watched->looking)
-        continue;
-      watched->looking = TRUE;
-      dd_discovery_resolve_async (self->resolver, watched->spec, self->cancellable, resolved_cb, watched);
-    }
-  return G_SOURCE_CONTINUE;
-}
+static const DdDiscoveryWatchCallbacks watch_callbacks = {
+  .join = watch_join_cb,
+  .changed = watch_changed_cb,
+};
 
 /* ---- start and end ------------------------------------------------------------------- */
 
@@ -707,14 +439,14 @@ begin (DdClient *self)
 {
   self->map = dd_output_map_new (self->output);
   dd_output_map_set_heartbeats (self->map, self->options.heartbeats);
-  for (guint i = 0; i < self->targets->len; i++)
+  for (guint i = 0; i < self->supervisors->len; i++)
     {
-      SourceSlot *slot = add_slot (self, g_steal_pointer (&self->targets->pdata[i]));
-      Watched *watched = self->origins->pdata[i];
+      DdSupervisor *supervisor = self->supervisors->pdata[i];
+      DdDiscoveryWatch *watch = self->origins->pdata[i];
 
-      if (watched != NULL)
-        g_hash_table_insert (watched->slots, g_strdup (self->specs->pdata[i]), slot);
-      dd_output_map_expect (self->map, dd_source_get_expected_linktype (slot->source));
+      if (watch != NULL)
+        dd_discovery_watch_add (watch, self->specs->pdata[i], supervisor);
+      dd_output_map_expect (self->map, dd_source_get_expected_linktype (open_source (self, supervisor)));
     }
   {
     g_autoptr(GPtrArray) comments = g_ptr_array_new ();
@@ -728,12 +460,14 @@ begin (DdClient *self)
   /* The header goes out at once: the reader knows the capture is on. */
   if (!flush_output (self))
     return;
-  for (guint i = 0; i < self->slots->len && !self->finishing; i++)
-    dd_source_start (((SourceSlot *) self->slots->pdata[i])->source);
+  /* A joining worker is added at the end: this goes over the targets set. */
+  for (guint i = 0, n = self->supervisors->len; i < n && !self->finishing; i++)
+    dd_supervisor_start (self->supervisors->pdata[i]);
   if (self->finishing)
     return;
-  if (self->options.reconnect && self->watched->len > 0 && self->http != NULL)
-    self->resolve_id = g_timeout_add_seconds (MAX (self->options.resolve_interval_s, 1), resolve_cb, self);
+  if (self->options.reconnect && self->http != NULL)
+    for (guint i = 0; i < self->watches->len; i++)
+      dd_discovery_watch_start (self->watches->pdata[i], self->options.resolve_interval_s);
   schedule_merge (self);
 }
 
@@ -752,7 +486,7 @@ complete (DdClient *self)
   g_debug ("input memory: at most %zu KiB of the %zu KiB allowed by --memory",
            dd_memory_budget_get_peak (self->budget) / 1024, dd_memory_budget_get_limit (self->budget) / 1024);
   if (task != NULL)
-    g_task_return_int (task, self->exit_status);
+    g_task_return_boolean (task, TRUE);
 }
 
 /* The output's reader is not taking the end of the capture: the run ends without it. */
@@ -765,7 +499,6 @@ give_up_output (DdClient *self)
 
   message (self, DD_CLIENT_MESSAGE_ERROR, "%s: %s", self->output_label, error->message);
   fail_run (self, error, self->output_label);
-  self->exit_status = MAX (self->exit_status, DD_EXIT_FAILED);
   complete (self);
 }
 
@@ -801,46 +534,21 @@ output_writable_cb (gpointer user_data)
 
 static void
 finish (DdClient   *self,
-        int         status,
         DdClientEnd end)
 {
-  gboolean unrecovered = FALSE, gaps = FALSE;
-
   if (self->finishing)
     return;
   self->finishing = TRUE;
   self->end = end;
-  self->exit_status = MAX (self->exit_status, status);
-  for (guint i = 0; i < self->slots->len; i++)
-    {
-      SourceSlot *slot = self->slots->pdata[i];
-
-      /* A stream that failed makes the run fail, unless its worker left the fleet or it
-       * was reconnected: then the capture is whole but for the gaps marked in it. */
-      if (slot->failed && !slot->departed && !slot->recovered)
-        unrecovered = TRUE;
-      else if (slot->failed && !slot->departed)
-        gaps = TRUE;
-    }
-  if (unrecovered)
-    self->exit_status = MAX (self->exit_status, DD_EXIT_FAILED);
-  else if (gaps && self->exit_status == DD_EXIT_OK)
-    self->exit_status = DD_EXIT_GAPS;
-  g_clear_handle_id (&self->resolve_id, g_source_remove);
-  g_cancellable_cancel (self->cancellable);
+  for (guint i = 0; i < self->watches->len; i++)
+    dd_discovery_watch_stop (self->watches->pdata[i]);
   g_clear_handle_id (&self->merge_idle_id, g_source_remove);
   g_clear_handle_id (&self->merge_timer_id, g_source_remove);
   g_clear_handle_id (&self->duration_id, g_source_remove);
   g_clear_handle_id (&self->timeout_id, g_source_remove);
   g_clear_handle_id (&self->hold_id, g_source_remove);
-
-  for (guint i = 0; i < self->slots->len; i++)
-    {
-      SourceSlot *slot = self->slots->pdata[i];
-
-      g_clear_handle_id (&slot->retry_id, g_source_remove);
-      dd_source_stop (slot->source);
-    }
+  for (guint i = 0; i < self->supervisors->len; i++)
+    dd_supervisor_stop (self->supervisors->pdata[i]);
   if (!self->output_broken)
     {
       guint64 converted = 0;
@@ -848,9 +556,9 @@ finish (DdClient   *self,
       /* What was received goes out, in order, then the final statistics (or, when no
        * stream ever came, pcap's header: still a valid, empty capture). */
       dd_merger_drain (self->merger);
-      for (guint i = 0; i < self->slots->len; i++)
+      for (guint i = 0; i < self->supervisors->len; i++)
         {
-          DdSource *source = ((SourceSlot *) self->slots->pdata[i])->source;
+          DdSource *source = dd_supervisor_get_source (self->supervisors->pdata[i]);
 
           dd_source_end_stats (source);
           converted += dd_source_get_converted (source);
@@ -878,7 +586,7 @@ duration_cb (gpointer user_data)
   DdClient *self = user_data;
 
   self->duration_id = 0;
-  finish (self, DD_EXIT_OK, DD_CLIENT_END_DURATION);
+  finish (self, DD_CLIENT_END_DURATION);
   return G_SOURCE_REMOVE;
 }
 
@@ -899,7 +607,7 @@ timeout_cb (gpointer user_data)
   else if (now - self->idle_since >= (gint64) (self->options.timeout_s * G_USEC_PER_SEC))
     {
       self->timeout_id = 0;
-      finish (self, DD_EXIT_OK, DD_CLIENT_END_TIMEOUT);
+      finish (self, DD_CLIENT_END_TIMEOUT);
       return G_SOURCE_REMOVE;
     }
   return G_SOURCE_CONTINUE;
@@ -970,16 +678,18 @@ dd_client_run_async (DdClient            *self,
     }
 }
 
-int
+gboolean
 dd_client_run_finish (DdClient      *self,
                       GAsyncResult  *result,
                       GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), DD_EXIT_FAILED);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
-  if (self->error != NULL)
-    g_propagate_error (error, g_error_copy (self->error));
-  return (int) g_task_propagate_int (G_TASK (result), NULL);
+  g_task_propagate_boolean (G_TASK (result), NULL);
+  if (self->error == NULL)
+    return TRUE;
+  g_propagate_error (error, g_error_copy (self->error));
+  return FALSE;
 }
 
 void
@@ -990,7 +700,7 @@ dd_client_stop (DdClient *self)
   if (self->grace_id != 0)
     give_up_output (self);  /* asked again while a slow reader takes the end */
   else
-    finish (self, DD_EXIT_OK, DD_CLIENT_END_STOPPED);
+    finish (self, DD_CLIENT_END_STOPPED);
 }
 
 /* ---- targets ------------------------------------------------------------------------- */
@@ -1034,7 +744,7 @@ expand_discovery (DdClient            *self,
     {
       g_autoptr(GError) local = NULL;
       g_auto(GStrv) urls = NULL;
-      Watched *watched = NULL;
+      DdDiscoveryWatch *watch = NULL;
 
       if (!dd_discovery_handles (specs[i]))
         {
@@ -1055,7 +765,7 @@ expand_discovery (DdClient            *self,
               return FALSE;
             }
           message (self, DD_CLIENT_MESSAGE_ERROR, _("target %u: %s"), i + 1, local->message);
-          self->exit_status = DD_EXIT_FAILED;
+          self->unresolved++;
           continue;
         }
       message (self, DD_CLIENT_MESSAGE_INFO,
@@ -1064,17 +774,14 @@ expand_discovery (DdClient            *self,
                i + 1, g_strv_length (urls));
       if (self->options.reconnect)
         {
-          watched = g_new0 (Watched, 1);
-          watched->client = self;
-          watched->spec = g_strdup (specs[i]);
-          watched->number = i + 1;
-          watched->slots = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-          g_ptr_array_add (self->watched, watched);
+          watch = dd_discovery_watch_new (self->resolver, specs[i], i + 1, &watch_callbacks, self,
+                                          self->message, self->message_data);
+          g_ptr_array_add (self->watches, watch);
         }
       for (char **url = urls; *url != NULL; url++)
         {
           g_ptr_array_add (self->specs, g_steal_pointer (url));
-          g_ptr_array_add (self->origins, watched);
+          g_ptr_array_add (self->origins, watch);
         }
     }
   if (self->specs->len == 0)
@@ -1106,6 +813,7 @@ dd_client_set_targets (DdClient            *self,
                        const char * const  *specs,
                        GError             **error)
 {
+  g_autoptr(GPtrArray) targets = g_ptr_array_new_with_free_func ((GDestroyNotify) dd_target_free);
   gboolean any_http = FALSE;
 
   g_return_val_if_fail (self->specs->len == 0 && self->task == NULL, FALSE);
@@ -1126,10 +834,14 @@ dd_client_set_targets (DdClient            *self,
             g_set_error (error, DD_CLIENT_ERROR, DD_CLIENT_ERROR_USAGE, _("target %u: %s"), i + 1, local->message);
           return FALSE;
         }
-      g_ptr_array_add (self->targets, target);
+      g_ptr_array_add (targets, target);
       any_http |= target->kind == DD_TARGET_HTTP;
     }
-  disambiguate (self->targets);
+  disambiguate (targets);
+  for (guint i = 0; i < targets->len; i++)
+    g_ptr_array_add (self->supervisors, dd_supervisor_new (g_steal_pointer (&targets->pdata[i]), &self->policy,
+                                                           &supervisor_callbacks, self,
+                                                           self->message, self->message_data));
   if (any_http && self->http == NULL)
     {
       g_autoptr(GError) local = NULL;
@@ -1152,8 +864,8 @@ dd_client_set_target_host (DdClient   *self,
 {
   DdTarget *target;
 
-  g_return_if_fail (self->task == NULL && index < self->targets->len);
-  target = self->targets->pdata[index];
+  g_return_if_fail (self->task == NULL && index < self->supervisors->len);
+  target = dd_supervisor_get_target (self->supervisors->pdata[index]);
   g_free (target->host);
   target->host = g_strdup (host);
 }
@@ -1188,8 +900,13 @@ dd_client_set_output_label (DdClient   *self,
 guint
 dd_client_get_n_targets (DdClient *self)
 {
-  /* Before the run, the targets set; from then on, their sources. */
-  return self->slots->len > 0 ? self->slots->len : self->targets->len;
+  return self->supervisors->len;
+}
+
+guint
+dd_client_get_n_unresolved (DdClient *self)
+{
+  return self->unresolved;
 }
 
 void
@@ -1197,91 +914,8 @@ dd_client_get_result (DdClient       *self,
                       guint           index,
                       DdTargetResult *result)
 {
-  SourceSlot *slot;
-  DdSource *source;
-  DdMergeInput *input;
-
-  g_return_if_fail (index < self->slots->len);
-  slot = self->slots->pdata[index];
-  source = slot->source;
-  input = dd_source_get_input (source);
-  *result = (DdTargetResult) {
-    .label = dd_source_get_target (source)->label,
-    .host = dd_source_get_target (source)->host,
-    .packets = dd_source_get_packets (source),
-    .bytes = dd_source_get_bytes (source),
-    .drops = dd_source_get_drops (source),
-    .drops_reported = dd_source_has_drop_counts (source),
-    .late = input != NULL ? dd_merge_input_get_late (input) : 0,
-    .failures = slot->failures,
-    .error = dd_source_get_error (source),
-    .shift_ns = dd_source_get_shift (source),
-  };
-  result->clock_known = dd_source_get_clock (source, &result->clock, &result->clock_why);
-  dd_source_get_latest_clock (source, &result->clock_latest, &result->clock_latest_ns, &result->clock_measures);
-  result->window_known = dd_source_get_window (source, &result->start_ns, &result->end_ns);
-  if (slot->retry_id != 0)
-    result->state = DD_TARGET_STATE_RETRYING;
-  else
-    switch (dd_source_get_state (source))
-      {
-      case DD_SOURCE_CONNECTING: result->state = DD_TARGET_STATE_CONNECTING; break;
-      case DD_SOURCE_RUNNING: result->state = DD_TARGET_STATE_LIVE; break;
-      case DD_SOURCE_ENDED: result->state = DD_TARGET_STATE_ENDED; break;
-      case DD_SOURCE_FAILED: result->state = DD_TARGET_STATE_FAILED; break;
-      case DD_SOURCE_IDLE:
-      default: result->state = DD_TARGET_STATE_WAITING; break;
-      }
-}
-
-static void
-add_int_member (JsonBuilder *builder,
-                const char  *name,
-                gint64       value)
-{
-  json_builder_set_member_name (builder, name);
-  json_builder_add_int_value (builder, value);
-}
-
-void
-dd_target_result_add_json (const DdTargetResult *result,
-                           JsonBuilder          *builder)
-{
-  json_builder_set_member_name (builder, "target");
-  json_builder_add_string_value (builder, result->label);
-  add_int_member (builder, "packets", (gint64) result->packets);
-  add_int_member (builder, "bytes", (gint64) result->bytes);
-  if (result->drops_reported)
-    add_int_member (builder, "drops", (gint64) result->drops);
-  if (result->error != NULL)
-    {
-      json_builder_set_member_name (builder, "error");
-      json_builder_add_string_value (builder, result->error->message);
-    }
-  if (result->clock_known)
-    {
-      add_int_member (builder, "clock_offset_ns", result->clock.offset_ns);
-      add_int_member (builder, "clock_error_ns", result->clock.error_ns);
-    }
-  else if (result->clock_why != NULL)
-    {
-      json_builder_set_member_name (builder, "clock_unknown");
-      json_builder_add_string_value (builder, result->clock_why);
-    }
-  if (result->clock_measures > 0)
-    {
-      add_int_member (builder, "clock_measures", result->clock_measures);
-      add_int_member (builder, "clock_latest_offset_ns", result->clock_latest.offset_ns);
-      add_int_member (builder, "clock_latest_error_ns", result->clock_latest.error_ns);
-      add_int_member (builder, "clock_latest_at_ns", (gint64) result->clock_latest_ns);
-    }
-  if (result->shift_ns != 0)
-    add_int_member (builder, "shift_ns", result->shift_ns);
-  if (result->window_known)
-    {
-      add_int_member (builder, "capture_start_ns", (gint64) result->start_ns);
-      add_int_member (builder, "capture_end_ns", (gint64) result->end_ns);
-    }
+  g_return_if_fail (index < self->supervisors->len);
+  dd_supervisor_get_result (self->supervisors->pdata[index], result);
 }
 
 guint64
@@ -1301,11 +935,11 @@ dd_client_get_common_window (DdClient *self,
   *start = 0;
   *end = G_MAXUINT64;
   *spread = 0;
-  if (self->slots->len == 0)
+  if (self->supervisors->len == 0)
     return FALSE;
-  for (guint i = 0; i < self->slots->len; i++)
+  for (guint i = 0; i < self->supervisors->len; i++)
     {
-      DdSource *source = ((SourceSlot *) self->slots->pdata[i])->source;
+      DdSource *source = dd_supervisor_get_source (self->supervisors->pdata[i]);
       guint64 s, e;
 
       if (!dd_source_get_window (source, &s, &e))
@@ -1399,6 +1033,12 @@ dd_client_new (const DdClientOptions *options,
     self->netrc = g_build_filename (g_get_home_dir (), ".netrc", NULL);
   self->defaults.filter = self->options.filter;
   self->defaults.interfaces = (const char * const *) self->options.interfaces;
+  self->policy = (DdSupervisorPolicy) {
+    .max_skew_ms = options->max_skew_ms > 0 ? options->max_skew_ms : DD_CLIENT_MAX_SKEW_MS,
+    .clock_sync = options->clock_sync,
+    .reconnect = options->reconnect,
+    .keep_going = options->keep_going,
+  };
   self->per_packet = options->count != 0 || options->bytes != 0 || options->packet_func != NULL;
   self->defaults.snaplen = self->options.snaplen;
   self->defaults.since_s = self->options.since_s;
@@ -1423,13 +1063,11 @@ dd_client_new (const DdClientOptions *options,
 static void
 dd_client_init (DdClient *self)
 {
-  self->targets = g_ptr_array_new_with_free_func ((GDestroyNotify) dd_target_free);
-  self->slots = g_ptr_array_new_with_free_func ((GDestroyNotify) slot_free);
+  self->supervisors = g_ptr_array_new_with_free_func ((GDestroyNotify) dd_supervisor_free);
   self->specs = g_ptr_array_new_with_free_func (g_free);
   self->origins = g_ptr_array_new ();
-  self->watched = g_ptr_array_new_with_free_func ((GDestroyNotify) watched_free);
+  self->watches = g_ptr_array_new_with_free_func ((GDestroyNotify) dd_discovery_watch_free);
   self->resolver = g_resolver_get_default ();
-  self->cancellable = g_cancellable_new ();
   self->output_label = g_strdup (_("the output"));
 }
 
@@ -1439,20 +1077,16 @@ dd_client_finalize (GObject *object)
   DdClient *self = DD_CLIENT (object);
 
   g_warn_if_fail (self->task == NULL);
-  g_clear_handle_id (&self->resolve_id, g_source_remove);
   g_clear_handle_id (&self->merge_idle_id, g_source_remove);
   g_clear_handle_id (&self->merge_timer_id, g_source_remove);
   g_clear_handle_id (&self->duration_id, g_source_remove);
   g_clear_handle_id (&self->timeout_id, g_source_remove);
   g_clear_handle_id (&self->grace_id, g_source_remove);
-  g_cancellable_cancel (self->cancellable);
-  g_ptr_array_unref (self->slots);
-  g_ptr_array_unref (self->targets);
+  g_ptr_array_unref (self->watches);
+  g_ptr_array_unref (self->supervisors);
   g_ptr_array_unref (self->origins);
-  g_ptr_array_unref (self->watched);
   g_ptr_array_unref (self->specs);
   g_object_unref (self->resolver);
-  g_object_unref (self->cancellable);
   g_free (self->worker_filter);
   g_free (self->local_filter);
   g_free (self->netrc);

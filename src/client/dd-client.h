@@ -16,19 +16,12 @@
 #include "dd-http.h"
 #include "dd-output.h"
 #include "dd-packet.h"
+#include "dd-target-result.h"
 
 G_BEGIN_DECLS
 
 #define DD_TYPE_CLIENT (dd_client_get_type ())
 G_DECLARE_FINAL_TYPE (DdClient, dd_client, DD, CLIENT, GObject)
-
-/* Exit statuses, as documented in --help. */
-enum {
-  DD_EXIT_OK = 0,
-  DD_EXIT_USAGE = 1,
-  DD_EXIT_FAILED = 2,
-  DD_EXIT_GAPS = 3,     /* every target that failed was reconnected: gaps are marked */
-};
 
 #define DD_CLIENT_ERROR (dd_client_error_quark ())
 
@@ -99,6 +92,14 @@ typedef void (*DdClientMessageFunc) (DdClientMessage  kind,
                                      const char      *text,
                                      gpointer         user_data);
 
+/* Formats a message and gives it to @func (nullable: nothing is said); for the client's
+ * parts (supervisors, discovery watches). */
+void          dd_client_say (DdClientMessageFunc  func,
+                             gpointer             user_data,
+                             DdClientMessage      kind,
+                             const char          *format,
+                             ...) G_GNUC_PRINTF (4, 5);
+
 /* Why a run ended: the first of these that happened. */
 typedef enum {
   DD_CLIENT_END_NONE,      /* still running */
@@ -115,48 +116,6 @@ typedef enum {
 /* "count", "duration", "timeout", "bytes", "inputs ended", "stopped", "output closed",
  * "target failed". */
 const char   *dd_client_end_to_string (DdClientEnd end);
-
-typedef enum {
-  DD_TARGET_STATE_WAITING,
-  DD_TARGET_STATE_CONNECTING,
-  DD_TARGET_STATE_LIVE,
-  DD_TARGET_STATE_RETRYING,
-  DD_TARGET_STATE_ENDED,
-  DD_TARGET_STATE_FAILED,
-} DdTargetState;
-
-/* One target's counters, valid until the client changes (runs, or is freed). */
-typedef struct {
-  const char   *label;        /* as in messages; never a password */
-  const char   *host;         /* names its interfaces */
-  DdTargetState state;
-  guint64       packets;      /* received */
-  guint64       bytes;
-  guint64       drops;        /* reported by the worker */
-  gboolean      drops_reported;
-  guint64       late;         /* written after a newer packet of another target */
-  guint         failures;
-  const GError *error;        /* why its stream last failed, or NULL */
-  gboolean      clock_known;  /* @clock holds the worker's offset, measured as its stream opened */
-  DdClockEstimate clock;
-  const char   *clock_why;    /* why the offset is unknown, when a measure failed */
-  guint         clock_measures;  /* during the capture; the last one: */
-  DdClockEstimate clock_latest;
-  guint64       clock_latest_ns; /* when it was taken, in ns of our clock */
-  gint64        shift_ns;     /* how far its timestamps were moved (--clock-sync) */
-  gboolean      window_known; /* when its capture began and ended, in ns of our clock */
-  guint64       start_ns;
-  guint64       end_ns;
-} DdTargetResult;
-
-/* Adds @result's members to the JSON object @builder is in: target, packets, bytes, drops
- * (when reported), error (when it failed), and the worker's clock: clock_offset_ns and
- * clock_error_ns (the bound) when measured, clock_unknown (why) when a measure failed,
- * clock_measures, clock_latest_offset_ns, clock_latest_error_ns and clock_latest_at_ns
- * when it was measured again during the capture, shift_ns when its timestamps were
- * shifted. */
-void          dd_target_result_add_json (const DdTargetResult *result,
-                                         JsonBuilder          *builder);
 
 /* @options are copied; @message_func (nullable) is called for the client's life. */
 DdClient     *dd_client_new          (const DdClientOptions *options,
@@ -192,18 +151,21 @@ void          dd_client_run_async    (DdClient            *self,
                                       GCancellable        *cancellable,
                                       GAsyncReadyCallback  callback,
                                       gpointer             user_data);
-/* The exit status; @error is set when the run failed as a whole (a target that could not
- * be reached without keep_going, an output that could not be written): what ended it,
- * with its domain and code. A run with some targets failed has none: its status says. */
-int           dd_client_run_finish   (DdClient            *self,
+/* FALSE, with @error, when the run failed as a whole (a target that could not be reached
+ * without keep_going, an output that could not be written): what ended it, with its
+ * domain and code. A run with some targets failed is no failure as a whole: their
+ * results say (dd-exit-status.h turns both into an exit status). */
+gboolean      dd_client_run_finish   (DdClient            *self,
                                       GAsyncResult        *result,
                                       GError             **error);
 /* Ends the run as a limit would (a signal, the user): what was received is written. While
  * the output's reader still takes the end of the capture, ends without waiting for it. */
 void          dd_client_stop         (DdClient *self);
 
-/* The targets set (before the run), or their sources (from the run on: dd_client_get_result ()). */
+/* The targets: those set, then the workers that joined during the run. */
 guint         dd_client_get_n_targets (DdClient *self);
+/* Names that named no worker when the targets were set (keep_going went on without them). */
+guint         dd_client_get_n_unresolved (DdClient *self);
 void          dd_client_get_result   (DdClient       *self,
                                       guint           index,
                                       DdTargetResult *result);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "dd-client.h"
+#include "dd-exit-status.h"
 #include "dd-local-store.h"
 #include "dd-s3-store.h"
 #include "dd-filter.h"
@@ -506,11 +507,14 @@ run_cb (GObject      *object,
 {
   DdTriggerEvent *self = user_data;
   g_autoptr(GError) error = NULL;
-  int status = dd_client_run_finish (self->client, result, &error);
   DdClientEnd end = dd_client_get_end (self->client);
   guint64 packets = dd_client_get_written (self->client);
   int fd = -1;
+  gboolean whole;
 
+  dd_client_run_finish (self->client, result, &error);
+  /* Every target captured its whole window (nothing failed, not even for a while). */
+  whole = dd_exit_status_for_run (self->client, error) == DD_EXIT_OK;
   self->finished = g_date_time_new_now_utc ();
   /* A run that failed as a whole (the spool's disk full, say) with nothing captured: its
    * error is the event's. With packets, what was written is stored all the same, and the
@@ -532,12 +536,12 @@ run_cb (GObject      *object,
       close (fd);
     }
   /* The output stays open: the client refers to it until it is freed. */
-  if (packets == 0 && (end == DD_CLIENT_END_TIMEOUT || status != DD_EXIT_OK))
+  if (packets == 0 && (end == DD_CLIENT_END_TIMEOUT || !whole))
     {
       /* As pcapdaemon: a capture that timed out without a packet is not stored. */
       g_unlink (self->temp_path);
       g_clear_pointer (&self->temp_path, g_free);
-      if (status != DD_EXIT_OK && end != DD_CLIENT_END_TIMEOUT)
+      if (!whole && end != DD_CLIENT_END_TIMEOUT)
         {
           finish_run (self, g_error_new (DD_TRIGGER_EVENT_ERROR, DD_TRIGGER_EVENT_ERROR_FAILED,
                                          _("nothing was captured: %s"),

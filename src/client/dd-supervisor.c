@@ -1,0 +1,351 @@
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "dd-supervisor.h"
+
+#define RETRY_MIN_MS 500
+#define RETRY_MAX_MS 30000
+
+struct _DdSupervisor {
+  const DdSupervisorPolicy    *policy;
+  const DdSupervisorCallbacks *callbacks;
+  gpointer   user_data;
+  DdClientMessageFunc message;
+  gpointer   message_data;
+
+  DdTarget  *target;     /* until the source takes it */
+  DdSource  *source;
+  guint      retry_id;
+  guint      backoff_ms;
+  guint      failures;
+  gboolean   stopped;    /* the run is over */
+  gboolean   failed;     /* its stream failed at least once */
+  gboolean   recovered;  /* and runs again since its last failure */
+  gboolean   departed;   /* its name no longer names it: it ended, and is no failure */
+  gboolean   skew_warned; /* its clock was last found further off than --max-skew */
+  guint64    gap_start;  /* when its capture was last known to run before it broke (ns) */
+  char      *gap_cause;  /* why it broke; NULL: no gap pending */
+};
+
+#define say(self, kind, ...) dd_client_say ((self)->message, (self)->message_data, (kind), __VA_ARGS__)
+
+static const char *
+label (DdSupervisor *self)
+{
+  return dd_supervisor_get_target (self)->label;
+}
+
+static gboolean
+retry_cb (gpointer user_data)
+{
+  DdSupervisor *self = user_data;
+
+  self->retry_id = 0;
+  dd_source_start (self->source);
+  return G_SOURCE_REMOVE;
+}
+
+/* A stream that broke runs again: the interval in which its host was not captured goes on
+ * stderr and into the capture (a statistics block with the counters up to the break, and
+ * a comment saying when and why). */
+static void
+mark_gap (DdSupervisor *self)
+{
+  guint64 end = (guint64) dd_clock_real_time_ns ();
+  guint64 start = MIN (self->gap_start != 0 ? self->gap_start : end, end);
+  g_autofree char *from = dd_clock_format_utc (start);
+  g_autofree char *to = dd_clock_format_utc (end);
+  g_autofree char *note = NULL;
+
+  note = g_strdup_printf (_("gap from %s to %s UTC (%.3f s): not captured, %s"), from, to,
+                          (double) (end - start) / 1e9, self->gap_cause);
+  say (self, DD_CLIENT_MESSAGE_NOTICE, _("%s: back after a gap of %.3f s, from %s to %s UTC"),
+       label (self), (double) (end - start) / 1e9, from, to);
+  dd_source_write_gap (self->source, note);
+  g_clear_pointer (&self->gap_cause, g_free);
+  self->gap_start = 0;
+}
+
+static gboolean
+past_skew (DdSupervisor          *self,
+           const DdClockEstimate *clock)
+{
+  gint64 limit = (gint64) self->policy->max_skew_ms * 1000000;
+
+  return clock->offset_ns > limit || clock->offset_ns < -limit;
+}
+
+/* A measure during the capture: a clock that drifts or steps past --max-skew is told
+ * once, and again only after it came back. */
+static void
+source_clock_cb (DdSource *source,
+                 gpointer  user_data)
+{
+  DdSupervisor *self = user_data;
+  DdClockEstimate clock;
+  guint64 when;
+  guint measures;
+  gboolean past;
+
+  if (!dd_source_get_latest_clock (source, &clock, &when, &measures))
+    return;
+  past = past_skew (self, &clock);
+  if (past && !self->skew_warned)
+    {
+      g_autofree char *offset = dd_clock_estimate_format (&clock);
+
+      say (self, DD_CLIENT_MESSAGE_NOTICE,
+           _("%s: its clock is now off by %s against this host's, more than --max-skew %u ms (measured during the capture)"),
+           label (self), offset, self->policy->max_skew_ms);
+    }
+  self->skew_warned = past;
+}
+
+static void
+source_started_cb (DdSource *source,
+                   gpointer  user_data)
+{
+  DdSupervisor *self = user_data;
+  DdClockEstimate clock;
+
+  self->callbacks->answered (self, self->user_data);
+  if (self->failed)
+    self->recovered = TRUE;
+  if (self->gap_cause != NULL)
+    mark_gap (self);
+  if (dd_source_get_notice (source) != NULL)
+    say (self, DD_CLIENT_MESSAGE_NOTICE, "%s: %s", label (self), dd_source_get_notice (source));
+  if (dd_source_get_clock (source, &clock, NULL) && past_skew (self, &clock))
+    {
+      g_autofree char *offset = dd_clock_estimate_format (&clock);
+
+      say (self, DD_CLIENT_MESSAGE_NOTICE,
+           self->policy->clock_sync
+           ? _("%s: its clock is off by %s against this host's, more than --max-skew %u ms; its timestamps are corrected (--clock-sync)")
+           : _("%s: its clock is off by %s against this host's, more than --max-skew %u ms; --clock-sync would correct its timestamps"),
+           label (self), offset, self->policy->max_skew_ms);
+      self->skew_warned = TRUE;
+    }
+  self->backoff_ms = 0;
+  /* What a script waits for (-v): this run's capture of the target is live. */
+  if (dd_source_get_remote_id (source) != NULL)
+    g_debug ("%s: capturing (the worker's capture %s)", label (self), dd_source_get_remote_id (source));
+  else
+    g_debug ("%s: capturing", label (self));
+}
+
+static void
+source_data_cb (DdSource *source,
+                gpointer  user_data)
+{
+  DdSupervisor *self = user_data;
+
+  self->callbacks->data (self, self->user_data);
+}
+
+static void
+source_ended_cb (DdSource     *source,
+                 const GError *error,
+                 gpointer      user_data)
+{
+  DdSupervisor *self = user_data;
+
+  if (self->stopped)
+    return;
+  self->callbacks->data (self, self->user_data);
+  if (error == NULL)
+    {
+      g_debug ("%s: the stream ended", label (self));
+      return;
+    }
+  self->failures++;
+  self->recovered = FALSE;
+  say (self, DD_CLIENT_MESSAGE_ERROR, "%s: %s", label (self), error->message);
+  /* A capture that ran and broke: the gap starts where it was last known to run. */
+  if (dd_source_has_started (source) && self->gap_cause == NULL)
+    {
+      guint64 start, end;
+
+      self->gap_start = dd_source_get_window (source, &start, &end) ? end : (guint64) dd_clock_real_time_ns ();
+      self->gap_cause = g_strdup (error->message);
+    }
+  if (!dd_source_has_started (source) && !self->policy->keep_going)
+    {
+      say (self, DD_CLIENT_MESSAGE_HINT,
+           _("giving up: a target cannot be reached (--keep-going goes on without it)"));
+      self->callbacks->give_up (self, error, self->user_data);
+      return;
+    }
+  self->failed = TRUE;
+  self->callbacks->answered (self, self->user_data);
+  if (self->policy->reconnect && dd_source_get_target (source)->kind != DD_TARGET_FILE && !self->departed &&
+      !self->stopped)
+    {
+      self->backoff_ms = self->backoff_ms == 0 ? RETRY_MIN_MS : MIN (self->backoff_ms * 2, RETRY_MAX_MS);
+      say (self, DD_CLIENT_MESSAGE_NOTICE, _("%s: reconnecting in %.1f s"), label (self),
+           self->backoff_ms / 1000.0);
+      self->retry_id = g_timeout_add (self->backoff_ms, retry_cb, self);
+    }
+}
+
+static const DdSourceCallbacks source_callbacks = {
+  .started = source_started_cb,
+  .clock = source_clock_cb,
+  .data = source_data_cb,
+  .ended = source_ended_cb,
+};
+
+DdSupervisor *
+dd_supervisor_new (DdTarget                    *target,
+                   const DdSupervisorPolicy    *policy,
+                   const DdSupervisorCallbacks *callbacks,
+                   gpointer                     user_data,
+                   DdClientMessageFunc          message_func,
+                   gpointer                     message_data)
+{
+  DdSupervisor *self = g_new0 (DdSupervisor, 1);
+
+  self->message = message_func;
+  self->message_data = message_data;
+  self->target = target;
+  self->policy = policy;
+  self->callbacks = callbacks;
+  self->user_data = user_data;
+  return self;
+}
+
+void
+dd_supervisor_free (DdSupervisor *self)
+{
+  if (self == NULL)
+    return;
+  self->stopped = TRUE;
+  g_clear_handle_id (&self->retry_id, g_source_remove);
+  if (self->source != NULL)
+    {
+      dd_source_stop (self->source);
+      g_object_unref (self->source);
+    }
+  g_clear_pointer (&self->target, dd_target_free);
+  g_free (self->gap_cause);
+  g_free (self);
+}
+
+DdTarget *
+dd_supervisor_get_target (DdSupervisor *self)
+{
+  return self->source != NULL ? dd_source_get_target (self->source) : self->target;
+}
+
+DdSource *
+dd_supervisor_open (DdSupervisor          *self,
+                    const DdSourceContext *context)
+{
+  g_return_val_if_fail (self->source == NULL, self->source);
+
+  self->source = dd_source_new_for_target (g_steal_pointer (&self->target), context, &source_callbacks, self);
+  return self->source;
+}
+
+DdSource *
+dd_supervisor_get_source (DdSupervisor *self)
+{
+  return self->source;
+}
+
+void
+dd_supervisor_start (DdSupervisor *self)
+{
+  dd_source_start (self->source);
+}
+
+void
+dd_supervisor_stop (DdSupervisor *self)
+{
+  self->stopped = TRUE;
+  g_clear_handle_id (&self->retry_id, g_source_remove);
+  if (self->source != NULL)
+    dd_source_stop (self->source);
+}
+
+gboolean
+dd_supervisor_is_done (DdSupervisor *self)
+{
+  DdSourceState state = dd_source_get_state (self->source);
+
+  return self->retry_id == 0 && (state == DD_SOURCE_ENDED || state == DD_SOURCE_FAILED);
+}
+
+gboolean
+dd_supervisor_is_retrying (DdSupervisor *self)
+{
+  return self->retry_id != 0;
+}
+
+void
+dd_supervisor_depart (DdSupervisor *self,
+                      const char   *note)
+{
+  self->departed = TRUE;
+  g_clear_handle_id (&self->retry_id, g_source_remove);
+  dd_source_write_note (self->source, note);
+  dd_source_stop (self->source);
+}
+
+gboolean
+dd_supervisor_has_departed (DdSupervisor *self)
+{
+  return self->departed;
+}
+
+void
+dd_supervisor_come_back (DdSupervisor *self)
+{
+  self->departed = FALSE;
+  dd_source_start (self->source);
+}
+
+void
+dd_supervisor_get_result (DdSupervisor   *self,
+                          DdTargetResult *result)
+{
+  DdSource *source = self->source;
+  DdTarget *target = dd_supervisor_get_target (self);
+  DdMergeInput *input;
+
+  *result = (DdTargetResult) {
+    .label = target->label,
+    .host = target->host,
+    .failures = self->failures,
+    .failed = self->failed,
+    .recovered = self->recovered,
+    .departed = self->departed,
+    .state = DD_TARGET_STATE_WAITING,
+  };
+  if (source == NULL)
+    return;
+  input = dd_source_get_input (source);
+  result->packets = dd_source_get_packets (source);
+  result->bytes = dd_source_get_bytes (source);
+  result->drops = dd_source_get_drops (source);
+  result->drops_reported = dd_source_has_drop_counts (source);
+  result->late = input != NULL ? dd_merge_input_get_late (input) : 0;
+  result->error = dd_source_get_error (source);
+  result->shift_ns = dd_source_get_shift (source);
+  result->clock_known = dd_source_get_clock (source, &result->clock, &result->clock_why);
+  dd_source_get_latest_clock (source, &result->clock_latest, &result->clock_latest_ns, &result->clock_measures);
+  result->window_known = dd_source_get_window (source, &result->start_ns, &result->end_ns);
+  if (self->retry_id != 0)
+    result->state = DD_TARGET_STATE_RETRYING;
+  else
+    switch (dd_source_get_state (source))
+      {
+      case DD_SOURCE_CONNECTING: result->state = DD_TARGET_STATE_CONNECTING; break;
+      case DD_SOURCE_RUNNING: result->state = DD_TARGET_STATE_LIVE; break;
+      case DD_SOURCE_ENDED: result->state = DD_TARGET_STATE_ENDED; break;
+      case DD_SOURCE_FAILED: result->state = DD_TARGET_STATE_FAILED; break;
+      case DD_SOURCE_IDLE:
+      default: result->state = DD_TARGET_STATE_WAITING; break;
+      }
+}
