@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <glib-unix.h>
 #include <glib/gi18n.h>
-#include <net/if.h>
 #include <sys/socket.h>
 #include <sys/utsname.h>
 
@@ -11,9 +10,7 @@
 #include "dd-clock.h"
 #include "dd-filter.h"
 #include "dd-format.h"
-#include "dd-pcap-writer.h"
-#include "dd-pcapng-writer.h"
-#include "dd-sll2.h"
+#include "dd-stream-encoder.h"
 #include "dd-worker-connection.h"
 
 /* A flush is forced once this much is buffered, so chunks stay moderate under load. */
@@ -57,24 +54,16 @@ struct _DdCaptureStream {
   char                   *asked_interfaces;  /* the interfaces asked for ("any": all) */
   char                   *hostname;
   guint64                 count_limit;
-  guint64                 bytes_limit;  /* of the whole stream, headers and blocks included */
   guint64                 timeout_ms;   /* without a packet */
   guint32                 snaplen;
   guint32                 tick_ns;     /* of the capture's timestamps */
 
-  GByteArray             *buf;
-  GHashTable             *interfaces;  /* ifindex → pcapng interface id */
-  guint32                 last_ifindex;
-  guint32                 last_interface_id;
-  guint32                 next_interface_id;
+  DdStreamEncoder        *encoder;
+  gboolean                full;        /* the encoder took the last packet the limits allow */
 
-  guint64                 packets;
-  guint64                 bytes;
   guint64                 received;    /* kernel counters, widened */
   guint64                 dropped;
   guint64                 queued;      /* bytes appended to the body and not yet written */
-  guint64                 flushed;     /* bytes appended to the body */
-  gboolean                bytes_reached;
   gint64                  last_packet_monotonic;
   gboolean                throttled;
   guint64                 start_ns;
@@ -109,67 +98,16 @@ struct _DdCaptureStream {
 
 static guint next_stream_id = 1;
 
-static guint32
-interface_id_for (DdCaptureStream *self,
-                  guint32          ifindex)
-{
-  gpointer value;
-  char name[IF_NAMESIZE] = "";
-  g_autofree char *fallback = NULL;
-  DdPcapngInterface iface = { 0, };
-  guint32 id;
-
-  if (ifindex == self->last_ifindex)
-    return self->last_interface_id;
-
-  if (g_hash_table_lookup_extended (self->interfaces, GUINT_TO_POINTER (ifindex), NULL, &value))
-    id = GPOINTER_TO_UINT (value);
-  else
-    {
-      /* First packet seen on this interface: describe it before the packet. */
-      id = self->next_interface_id++;
-      if (if_indextoname (ifindex, name) == NULL)
-        fallback = g_strdup_printf ("ifindex%u", ifindex);
-      iface.linktype = DD_LINKTYPE_LINUX_SLL2;
-      iface.snaplen = self->snaplen;
-      iface.name = fallback != NULL ? fallback : name;
-      iface.filter = self->filter;
-      iface.tsresol = 9;
-      dd_pcapng_write_idb (self->buf, &iface);
-      g_hash_table_insert (self->interfaces, GUINT_TO_POINTER (ifindex), GUINT_TO_POINTER (id));
-    }
-  self->last_ifindex = ifindex;
-  self->last_interface_id = id;
-  return id;
-}
-
-/* One packet into the stream's buffer; FALSE when it is the last the limits allow. */
-static gboolean
+/* One packet into the encoder; FALSE when it is the last the limits allow. */
+static inline gboolean
 write_packet (DdCaptureStream *self,
               guint64          ts,
               guint32          caplen,
               guint32          origlen,
               const guint8    *data)
 {
-  caplen = MIN (caplen, self->snaplen);
-  if (self->format == DD_FORMAT_PCAPNG)
-    {
-      guint32 id = 0;
-      guint32 ifindex = dd_sll2_ifindex (data, caplen);
-
-      if (ifindex != 0)
-        id = interface_id_for (self, ifindex);
-      dd_pcapng_write_epb (self->buf, id, ts, caplen, origlen, data,
-                           dd_sll2_epb_flags (data, caplen));
-    }
-  else
-    dd_pcap_write_record (self->buf, ts, caplen, origlen, data);
-
-  self->packets++;
-  self->bytes += caplen;
-  if (self->bytes_limit != 0 && self->flushed + self->buf->len >= self->bytes_limit)
-    self->bytes_reached = TRUE;
-  return !self->bytes_reached && (self->count_limit == 0 || self->packets < self->count_limit);
+  self->full = !dd_stream_encoder_add_packet (self->encoder, ts, caplen, origlen, data);
+  return !self->full;
 }
 
 static void
@@ -182,11 +120,11 @@ packet_cb (u_char                   *user,
 
   /* The packet that passed the byte limit was the last (the rest of this dispatch is
    * left alone). */
-  if (G_UNLIKELY (self->bytes_reached))
+  if (G_UNLIKELY (self->full))
     return;
   ts = dd_pcap_time_ns ((guint64) header->ts.tv_sec, (guint64) header->ts.tv_usec, self->tick_ns);
-  write_packet (self, ts, header->caplen, header->len, data);
-  if (self->bytes_reached || self->buf->len >= FLUSH_THRESHOLD)
+  if (!write_packet (self, ts, header->caplen, header->len, data) ||
+      dd_stream_encoder_get_pending (self->encoder) >= FLUSH_THRESHOLD)
     dd_capture_break (self->capture);
 }
 
@@ -230,10 +168,10 @@ write_isb_full (DdCaptureStream *self,
     .ifdrop = self->dropped,
     .filteraccept = self->received,
     .osdrop = self->dropped,
-    .usrdeliv = self->packets,
+    .usrdeliv = dd_stream_encoder_get_packets (self->encoder),
     .comment = comment,
   };
-  dd_pcapng_write_isb (self->buf, 0, self->watermark, &stats);
+  dd_stream_encoder_add_stats (self->encoder, self->watermark, &stats);
 }
 
 static void
@@ -249,17 +187,14 @@ static void schedule_history (DdCaptureStream *self);
 static void
 flush (DdCaptureStream *self)
 {
-  GBytes *chunk;
-  gsize size = self->buf->len;
+  g_autoptr(GBytes) chunk = NULL;
+  gsize size;
 
-  if (size == 0 || self->state == STATE_DONE)
+  if (self->state == STATE_DONE || (chunk = dd_stream_encoder_take (self->encoder)) == NULL)
     return;
-  chunk = g_byte_array_free_to_bytes (self->buf);
-  self->buf = g_byte_array_sized_new (64 * 1024);
+  size = g_bytes_get_size (chunk);
   soup_message_body_append_bytes (self->body, chunk);
-  g_bytes_unref (chunk);
   self->queued += size;
-  self->flushed += size;
   self->metrics->bytes_sent += size;
   soup_server_message_unpause (self->msg);
   if (self->queued > self->options.high_water)
@@ -322,10 +257,11 @@ pump_history (DdCaptureStream *self,
       written += caplen;
       if (!write_packet (self, ts, caplen, origlen, data))
         {
-          dd_capture_stream_end (self, self->bytes_reached ? "bytes reached" : "count reached");
+          dd_capture_stream_end (self, dd_stream_encoder_bytes_reached (self->encoder) ? "bytes reached"
+                                                                                       : "count reached");
           return FALSE;
         }
-      if (self->buf->len >= FLUSH_THRESHOLD)
+      if (dd_stream_encoder_get_pending (self->encoder) >= FLUSH_THRESHOLD)
         flush (self);
     }
   return TRUE;
@@ -350,36 +286,38 @@ drain (DdCaptureStream *self,
   while (self->capture != NULL)
     {
       g_autoptr(GError) error = NULL;
-      guint64 before = self->packets;
-      guint before_len = self->buf->len;
+      guint64 before = dd_stream_encoder_get_packets (self->encoder);
+      gsize before_len = dd_stream_encoder_get_pending (self->encoder);
+      guint64 packets;
       int max = -1;
       int n;
 
       if (self->throttled || read >= budget)
         return DRAIN_MORE;
       if (self->count_limit != 0)
-        max = (int) MIN (self->count_limit - self->packets, (guint64) G_MAXINT);
+        max = (int) MIN (self->count_limit - before, (guint64) G_MAXINT);
       n = dd_capture_dispatch (self->capture, max, packet_cb, self, &error);
-      self->metrics->packets_sent += self->packets - before;
-      read += self->buf->len - before_len;
-      if (self->packets != before)
+      packets = dd_stream_encoder_get_packets (self->encoder);
+      self->metrics->packets_sent += packets - before;
+      read += dd_stream_encoder_get_pending (self->encoder) - before_len;  /* no flush in a dispatch */
+      if (packets != before)
         self->last_packet_monotonic = g_get_monotonic_time ();
       if (n < 0)
         {
           fail (self, error);
           return DRAIN_ENDED;
         }
-      if (self->count_limit != 0 && self->packets >= self->count_limit)
+      if (self->count_limit != 0 && packets >= self->count_limit)
         {
           dd_capture_stream_end (self, "count reached");  /* no-op if already ending */
           return DRAIN_ENDED;
         }
-      if (self->bytes_reached)
+      if (dd_stream_encoder_bytes_reached (self->encoder))
         {
           dd_capture_stream_end (self, "bytes reached");
           return DRAIN_ENDED;
         }
-      if (self->buf->len >= FLUSH_THRESHOLD)
+      if (dd_stream_encoder_get_pending (self->encoder) >= FLUSH_THRESHOLD)
         flush (self);
       if (n == 0)
         return DRAIN_EMPTY;
@@ -634,8 +572,8 @@ audit (DdCaptureStream *self,
     FIELD ("DDUMP_CLAMPED", self->clamped);
   if (ended)
     {
-      g_snprintf (packets, sizeof packets, "%" G_GUINT64_FORMAT, self->packets);
-      g_snprintf (bytes, sizeof bytes, "%" G_GUINT64_FORMAT, self->bytes);
+      g_snprintf (packets, sizeof packets, "%" G_GUINT64_FORMAT, dd_stream_encoder_get_packets (self->encoder));
+      g_snprintf (bytes, sizeof bytes, "%" G_GUINT64_FORMAT, dd_stream_encoder_get_bytes (self->encoder));
       g_snprintf (dropped, sizeof dropped, "%" G_GUINT64_FORMAT, self->dropped);
       g_snprintf (seconds, sizeof seconds, "%.1f", seconds_run);
       FIELD ("DDUMP_END", self->end_reason != NULL ? self->end_reason : "?");
@@ -656,7 +594,8 @@ log_end (DdCaptureStream *self)
     g_strdup_printf ("capture %u ended (%s) for %s: %" G_GUINT64_FORMAT " packets, %" G_GUINT64_FORMAT
                      " bytes, %" G_GUINT64_FORMAT " dropped by the kernel, %.1f s",
                      self->id, self->end_reason != NULL ? self->end_reason : "?", self->identity,
-                     self->packets, self->bytes, self->dropped, seconds);
+                     dd_stream_encoder_get_packets (self->encoder), dd_stream_encoder_get_bytes (self->encoder),
+                     self->dropped, seconds);
 
   audit (self, message, TRUE, seconds);
 }
@@ -740,7 +679,7 @@ dd_capture_stream_end (DdCaptureStream *self,
       /* Deliver what the ring holds even if the client was slow: at most a ring's worth,
        * as the kernel may go on filling it while we read. */
       self->throttled = FALSE;
-      if ((self->count_limit == 0 || self->packets < self->count_limit) && !self->bytes_reached)
+      if (!dd_stream_encoder_is_full (self->encoder))
         result = drain (self, self->options.ring_size);
       if (!self->failed && self->format == DD_FORMAT_PCAPNG)
         {
@@ -795,44 +734,30 @@ describe_peer (SoupServerMessage *msg,
   return g_steal_pointer (&base);
 }
 
-static void
-write_preamble (DdCaptureStream *self)
+/* The encoder of the stream's bytes, with the section's description of this host. */
+static DdStreamEncoder *
+new_encoder (DdCaptureStream        *self,
+             const DdCaptureRequest *request)
 {
-  if (self->format == DD_FORMAT_PCAPNG)
-    {
-      struct utsname u;
-      g_autofree char *os = NULL;
-      g_autofree char *appl = g_strdup_printf ("ddump-worker %s", PACKAGE_VERSION);
-      g_autofree char *comment = g_strdup_printf ("host=%s", self->hostname);
-      g_autofree char *description = g_strdup_printf ("all interfaces of %s", self->hostname);
-      DdPcapngInterface any = {
-        .linktype = DD_LINKTYPE_LINUX_SLL2,
-        .snaplen = self->snaplen,
-        .name = "any",
-        .description = description,
-        .filter = self->filter,
-        .tsresol = 9,
-      };
+  struct utsname u;
+  gboolean have_uname = uname (&u) == 0;
+  g_autofree char *os = have_uname ? g_strdup_printf ("%s %s", u.sysname, u.release) : NULL;
+  g_autofree char *excluded = self->proxy_hop != NULL
+    ? g_strdup_printf ("excluded: the worker's own sockets and the proxy's connection %s", self->proxy_hop)
+    : g_strdup ("excluded: the worker's own sockets");
+  DdStreamEncoderOptions options = {
+    .format = request->format,
+    .snaplen = self->snaplen,
+    .filter = self->filter,
+    .count_limit = request->count,
+    .bytes_limit = request->bytes,
+    .hostname = self->hostname,
+    .hardware = have_uname ? u.machine : NULL,
+    .os = os,
+    .excluded = excluded,
+  };
 
-      gboolean have_uname = uname (&u) == 0;
-
-      g_autofree char *excluded = self->proxy_hop != NULL
-        ? g_strdup_printf ("excluded: the worker's own sockets and the proxy's connection %s", self->proxy_hop)
-        : g_strdup ("excluded: the worker's own sockets");
-
-      if (have_uname)
-        os = g_strdup_printf ("%s %s", u.sysname, u.release);
-      const char *comments[] = { comment, excluded, NULL };
-
-      dd_pcapng_write_shb (self->buf, have_uname ? u.machine : NULL, os, appl, comments);
-      /* Interface 0 stands for the whole capture: it carries the statistics and the
-       * watermark heartbeats; each real interface gets its own IDB when it first shows up. */
-      dd_pcapng_write_idb (self->buf, &any);
-      self->next_interface_id = 1;
-      write_isb (self, self->start_ns);
-    }
-  else
-    dd_pcap_write_header (self->buf, self->snaplen, DD_LINKTYPE_LINUX_SLL2);
+  return dd_stream_encoder_new (&options);
 }
 
 const char *
@@ -881,9 +806,9 @@ dd_capture_stream_describe (DdCaptureStream *self,
   json_builder_set_member_name (builder, "start_ns");
   json_builder_add_int_value (builder, (gint64) self->start_ns);
   json_builder_set_member_name (builder, "packets");
-  json_builder_add_int_value (builder, (gint64) self->packets);
+  json_builder_add_int_value (builder, (gint64) dd_stream_encoder_get_packets (self->encoder));
   json_builder_set_member_name (builder, "bytes");
-  json_builder_add_int_value (builder, (gint64) self->bytes);
+  json_builder_add_int_value (builder, (gint64) dd_stream_encoder_get_bytes (self->encoder));
   json_builder_set_member_name (builder, "kernel_drops");
   json_builder_add_int_value (builder, (gint64) self->dropped);
   json_builder_set_member_name (builder, "throttled");
@@ -899,36 +824,22 @@ dd_capture_stream_new (SoupServerMessage            *msg,
                        const DdCaptureStreamOptions *options,
                        DdWorkerMetrics              *metrics,
                        DdCaptureStreamDoneFunc       done,
-                       gpointer                      user_data,
-                       GError                      **error)
+                       gpointer                      user_data)
 {
-  g_autoptr(DdCapture) owned_capture = capture;
-  g_autoptr(DdFilterProgram) history_program = NULL;
-  DdCaptureStream *self;
+  DdCaptureStream *self = g_new0 (DdCaptureStream, 1);
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
   DdWorkerConnection *conn;
-
-  /* The history is filtered here, in userland, by the filter the capture runs with. */
-  if (request->has_since && options->history != NULL && *applied_filter != '\0')
-    {
-      history_program = dd_filter_compile (applied_filter, DD_LINKTYPE_LINUX_SLL2, DD_MAX_SNAPLEN, error);
-      if (history_program == NULL)
-        {
-          g_prefix_error (error, _("the history cannot be filtered: "));
-          return NULL;
-        }
-    }
-  self = g_new0 (DdCaptureStream, 1);
 
   self->id = next_stream_id++;
   self->msg = g_object_ref (msg);
   self->body = soup_server_message_get_response_body (msg);
-  self->capture = g_steal_pointer (&owned_capture);
+  self->capture = capture;
   self->options = *options;
   self->options.hostname = NULL;
   self->options.proxy_hop = NULL;
   self->proxy_hop = g_strdup (options->proxy_hop);
   self->options.identity = self->options.clamped = NULL;
+  self->options.history_program = NULL;
   self->identity = g_strdup (options->identity != NULL ? options->identity : "?");
   self->clamped = g_strdup (options->clamped);
   self->limits = describe_limits (request);
@@ -939,13 +850,10 @@ dd_capture_stream_new (SoupServerMessage            *msg,
   self->filter = g_strdup (applied_filter);
   self->peer = describe_peer (msg, self->proxy_hop);
   self->count_limit = request->count;
-  self->bytes_limit = request->bytes;
   self->timeout_ms = request->timeout_ms;
   self->snaplen = dd_capture_get_snaplen (capture);
   self->tick_ns = dd_capture_get_tick_ns (capture);
-  self->buf = g_byte_array_sized_new (64 * 1024);
-  self->interfaces = g_hash_table_new (NULL, NULL);
-  self->last_ifindex = G_MAXUINT32;
+  self->encoder = new_encoder (self, request);
   /* Taken before the capture was activated: no packet of it can be older. */
   self->start_ns = dd_capture_get_start_ns (capture);
   self->start_monotonic = g_get_monotonic_time ();
@@ -960,7 +868,7 @@ dd_capture_stream_new (SoupServerMessage            *msg,
       self->history = options->history;
       dd_history_drain (self->history);
       dd_history_seek (self->history, &self->cursor, self->history_until - back);
-      self->history_program = g_steal_pointer (&history_program);
+      self->history_program = options->history_program;
       self->history_pending = TRUE;
     }
   self->done = done;
@@ -986,7 +894,9 @@ dd_capture_stream_new (SoupServerMessage            *msg,
   self->wrote_handler = g_signal_connect (msg, "wrote-body-data", G_CALLBACK (wrote_body_data_cb), self);
   self->finished_handler = g_signal_connect (msg, "finished", G_CALLBACK (finished_cb), self);
 
-  write_preamble (self);
+  dd_stream_encoder_add_preamble (self->encoder);
+  if (self->format == DD_FORMAT_PCAPNG)
+    write_isb (self, self->start_ns);
 
   {
     g_autofree char *message =
@@ -1034,8 +944,7 @@ dd_capture_stream_free (DdCaptureStream *self)
   g_clear_pointer (&self->capture, dd_capture_free);
   g_clear_pointer (&self->history_program, dd_filter_free);
   g_clear_object (&self->msg);
-  g_byte_array_unref (self->buf);
-  g_hash_table_unref (self->interfaces);
+  dd_stream_encoder_free (self->encoder);
   g_free (self->filter);
   g_free (self->proxy_hop);
   g_free (self->identity);

@@ -7,6 +7,7 @@
 
 #include "dd-capture.h"
 #include "dd-capture-request.h"
+#include "dd-filter.h"
 #include "dd-history.h"
 #include "dd-worker-metrics.h"
 
@@ -22,6 +23,8 @@ typedef struct {
   gsize       ring_size;      /* the most a final drain reads */
   const char *hostname;
   DdHistory  *history;        /* for since=; NULL: the worker keeps none */
+  DdFilterProgram *history_program;  /* since=: what of the history the filter takes
+                              * (owned by the stream from here on); NULL: all of it */
   const char *proxy_hop;      /* the trusted proxy's outer connection, excluded; or NULL */
   const char *identity;       /* who asked, for the audit log */
   const char *clamped;        /* the policy's clamps ("duration=60s, …"), or NULL */
@@ -30,9 +33,9 @@ typedef struct {
 typedef void (*DdCaptureStreamDoneFunc) (DdCaptureStream *stream,
                                          gpointer         user_data);
 
-/* Takes ownership of @capture; @metrics must outlive the stream. @done is called once,
- * when the response is over (whatever ended it); the stream may then be freed. NULL, and
- * @msg untouched, when the stream cannot start. */
+/* Takes ownership of @capture (and the options' history program); @metrics must outlive
+ * the stream. @done is called once, when the response is over (whatever ended it); the
+ * stream may then be freed. */
 DdCaptureStream *dd_capture_stream_new  (SoupServerMessage            *msg,
                                          DdCapture                    *capture,
                                          const DdCaptureRequest       *request,
@@ -40,8 +43,7 @@ DdCaptureStream *dd_capture_stream_new  (SoupServerMessage            *msg,
                                          const DdCaptureStreamOptions *options,
                                          DdWorkerMetrics              *metrics,
                                          DdCaptureStreamDoneFunc       done,
-                                         gpointer                      user_data,
-                                         GError                      **error);
+                                         gpointer                      user_data);
 void             dd_capture_stream_free (DdCaptureStream              *stream);
 const char      *dd_capture_stream_get_identity (DdCaptureStream       *stream);
 /* The worker's number for the capture, also sent as X-Ddump-Capture. */

@@ -200,109 +200,138 @@ came_direct (SoupServerMessage *msg)
   return TRUE;
 }
 
+/* A capture request that passed every check: what its stream needs. */
+typedef struct {
+  DdCaptureRequest *request;
+  DdCapture        *capture;
+  DdFilterProgram  *history_program;  /* since=, with a filter: the history's */
+  char             *filter;           /* the one the capture runs with */
+  char             *proxy_hop;
+  char             *identity;
+  char             *clamped;
+} Admission;
+
 static void
-capture_handler (DdWorkerServer    *self,
-                 SoupServerMessage *msg,
-                 const char        *query)
+admission_clear (Admission *admission)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(DdCaptureRequest) request = NULL;
-  g_autoptr(DdCapture) capture = NULL;
-  g_autofree char *filter = NULL;
+  g_clear_pointer (&admission->request, dd_capture_request_free);
+  g_clear_pointer (&admission->capture, dd_capture_free);
+  g_clear_pointer (&admission->history_program, dd_filter_free);
+  g_clear_pointer (&admission->filter, g_free);
+  g_clear_pointer (&admission->proxy_hop, g_free);
+  g_clear_pointer (&admission->identity, g_free);
+  g_clear_pointer (&admission->clamped, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Admission, admission_clear)
+
+/* Every check a capture request must pass, in order, and its capture opened. FALSE with
+ * an error whose domain and code give the HTTP status (dd_worker_status_for_error ()). */
+static gboolean
+admit (DdWorkerServer     *self,
+       SoupServerMessage  *msg,
+       const char         *query,
+       Admission          *admission,
+       GError            **error)
+{
   g_autofree char *proxy_filter = NULL;
-  g_autofree char *proxy_hop = NULL;
   g_autofree char *exclusion = NULL;
-  g_autofree char *identity = NULL;
-  g_autofree char *clamped = NULL;
   DdCaptureOptions capture_options;
-  DdCaptureStreamOptions stream_options;
-  DdCaptureStream *stream;
   guint running;
   /* The peer is a proxy whose headers (Forwarded, the client's identity) count. */
   gboolean trusted = self->options.trusted_proxies != NULL &&
                      dd_trusted_proxies_contain (self->options.trusted_proxies,
                                                  soup_server_message_get_remote_address (msg));
 
-  if (!check_method (msg, FALSE))
-    return;
-
-  request = dd_capture_request_parse (query,
-                                      soup_message_headers_get_list (soup_server_message_get_request_headers (msg),
-                                                                     "Accept"),
-                                      &error);
-  if (request == NULL || !dd_capture_request_resolve_interfaces (request, &error))
-    {
-      self->metrics.captures_rejected++;
-      dd_worker_respond_text (msg, SOUP_STATUS_BAD_REQUEST, error->message);
-      return;
-    }
+  admission->request = dd_capture_request_parse (query,
+                                                 soup_message_headers_get_list (soup_server_message_get_request_headers (msg),
+                                                                                "Accept"),
+                                                 error);
+  if (admission->request == NULL || !dd_capture_request_resolve_interfaces (admission->request, error))
+    return FALSE;
   /* The user's expression alone first: a clear message, and no way to unbalance ours. */
-  if (*request->filter != '\0' && !dd_filter_check (request->filter, DD_LINKTYPE_LINUX_SLL2, request->snaplen, &error))
+  if (*admission->request->filter != '\0' &&
+      !dd_filter_check (admission->request->filter, DD_LINKTYPE_LINUX_SLL2, admission->request->snaplen, error))
+    return FALSE;
+  admission->identity = describe_identity (msg, trusted);
+  if (!dd_policy_apply (self->options.policy, admission->request, admission->identity,
+                        count_running_streams (self, admission->identity), &admission->clamped, error))
     {
-      self->metrics.captures_rejected++;
-      dd_worker_respond_text (msg, SOUP_STATUS_BAD_REQUEST, error->message);
-      return;
-    }
-  identity = describe_identity (msg, trusted);
-  if (!dd_policy_apply (self->options.policy, request, identity, count_running_streams (self, identity),
-                        &clamped, &error))
-    {
-      self->metrics.captures_rejected++;
-      g_message ("capture refused for %s: %s", identity, error->message);
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After", "1");
-      dd_worker_respond_text (msg, 429 /* Too Many Requests */, error->message);
-      return;
+      g_message ("capture refused for %s: %s", admission->identity, (*error)->message);
+      return FALSE;
     }
   if (self->shutting_down)
     {
-      self->metrics.captures_rejected++;
-      dd_worker_respond_text (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, _("the worker is shutting down"));
-      return;
+      g_set_error_literal (error, DD_WORKER_ERROR, DD_WORKER_ERROR_SHUTTING_DOWN, _("the worker is shutting down"));
+      return FALSE;
     }
   running = count_running_streams (self, NULL);
   if (running >= self->options.max_captures)
     {
-      g_autofree char *text = g_strdup_printf (_("too many captures: %u are running, the limit is %u (--max-captures)"),
-                                               running, self->options.max_captures);
-
-      self->metrics.captures_rejected++;
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After", "1");
-      dd_worker_respond_text (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, text);
-      return;
+      g_set_error (error, DD_WORKER_ERROR, DD_WORKER_ERROR_BUSY,
+                   _("too many captures: %u are running, the limit is %u (--max-captures)"),
+                   running, self->options.max_captures);
+      return FALSE;
     }
-
-  if (request->has_since && self->history == NULL)
+  if (admission->request->has_since && self->history == NULL)
     {
-      self->metrics.captures_rejected++;
-      dd_worker_respond_text (msg, SOUP_STATUS_BAD_REQUEST,
-                              _("since= needs the recent packets, and this worker keeps none (start it with --history SECONDS)"));
-      return;
+      g_set_error_literal (error, DD_WORKER_ERROR, DD_WORKER_ERROR_NO_HISTORY,
+                           _("since= needs the recent packets, and this worker keeps none (start it with --history SECONDS)"));
+      return FALSE;
     }
-  if (!proxy_exclusion (self, msg, trusted, &proxy_filter, &proxy_hop, &error))
-    {
-      self->metrics.captures_rejected++;
-      dd_worker_respond_text (msg, SOUP_STATUS_BAD_REQUEST, error->message);
-      return;
-    }
+  if (!proxy_exclusion (self, msg, trusted, &proxy_filter, &admission->proxy_hop, error))
+    return FALSE;
   exclusion = dd_filter_or (self->exclusion, proxy_filter);
-  filter = dd_capture_request_build_filter (request, exclusion);
+  admission->filter = dd_capture_request_build_filter (admission->request, exclusion);
   capture_options = (DdCaptureOptions) {
-    .snaplen = request->snaplen,
+    .snaplen = admission->request->snaplen,
     .buffer_size = (gint) MIN (self->options.ring_size, (gsize) G_MAXINT),
     .timeout_ms = self->options.timeout_ms,
   };
-  capture = dd_capture_open (&capture_options, &error);
-  if (capture == NULL || !dd_capture_set_filter (capture, filter, &error))
+  admission->capture = dd_capture_open (&capture_options, error);
+  if (admission->capture == NULL || !dd_capture_set_filter (admission->capture, admission->filter, error))
     {
-      g_warning ("%s", error->message);
+      g_warning ("%s", (*error)->message);
+      return FALSE;
+    }
+  /* The history is filtered in userland, by the filter the capture runs with (which has
+   * just compiled: a failure here is the worker's). */
+  if (admission->request->has_since && *admission->filter != '\0')
+    {
+      g_autoptr(GError) local = NULL;
+
+      admission->history_program = dd_filter_compile (admission->filter, DD_LINKTYPE_LINUX_SLL2,
+                                                      DD_MAX_SNAPLEN, &local);
+      if (admission->history_program == NULL)
+        {
+          g_set_error (error, DD_WORKER_ERROR, DD_WORKER_ERROR_FAILED, _("the history cannot be filtered: %s"),
+                       local->message);
+          g_warning ("%s", (*error)->message);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static void
+capture_handler (DdWorkerServer    *self,
+                 SoupServerMessage *msg,
+                 const char        *query)
+{
+  g_autoptr(GError) error = NULL;
+  g_auto(Admission) admission = { 0 };
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  DdCaptureStreamOptions stream_options;
+  DdCaptureStream *stream;
+
+  if (!check_method (msg, FALSE))
+    return;
+  if (!admit (self, msg, query, &admission, &error))
+    {
       self->metrics.captures_rejected++;
-      dd_worker_respond_text (msg,
-                    g_error_matches (error, DD_CAPTURE_ERROR, DD_CAPTURE_ERROR_FILTER)
-                      ? SOUP_STATUS_BAD_REQUEST : SOUP_STATUS_INTERNAL_SERVER_ERROR,
-                    error->message);
+      dd_worker_respond_error (msg, error);
       return;
     }
-
   stream_options = (DdCaptureStreamOptions) {
     .heartbeat_ms = self->options.heartbeat_ms,
     .high_water = self->options.stream_buffer,
@@ -311,23 +340,17 @@ capture_handler (DdWorkerServer    *self,
     .ring_size = self->options.ring_size,
     .hostname = self->hostname,
     .history = self->history,
-    .proxy_hop = proxy_hop,
-    .identity = identity,
-    .clamped = clamped,
+    .history_program = g_steal_pointer (&admission.history_program),
+    .proxy_hop = admission.proxy_hop,
+    .identity = admission.identity,
+    .clamped = admission.clamped,
   };
-  if (clamped != NULL)
-    soup_message_headers_replace (soup_server_message_get_response_headers (msg), "X-Ddump-Clamped", clamped);
+  if (admission.clamped != NULL)
+    soup_message_headers_replace (headers, "X-Ddump-Clamped", admission.clamped);
   if (came_direct (msg))
-    soup_message_headers_replace (soup_server_message_get_response_headers (msg), "X-Ddump-Direct", "yes");
-  stream = dd_capture_stream_new (msg, g_steal_pointer (&capture), request, filter, &stream_options,
-                                  &self->metrics, stream_done_cb, self, &error);
-  if (stream == NULL)
-    {
-      g_warning ("%s", error->message);
-      self->metrics.captures_rejected++;
-      dd_worker_respond_text (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
-      return;
-    }
+    soup_message_headers_replace (headers, "X-Ddump-Direct", "yes");
+  stream = dd_capture_stream_new (msg, g_steal_pointer (&admission.capture), admission.request, admission.filter,
+                                  &stream_options, &self->metrics, stream_done_cb, self);
   g_ptr_array_add (self->streams, stream);
 }
 

@@ -16,6 +16,9 @@ GQuark dd_worker_error_quark (void);
 
 typedef enum {
   DD_WORKER_ERROR_LISTEN,
+  DD_WORKER_ERROR_BUSY,           /* --max-captures are running: 503, try again */
+  DD_WORKER_ERROR_SHUTTING_DOWN,  /* 503 */
+  DD_WORKER_ERROR_NO_HISTORY,     /* since= without --history: 400 */
   DD_WORKER_ERROR_FAILED,
 } DdWorkerError;
 
