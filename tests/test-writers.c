@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "dd-format.h"
+#include "dd-packet-summary.h"
 #include "dd-pcap-writer.h"
 #include "dd-pcapng-writer.h"
 #include "dd-sll2.h"
@@ -257,6 +258,39 @@ test_pcap_time (void)
   g_assert_cmpuint (dd_pcap_time_ns (0, 999999999, 1), ==, 999999999);
 }
 
+/* packetdebug's words for a packet: addresses, ports, protocol; "?" past the capture. */
+static void
+test_packet_summary (void)
+{
+  g_autoptr(GByteArray) udp = make_packet (2, DD_SLL2_HOST, 4);
+  guint8 v6[20 + 40 + 20] = { 0x86, 0xdd };
+  DdPacketSummary summary;
+
+  dd_packet_summary_from_sll2 (udp->data, udp->len, &summary);
+  g_assert_cmpstr (summary.from, ==, "10.0.0.1:1234");
+  g_assert_cmpstr (summary.to, ==, "10.0.0.2:5678");
+  g_assert_cmpstr (summary.protocol, ==, "UDP");
+  /* Cut inside the UDP header: no ports. */
+  dd_packet_summary_from_sll2 (udp->data, 20 + 20 + 2, &summary);
+  g_assert_cmpstr (summary.from, ==, "10.0.0.1");
+  /* Cut inside the IP header: nothing is read past it. */
+  dd_packet_summary_from_sll2 (udp->data, 30, &summary);
+  g_assert_cmpstr (summary.from, ==, "?");
+  g_assert_cmpstr (summary.protocol, ==, "IP");
+
+  v6[20] = 0x60;
+  v6[26] = 6;           /* TCP */
+  v6[20 + 8 + 15] = 1;  /* ::1 → ::2 */
+  v6[20 + 24 + 15] = 2;
+  v6[61] = 80;
+  v6[63] = 443 & 0xff;
+  v6[62] = 443 >> 8;
+  dd_packet_summary_from_sll2 (v6, sizeof v6, &summary);
+  g_assert_cmpstr (summary.from, ==, "::1:80");
+  g_assert_cmpstr (summary.to, ==, "::2:443");
+  g_assert_cmpstr (summary.protocol, ==, "TCP");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -267,5 +301,6 @@ main (int argc, char **argv)
   g_test_add_func ("/writers/pcapng-tshark", test_pcapng_tshark);
   g_test_add_func ("/writers/pcapng-tcpdump", test_pcapng_tcpdump);
   g_test_add_func ("/writers/sll2", test_sll2);
+  g_test_add_func ("/writers/packet-summary", test_packet_summary);
   return g_test_run ();
 }

@@ -6,7 +6,9 @@
 #include <sys/socket.h>
 #include <sys/utsname.h>
 
+#include "dd-capture-audit.h"
 #include "dd-capture-stream.h"
+#include "dd-history-replay.h"
 #include "dd-clock.h"
 #include "dd-filter.h"
 #include "dd-format.h"
@@ -45,14 +47,7 @@ struct _DdCaptureStream {
   DdCaptureStreamOptions  options;
   DdWorkerMetrics        *metrics;
   DdFormat                format;
-  char                   *filter;
-  char                   *peer;
-  char                   *proxy_hop;   /* excluded with our own sockets; NULL: no proxy */
-  char                   *identity;    /* who asked */
-  char                   *clamped;     /* the policy's clamps, or NULL */
-  char                   *limits;      /* the request's limits, for the audit log */
-  char                   *asked_interfaces;  /* the interfaces asked for ("any": all) */
-  char                   *hostname;
+  DdCaptureAudit         *audit;       /* who asked, for what: the log's and GET /captures' */
   guint64                 count_limit;
   guint64                 timeout_ms;   /* without a packet */
   guint32                 snaplen;
@@ -67,7 +62,6 @@ struct _DdCaptureStream {
   gint64                  last_packet_monotonic;
   gboolean                throttled;
   guint64                 start_ns;
-  guint64                 history_until; /* ns: the history's packets end where the live ones begin */
   gint64                  start_monotonic;
   guint64                 watermark;
 
@@ -76,13 +70,8 @@ struct _DdCaptureStream {
   guint                   duration_id;
   guint                   timeout_id;
   /* since=: the history's packets come first, up to the live capture's start. */
-  DdHistory              *history;
-  DdHistoryCursor         cursor;
-  DdFilterProgram        *history_program;
-  gboolean                history_pending;
-  guint64                 history_ts;     /* the newest history packet looked at */
-  guint64                 history_packets;
-  guint64                 history_lost;   /* let go before it could be sent */
+  DdHistoryReplay        *replay;
+  gboolean                history_pending;  /* the replay is not over */
   guint                   history_id;
   GSource                *peer_source;
   gulong                  wrote_handler;
@@ -154,7 +143,7 @@ write_isb_full (DdCaptureStream *self,
    * @now is 0 when the ring was not drained: the watermark stays. While the history is
    * being sent, it is the newest history packet looked at. */
   if (self->history_pending)
-    self->watermark = MAX (self->watermark, self->history_ts);
+    self->watermark = MAX (self->watermark, dd_history_replay_get_newest (self->replay));
   else if (now > lag && now - lag > self->watermark)
     self->watermark = now - lag;
   update_stats (self);
@@ -212,9 +201,9 @@ say_history_lost (DdCaptureStream *self)
   g_autofree char *text =
     g_strdup_printf ("%" G_GUINT64_FORMAT " packets of the history were let go (--history-size) before this "
                      "capture could send them; those of them its filter takes, from before it started, are missing",
-                     self->history_lost);
+                     dd_history_replay_get_lost (self->replay));
 
-  g_message ("capture %u for %s: %s", self->id, self->identity, text);
+  g_message ("capture %u for %s: %s", self->id, self->audit->identity, text);
   if (self->format == DD_FORMAT_PCAPNG)
     write_isb_full (self, 0, text);
 }
@@ -230,30 +219,19 @@ pump_history (DdCaptureStream *self,
   /* A client slower than the history stops it, as it stops the live capture. */
   while (self->history_pending && !self->throttled && written < budget)
     {
-      struct pcap_pkthdr header = { 0, };
       guint64 ts;
       guint32 caplen, origlen;
       const guint8 *data;
-      guint64 lost;
 
-      gboolean more = dd_history_next (self->history, &self->cursor, &ts, &caplen, &origlen, &data, &lost);
-
-      self->history_lost += lost;
-      if (!more || ts >= self->history_until)
+      if (!dd_history_replay_next (self->replay, &ts, &caplen, &origlen, &data))
         {
           self->history_pending = FALSE;
           g_debug ("capture %u: %" G_GUINT64_FORMAT " packets from the history", self->id,
-                   self->history_packets);
-          if (self->history_lost > 0)
+                   dd_history_replay_get_sent (self->replay));
+          if (dd_history_replay_get_lost (self->replay) > 0)
             say_history_lost (self);
           break;
         }
-      self->history_ts = MAX (self->history_ts, ts);
-      header.caplen = MIN (caplen, self->snaplen);
-      header.len = origlen;
-      if (self->history_program != NULL && !pcap_offline_filter (self->history_program, &header, data))
-        continue;
-      self->history_packets++;
       written += caplen;
       if (!write_packet (self, ts, caplen, origlen, data))
         {
@@ -539,100 +517,19 @@ stop_sources (DdCaptureStream *self)
     }
 }
 
-/* The audit log: one line when a capture starts and one when it ends, with structured
- * fields (to the journal, or on stderr with --log-fields). */
-static void
-audit (DdCaptureStream *self,
-       const char      *message,
-       gboolean         ended,
-       double           seconds_run)
-{
-  char id[16], packets[24], bytes[24], dropped[24], seconds[32], history_lost[24];
-  GLogField fields[20];
-  gsize n = 0;
-
-#define FIELD(k, v) fields[n++] = (GLogField) { (k), (v), -1 }
-  FIELD ("MESSAGE", message);
-  FIELD ("PRIORITY", "5");
-  FIELD ("GLIB_DOMAIN", G_LOG_DOMAIN);
-  g_snprintf (id, sizeof id, "%u", self->id);
-  FIELD ("DDUMP_EVENT", ended ? "capture-end" : "capture-start");
-  FIELD ("DDUMP_CAPTURE", id);
-  FIELD ("DDUMP_CLIENT", self->identity);
-  FIELD ("DDUMP_PEER", self->peer);
-  FIELD ("DDUMP_FILTER", self->filter);
-  FIELD ("DDUMP_INTERFACES", self->asked_interfaces);
-  FIELD ("DDUMP_LIMITS", self->limits);
-  if (ended && self->history_lost > 0)
-    {
-      g_snprintf (history_lost, sizeof history_lost, "%" G_GUINT64_FORMAT, self->history_lost);
-      FIELD ("DDUMP_HISTORY_LOST", history_lost);
-    }
-  if (self->clamped != NULL)
-    FIELD ("DDUMP_CLAMPED", self->clamped);
-  if (ended)
-    {
-      g_snprintf (packets, sizeof packets, "%" G_GUINT64_FORMAT, dd_stream_encoder_get_packets (self->encoder));
-      g_snprintf (bytes, sizeof bytes, "%" G_GUINT64_FORMAT, dd_stream_encoder_get_bytes (self->encoder));
-      g_snprintf (dropped, sizeof dropped, "%" G_GUINT64_FORMAT, self->dropped);
-      g_snprintf (seconds, sizeof seconds, "%.1f", seconds_run);
-      FIELD ("DDUMP_END", self->end_reason != NULL ? self->end_reason : "?");
-      FIELD ("DDUMP_PACKETS", packets);
-      FIELD ("DDUMP_BYTES", bytes);
-      FIELD ("DDUMP_DROPPED", dropped);
-      FIELD ("DDUMP_SECONDS", seconds);
-    }
-#undef FIELD
-  g_log_structured_array (G_LOG_LEVEL_MESSAGE, fields, n);
-}
-
 static void
 log_end (DdCaptureStream *self)
 {
-  double seconds = (g_get_monotonic_time () - self->start_monotonic) / (double) G_USEC_PER_SEC;
-  g_autofree char *message =
-    g_strdup_printf ("capture %u ended (%s) for %s: %" G_GUINT64_FORMAT " packets, %" G_GUINT64_FORMAT
-                     " bytes, %" G_GUINT64_FORMAT " dropped by the kernel, %.1f s",
-                     self->id, self->end_reason != NULL ? self->end_reason : "?", self->identity,
-                     dd_stream_encoder_get_packets (self->encoder), dd_stream_encoder_get_bytes (self->encoder),
-                     self->dropped, seconds);
+  DdCaptureAuditEnd end = {
+    .reason = self->end_reason,
+    .packets = dd_stream_encoder_get_packets (self->encoder),
+    .bytes = dd_stream_encoder_get_bytes (self->encoder),
+    .dropped = self->dropped,
+    .history_lost = self->replay != NULL ? dd_history_replay_get_lost (self->replay) : 0,
+    .seconds = (g_get_monotonic_time () - self->start_monotonic) / (double) G_USEC_PER_SEC,
+  };
 
-  audit (self, message, TRUE, seconds);
-}
-
-/* "eth0,eth1", or "any". */
-static char *
-describe_interfaces (const DdCaptureRequest *request)
-{
-  GString *out = g_string_new (NULL);
-
-  for (guint i = 0; i < request->interfaces->len; i++)
-    g_string_append_printf (out, "%s%s", i > 0 ? "," : "", (const char *) request->interfaces->pdata[i]);
-  if (out->len == 0)
-    g_string_append (out, "any");
-  return g_string_free (out, FALSE);
-}
-
-/* "count=10, duration=5s", or "none". */
-static char *
-describe_limits (const DdCaptureRequest *request)
-{
-  g_autoptr(GPtrArray) limits = g_ptr_array_new_with_free_func (g_free);
-
-  if (request->count)
-    g_ptr_array_add (limits, g_strdup_printf ("count=%" G_GUINT64_FORMAT, request->count));
-  if (request->duration_ms)
-    g_ptr_array_add (limits, g_strdup_printf ("duration=%gs", request->duration_ms / 1000.0));
-  if (request->timeout_ms)
-    g_ptr_array_add (limits, g_strdup_printf ("timeout=%gs", request->timeout_ms / 1000.0));
-  if (request->bytes)
-    g_ptr_array_add (limits, g_strdup_printf ("bytes=%" G_GUINT64_FORMAT, request->bytes));
-  if (request->has_since)
-    g_ptr_array_add (limits, g_strdup_printf ("since=-%gs", request->since_ms / 1000.0));
-  if (limits->len == 0)
-    return g_strdup ("none");
-  g_ptr_array_add (limits, NULL);
-  return g_strjoinv (", ", (char **) limits->pdata);
+  dd_capture_audit_log_end (self->audit, &end);
 }
 
 static void
@@ -701,57 +598,31 @@ static void
 fail (DdCaptureStream *self,
       const GError    *error)
 {
-  g_warning ("capture %u for %s: %s", self->id, self->peer, error->message);
+  g_warning ("capture %u for %s: %s", self->id, self->audit->peer, error->message);
   self->failed = TRUE;
   self->end_reason = "capture error";
   dd_capture_stream_end (self, "capture error");
 }
 
-/* Who asked: the peer's address, and behind a trusted proxy the connection it received. */
-static char *
-describe_peer (SoupServerMessage *msg,
-               const char        *proxy_hop)
-{
-  const char *host = soup_server_message_get_remote_host (msg);
-  const char *forwarded = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
-                                                        "X-Forwarded-For");
-  GSocketAddress *address = soup_server_message_get_remote_address (msg);
-  g_autofree char *base = NULL;
-
-  if (G_IS_INET_SOCKET_ADDRESS (address))
-    {
-      guint16 port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address));
-
-      base = strchr (host, ':') != NULL ? g_strdup_printf ("[%s]:%u", host, port)
-                                        : g_strdup_printf ("%s:%u", host, port);
-    }
-  else
-    base = g_strdup ("unix socket");
-  if (proxy_hop != NULL)
-    return g_strdup_printf ("%s (a trusted proxy, for %s)", base, proxy_hop);
-  if (forwarded != NULL)
-    return g_strdup_printf ("%s (for %s)", base, forwarded);
-  return g_steal_pointer (&base);
-}
-
 /* The encoder of the stream's bytes, with the section's description of this host. */
 static DdStreamEncoder *
 new_encoder (DdCaptureStream        *self,
-             const DdCaptureRequest *request)
+             const DdCaptureRequest *request,
+             const char             *hostname)
 {
   struct utsname u;
   gboolean have_uname = uname (&u) == 0;
   g_autofree char *os = have_uname ? g_strdup_printf ("%s %s", u.sysname, u.release) : NULL;
-  g_autofree char *excluded = self->proxy_hop != NULL
-    ? g_strdup_printf ("excluded: the worker's own sockets and the proxy's connection %s", self->proxy_hop)
+  g_autofree char *excluded = self->audit->proxy_hop != NULL
+    ? g_strdup_printf ("excluded: the worker's own sockets and the proxy's connection %s", self->audit->proxy_hop)
     : g_strdup ("excluded: the worker's own sockets");
   DdStreamEncoderOptions options = {
     .format = request->format,
     .snaplen = self->snaplen,
-    .filter = self->filter,
+    .filter = self->audit->filter,
     .count_limit = request->count,
     .bytes_limit = request->bytes,
-    .hostname = self->hostname,
+    .hostname = hostname,
     .hardware = have_uname ? u.machine : NULL,
     .os = os,
     .excluded = excluded,
@@ -763,7 +634,7 @@ new_encoder (DdCaptureStream        *self,
 const char *
 dd_capture_stream_get_identity (DdCaptureStream *self)
 {
-  return self->identity;
+  return self->audit->identity;
 }
 
 guint
@@ -783,9 +654,9 @@ dd_capture_stream_describe (DdCaptureStream *self,
   json_builder_set_member_name (builder, "id");
   json_builder_add_int_value (builder, self->id);
   json_builder_set_member_name (builder, "client");
-  json_builder_add_string_value (builder, self->identity);
+  json_builder_add_string_value (builder, self->audit->identity);
   json_builder_set_member_name (builder, "peer");
-  json_builder_add_string_value (builder, self->peer);
+  json_builder_add_string_value (builder, self->audit->peer);
   if (G_IS_INET_SOCKET_ADDRESS (address))
     {
       g_autofree char *host = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)));
@@ -798,11 +669,11 @@ dd_capture_stream_describe (DdCaptureStream *self,
   json_builder_set_member_name (builder, "format");
   json_builder_add_string_value (builder, dd_format_to_string (self->format));
   json_builder_set_member_name (builder, "interfaces");
-  json_builder_add_string_value (builder, self->asked_interfaces);
+  json_builder_add_string_value (builder, self->audit->interfaces);
   json_builder_set_member_name (builder, "filter");
-  json_builder_add_string_value (builder, self->filter);
+  json_builder_add_string_value (builder, self->audit->filter);
   json_builder_set_member_name (builder, "limits");
-  json_builder_add_string_value (builder, self->limits);
+  json_builder_add_string_value (builder, self->audit->limits);
   json_builder_set_member_name (builder, "start_ns");
   json_builder_add_int_value (builder, (gint64) self->start_ns);
   json_builder_set_member_name (builder, "packets");
@@ -835,42 +706,34 @@ dd_capture_stream_new (SoupServerMessage            *msg,
   self->body = soup_server_message_get_response_body (msg);
   self->capture = capture;
   self->options = *options;
-  self->options.hostname = NULL;
-  self->options.proxy_hop = NULL;
-  self->proxy_hop = g_strdup (options->proxy_hop);
+  /* What is kept of the options' strings is in the audit record and the encoder. */
+  self->options.hostname = self->options.proxy_hop = self->options.peer = NULL;
   self->options.identity = self->options.clamped = NULL;
   self->options.history_program = NULL;
-  self->identity = g_strdup (options->identity != NULL ? options->identity : "?");
-  self->clamped = g_strdup (options->clamped);
-  self->limits = describe_limits (request);
-  self->asked_interfaces = describe_interfaces (request);
-  self->hostname = g_strdup (options->hostname != NULL ? options->hostname : g_get_host_name ());
+  self->audit = dd_capture_audit_new (self->id, request, applied_filter, options->identity, options->peer,
+                                      options->clamped, options->proxy_hop);
   self->metrics = metrics;
   self->format = request->format;
-  self->filter = g_strdup (applied_filter);
-  self->peer = describe_peer (msg, self->proxy_hop);
   self->count_limit = request->count;
   self->timeout_ms = request->timeout_ms;
   self->snaplen = dd_capture_get_snaplen (capture);
   self->tick_ns = dd_capture_get_tick_ns (capture);
-  self->encoder = new_encoder (self, request);
+  self->encoder = new_encoder (self, request, options->hostname != NULL ? options->hostname : g_get_host_name ());
   /* Taken before the capture was activated: no packet of it can be older. */
   self->start_ns = dd_capture_get_start_ns (capture);
   self->start_monotonic = g_get_monotonic_time ();
   if (request->has_since && options->history != NULL)
     {
-      guint64 back;
-
       /* Once the capture runs: a packet in both rather than in neither. */
-      self->history_until = (guint64) dd_clock_real_time_ns ();
-      back = MIN (request->since_ms * G_GUINT64_CONSTANT (1000000), self->history_until);
+      guint64 until = (guint64) dd_clock_real_time_ns ();
+      guint64 back = MIN (request->since_ms * G_GUINT64_CONSTANT (1000000), until);
 
-      self->history = options->history;
-      dd_history_drain (self->history);
-      dd_history_seek (self->history, &self->cursor, self->history_until - back);
-      self->history_program = options->history_program;
+      self->replay = dd_history_replay_new (options->history, until - back, until, options->history_program,
+                                            self->snaplen);
       self->history_pending = TRUE;
     }
+  else
+    g_warn_if_fail (options->history_program == NULL);  /* only since= has one */
   self->done = done;
   self->done_data = user_data;
 
@@ -898,18 +761,7 @@ dd_capture_stream_new (SoupServerMessage            *msg,
   if (self->format == DD_FORMAT_PCAPNG)
     write_isb (self, self->start_ns);
 
-  {
-    g_autofree char *message =
-      g_strdup_printf ("capture %u started for %s from %s: format %s, snaplen %u, interfaces %s, "
-                       "limits %s%s%s%s, filter “%s”%s%s", self->id, self->identity, self->peer,
-                       dd_format_to_string (self->format), self->snaplen, self->asked_interfaces, self->limits,
-                       self->clamped != NULL ? " (clamped: " : "", self->clamped != NULL ? self->clamped : "",
-                       self->clamped != NULL ? ")" : "", self->filter,
-                       self->history_pending ? ", from the history" : "",
-                       self->proxy_hop != NULL ? ", the proxy's connection excluded" : "");
-
-    audit (self, message, FALSE, 0);
-  }
+  dd_capture_audit_log_start (self->audit, self->format, self->snaplen, self->history_pending);
 
   self->fd_watch_id = g_unix_fd_add (dd_capture_get_fd (capture), G_IO_IN, capture_ready_cb, self);
   self->heartbeat_id = g_timeout_add (MAX (options->heartbeat_ms, 1), heartbeat_cb, self);
@@ -942,16 +794,9 @@ dd_capture_stream_free (DdCaptureStream *self)
   g_clear_signal_handler (&self->wrote_handler, self->msg);
   g_clear_signal_handler (&self->finished_handler, self->msg);
   g_clear_pointer (&self->capture, dd_capture_free);
-  g_clear_pointer (&self->history_program, dd_filter_free);
+  g_clear_pointer (&self->replay, dd_history_replay_free);
   g_clear_object (&self->msg);
   dd_stream_encoder_free (self->encoder);
-  g_free (self->filter);
-  g_free (self->proxy_hop);
-  g_free (self->identity);
-  g_free (self->clamped);
-  g_free (self->limits);
-  g_free (self->asked_interfaces);
-  g_free (self->peer);
-  g_free (self->hostname);
+  dd_capture_audit_free (self->audit);
   g_free (self);
 }

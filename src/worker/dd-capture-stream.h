@@ -27,6 +27,7 @@ typedef struct {
                               * (owned by the stream from here on); NULL: all of it */
   const char *proxy_hop;      /* the trusted proxy's outer connection, excluded; or NULL */
   const char *identity;       /* who asked, for the audit log */
+  const char *peer;           /* where from (dd_worker_peer_describe ()) */
   const char *clamped;        /* the policy's clamps ("duration=60s, …"), or NULL */
 } DdCaptureStreamOptions;
 

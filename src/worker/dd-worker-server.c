@@ -20,6 +20,7 @@
 #include "dd-pcapng-writer.h"
 #include "dd-process.h"
 #include "dd-worker-listener.h"
+#include "dd-worker-peer.h"
 #include "dd-worker-response.h"
 #include "dd-worker-server.h"
 
@@ -156,33 +157,6 @@ proxy_exclusion (DdWorkerServer     *self,
   return TRUE;
 }
 
-/* Who asks, for the audit log and the per-client cap: the Basic Auth user and the client
- * certificate's subject that a trusted proxy passes on, else the peer's address. */
-static char *
-describe_identity (SoupServerMessage *msg,
-                   gboolean           trusted)
-{
-  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
-  GSocketAddress *peer = soup_server_message_get_remote_address (msg);
-  const char *user, *subject, *host;
-
-  if (trusted)
-    {
-      user = soup_message_headers_get_one (headers, "X-Ddump-User");
-      subject = soup_message_headers_get_one (headers, "X-Ddump-Client-Certificate");
-      if (user != NULL && *user == '\0')
-        user = NULL;
-      if (subject != NULL && *subject == '\0')
-        subject = NULL;
-      if (user != NULL && subject != NULL)
-        return g_strdup_printf ("user %s, certificate %s", user, subject);
-      if (user != NULL || subject != NULL)
-        return user != NULL ? g_strdup_printf ("user %s", user) : g_strdup_printf ("certificate %s", subject);
-    }
-  host = soup_server_message_get_remote_host (msg);
-  return g_strdup (G_IS_INET_SOCKET_ADDRESS (peer) && host != NULL ? host : "a unix socket peer");
-}
-
 /* The request came straight from its client over TCP, not through a proxy: the client's
  * other requests to this worker (GET /clock) then reach our own sockets too, which every
  * capture excludes. A proxy is seen by its headers, or by a unix socket. */
@@ -253,7 +227,7 @@ admit (DdWorkerServer     *self,
   if (*admission->request->filter != '\0' &&
       !dd_filter_check (admission->request->filter, DD_LINKTYPE_LINUX_SLL2, admission->request->snaplen, error))
     return FALSE;
-  admission->identity = describe_identity (msg, trusted);
+  admission->identity = dd_worker_peer_identity (msg, trusted);
   if (!dd_policy_apply (self->options.policy, admission->request, admission->identity,
                         count_running_streams (self, admission->identity), &admission->clamped, error))
     {
@@ -321,6 +295,7 @@ capture_handler (DdWorkerServer    *self,
   g_autoptr(GError) error = NULL;
   g_auto(Admission) admission = { 0 };
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  g_autofree char *peer = NULL;
   DdCaptureStreamOptions stream_options;
   DdCaptureStream *stream;
 
@@ -332,6 +307,7 @@ capture_handler (DdWorkerServer    *self,
       dd_worker_respond_error (msg, error);
       return;
     }
+  peer = dd_worker_peer_describe (msg, admission.proxy_hop);
   stream_options = (DdCaptureStreamOptions) {
     .heartbeat_ms = self->options.heartbeat_ms,
     .high_water = self->options.stream_buffer,
@@ -342,6 +318,7 @@ capture_handler (DdWorkerServer    *self,
     .history = self->history,
     .history_program = g_steal_pointer (&admission.history_program),
     .proxy_hop = admission.proxy_hop,
+    .peer = peer,
     .identity = admission.identity,
     .clamped = admission.clamped,
   };
