@@ -1,6 +1,9 @@
 #include "config.h"
 
+#include <locale.h>
+#include <signal.h>
 #include <string.h>
+#include <glib/gi18n.h>
 
 #include "dd-options.h"
 
@@ -31,4 +34,33 @@ dd_options_accept_single_dash (int                 argc,
             }
         }
     }
+}
+
+void
+dd_options_init_program (const char *prgname)
+{
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+  g_set_prgname (prgname);
+  g_log_writer_default_set_use_stderr (TRUE);
+  signal (SIGPIPE, SIG_IGN);
+}
+
+int
+dd_options_fail (int         status,
+                 const char *format,
+                 ...)
+{
+  g_autofree char *text = NULL;
+  va_list args;
+
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+  /* TRANSLATORS: the program's name, then what went wrong. */
+  g_printerr (_("%s: %s"), g_get_prgname (), text);
+  g_printerr ("\n");
+  return status;
 }

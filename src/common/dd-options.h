@@ -1,4 +1,4 @@
-/* Command-line helpers shared by ddump and ddump-worker. */
+/* Command-line helpers shared by ddump, ddump-worker and ddump-trigger. */
 #pragma once
 
 #include <glib.h>
@@ -11,5 +11,15 @@ G_BEGIN_DECLS
 void dd_options_accept_single_dash (int                 argc,
                                     char              **argv,
                                     const char * const *names);
+
+/* What each program does first: its locale and message catalog, its name, log messages
+ * on stderr (stdout may be the capture), SIGPIPE ignored (a reader that goes away is
+ * EPIPE on write). */
+void dd_options_init_program       (const char *prgname);
+
+/* "PROGRAM: MESSAGE" on stderr; returns @status, for "return dd_options_fail (…);". */
+int  dd_options_fail               (int         status,
+                                    const char *format,
+                                    ...) G_GNUC_PRINTF (2, 3);
 
 G_END_DECLS
