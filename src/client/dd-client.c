@@ -828,6 +828,8 @@ dd_client_set_targets (DdClient            *self,
       if (target == NULL)
         {
           /* Only the position: the text may hold a password (netrc errors name the file). */
+          /* The caller is told what it needs (a setting to change: DD_CLIENT_ERROR_USAGE),
+           * the target's own error says what is wrong with it. */
           if (g_error_matches (local, DD_TARGET_ERROR, DD_TARGET_ERROR_NETRC))
             g_set_error_literal (error, DD_CLIENT_ERROR, DD_CLIENT_ERROR_USAGE, local->message);
           else

@@ -56,7 +56,7 @@ resolved_cb (GObject      *object,
 {
   DdDiscoveryWatch *self;
   g_autoptr(GError) error = NULL;
-  g_auto(GStrv) urls = dd_discovery_resolve_finish (result, &error);
+  g_auto(GStrv) urls = dd_discovery_resolve_finish (G_RESOLVER (object), result, &error);
   GHashTableIter iter;
   const char *url;
   DdSupervisor *supervisor;

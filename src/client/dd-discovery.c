@@ -245,8 +245,10 @@ dd_discovery_resolve_async (GResolver           *resolver,
 }
 
 GStrv
-dd_discovery_resolve_finish (GAsyncResult  *result,
+dd_discovery_resolve_finish (GResolver     *resolver,
+                             GAsyncResult  *result,
                              GError       **error)
 {
+  g_return_val_if_fail (g_task_is_valid (result, resolver), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
 }

@@ -36,7 +36,8 @@ void     dd_discovery_resolve_async  (GResolver           *resolver,
                                       GCancellable        *cancellable,
                                       GAsyncReadyCallback  callback,
                                       gpointer             user_data);
-GStrv    dd_discovery_resolve_finish (GAsyncResult        *result,
+GStrv    dd_discovery_resolve_finish (GResolver           *resolver,
+                                      GAsyncResult        *result,
                                       GError             **error);
 
 G_END_DECLS

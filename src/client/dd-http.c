@@ -377,10 +377,10 @@ error_message (const char *content_type,
   return g_string_free (out, FALSE);
 }
 
-static GError *
-no_answer_error (DdHttp *self)
+GError *
+dd_connect_timeout_error (guint timeout_s)
 {
-  return g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, _("no answer within %u s"), self->connect_timeout_s);
+  return g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, _("no answer within %u s"), timeout_s);
 }
 
 /* In the receiver's thread: the opening ends with @error or the body. */
@@ -452,7 +452,7 @@ send_cb (GObject      *object,
   if (data->body == NULL)
     {
       if (data->work.timed_out)
-        open_done (data, no_answer_error (data->work.http));
+        open_done (data, dd_connect_timeout_error (data->work.http->connect_timeout_s));
       else if (data->certificate_errors != 0)
         {
           g_autofree char *why = describe_certificate_errors (data->work.http, data->target,
@@ -663,7 +663,7 @@ exchange_cb (GObject      *object,
       if (data->work.timed_out)
         {
           g_clear_error (&error);
-          error = no_answer_error (data->work.http);
+          error = dd_connect_timeout_error (data->work.http->connect_timeout_s);
         }
       clock_done (data, error);
       return;

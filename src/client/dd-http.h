@@ -69,4 +69,8 @@ gboolean      dd_http_clock_finish (GAsyncResult     *result,
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DdHttp, dd_http_free)
 
+/* What a connection that did not answer within @timeout_s fails with (a worker's, a
+ * PCAP-over-IP server's): G_IO_ERROR_TIMED_OUT. */
+GError  *dd_connect_timeout_error (guint timeout_s);
+
 G_END_DECLS

@@ -5,6 +5,8 @@
 
 #include "dd-output-map.h"
 
+G_DEFINE_QUARK (dd-output-map-error-quark, dd_output_map_error)
+
 /* Workers send statistics ten times a second; the output gets them once a second. */
 #define STATS_INTERVAL_US G_USEC_PER_SEC
 
@@ -91,7 +93,7 @@ route_pcap (DdOutputMap             *self,
       g_autofree char *have = dd_linktype_describe (iface->linktype);
       g_autofree char *want = dd_linktype_describe (out);
 
-      g_set_error (error, DD_PARSE_ERROR, DD_PARSE_ERROR_BAD_INTERFACE,
+      g_set_error (error, DD_OUTPUT_MAP_ERROR, DD_OUTPUT_MAP_ERROR_LINKTYPE,
                    _("its link type %s cannot go into pcap output of link type %s; "
                      "write pcapng (-F pcapng), which can mix link types"), have, want);
       return FALSE;

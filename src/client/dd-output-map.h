@@ -18,6 +18,14 @@
 
 G_BEGIN_DECLS
 
+#define DD_OUTPUT_MAP_ERROR (dd_output_map_error_quark ())
+GQuark dd_output_map_error_quark (void);
+
+typedef enum {
+  DD_OUTPUT_MAP_ERROR_LINKTYPE,  /* pcap output cannot hold the input's link type */
+  DD_OUTPUT_MAP_ERROR_FAILED,
+} DdOutputMapError;
+
 typedef struct _DdOutputMap DdOutputMap;
 
 /* How the packets of one input interface go out. */

@@ -252,78 +252,55 @@ dd_poip_server_free (DdPoipServer *self)
   g_free (self);
 }
 
+static GSocketAddress *
+bind_address (GSocketAddress  *address,
+              gpointer         user_data,
+              GError         **error)
+{
+  DdPoipServer *self = user_data;
+  GSocketAddress *effective = NULL;
+
+  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (self->service), address, G_SOCKET_TYPE_STREAM,
+                                      G_IS_INET_SOCKET_ADDRESS (address) ? G_SOCKET_PROTOCOL_TCP
+                                                                         : G_SOCKET_PROTOCOL_DEFAULT,
+                                      NULL, &effective, error))
+    return NULL;
+  g_ptr_array_add (self->addresses, g_object_ref (effective));
+  return effective;
+}
+
+static guint16
+bind_any (guint16   port,
+          gpointer  user_data,
+          GError  **error)
+{
+  DdPoipServer *self = user_data;
+  GSocketListener *listener = G_SOCKET_LISTENER (self->service);
+  g_autoptr(GInetAddress) any = NULL;
+
+  if (port == 0)
+    port = g_socket_listener_add_any_inet_port (listener, NULL, error);
+  else if (!g_socket_listener_add_inet_port (listener, port, NULL, error))
+    port = 0;
+  if (port == 0)
+    return 0;
+  any = g_inet_address_new_any (G_SOCKET_FAMILY_IPV6);
+  g_ptr_array_add (self->addresses, g_inet_socket_address_new (any, port));
+  return port;
+}
+
+static const DdListenBinder binder = {
+  .bind_address = bind_address,
+  .bind_any = bind_any,
+};
+
 char *
 dd_poip_server_listen (DdPoipServer          *self,
                        const DdListenAddress *address,
                        guint16               *bound_port,
                        GError               **error)
 {
-  GSocketListener *listener = G_SOCKET_LISTENER (self->service);
-  g_autofree char *spec = dd_listen_address_to_string (address);
-  g_autoptr(GError) local_error = NULL;
-  g_autoptr(GSocketAddress) effective = NULL;
-
-  if (address->kind == DD_LISTEN_UNIX)
-    {
-      g_autoptr(GSocketAddress) sa = g_unix_socket_address_new (address->path);
-
-      if (!g_socket_listener_add_address (listener, sa, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT,
-                                          NULL, &effective, &local_error))
-        goto failed;
-      *bound_port = 0;
-      g_ptr_array_add (self->addresses, g_object_ref (effective));
-      return dd_socket_address_to_string (effective);
-    }
-  if (address->host == NULL)
-    {
-      guint16 port = address->port;
-
-      if (port == 0)
-        port = g_socket_listener_add_any_inet_port (listener, NULL, &local_error);
-      else if (!g_socket_listener_add_inet_port (listener, port, NULL, &local_error))
-        port = 0;
-      if (port == 0)
-        goto failed;
-      *bound_port = port;
-      {
-        g_autoptr(GInetAddress) any = g_inet_address_new_any (G_SOCKET_FAMILY_IPV6);
-
-        g_ptr_array_add (self->addresses, g_inet_socket_address_new (any, port));
-      }
-      return g_strdup_printf (":%u", port);
-    }
-  else
-    {
-      g_autolist(GInetAddress) addresses = NULL;
-      g_autofree char *first = NULL;
-      guint16 port = address->port;
-
-      addresses = g_resolver_lookup_by_name (g_resolver_get_default (), address->host, NULL, &local_error);
-      if (addresses == NULL)
-        goto failed;
-      for (GList *l = addresses; l != NULL; l = l->next)
-        {
-          g_autoptr(GSocketAddress) sa = g_inet_socket_address_new (l->data, port);
-
-          g_clear_object (&effective);
-          if (!g_socket_listener_add_address (listener, sa, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
-                                              NULL, &effective, &local_error))
-            goto failed;
-          /* Every address of the name on the same port, the first one's when it was 0. */
-          port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
-          g_ptr_array_add (self->addresses, g_object_ref (effective));
-          if (first == NULL)
-            first = dd_socket_address_to_string (effective);
-        }
-      *bound_port = port;
-      return g_steal_pointer (&first);
-    }
-
-failed:
-  g_set_error (error, G_IO_ERROR, local_error != NULL ? local_error->code : G_IO_ERROR_FAILED,
-               _("cannot listen on %s: %s"), spec,
-               local_error != NULL ? local_error->message : _("unknown error"));
-  return NULL;
+  return dd_listen_address_bind (address, &binder, self, bound_port, error);
 }
 
 gboolean

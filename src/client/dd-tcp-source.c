@@ -25,8 +25,7 @@ connect_cb (GObject      *object,
   if (connection == NULL)
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
-        g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, _("no answer within %u s"),
-                                 dd_source_get_context (DD_SOURCE (self))->connect_timeout_s);
+        g_task_return_error (task, dd_connect_timeout_error (dd_source_get_context (DD_SOURCE (self))->connect_timeout_s));
       else
         g_task_return_error (task, g_steal_pointer (&error));
       return;

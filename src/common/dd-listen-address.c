@@ -137,3 +137,66 @@ dd_socket_address_to_string (GSocketAddress *address)
     return g_strconcat ("unix:", g_unix_socket_address_get_path (G_UNIX_SOCKET_ADDRESS (address)), NULL);
   return g_strdup ("?");
 }
+
+char *
+dd_listen_address_bind (const DdListenAddress  *address,
+                        const DdListenBinder   *binder,
+                        gpointer                user_data,
+                        guint16                *port,
+                        GError                **error)
+{
+  g_autofree char *spec = dd_listen_address_to_string (address);
+  g_autolist(GInetAddress) addresses = NULL;
+  g_autofree char *first = NULL;
+  guint16 bound_port = address->port;
+
+  *port = 0;
+  if (address->kind == DD_LISTEN_UNIX)
+    {
+      g_autoptr(GSocketAddress) sa = g_unix_socket_address_new (address->path);
+      g_autoptr(GSocketAddress) bound = binder->bind_address (sa, user_data, error);
+
+      if (bound == NULL)
+        {
+          g_prefix_error (error, _("cannot listen on %s: "), spec);
+          return NULL;
+        }
+      return g_steal_pointer (&spec);
+    }
+  if (address->host == NULL)
+    {
+      bound_port = binder->bind_any (address->port, user_data, error);
+      if (bound_port == 0)
+        {
+          g_prefix_error (error, _("cannot listen on %s: "), spec);
+          return NULL;
+        }
+      *port = bound_port;
+      return g_strdup_printf (":%u", bound_port);
+    }
+  addresses = g_resolver_lookup_by_name (g_resolver_get_default (), address->host, NULL, error);
+  if (addresses == NULL)
+    {
+      g_prefix_error (error, _("cannot listen on %s: "), spec);
+      return NULL;
+    }
+  for (GList *l = addresses; l != NULL; l = l->next)
+    {
+      g_autoptr(GSocketAddress) sa = g_inet_socket_address_new (l->data, bound_port);
+      g_autoptr(GSocketAddress) bound = binder->bind_address (sa, user_data, error);
+
+      if (bound == NULL)
+        {
+          g_autofree char *ip = g_inet_address_to_string (l->data);
+
+          g_prefix_error (error, _("cannot listen on %s (%s): "), spec, ip);
+          return NULL;
+        }
+      /* Every address of the name on the same port, the first one's when it was 0. */
+      bound_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+      if (first == NULL)
+        first = dd_socket_address_to_string (bound);
+    }
+  *port = bound_port;
+  return g_steal_pointer (&first);
+}

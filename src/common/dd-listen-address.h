@@ -34,6 +34,29 @@ char            *dd_listen_address_to_string (const DdListenAddress  *address);
 /* A bound or peer socket address as HOST:PORT, [V6]:PORT or unix:PATH. */
 char            *dd_socket_address_to_string (GSocketAddress         *address);
 
+/* How a server binds its sockets, for dd_listen_address_bind (). */
+typedef struct {
+  /* Binds one socket to @address (port 0: a free one); the address it is bound to. */
+  GSocketAddress *(*bind_address) (GSocketAddress  *address,
+                                   gpointer         user_data,
+                                   GError         **error);
+  /* Binds every IPv4 and IPv6 address on @port (0: one free port for all); the port. */
+  guint16         (*bind_any)     (guint16          port,
+                                   gpointer         user_data,
+                                   GError         **error);
+} DdListenBinder;
+
+/* Listens on @address through @binder: its unix path, every address on its port, or
+ * every address its host resolves to, all on one port (the first one's when it is 0).
+ * Returns what it is bound to, for the user ("127.0.0.1:4242", ":8475", "unix:PATH"),
+ * and sets @port (0 for a unix socket); NULL with the error (its domain and code kept)
+ * after "cannot listen on SPEC: ". */
+char            *dd_listen_address_bind      (const DdListenAddress  *address,
+                                              const DdListenBinder   *binder,
+                                              gpointer                user_data,
+                                              guint16                *port,
+                                              GError                **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DdListenAddress, dd_listen_address_free)
 
 G_END_DECLS

@@ -303,8 +303,7 @@ dd_trigger_event_run_async (DdTriggerEvent      *self,
   dd_client_set_http (self->client, self->http);
   if (!dd_client_set_targets (self->client, (const char * const *) self->plan->specs->pdata, &error))
     {
-      finish_run (self, g_error_new (DD_TRIGGER_EVENT_ERROR, DD_TRIGGER_EVENT_ERROR_FAILED,
-                                     "%s", error->message));
+      finish_run (self, g_steal_pointer (&error));  /* its domain and code kept */
       return;
     }
   /* The interfaces are named as the operator names the workers (a dns:// worker may have

@@ -120,15 +120,17 @@ add_bound (DdWorkerListener  *self,
          dd_worker_listener_add_socket (self, socket, error);
 }
 
-gboolean
+GSocketAddress *
 dd_worker_listener_add_address (DdWorkerListener  *self,
                                 GSocketAddress    *address,
                                 GError           **error)
 {
-  return add_bound (self, address, FALSE, error);
+  if (!add_bound (self, address, FALSE, error))
+    return NULL;
+  return g_socket_get_local_address (g_ptr_array_index (self->sockets, self->sockets->len - 1), error);
 }
 
-gboolean
+guint16
 dd_worker_listener_add_any (DdWorkerListener  *self,
                             guint16            port,
                             GError           **error)
@@ -140,14 +142,14 @@ dd_worker_listener_add_any (DdWorkerListener  *self,
   g_autoptr(GError) local_error = NULL;
 
   if (!add_bound (self, address4, FALSE, error))
-    return FALSE;
+    return 0;
   if (port == 0)
     {
       GSocket *socket = g_ptr_array_index (self->sockets, self->sockets->len - 1);
       g_autoptr(GSocketAddress) bound = g_socket_get_local_address (socket, error);
 
       if (bound == NULL)
-        return FALSE;
+        return 0;
       port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
     }
   /* A separate IPv6-only socket, as libsoup does: the IPv4 one stays valid without IPv6. */
@@ -157,11 +159,11 @@ dd_worker_listener_add_any (DdWorkerListener  *self,
       if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED))
         {
           g_propagate_error (error, g_steal_pointer (&local_error));
-          return FALSE;
+          return 0;
         }
       g_debug ("no IPv6: %s", local_error->message);
     }
-  return TRUE;
+  return port;
 }
 
 GPtrArray *

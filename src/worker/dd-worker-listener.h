@@ -17,12 +17,13 @@ DdWorkerListener *dd_worker_listener_new           (SoupServer        *server,
                                                     guint              request_timeout_ms,
                                                     DdWorkerMetrics   *metrics);
 void              dd_worker_listener_free          (DdWorkerListener  *self);
-/* Binds a new socket to @address (inet or unix) and listens on it. */
-gboolean          dd_worker_listener_add_address   (DdWorkerListener  *self,
+/* Binds a new socket to @address (inet or unix) and listens on it; the address it is
+ * bound to. */
+GSocketAddress   *dd_worker_listener_add_address   (DdWorkerListener  *self,
                                                     GSocketAddress    *address,
                                                     GError           **error);
-/* Every IPv4 and IPv6 address, on @port (0: one the system picks for both). */
-gboolean          dd_worker_listener_add_any       (DdWorkerListener  *self,
+/* Every IPv4 and IPv6 address, on @port (0: one the system picks for both); the port. */
+guint16           dd_worker_listener_add_any       (DdWorkerListener  *self,
                                                     guint16            port,
                                                     GError           **error);
 /* A socket bound by someone else (systemd's socket activation). */

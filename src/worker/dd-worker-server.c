@@ -631,33 +631,52 @@ dd_worker_server_free (DdWorkerServer *self)
   g_free (self);
 }
 
-static gboolean
-listen_unix (DdWorkerServer  *self,
-             const char      *path,
-             GError         **error)
+static GSocketAddress *
+bind_address (GSocketAddress  *address,
+              gpointer         user_data,
+              GError         **error)
 {
-  g_autoptr(GSocketAddress) address = NULL;
+  return dd_worker_listener_add_address (user_data, address, error);
+}
+
+static guint16
+bind_any (guint16   port,
+          gpointer  user_data,
+          GError  **error)
+{
+  return dd_worker_listener_add_any (user_data, port, error);
+}
+
+static const DdListenBinder binder = {
+  .bind_address = bind_address,
+  .bind_any = bind_any,
+};
+
+/* A socket left by an earlier run at @path is replaced; anything else there is not ours. */
+static gboolean
+clear_unix_path (const char  *path,
+                 GError     **error)
+{
   struct stat st;
 
-  /* A socket left by an earlier run is replaced; anything else at that path is not ours. */
-  if (g_lstat (path, &st) == 0)
+  if (g_lstat (path, &st) != 0)
+    return TRUE;
+  if (!S_ISSOCK (st.st_mode))
     {
-      if (!S_ISSOCK (st.st_mode))
-        {
-          g_set_error (error, DD_WORKER_ERROR, DD_WORKER_ERROR_LISTEN,
-                       _("cannot listen on unix:%s: the path exists and is not a socket"), path);
-          return FALSE;
-        }
-      g_unlink (path);
-    }
-  address = g_unix_socket_address_new (path);
-  if (!dd_worker_listener_add_address (self->listener, address, error))
-    {
-      g_prefix_error (error, _("cannot listen on unix:%s: "), path);
+      g_set_error (error, DD_WORKER_ERROR, DD_WORKER_ERROR_LISTEN,
+                   _("cannot listen on unix:%s: the path exists and is not a socket"), path);
       return FALSE;
     }
-  g_ptr_array_add (self->unix_paths, g_strdup (path));
+  g_unlink (path);
+  return TRUE;
+}
 
+/* --socket-group and --socket-mode on a unix socket just made. */
+static gboolean
+set_unix_access (DdWorkerServer  *self,
+                 const char      *path,
+                 GError         **error)
+{
   if (self->options.socket_group != NULL)
     {
       struct group *gr = getgrnam (self->options.socket_group);
@@ -686,45 +705,18 @@ dd_worker_server_listen (DdWorkerServer         *self,
                          const DdListenAddress  *address,
                          GError                **error)
 {
-  g_autofree char *spec = dd_listen_address_to_string (address);
-  g_autolist(GInetAddress) addresses = NULL;
-  g_autoptr(GError) local_error = NULL;
+  g_autofree char *bound = NULL;
+  guint16 port;
 
-  if (address->kind == DD_LISTEN_UNIX)
-    return listen_unix (self, address->path, error);
-
-  if (address->host == NULL)
-    {
-      if (!dd_worker_listener_add_any (self->listener, address->port, &local_error))
-        {
-          g_set_error (error, DD_WORKER_ERROR, DD_WORKER_ERROR_LISTEN,
-                       _("cannot listen on %s: %s"), spec, local_error->message);
-          return FALSE;
-        }
-      return TRUE;
-    }
-
-  addresses = g_resolver_lookup_by_name (g_resolver_get_default (), address->host, NULL, &local_error);
-  if (addresses == NULL)
-    {
-      g_set_error (error, DD_WORKER_ERROR, DD_WORKER_ERROR_LISTEN,
-                   _("cannot listen on %s: %s"), spec, local_error->message);
-      return FALSE;
-    }
-  for (GList *l = addresses; l != NULL; l = l->next)
-    {
-      g_autoptr(GSocketAddress) sa = g_inet_socket_address_new (l->data, address->port);
-
-      if (!dd_worker_listener_add_address (self->listener, sa, &local_error))
-        {
-          g_autofree char *ip = g_inet_address_to_string (l->data);
-
-          g_set_error (error, DD_WORKER_ERROR, DD_WORKER_ERROR_LISTEN,
-                       _("cannot listen on %s (%s): %s"), spec, ip, local_error->message);
-          return FALSE;
-        }
-    }
-  return TRUE;
+  if (address->kind == DD_LISTEN_UNIX && !clear_unix_path (address->path, error))
+    return FALSE;
+  bound = dd_listen_address_bind (address, &binder, self->listener, &port, error);
+  if (bound == NULL)
+    return FALSE;
+  if (address->kind != DD_LISTEN_UNIX)
+    return TRUE;
+  g_ptr_array_add (self->unix_paths, g_strdup (address->path));
+  return set_unix_access (self, address->path, error);
 }
 
 gboolean
