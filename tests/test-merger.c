@@ -58,9 +58,9 @@ add (Fixture *f, guint index)
 static void
 push (Fixture *f, DdMergeInput *input, guint64 ts, gint64 arrival)
 {
-  DdPacket p = { .ts = ts, .arrival = arrival, .data = f->chunk->data, .chunk = f->chunk, .caplen = 4, .origlen = 4 };
+  DdPacket p = { .ts = ts, .data = f->chunk->data, .caplen = 4, .origlen = 4 };
 
-  dd_merge_input_push (input, &p);
+  dd_merge_input_push (input, &p, f->chunk, arrival);
 }
 
 static const char *
@@ -333,11 +333,11 @@ test_queue_memory (Fixture *f, gconstpointer data)
   g_assert_cmpuint (empty, >, 0);
   for (guint i = 0; i < 10000; i++)
     push (f, a, i, 0);
-  g_assert_cmpuint (dd_memory_account_get_used (account), >=, 10000 * sizeof (DdPacket));
+  g_assert_cmpuint (dd_memory_account_get_used (account), >=, 10000 * sizeof (DdQueuedPacket));
   dd_merger_drain (f->merger);
   g_assert_cmpuint (f->written, ==, 10000);
   /* Drained once: a file's queue, about to be refilled, keeps its room. */
-  g_assert_cmpuint (dd_memory_account_get_used (account), >=, 10000 * sizeof (DdPacket));
+  g_assert_cmpuint (dd_memory_account_get_used (account), >=, 10000 * sizeof (DdQueuedPacket));
   /* A stream gone quiet, one packet at a time: the room goes. */
   for (guint i = 0; i < 40000; i++)
     {
@@ -346,7 +346,7 @@ test_queue_memory (Fixture *f, gconstpointer data)
     }
   g_assert_cmpuint (f->written, ==, 50000);
   g_assert_cmpuint (dd_memory_account_get_used (account), <=, 2 * empty);
-  g_assert_cmpuint (dd_memory_budget_get_peak (budget), >=, 10000 * sizeof (DdPacket));
+  g_assert_cmpuint (dd_memory_budget_get_peak (budget), >=, 10000 * sizeof (DdQueuedPacket));
   g_clear_pointer (&f->merger, dd_merger_free);
   g_assert_cmpuint (dd_memory_account_get_used (account), ==, 0);
   f->merger = dd_merger_new (MAX_DELAY, write_cb, f);

@@ -5,12 +5,13 @@
 #include <glib.h>
 
 #include "dd-memory-budget.h"
-#include "dd-packet.h"
 
 G_BEGIN_DECLS
 
 /* The usual size of a chunk; chunks of this size are recycled. */
 #define DD_CHUNK_SIZE (256 * 1024)
+
+typedef struct _DdChunk DdChunk;
 
 struct _DdChunk {
   guint            refs;

@@ -17,7 +17,7 @@ struct _DdMergeInput {
   gpointer          user_data;
 
   /* A ring of packets sorted by timestamp. */
-  DdPacket    *queue;
+  DdQueuedPacket *queue;
   guint             capacity;  /* a power of two */
   DdMemoryAccount  *account;   /* charged with the queue's size, or NULL */
   guint             head;
@@ -81,7 +81,7 @@ dd_merger_new (gint64            max_delay_us,
   return self;
 }
 
-static inline DdPacket *
+static inline DdQueuedPacket *
 queue_at (DdMergeInput *input,
           guint         i)
 {
@@ -100,7 +100,7 @@ dd_merger_free (DdMerger *self)
       for (guint j = 0; j < input->count; j++)
         dd_chunk_unref (queue_at (input, j)->chunk);
       if (input->account != NULL)
-        dd_memory_account_release (input->account, input->capacity * sizeof (DdPacket));
+        dd_memory_account_release (input->account, input->capacity * sizeof (DdQueuedPacket));
       g_clear_pointer (&input->account, dd_memory_account_unref);
       g_free (input->queue);
       g_free (input);
@@ -125,7 +125,7 @@ dd_merger_add_input (DdMerger          *self,
   input->refill = refill;
   input->user_data = user_data;
   input->capacity = QUEUE_MIN_CAPACITY;
-  input->queue = g_new (DdPacket, input->capacity);
+  input->queue = g_new (DdQueuedPacket, input->capacity);
   input->heap_pos = -1;
   input->live = TRUE;
   g_ptr_array_add (self->inputs, input);
@@ -139,7 +139,7 @@ static inline gboolean
 before (DdMergeInput *a,
         DdMergeInput *b)
 {
-  guint64 ta = a->queue[a->head].ts, tb = b->queue[b->head].ts;
+  guint64 ta = a->queue[a->head].packet.ts, tb = b->queue[b->head].packet.ts;
 
   return ta < tb || (ta == tb && a->index < b->index);
 }
@@ -240,7 +240,7 @@ order_add (DdMerger     *self,
   input->iter = g_sequence_insert_sorted (self->order, input, compare_inputs, NULL);
   input->heap_pos = 0;
 #else
-  HeapNode node = { queue_at (input, 0)->ts, input };
+  HeapNode node = { queue_at (input, 0)->packet.ts, input };
 
   heap_set (self, self->heap_len++, &node);
   sift_up (self, (guint) input->heap_pos);
@@ -256,7 +256,7 @@ order_changed (DdMerger     *self,
 #ifdef DD_MERGER_GSEQUENCE
   g_sequence_sort_changed (input->iter, compare_inputs, NULL);
 #else
-  self->heap[input->heap_pos].ts = queue_at (input, 0)->ts;
+  self->heap[input->heap_pos].ts = queue_at (input, 0)->packet.ts;
   if (older)
     sift_up (self, (guint) input->heap_pos);
   else
@@ -295,15 +295,15 @@ static void
 resize (DdMergeInput *input,
         guint         capacity)
 {
-  DdPacket *queue = g_new (DdPacket, capacity);
+  DdQueuedPacket *queue = g_new (DdQueuedPacket, capacity);
 
   for (guint i = 0; i < input->count; i++)
     queue[i] = *queue_at (input, i);
   g_free (input->queue);
   if (input->account != NULL)
     {
-      dd_memory_account_release (input->account, input->capacity * sizeof (DdPacket));
-      dd_memory_account_charge (input->account, capacity * sizeof (DdPacket));
+      dd_memory_account_release (input->account, input->capacity * sizeof (DdQueuedPacket));
+      dd_memory_account_charge (input->account, capacity * sizeof (DdQueuedPacket));
     }
   input->queue = queue;
   input->head = 0;
@@ -316,27 +316,32 @@ dd_merge_input_set_account (DdMergeInput    *input,
 {
   g_return_if_fail (input->account == NULL);
   input->account = dd_memory_account_ref (account);
-  dd_memory_account_charge (account, input->capacity * sizeof (DdPacket));
+  dd_memory_account_charge (account, input->capacity * sizeof (DdQueuedPacket));
 }
 
 void
-dd_merge_input_push (DdMergeInput        *input,
-                     const DdPacket *packet)
+dd_merge_input_push (DdMergeInput   *input,
+                     const DdPacket *packet,
+                     DdChunk        *chunk,
+                     gint64          arrival)
 {
   DdMerger *self = input->merger;
+  DdQueuedPacket *queued;
   guint pos;
 
   if (input->count == input->capacity)
     resize (input, input->capacity * 2);
   /* Sorted insertion from the newest end: in order, this is an append. */
   pos = input->count;
-  while (pos > 0 && queue_at (input, pos - 1)->ts > packet->ts)
+  while (pos > 0 && queue_at (input, pos - 1)->packet.ts > packet->ts)
     {
       *queue_at (input, pos) = *queue_at (input, pos - 1);
       pos--;
     }
-  *queue_at (input, pos) = *packet;
-  dd_chunk_ref (packet->chunk);
+  queued = queue_at (input, pos);
+  queued->packet = *packet;
+  queued->chunk = dd_chunk_ref (chunk);
+  queued->arrival = arrival;
   input->count++;
   if (packet->ts > input->newest)
     input->newest = packet->ts;
@@ -394,7 +399,7 @@ dd_merge_input_holds_merge (DdMergeInput *input)
   first = order_first (self);
   if (first == NULL)
     return TRUE;
-  return input_mark (input) < first->queue[first->head].ts;
+  return input_mark (input) < first->queue[first->head].packet.ts;
 }
 
 guint
@@ -471,11 +476,12 @@ merge (DdMerger *self,
 
   while (!self->stopped && (input = order_first (self)) != NULL)
     {
-      DdPacket packet = input->queue[input->head];
+      DdQueuedPacket queued = input->queue[input->head];
+      const DdPacket *packet = &queued.packet;
       gboolean late;
 
-      if (packet.ts > bound && packet.arrival + self->max_delay > now)
-        return packet.arrival + self->max_delay;
+      if (packet->ts > bound && queued.arrival + self->max_delay > now)
+        return queued.arrival + self->max_delay;
       if ((budget != 0 && n++ == budget) || (self->yielding && !all))
         {
           *more = TRUE;
@@ -491,30 +497,30 @@ merge (DdMerger *self,
           resize (input, input->capacity / 2);
           input->small_pops = 0;
         }
-      if (G_UNLIKELY (packet.ts < self->floor))
+      if (G_UNLIKELY (packet->ts < self->floor))
         self->before_floor++;
       else
         {
-          late = self->any_written && packet.ts < self->last_ts;
+          late = self->any_written && packet->ts < self->last_ts;
           if (late)
             {
               input->late++;
               self->late++;
             }
           else
-            self->last_ts = packet.ts;
+            self->last_ts = packet->ts;
           self->any_written = TRUE;
           input->written++;
           self->written++;
-          if (!self->write (&packet, input, late, self->user_data))
+          if (!self->write (packet, input, late, self->user_data))
             self->stopped = TRUE;
         }
-      dd_chunk_unref (packet.chunk);
+      dd_chunk_unref (queued.chunk);
 
       if (input->count > 0)
         {
-          const DdPacket *next = queue_at (input, 0);
-          const DdPacket *after = queue_at (input, 1);
+          const DdPacket *next = &queue_at (input, 0)->packet;
+          const DdQueuedPacket *after = queue_at (input, 1);
 
           /* With many inputs, this one's turn comes after the others have had theirs, and
            * its bytes (read long before, or by another thread) would be fetched from

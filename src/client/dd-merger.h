@@ -16,6 +16,14 @@
 
 G_BEGIN_DECLS
 
+/* A packet as an input queues it: the record, the chunk that holds its bytes (referenced
+ * while it is queued) and when it was read (monotonic µs), for max-delay. */
+typedef struct {
+  DdPacket  packet;
+  DdChunk  *chunk;
+  gint64    arrival;
+} DdQueuedPacket;
+
 typedef struct _DdMerger DdMerger;
 typedef struct _DdMergeInput DdMergeInput;
 
@@ -70,10 +78,12 @@ void          dd_merger_set_floor        (DdMerger *self,
                                           guint64   floor_ts);
 guint64       dd_merger_get_before_floor (DdMerger *self);
 
-/* @packet is routed: its interface is the output's, and its @chunk holds @data (the merger
- * keeps a reference while the packet is queued). */
+/* @packet is routed: its interface is the output's, and @chunk holds its data (the merger
+ * keeps a reference while the packet is queued); it was read at @arrival. */
 void          dd_merge_input_push        (DdMergeInput        *input,
-                                          const DdPacket      *packet);
+                                          const DdPacket      *packet,
+                                          DdChunk             *chunk,
+                                          gint64               arrival);
 /* An ISB heartbeat: no later packet of this input is older than @ts. From the first call
  * on, only heartbeats (not the packets' own timestamps) release the input's hold. */
 void          dd_merge_input_set_watermark (DdMergeInput *input,

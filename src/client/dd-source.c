@@ -300,8 +300,8 @@ shift (DdSourcePrivate *priv,
   return ts + (guint64) priv->shift_ns;
 }
 
-/* A LINUX_SLL packet as LINUX_SLL2, in the scratch chunk. */
-static void
+/* A LINUX_SLL packet as LINUX_SLL2, in the scratch chunk; the chunk that holds it. */
+static DdChunk *
 convert_sll (DdSource *self,
              DdPacket *packet)
 {
@@ -309,7 +309,7 @@ convert_sll (DdSource *self,
   gsize needed = (gsize) packet->caplen + 4;
 
   if (packet->caplen < 16)
-    return;
+    return priv->chunk;
   if (priv->scratch == NULL || priv->scratch->size - priv->scratch_used < needed)
     {
       dd_chunk_unref (priv->scratch);
@@ -320,9 +320,9 @@ convert_sll (DdSource *self,
                                               priv->scratch->data + priv->scratch_used);
   priv->converted++;
   packet->data = priv->scratch->data + priv->scratch_used;
-  packet->chunk = priv->scratch;
   packet->origlen += 4;
   priv->scratch_used += (packet->caplen + 7) & ~7u;
+  return priv->scratch;
 }
 
 /* A packet on a worker's whole-capture interface (which a worker never sends): it gets
@@ -346,6 +346,7 @@ packet_cb (gpointer   user_data,
   DdSource *self = user_data;
   DdSourcePrivate *priv = PRIV (self);
   Interface *iface = &g_array_index (priv->interfaces, Interface, packet->interface_id);
+  DdChunk *chunk = priv->chunk;
 
   /* A file's snaplen bounds its packets, whatever a record claims: libpcap cuts them. */
   if (G_UNLIKELY (packet->caplen > iface->snaplen))
@@ -366,13 +367,11 @@ packet_cb (gpointer   user_data,
     priv->first_ts = packet->ts;
   priv->last_ts = MAX (priv->last_ts, packet->ts);
   packet->interface_id = iface->route.out_id;
-  packet->chunk = priv->chunk;
-  packet->arrival = priv->arrival;
   if (G_UNLIKELY (iface->route.convert))
-    convert_sll (self, packet);
+    chunk = convert_sll (self, packet);
   else if (iface->route.derive_flags && packet->flags == 0)
     packet->flags = dd_sll2_epb_flags (packet->data, packet->caplen);
-  dd_merge_input_push (priv->input, packet);
+  dd_merge_input_push (priv->input, packet, chunk, priv->arrival);
   return TRUE;
 }
 
