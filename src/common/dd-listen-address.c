@@ -189,7 +189,11 @@ dd_listen_address_bind (const DdListenAddress  *address,
         {
           g_autofree char *ip = g_inet_address_to_string (l->data);
 
-          g_prefix_error (error, _("cannot listen on %s (%s): "), spec, ip);
+          /* A name's address is said; an address literal is its own. */
+          if (g_hostname_is_ip_address (address->host))
+            g_prefix_error (error, _("cannot listen on %s: "), spec);
+          else
+            g_prefix_error (error, _("cannot listen on %s (%s): "), spec, ip);
           return NULL;
         }
       /* Every address of the name on the same port, the first one's when it was 0. */
