@@ -7,7 +7,7 @@
 # can, to namespace "w" over a veth pair. In "w", one capture at a time: ddump-worker
 # streaming pcap (and pcapng) to `curl > /dev/null`, `tcpdump -i any -w - > /dev/null`, and
 # `tcpdump --immediate-mode`. Reported: packets delivered, kernel drops, CPU seconds per
-# million packets received, and the delay of a lone packet on a quiet link (loopback).
+# million packets received (the scheduler's count of every thread, in ns), and the delay of a lone packet on a quiet link (loopback).
 # Traffic stays inside the namespaces this script creates; everything is bounded in
 # count and time, and cleaned up on exit.
 set -euo pipefail
@@ -16,7 +16,6 @@ build=${1:-$here/../_build}
 WORKER=$(realpath "$build/src/worker/ddump-worker")
 SEND=$(realpath "$build/tests/dd-udp-send")
 COUNT=${COUNT:-1000000}
-TICK=$(getconf CLK_TCK)
 id="ddb$$"
 tmp=$(mktemp -d)
 pids=()
@@ -39,7 +38,13 @@ ip -n "$id-w" link set "${id}x" up; ip -n "$id-c" link set "${id}y" up
 W () { ip netns exec "$id-w" "$@"; }
 C () { ip netns exec "$id-c" "$@"; }
 
-cpu_ticks () { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# CPU time of every thread of process $1, in ns (schedstat: the scheduler's own count,
+# not the 10 ms ticks of /proc/PID/stat).
+cpu_ns () { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ t += $1 } END { printf "%d", t }'; }
+# PERF=1: where the worker's time goes, from perf's software clock (this machine has no
+# hardware counters), into $PERF_DIR/worker-FORMAT.txt.
+PERF=${PERF:-0}
+PERF_DIR=${PERF_DIR:-/tmp}
 
 blast () {
   C "$SEND" --max-seconds 30 10.201.0.1 40001 "$COUNT" 2>"$tmp/s1" & local a=$!
@@ -49,10 +54,10 @@ blast () {
   secs=$(awk '{print $4}' "$tmp/s1" "$tmp/s2" | sort -n | tail -1)
 }
 
-row () {  # name delivered dropped received cpu_ticks
+row () {  # name delivered dropped received cpu_ns
   local cpu_s per_m
-  cpu_s=$(awk -v t="$5" -v k="$TICK" 'BEGIN { printf "%.2f", t / k }')
-  per_m=$(awk -v t="$5" -v k="$TICK" -v r="$4" 'BEGIN { printf "%.2f", r ? (t / k) / (r / 1e6) : 0 }')
+  cpu_s=$(awk -v t="$5" 'BEGIN { printf "%.3f", t / 1e9 }')
+  per_m=$(awk -v t="$5" -v r="$4" 'BEGIN { printf "%.3f", r ? (t / 1e9) / (r / 1e6) : 0 }')
   printf '| %s | %d | %d | %d | %s | %.1f%% | %s | %s |\n' "$1" "$sent" "$2" "$3" \
     "$(awk -v s="$sent" -v x="$secs" 'BEGIN { printf "%.0fk", s / x / 1000 }')" \
     "$(awk -v d="$3" -v r="$4" 'BEGIN { print r ? 100 * d / r : 0 }')" "$cpu_s" "$per_m"
@@ -62,9 +67,9 @@ run_tcpdump () {  # name extra-args...
   local name=$1; shift
   ip netns exec "$id-w" tcpdump -i any -w - "$@" udp 2>"$tmp/td.err" >/dev/null & local p=$!
   pids+=("$p"); sleep 1
-  local c0; c0=$(cpu_ticks "$p")
+  local c0; c0=$(cpu_ns "$p")
   blast; sleep 1
-  local c1; c1=$(cpu_ticks "$p")
+  local c1; c1=$(cpu_ns "$p")
   kill -INT "$p"; wait "$p" || true
   local got rcv drop
   got=$(awk '/packets captured/ { print $1 }' "$tmp/td.err")
@@ -79,10 +84,20 @@ run_worker () {  # name format
   pids+=("$wp"); sleep 0.5
   W curl -sN -o /dev/null "http://127.0.0.1:8475/capture?filter=udp&format=$format&duration=12" & local cp=$!
   sleep 1
-  local c0; c0=$(cpu_ticks "$wp")
+  local c0; c0=$(cpu_ns "$wp")
+  local perf_pid=
+  if [ "$PERF" = 1 ]; then
+    perf record -q -e cpu-clock -F 4999 -g -p "$wp" -o "$tmp/perf.data" 2>/dev/null & perf_pid=$!
+  fi
   blast
   wait "$cp"
-  local c1; c1=$(cpu_ticks "$wp")
+  local c1; c1=$(cpu_ns "$wp")
+  if [ -n "$perf_pid" ]; then
+    kill -INT "$perf_pid"; wait "$perf_pid" || true
+    perf report -q -i "$tmp/perf.data" --no-children --sort symbol --stdio -g none 2>/dev/null \
+      | head -40 >"$PERF_DIR/worker-$format.txt" || true
+    cp "$tmp/perf.data" "$PERF_DIR/worker-$format.data" 2>/dev/null || true
+  fi
   kill -TERM "$wp"; wait "$wp" || true
   local line got drop
   line=$(grep 'ended' "$tmp/w.log")
