@@ -96,6 +96,18 @@ read_back (DdStreamEncoder *encoder)
   return g_strdup (log->str);
 }
 
+/* One packet in: TRUE while more may follow. */
+static gboolean
+add (DdStreamEncoder *encoder, guint64 ts, guint32 caplen, guint32 origlen, const guint8 *data)
+{
+  gboolean full = FALSE;
+  gsize pending = dd_stream_encoder_add_packet (encoder, ts, caplen, origlen, data, &full);
+
+  g_assert_cmpuint (pending, ==, dd_stream_encoder_get_pending (encoder));
+  g_assert_cmpint (full, ==, dd_stream_encoder_is_full (encoder));
+  return !full;
+}
+
 static DdStreamEncoder *
 new_encoder (DdFormat format, guint64 count, guint64 bytes)
 {
@@ -125,10 +137,10 @@ test_pcapng (void)
   g_autofree char *log = NULL;
 
   dd_stream_encoder_add_preamble (encoder);
-  g_assert_true (dd_stream_encoder_add_packet (encoder, TS0 + 1, a->len, a->len, a->data));
-  g_assert_true (dd_stream_encoder_add_packet (encoder, TS0 + 2, b->len, b->len, b->data));
-  g_assert_true (dd_stream_encoder_add_packet (encoder, TS0 + 3, a->len, a->len, a->data));
-  g_assert_true (dd_stream_encoder_add_packet (encoder, TS0 + 4, c->len, c->len, c->data));
+  g_assert_true (add (encoder, TS0 + 1, a->len, a->len, a->data));
+  g_assert_true (add (encoder, TS0 + 2, b->len, b->len, b->data));
+  g_assert_true (add (encoder, TS0 + 3, a->len, a->len, a->data));
+  g_assert_true (add (encoder, TS0 + 4, c->len, c->len, c->data));
   dd_stream_encoder_add_stats (encoder, TS0 + 5, &stats);
   g_assert_cmpuint (dd_stream_encoder_get_packets (encoder), ==, 4);
   g_assert_cmpuint (dd_stream_encoder_get_bytes (encoder), ==, 30 + 64 + 30 + 20);
@@ -158,7 +170,7 @@ test_pcap (void)
   g_autofree char *log = NULL;
 
   dd_stream_encoder_add_preamble (encoder);
-  dd_stream_encoder_add_packet (encoder, TS0 + 1, a->len, a->len, a->data);
+  add (encoder, TS0 + 1, a->len, a->len, a->data);
   dd_stream_encoder_add_stats (encoder, TS0 + 2, &stats);  /* pcap has none: nothing */
   log = read_back (encoder);
   g_assert_cmpstr (log, ==,
@@ -177,19 +189,19 @@ test_limits (void)
   g_autoptr(GByteArray) a = make_packet (3, 0, 10);
 
   dd_stream_encoder_add_preamble (counted);
-  g_assert_true (dd_stream_encoder_add_packet (counted, TS0, a->len, a->len, a->data));
-  g_assert_true (dd_stream_encoder_add_packet (counted, TS0, a->len, a->len, a->data));
+  g_assert_true (add (counted, TS0, a->len, a->len, a->data));
+  g_assert_true (add (counted, TS0, a->len, a->len, a->data));
   g_assert_false (dd_stream_encoder_is_full (counted));
-  g_assert_false (dd_stream_encoder_add_packet (counted, TS0, a->len, a->len, a->data));
+  g_assert_false (add (counted, TS0, a->len, a->len, a->data));
   g_assert_true (dd_stream_encoder_is_full (counted));
   g_assert_false (dd_stream_encoder_bytes_reached (counted));
 
   /* The byte limit counts what was already taken too. */
   dd_stream_encoder_add_preamble (sized);
-  g_assert_true (dd_stream_encoder_add_packet (sized, TS0, a->len, a->len, a->data));
+  g_assert_true (add (sized, TS0, a->len, a->len, a->data));
   g_bytes_unref (dd_stream_encoder_take (sized));
-  g_assert_true (dd_stream_encoder_add_packet (sized, TS0, a->len, a->len, a->data));
-  g_assert_false (dd_stream_encoder_add_packet (sized, TS0, a->len, a->len, a->data));
+  g_assert_true (add (sized, TS0, a->len, a->len, a->data));
+  g_assert_false (add (sized, TS0, a->len, a->len, a->data));
   g_assert_true (dd_stream_encoder_bytes_reached (sized));
   g_assert_cmpuint (dd_stream_encoder_get_packets (sized), ==, 3);
 }

@@ -87,7 +87,8 @@ struct _DdCaptureStream {
 
 static guint next_stream_id = 1;
 
-/* One packet into the encoder; FALSE when it is the last the limits allow. */
+/* One packet into the encoder; FALSE when it is the last the limits allow or a flush is
+ * due. */
 static inline gboolean
 write_packet (DdCaptureStream *self,
               guint64          ts,
@@ -95,8 +96,9 @@ write_packet (DdCaptureStream *self,
               guint32          origlen,
               const guint8    *data)
 {
-  self->full = !dd_stream_encoder_add_packet (self->encoder, ts, caplen, origlen, data);
-  return !self->full;
+  gsize pending = dd_stream_encoder_add_packet (self->encoder, ts, caplen, origlen, data, &self->full);
+
+  return !self->full && pending < FLUSH_THRESHOLD;
 }
 
 static void
@@ -112,8 +114,7 @@ packet_cb (u_char                   *user,
   if (G_UNLIKELY (self->full))
     return;
   ts = dd_pcap_time_ns ((guint64) header->ts.tv_sec, (guint64) header->ts.tv_usec, self->tick_ns);
-  if (!write_packet (self, ts, header->caplen, header->len, data) ||
-      dd_stream_encoder_get_pending (self->encoder) >= FLUSH_THRESHOLD)
+  if (!write_packet (self, ts, header->caplen, header->len, data))
     dd_capture_break (self->capture);
 }
 
@@ -233,7 +234,7 @@ pump_history (DdCaptureStream *self,
           break;
         }
       written += caplen;
-      if (!write_packet (self, ts, caplen, origlen, data))
+      if (!write_packet (self, ts, caplen, origlen, data) && self->full)
         {
           dd_capture_stream_end (self, dd_stream_encoder_bytes_reached (self->encoder) ? "bytes reached"
                                                                                        : "count reached");

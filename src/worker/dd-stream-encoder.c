@@ -14,6 +14,7 @@ struct _DdStreamEncoder {
   guint32     snaplen;
   guint64     count_limit;
   guint64     bytes_limit;
+  gboolean    limited;      /* a count or a byte limit: the per-packet path looks */
   char       *filter;
   char       *hostname;
   char       *hardware;
@@ -51,6 +52,7 @@ dd_stream_encoder_new (const DdStreamEncoderOptions *options)
   self->snaplen = options->snaplen;
   self->count_limit = options->count_limit;
   self->bytes_limit = options->bytes_limit;
+  self->limited = options->count_limit != 0 || options->bytes_limit != 0;
   self->filter = g_strdup (options->filter);
   self->hostname = g_strdup (options->hostname);
   self->hardware = g_strdup (options->hardware);
@@ -157,12 +159,13 @@ interface_id_for (DdStreamEncoder *self,
   return id;
 }
 
-gboolean
+gsize
 dd_stream_encoder_add_packet (DdStreamEncoder *self,
                               guint64          ts,
                               guint32          caplen,
                               guint32          origlen,
-                              const guint8    *data)
+                              const guint8    *data,
+                              gboolean        *full)
 {
   caplen = MIN (caplen, self->snaplen);
   if (self->format == DD_FORMAT_PCAPNG)
@@ -179,9 +182,13 @@ dd_stream_encoder_add_packet (DdStreamEncoder *self,
 
   self->packets++;
   self->bytes += caplen;
-  if (self->bytes_limit != 0 && self->taken + self->buf->len >= self->bytes_limit)
-    self->bytes_reached = TRUE;
-  return !dd_stream_encoder_is_full (self);
+  if (G_UNLIKELY (self->limited))
+    {
+      if (self->bytes_limit != 0 && self->taken + self->buf->len >= self->bytes_limit)
+        self->bytes_reached = TRUE;
+      *full = dd_stream_encoder_is_full (self);
+    }
+  return self->buf->len;
 }
 
 void

@@ -40,12 +40,14 @@ void             dd_stream_encoder_set_namer    (DdStreamEncoder     *self,
                                                  gpointer             user_data);
 
 void             dd_stream_encoder_add_preamble (DdStreamEncoder *self);
-/* FALSE when this packet was the last the limits allow (it is encoded all the same). */
-gboolean         dd_stream_encoder_add_packet   (DdStreamEncoder *self,
+/* The bytes pending once the packet is encoded (the per-packet path asks nothing else);
+ * @full is set when it was the last the limits allow (it is encoded all the same). */
+gsize            dd_stream_encoder_add_packet   (DdStreamEncoder *self,
                                                  guint64          ts,
                                                  guint32          caplen,
                                                  guint32          origlen,
-                                                 const guint8    *data);
+                                                 const guint8    *data,
+                                                 gboolean        *full);
 /* pcapng: a statistics block of interface 0 at @watermark; pcap has none: nothing. */
 void             dd_stream_encoder_add_stats    (DdStreamEncoder     *self,
                                                  guint64              watermark,
