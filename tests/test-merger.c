@@ -402,6 +402,50 @@ test_budget (void)
   g_assert_cmpuint (dd_memory_budget_get_peak (budget), ==, DD_CHUNK_SIZE + 1);
 }
 
+/* Flow control in one place: a paused input is told once, at the next dd_merger_resume (),
+ * that it may read; one that pauses again from there is told at the one after. */
+static GString *resumed;
+static gboolean pause_again;
+
+static void
+resume_cb (DdMergeInput *input, gpointer user_data)
+{
+  g_string_append_c (resumed, (char) ('a' + GPOINTER_TO_SIZE (user_data)));
+  if (pause_again)
+    dd_merge_input_pause (input);
+}
+
+static void
+test_resume (Fixture *f, gconstpointer data)
+{
+  DdMergeInput *a = add (f, 0), *b = add (f, 1), *c = add (f, 2);
+
+  resumed = g_string_new (NULL);
+  pause_again = FALSE;
+  dd_merge_input_set_resume_func (a, resume_cb);
+  dd_merge_input_set_resume_func (b, resume_cb);
+  /* An input without a resume function (a file) never pauses. */
+  dd_merge_input_pause (c);
+  dd_merger_resume (f->merger);
+  g_assert_cmpstr (resumed->str, ==, "");
+
+  dd_merge_input_pause (b);
+  dd_merge_input_pause (a);
+  dd_merge_input_pause (b);  /* once is enough */
+  dd_merger_resume (f->merger);
+  g_assert_cmpstr (resumed->str, ==, "ba");
+  dd_merger_resume (f->merger);
+  g_assert_cmpstr (resumed->str, ==, "ba");
+
+  g_string_truncate (resumed, 0);
+  pause_again = TRUE;
+  dd_merge_input_pause (a);
+  dd_merger_resume (f->merger);
+  dd_merger_resume (f->merger);
+  g_assert_cmpstr (resumed->str, ==, "aa");
+  g_string_free (resumed, TRUE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -419,5 +463,6 @@ main (int argc, char **argv)
   g_test_add_func ("/merger/memory-budget", test_budget);
   ADD ("yield", test_yield);
   ADD ("drained", test_drained);
+  ADD ("resume", test_resume);
   return g_test_run ();
 }

@@ -273,8 +273,8 @@ merge_cb (gpointer user_data)
       finish (self, self->end);  /* a limit is reached: write_cb () says which */
       return G_SOURCE_REMOVE;
     }
-  for (guint i = 0; i < self->supervisors->len; i++)
-    dd_source_resume_if_drained (dd_supervisor_get_source (self->supervisors->pdata[i]));
+  /* The output took what was merged: the streams that paused may read again. */
+  dd_merger_resume (self->merger);
   if (more)
     {
       schedule_merge (self);

@@ -14,7 +14,9 @@ struct _DdMergeInput {
   guint             index;
   DdMergeRefillFunc refill;
   DdMergeDrainedFunc drained;
+  DdMergeResumeFunc resume;
   gpointer          user_data;
+  gboolean          paused;    /* in the merger's list of paused inputs */
 
   /* A ring of packets sorted by timestamp. */
   DdQueuedPacket *queue;
@@ -49,6 +51,8 @@ struct _DdMerger {
   DdMergerWriteFunc write;
   gpointer          user_data;
   GPtrArray        *inputs;
+  GPtrArray        *paused;    /* inputs waiting for dd_merger_resume () */
+  GPtrArray        *resuming;  /* the list dd_merger_resume () goes over */
   HeapNode         *heap;
   guint             heap_len;
 #ifdef DD_MERGER_GSEQUENCE
@@ -75,6 +79,8 @@ dd_merger_new (gint64            max_delay_us,
   self->write = write;
   self->user_data = user_data;
   self->inputs = g_ptr_array_new ();
+  self->paused = g_ptr_array_new ();
+  self->resuming = g_ptr_array_new ();
 #ifdef DD_MERGER_GSEQUENCE
   self->order = g_sequence_new (NULL);
 #endif
@@ -106,6 +112,8 @@ dd_merger_free (DdMerger *self)
       g_free (input);
     }
   g_ptr_array_unref (self->inputs);
+  g_ptr_array_unref (self->paused);
+  g_ptr_array_unref (self->resuming);
   g_free (self->heap);
 #ifdef DD_MERGER_GSEQUENCE
   g_sequence_free (self->order);
@@ -373,6 +381,42 @@ dd_merge_input_set_drained_func (DdMergeInput       *input,
                                  DdMergeDrainedFunc  drained)
 {
   input->drained = drained;
+}
+
+void
+dd_merge_input_set_resume_func (DdMergeInput      *input,
+                                DdMergeResumeFunc  resume)
+{
+  input->resume = resume;
+}
+
+void
+dd_merge_input_pause (DdMergeInput *input)
+{
+  if (input->paused || input->resume == NULL)
+    return;
+  input->paused = TRUE;
+  g_ptr_array_add (input->merger->paused, input);
+}
+
+void
+dd_merger_resume (DdMerger *self)
+{
+  GPtrArray *list = self->paused;
+
+  if (list->len == 0)
+    return;
+  /* An input that is still over its share pauses again, into the other list. */
+  self->paused = self->resuming;
+  self->resuming = list;
+  for (guint i = 0; i < list->len; i++)
+    {
+      DdMergeInput *input = list->pdata[i];
+
+      input->paused = FALSE;
+      input->resume (input, input->user_data);
+    }
+  g_ptr_array_set_size (list, 0);
 }
 
 void

@@ -49,6 +49,11 @@ void          dd_merger_free             (DdMerger *self);
 typedef void (*DdMergeDrainedFunc) (DdMergeInput *input,
                                     gpointer      user_data);
 
+/* A push input that stopped reading (it holds its share of memory) may read again: the
+ * merge has taken some of it. */
+typedef void (*DdMergeResumeFunc) (DdMergeInput *input,
+                                   gpointer      user_data);
+
 /* @refill NULL: a push input (a live stream). */
 DdMergeInput *dd_merger_add_input        (DdMerger          *self,
                                           DdMergeRefillFunc  refill,
@@ -61,6 +66,11 @@ gint64        dd_merger_run              (DdMerger *self,
                                           gint64    now,
                                           guint     budget,
                                           gboolean *more);
+
+/* Flow control, in one place: each input paused since the last call (dd_merge_input_pause)
+ * is told it may read again (its resume function), once. The run's owner calls it after
+ * a merge whose output was taken (a reader that does not keep up holds every input). */
+void          dd_merger_resume           (DdMerger *self);
 
 /* Writes everything queued, in order, without waiting for anyone (the end). */
 void          dd_merger_drain            (DdMerger *self);
@@ -95,6 +105,11 @@ gboolean      dd_merge_input_is_live     (DdMergeInput *input);
 /* Push inputs: @drained (nullable) is called when the merge empties the input's queue. */
 void          dd_merge_input_set_drained_func (DdMergeInput       *input,
                                                DdMergeDrainedFunc  drained);
+/* Push inputs: @resume is called by dd_merger_resume () after the input paused. */
+void          dd_merge_input_set_resume_func (DdMergeInput       *input,
+                                              DdMergeResumeFunc   resume);
+/* The input stopped reading until the merge takes some of it. */
+void          dd_merge_input_pause       (DdMergeInput *input);
 /* @account is charged with the memory of the input's queue from now on. */
 void          dd_merge_input_set_account (DdMergeInput    *input,
                                           DdMemoryAccount *account);

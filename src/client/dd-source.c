@@ -677,6 +677,7 @@ read_more (DdSource *self)
   if (over_share (self, share (self)))
     {
       priv->paused = TRUE;
+      dd_merge_input_pause (priv->input);
       return;
     }
   priv->paused = FALSE;
@@ -690,10 +691,20 @@ read_more (DdSource *self)
                              priv->cancellable, read_cb, op);
 }
 
-void
-dd_source_resume_if_drained (DdSource *self)
+/* The merge took some of a paused stream: it reads again once the merge has taken half
+ * of its share, else it stays paused. */
+static void
+resume_cb (DdMergeInput *input,
+           gpointer      user_data)
 {
-  if (PRIV (self)->paused && !over_share (self, share (self) / 2))
+  DdSource *self = user_data;
+  DdSourcePrivate *priv = PRIV (self);
+
+  if (!priv->paused)
+    return;
+  if (over_share (self, share (self) / 2))
+    dd_merge_input_pause (input);
+  else
     read_more (self);
 }
 
@@ -849,7 +860,10 @@ dd_source_start (DdSource *self)
         priv->chunk_size = largest_chunk (self);
       priv->input = dd_merger_add_input (priv->context.merger, priv->pull ? refill_cb : NULL, self);
       if (!priv->pull)
-        dd_merge_input_set_drained_func (priv->input, drained_cb);
+        {
+          dd_merge_input_set_drained_func (priv->input, drained_cb);
+          dd_merge_input_set_resume_func (priv->input, resume_cb);
+        }
       dd_merge_input_set_account (priv->input, priv->account);
     }
   priv->cancellable = g_cancellable_new ();

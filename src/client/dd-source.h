@@ -6,7 +6,8 @@
  * that fails affects only itself.
  *
  * Push sources (streams) give the base a GInputStream, read as data comes and paused while
- * the merge holds much of them. Pull sources (regular files) are read when the merge has
+ * the merge holds much of them (the merger says when they may read again:
+ * dd_merger_resume ()). Pull sources (regular files) are read when the merge has
  * nothing left of them. Every asynchronous step holds a reference to the source, so a
  * cancelled operation that completes later never touches a freed one. */
 #pragma once
@@ -115,9 +116,6 @@ void          dd_source_end_stats    (DdSource *self);
  * others. */
 void          dd_source_write_gap    (DdSource   *self,
                                       const char *note);
-/* Reading pauses while the merger holds much of this source; call after each merge. */
-void          dd_source_resume_if_drained (DdSource *self);
-
 /* For subclasses: how far ahead of the merge the stream should be read (the largest chunk
  * the source's memory share allows), and memory held for the open stream outside the
  * chunks (charged to the source's share until the stream closes). */
