@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "dd-trigger-args.h"
 #include "dd-trigger-event.h"
 #include "dd-trigger-plan.h"
 
@@ -138,7 +139,39 @@ test_file_and_options (void)
   g_assert_cmpfloat (options.duration_s, ==, 3600);
   g_assert_cmpfloat (options.since_s, ==, 5);
   g_assert_true (options.keep_going);
+  g_assert_cmpuint (options.clock_interval_s, ==, DD_CLIENT_CLOCK_INTERVAL_S);
   g_assert_true (options.comments == comments);
+}
+
+/* ddump-trigger's command line over its configuration: NAME=URL workers are added, the
+ * options given replace the file's values, and a bad worker is refused by name. */
+static void
+test_args (void)
+{
+  g_autoptr(DdTriggerConfig) config = dd_trigger_config_new ();
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(DdTriggerArgs) args = { 0 };
+  g_auto(GStrv) argv = g_strdupv ((char *[]) { "ddump-trigger", "--redis", "redis://127.0.0.1:6380/alerts",
+                                               "--store", "/srv/captures", "web1=http://10.0.0.1:8475", NULL });
+  g_auto(DdTriggerArgs) bad = { 0 };
+  g_autoptr(GOptionContext) bad_context = NULL;
+  g_auto(GStrv) bad_argv = g_strdupv ((char *[]) { "ddump-trigger", "no-equals-sign", NULL });
+
+  context = dd_trigger_args_context (&args);
+  g_assert_true (g_option_context_parse_strv (context, &argv, &error));
+  g_assert_true (dd_trigger_args_apply (&args, config, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (config->redis, ==, "redis://127.0.0.1:6380/alerts");
+  g_assert_cmpstr (config->store, ==, "/srv/captures");
+  g_assert_cmpuint (config->workers->len, ==, 1);
+  g_assert_nonnull (dd_trigger_config_find_worker (config, "web1"));
+
+  bad_context = dd_trigger_args_context (&bad);
+  g_assert_true (g_option_context_parse_strv (bad_context, &bad_argv, &error));
+  g_assert_false (dd_trigger_args_apply (&bad, config, &error));
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "no-equals-sign"));
 }
 
 int
@@ -148,5 +181,6 @@ main (int argc, char **argv)
   g_test_add_func ("/trigger-plan/select", test_select);
   g_test_add_func ("/trigger-plan/refused", test_refused);
   g_test_add_func ("/trigger-plan/file-and-options", test_file_and_options);
+  g_test_add_func ("/trigger-args/apply", test_args);
   return g_test_run ();
 }

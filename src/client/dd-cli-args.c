@@ -262,7 +262,7 @@ dd_cli_args_apply (DdCliArgs     *args,
   /* PCAP-over-IP clients follow the capture live. */
   options->client.heartbeats = args->heartbeats || (args->serve != NULL && args->serve[0] != NULL);
   options->client.max_skew_ms = (guint) args->max_skew;
-  options->client.clock_interval_s = args->clock_interval == 0 ? G_MAXUINT : (guint) args->clock_interval;
+  options->client.clock_interval_s = (guint) args->clock_interval;
   options->quiet = args->quiet || options->extcap;
   options->client.ca_file = args->ca;
   options->client.cert_file = args->cert;

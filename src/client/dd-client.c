@@ -371,8 +371,7 @@ open_source (DdClient     *self,
     .http = self->http,
     .connect_timeout_s = self->options.connect_timeout_s,
     .clock_sync = self->options.clock_sync,
-    .clock_interval_s = self->options.clock_interval_s == 0 ? DD_CLIENT_CLOCK_INTERVAL_S
-                        : self->options.clock_interval_s == G_MAXUINT ? 0 : self->options.clock_interval_s,
+    .clock_interval_s = self->options.clock_interval_s,
     .reconnect = self->options.reconnect,
   };
 

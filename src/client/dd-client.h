@@ -73,7 +73,8 @@ typedef struct {
   gboolean  sync_start;      /* nothing before every live target's capture runs */
   guint     max_skew_ms;     /* a worker whose clock is further off is warned of; 0: 100 */
   guint     clock_interval_s;  /* a worker's clock measured again this often during its capture,
-                              * when the exchanges are not captured; 0: 30, G_MAXUINT: never */
+                              * when the exchanges are not captured; 0: never (ddump's default
+                              * is DD_CLIENT_CLOCK_INTERVAL_S) */
   char     *ca_file;
   char     *cert_file;
   char     *key_file;

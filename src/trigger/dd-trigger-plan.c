@@ -253,6 +253,7 @@ dd_trigger_plan_client_options (const DdTriggerPlan    *self,
     .max_delay_ms = 1000,
     .memory_mib = EVENT_MEMORY_MIB,
     .connect_timeout_s = config->connect_timeout_s,
+    .clock_interval_s = DD_CLIENT_CLOCK_INTERVAL_S,
     .resolve_interval_s = 30,
     .keep_going = TRUE,  /* a worker that is down does not cancel the others' capture */
     .ca_file = config->ca_file,
