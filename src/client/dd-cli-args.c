@@ -3,6 +3,7 @@
 #include <glib/gi18n.h>
 
 #include "dd-cli-args.h"
+#include "dd-options.h"
 #include "dd-target.h"
 
 /* Splits every item of @lists at @separators, leaving out empty pieces. */
@@ -160,21 +161,6 @@ dd_cli_args_context (DdCliArgs *args)
   return context;
 }
 
-static gboolean G_GNUC_PRINTF (2, 3)
-bad_value (GError    **error,
-           const char *format,
-           ...)
-{
-  g_autofree char *text = NULL;
-  va_list va;
-
-  va_start (va, format);
-  text = g_strdup_vprintf (format, va);
-  va_end (va);
-  g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, text);
-  return FALSE;
-}
-
 /* Positional targets, then those of --targets, then those of each --targets-file. */
 static gboolean
 collect_targets (DdCliArgs  *args,
@@ -198,9 +184,9 @@ collect_targets (DdCliArgs  *args,
   args->all_targets = g_strv_builder_end (builder);
   if (args->target_files != NULL && g_strv_contains ((const char * const *) args->target_files, "-") &&
       g_strv_contains ((const char * const *) args->all_targets, "-"))
-    return bad_value (error, _("stdin cannot be both the list of targets and a capture"));
+    return dd_options_bad_value (error, _("stdin cannot be both the list of targets and a capture"));
   if (args->all_targets[0] == NULL)
-    return bad_value (error, "%s", extcap ? _("no workers to capture from: give their URLs in the interface options "
+    return dd_options_bad_value (error, "%s", extcap ? _("no workers to capture from: give their URLs in the interface options "
                                               "(Workers)")
                                           : _("no target given (try --help)"));
   return TRUE;
@@ -220,23 +206,23 @@ dd_cli_args_apply (DdCliArgs     *args,
     return FALSE;
   args->all_interfaces = split_all ((const char * const *) args->interfaces, ", \t");
   if ((args->cert == NULL) != (args->key == NULL))
-    return bad_value (error, _("--cert and --key go together"));
+    return dd_options_bad_value (error, _("--cert and --key go together"));
   if (args->format != NULL && !dd_format_from_string (args->format, &options->format))
-    return bad_value (error, _("unknown format “%s”: use pcap or pcapng"), args->format);
+    return dd_options_bad_value (error, _("unknown format “%s”: use pcap or pcapng"), args->format);
   if (args->snaplen < 0 || args->snaplen > (gint) DD_MAX_SNAPLEN || args->max_delay < 0 || args->max_delay > 600000 ||
       args->count < 0 || args->duration < 0 || args->timeout < 0 || args->bytes < 0 || args->connect_timeout < 0 ||
       args->since > 0 || args->memory < 1 || args->memory > 1048576 || args->max_skew < 1 ||
       args->clock_interval < 0 || args->clock_interval > 86400 ||
       args->resolve_interval < 1 || args->resolve_interval > 86400)
-    return bad_value (error, _("out of range: --snaplen from 1 to %u, --max-delay from 0 to 600000, "
+    return dd_options_bad_value (error, _("out of range: --snaplen from 1 to %u, --max-delay from 0 to 600000, "
                                "--memory from 1 to 1048576, --resolve-interval from 1 to 86400, --max-skew from 1, "
                                "--clock-interval from 0 to 86400, "
                                "--count, --duration, --timeout, --bytes and --connect-timeout not negative, "
                                "--since negative (seconds back: --since -30)"), DD_MAX_SNAPLEN);
   if (args->comments != NULL && options->format != DD_FORMAT_PCAPNG)
-    return bad_value (error, _("--comment needs -F pcapng (pcap has no place for it)"));
+    return dd_options_bad_value (error, _("--comment needs -F pcapng (pcap has no place for it)"));
   if (args->write_path != NULL && args->fifo_path != NULL)
-    return bad_value (error, _("-w and --fifo are two ways to say where to write: give one"));
+    return dd_options_bad_value (error, _("-w and --fifo are two ways to say where to write: give one"));
 
   options->targets = args->all_targets;
   options->write_path = args->write_path;

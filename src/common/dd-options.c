@@ -64,3 +64,18 @@ dd_options_fail (int         status,
   g_printerr ("\n");
   return status;
 }
+
+gboolean
+dd_options_bad_value (GError    **error,
+                      const char *format,
+                      ...)
+{
+  g_autofree char *text = NULL;
+  va_list args;
+
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, text);
+  return FALSE;
+}

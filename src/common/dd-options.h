@@ -17,6 +17,12 @@ void dd_options_accept_single_dash (int                 argc,
  * EPIPE on write). */
 void dd_options_init_program       (const char *prgname);
 
+/* Sets @error to G_OPTION_ERROR_BAD_VALUE with the message; returns FALSE, for
+ * "return dd_options_bad_value (error, …);" in a program's option checks. */
+gboolean dd_options_bad_value      (GError    **error,
+                                    const char *format,
+                                    ...) G_GNUC_PRINTF (2, 3);
+
 /* "PROGRAM: MESSAGE" on stderr; returns @status, for "return dd_options_fail (…);". */
 int  dd_options_fail               (int         status,
                                     const char *format,

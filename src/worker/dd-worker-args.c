@@ -5,6 +5,7 @@
 #include "dd-filter.h"
 #include "dd-format.h"
 #include "dd-listen-address.h"
+#include "dd-options.h"
 #include "dd-worker-args.h"
 
 void
@@ -109,21 +110,6 @@ dd_worker_args_context (DdWorkerArgs *args)
   return context;
 }
 
-static gboolean G_GNUC_PRINTF (2, 3)
-bad_value (GError    **error,
-           const char *format,
-           ...)
-{
-  g_autofree char *text = NULL;
-  va_list args;
-
-  va_start (args, format);
-  text = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, text);
-  return FALSE;
-}
-
 gboolean
 dd_worker_args_check (DdWorkerArgs  *args,
                       GError       **error)
@@ -134,24 +120,24 @@ dd_worker_args_check (DdWorkerArgs  *args,
   gint64 mode;
 
   if (args->rest != NULL && args->rest[0] != NULL)
-    return bad_value (error, _("unexpected argument “%s”"), args->rest[0]);
+    return dd_options_bad_value (error, _("unexpected argument “%s”"), args->rest[0]);
   if (args->max_captures < 1 || args->heartbeat_ms < 1 || args->buffer_mib < 1 || args->stream_buffer_mib < 1 ||
       args->block_timeout_ms < 1 || args->block_timeout_ms > 1000 || args->request_timeout_s < 1 ||
       args->request_timeout_s > 3600 || args->history_s < 0 || args->history_s > 86400 ||
       args->history_mib < 2 || args->history_mib > 65536)
-    return bad_value (error, _("--max-captures, --heartbeat, --buffer-size and --stream-buffer must be positive, "
+    return dd_options_bad_value (error, _("--max-captures, --heartbeat, --buffer-size and --stream-buffer must be positive, "
                                "--block-timeout from 1 to 1000, --request-timeout from 1 to 3600, "
                                "--history from 0 to 86400, --history-size from 2 to 65536"));
   if (args->socket_mode != NULL && !g_ascii_string_to_signed (args->socket_mode, 8, 0, 07777, &mode, NULL))
-    return bad_value (error, _("invalid --socket-mode “%s”: expected an octal mode such as 0660"), args->socket_mode);
+    return dd_options_bad_value (error, _("invalid --socket-mode “%s”: expected an octal mode such as 0660"), args->socket_mode);
   args->mode = args->socket_mode != NULL ? (gint) mode : -1;
   if (args->max_duration_s < 0 || args->max_duration_s > 365 * 86400.0 || args->max_snaplen < 0 ||
       args->max_bytes < 0 || args->max_per_client < 0)
-    return bad_value (error, _("--max-duration, --max-snaplen, --max-bytes and --max-captures-per-client "
+    return dd_options_bad_value (error, _("--max-duration, --max-snaplen, --max-bytes and --max-captures-per-client "
                                "cannot be negative"));
   if (args->require_filter != NULL &&
       !dd_filter_check (args->require_filter, DD_LINKTYPE_LINUX_SLL2, DD_MAX_SNAPLEN, &local))
-    return bad_value (error, "--require-filter: %s", local->message);
+    return dd_options_bad_value (error, "--require-filter: %s", local->message);
   args->trusted = dd_trusted_proxies_new ((const char * const *) args->trust_proxy, error);
   if (args->trusted == NULL)
     return FALSE;
