@@ -179,6 +179,7 @@ source_ended_cb (DdSource     *source,
     }
   self->failed = TRUE;
   self->callbacks->answered (self, self->user_data);
+  /* Telling the client it answered may have ended the run (its ready function). */
   if (self->policy->reconnect && dd_source_get_target (source)->kind != DD_TARGET_FILE && !self->departed &&
       !self->stopped)
     {
@@ -220,13 +221,8 @@ dd_supervisor_free (DdSupervisor *self)
 {
   if (self == NULL)
     return;
-  self->stopped = TRUE;
-  g_clear_handle_id (&self->retry_id, g_source_remove);
-  if (self->source != NULL)
-    {
-      dd_source_stop (self->source);
-      g_object_unref (self->source);
-    }
+  dd_supervisor_stop (self);
+  g_clear_object (&self->source);
   g_clear_pointer (&self->target, dd_target_free);
   g_free (self->gap_cause);
   g_free (self);
@@ -275,12 +271,6 @@ dd_supervisor_is_done (DdSupervisor *self)
   DdSourceState state = dd_source_get_state (self->source);
 
   return self->retry_id == 0 && (state == DD_SOURCE_ENDED || state == DD_SOURCE_FAILED);
-}
-
-gboolean
-dd_supervisor_is_retrying (DdSupervisor *self)
-{
-  return self->retry_id != 0;
 }
 
 void

@@ -54,8 +54,6 @@ void          dd_supervisor_start      (DdSupervisor *self);
 void          dd_supervisor_stop       (DdSupervisor *self);
 /* Ended or failed, and not to be opened again. */
 gboolean      dd_supervisor_is_done    (DdSupervisor *self);
-/* Failed, and waits for its next attempt. */
-gboolean      dd_supervisor_is_retrying (DdSupervisor *self);
 
 /* Discovery no longer names it: @note goes into the capture, and its stream ends as no
  * failure. */

@@ -72,12 +72,6 @@ dd_history_replay_next (DdHistoryReplay  *self,
   return FALSE;
 }
 
-gboolean
-dd_history_replay_is_over (DdHistoryReplay *self)
-{
-  return self->over;
-}
-
 guint64
 dd_history_replay_get_newest (DdHistoryReplay *self)
 {

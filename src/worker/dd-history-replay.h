@@ -27,7 +27,6 @@ gboolean         dd_history_replay_next     (DdHistoryReplay  *self,
                                              guint32          *caplen,
                                              guint32          *origlen,
                                              const guint8    **data);
-gboolean         dd_history_replay_is_over  (DdHistoryReplay *self);
 /* The newest timestamp looked at (sent or not): no later packet of the replay is older. */
 guint64          dd_history_replay_get_newest (DdHistoryReplay *self);
 guint64          dd_history_replay_get_sent (DdHistoryReplay *self);

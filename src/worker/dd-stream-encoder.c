@@ -219,12 +219,6 @@ dd_stream_encoder_get_pending (DdStreamEncoder *self)
   return self->buf->len;
 }
 
-DdFormat
-dd_stream_encoder_get_format (DdStreamEncoder *self)
-{
-  return self->format;
-}
-
 guint64
 dd_stream_encoder_get_packets (DdStreamEncoder *self)
 {

@@ -57,7 +57,6 @@ void             dd_stream_encoder_add_stats    (DdStreamEncoder     *self,
 GBytes          *dd_stream_encoder_take         (DdStreamEncoder *self);
 gsize            dd_stream_encoder_get_pending  (DdStreamEncoder *self);
 
-DdFormat         dd_stream_encoder_get_format   (DdStreamEncoder *self);
 guint64          dd_stream_encoder_get_packets  (DdStreamEncoder *self);
 guint64          dd_stream_encoder_get_bytes    (DdStreamEncoder *self);  /* of packet data */
 /* The count or the byte limit is reached: no packet should follow. */
