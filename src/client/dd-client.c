@@ -34,9 +34,12 @@ struct _DdClient {
   DdHttp     *http;
   gboolean    http_shared;  /* dd_client_set_http (): not ours to free */
   gboolean    ready;        /* ready_func was called */
-  gboolean    per_packet;   /* a count, a byte limit or a packet function: after_packet () */
+  gboolean    per_packet;   /* a count or a byte limit: after_packet () */
   DdOutput   *output;
   char       *output_label;
+  GPtrArray  *extra_sinks;  /* DdSink (not ours): consumers besides the output */
+  DdSink     *tee;          /* the output and the extra sinks, when there are some */
+  DdSink     *sink;         /* what the merge writes to: the output's sink, or the tee */
   DdOutputMap *map;
   DdMerger   *merger;
   DdMemoryBudget *budget;
@@ -103,11 +106,8 @@ dd_client_say (DdClientMessageFunc  func,
 
 /* What write_cb () does beyond writing, for runs that ask for it: FALSE ends the merge. */
 static gboolean
-after_packet (DdClient       *self,
-              const DdPacket *packet)
+after_packet (DdClient *self)
 {
-  if (self->options.packet_func != NULL)
-    self->options.packet_func (packet, self->options.packet_data);
   /* The end's reason is the first limit that was reached (the drain at the end of a
    * duration may reach the count too). */
   if (self->options.count != 0 && dd_merger_get_written (self->merger) >= self->options.count)
@@ -133,14 +133,23 @@ write_cb (const DdPacket *packet,
 {
   DdClient *self = user_data;
 
-  if (!dd_output_write_packet (self->output, packet->interface_id, packet->ts, packet->caplen,
-                               packet->origlen, packet->flags, packet->data))
+  if (!dd_sink_packet (self->sink, packet, late))
     return FALSE;
   /* A reader that does not keep up: what it has not taken stays bounded (one flush). */
   if (G_UNLIKELY (dd_output_is_blocked (self->output)))
     dd_merger_yield (self->merger);
-  /* One test on the hot path for the count, the byte limit and packetdebug. */
-  return G_LIKELY (!self->per_packet) || after_packet (self, packet);
+  /* One test on the hot path for the count and the byte limit. */
+  return G_LIKELY (!self->per_packet) || after_packet (self);
+}
+
+static void
+write_block_cb (const DdSideBlock *block,
+                DdMergeInput      *input,
+                gpointer           user_data)
+{
+  DdClient *self = user_data;
+
+  dd_sink_block (self->sink, block);
 }
 
 /* The run fails as a whole: the first such @error is what dd_client_run_finish () gives,
@@ -436,8 +445,17 @@ static const DdDiscoveryWatchCallbacks watch_callbacks = {
 static void
 begin (DdClient *self)
 {
-  self->map = dd_output_map_new (self->output);
-  dd_output_map_set_heartbeats (self->map, self->options.heartbeats);
+  self->sink = dd_output_get_sink (self->output);
+  if (self->extra_sinks->len > 0)
+    {
+      self->tee = dd_sink_tee_new ();
+      dd_sink_tee_add (self->tee, self->sink);
+      for (guint i = 0; i < self->extra_sinks->len; i++)
+        dd_sink_tee_add (self->tee, self->extra_sinks->pdata[i]);
+      self->sink = self->tee;
+    }
+  dd_output_set_live_stats (self->output, self->options.heartbeats);
+  self->map = dd_output_map_new (self->sink, dd_output_get_format (self->output));
   for (guint i = 0; i < self->supervisors->len; i++)
     {
       DdSupervisor *supervisor = self->supervisors->pdata[i];
@@ -552,9 +570,9 @@ finish (DdClient   *self,
     {
       guint64 converted = 0;
 
-      /* What was received goes out, in order, then the final statistics (or, when no
-       * stream ever came, pcap's header: still a valid, empty capture). */
-      dd_merger_drain (self->merger);
+      /* What was received goes out, in order, with the statistics of the hosts that sent
+       * no packet, then the final statistics (or, when no stream ever came, pcap's
+       * header: still a valid, empty capture). */
       for (guint i = 0; i < self->supervisors->len; i++)
         {
           DdSource *source = dd_supervisor_get_source (self->supervisors->pdata[i]);
@@ -562,6 +580,7 @@ finish (DdClient   *self,
           dd_source_end_stats (source);
           converted += dd_source_get_converted (source);
         }
+      dd_merger_drain (self->merger);
       if (converted > 0)
         message (self, DD_CLIENT_MESSAGE_NOTICE,
                  _("%" PRIu64 " packets converted from LINUX_SLL to LINUX_SLL2: pcap output holds one link "
@@ -889,6 +908,14 @@ dd_client_set_output (DdClient *self,
 }
 
 void
+dd_client_add_sink (DdClient *self,
+                    DdSink   *sink)
+{
+  g_return_if_fail (self->task == NULL);
+  g_ptr_array_add (self->extra_sinks, sink);
+}
+
+void
 dd_client_set_output_label (DdClient   *self,
                             const char *label)
 {
@@ -1040,7 +1067,7 @@ dd_client_new (const DdClientOptions *options,
     .reconnect = options->reconnect,
     .keep_going = options->keep_going,
   };
-  self->per_packet = options->count != 0 || options->bytes != 0 || options->packet_func != NULL;
+  self->per_packet = options->count != 0 || options->bytes != 0;
   self->defaults.snaplen = self->options.snaplen;
   self->defaults.since_s = self->options.since_s;
   if (self->options.own_traffic != NULL && *self->options.own_traffic != '\0')
@@ -1054,6 +1081,7 @@ dd_client_new (const DdClientOptions *options,
   self->defaults.and_filter = self->worker_filter;
   self->local_filter = dd_filter_and (self->options.filter, self->options.and_filter);
   self->merger = dd_merger_new ((gint64) options->max_delay_ms * 1000, write_cb, self);
+  dd_merger_set_block_func (self->merger, write_block_cb);
   /* The inputs' chunks and queues get five eighths of the memory; the rest is for what an
    * input reads past its share while the merge waits for it, and for the program itself:
    * libraries, connections, the heap's free memory, the output's buffer. */
@@ -1067,6 +1095,7 @@ dd_client_init (DdClient *self)
   self->supervisors = g_ptr_array_new_with_free_func ((GDestroyNotify) dd_supervisor_free);
   self->specs = g_ptr_array_new_with_free_func (g_free);
   self->origins = g_ptr_array_new ();
+  self->extra_sinks = g_ptr_array_new ();
   self->watches = g_ptr_array_new_with_free_func ((GDestroyNotify) dd_discovery_watch_free);
   self->resolver = g_resolver_get_default ();
   self->output_label = g_strdup (_("the output"));
@@ -1086,6 +1115,8 @@ dd_client_finalize (GObject *object)
   g_ptr_array_unref (self->watches);
   g_ptr_array_unref (self->supervisors);
   g_ptr_array_unref (self->origins);
+  g_ptr_array_unref (self->extra_sinks);
+  dd_sink_free (self->tee);
   g_ptr_array_unref (self->specs);
   g_object_unref (self->resolver);
   g_free (self->worker_filter);

@@ -37,10 +37,6 @@ typedef enum {
 
 GQuark dd_client_error_quark (void);
 
-/* Called with each packet written (from the merge: keep it short). */
-typedef void (*DdClientPacketFunc) (const DdPacket *packet,
-                                    gpointer        user_data);
-
 /* Every target has answered: its stream is open, or it failed (and the run goes on). */
 typedef void (*DdClientReadyFunc) (gpointer user_data);
 
@@ -58,8 +54,6 @@ typedef struct {
                               * (headers and blocks included); 0: no limit */
   char    **comments;        /* pcapng: the section header's comments, after ddump's own */
   gdouble   since_s;         /* > 0: workers start with their history of the last S seconds */
-  DdClientPacketFunc packet_func;  /* nullable: each packet written (pcapdaemon's packetdebug) */
-  gpointer  packet_data;
   DdClientReadyFunc ready_func;  /* nullable: called once per run */
   gpointer  ready_data;
   guint     max_delay_ms;
@@ -144,6 +138,11 @@ void          dd_client_set_http     (DdClient *self,
  * once the run completed, before the client). */
 void          dd_client_set_output   (DdClient *self,
                                       DdOutput *output);
+/* Another consumer of the merged capture (dd-sink.h), after the output: it gets every
+ * event the output gets, in order, and must not block (not owned; it must outlive the
+ * run). Before the run. */
+void          dd_client_add_sink     (DdClient *self,
+                                      DdSink   *sink);
 /* A label for the output in messages ("stdout", a path). */
 void          dd_client_set_output_label (DdClient   *self,
                                           const char *label);

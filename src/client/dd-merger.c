@@ -49,6 +49,7 @@ typedef struct {
 struct _DdMerger {
   gint64            max_delay;
   DdMergerWriteFunc write;
+  DdMergerBlockFunc write_block;
   gpointer          user_data;
   GPtrArray        *inputs;
   GPtrArray        *paused;    /* inputs waiting for dd_merger_resume () */
@@ -87,6 +88,23 @@ dd_merger_new (gint64            max_delay_us,
   return self;
 }
 
+void
+dd_merger_set_block_func (DdMerger          *self,
+                          DdMergerBlockFunc  block)
+{
+  self->write_block = block;
+}
+
+/* What a queued packet or block holds goes. */
+static inline void
+release (DdQueuedPacket *queued)
+{
+  if (G_LIKELY (queued->packet.data != NULL))
+    dd_chunk_unref (queued->chunk);
+  else
+    dd_side_block_free (queued->block);
+}
+
 static inline DdQueuedPacket *
 queue_at (DdMergeInput *input,
           guint         i)
@@ -104,7 +122,7 @@ dd_merger_free (DdMerger *self)
       DdMergeInput *input = self->inputs->pdata[i];
 
       for (guint j = 0; j < input->count; j++)
-        dd_chunk_unref (queue_at (input, j)->chunk);
+        release (queue_at (input, j));
       if (input->account != NULL)
         dd_memory_account_release (input->account, input->capacity * sizeof (DdQueuedPacket));
       g_clear_pointer (&input->account, dd_memory_account_unref);
@@ -327,37 +345,62 @@ dd_merge_input_set_account (DdMergeInput    *input,
   dd_memory_account_charge (account, input->capacity * sizeof (DdQueuedPacket));
 }
 
+/* The place for a record of @ts in @input's queue (sorted insertion from the newest end:
+ * in order, this is an append). */
+static inline DdQueuedPacket *
+enqueue (DdMergeInput *input,
+         guint64       ts)
+{
+  DdMerger *self = input->merger;
+  guint pos;
+
+  if (input->count == input->capacity)
+    resize (input, input->capacity * 2);
+  pos = input->count;
+  while (pos > 0 && queue_at (input, pos - 1)->packet.ts > ts)
+    {
+      *queue_at (input, pos) = *queue_at (input, pos - 1);
+      pos--;
+    }
+  input->count++;
+  if (input->heap_pos < 0)
+    {
+      /* order_add () reads the record's timestamp: the caller fills it in first. */
+      queue_at (input, pos)->packet.ts = ts;
+      order_add (self, input);
+    }
+  else if (pos == 0)
+    {
+      queue_at (input, pos)->packet.ts = ts;
+      order_changed (self, input, TRUE);
+    }
+  return queue_at (input, pos);
+}
+
 void
 dd_merge_input_push (DdMergeInput   *input,
                      const DdPacket *packet,
                      DdChunk        *chunk,
                      gint64          arrival)
 {
-  DdMerger *self = input->merger;
-  DdQueuedPacket *queued;
-  guint pos;
+  DdQueuedPacket *queued = enqueue (input, packet->ts);
 
-  if (input->count == input->capacity)
-    resize (input, input->capacity * 2);
-  /* Sorted insertion from the newest end: in order, this is an append. */
-  pos = input->count;
-  while (pos > 0 && queue_at (input, pos - 1)->packet.ts > packet->ts)
-    {
-      *queue_at (input, pos) = *queue_at (input, pos - 1);
-      pos--;
-    }
-  queued = queue_at (input, pos);
   queued->packet = *packet;
   queued->chunk = dd_chunk_ref (chunk);
   queued->arrival = arrival;
-  input->count++;
   if (packet->ts > input->newest)
     input->newest = packet->ts;
+}
 
-  if (input->heap_pos < 0)
-    order_add (self, input);
-  else if (pos == 0)
-    order_changed (self, input, TRUE);
+void
+dd_merge_input_push_block (DdMergeInput *input,
+                           DdSideBlock  *block)
+{
+  DdQueuedPacket *queued = enqueue (input, block->ts);
+
+  queued->packet = (DdPacket) { .ts = block->ts, .interface_id = block->interface_id };
+  queued->block = block;
+  queued->arrival = block->arrival;
 }
 
 void
@@ -497,6 +540,103 @@ release_bound (DdMerger *self)
   return bound;
 }
 
+/* Takes the oldest record of @input's queue, which shrinks once it has stayed nearly empty. */
+static inline DdQueuedPacket
+pop (DdMergeInput *input)
+{
+  DdQueuedPacket queued = input->queue[input->head];
+
+  input->head = (input->head + 1) & (input->capacity - 1);
+  input->count--;
+  if (input->count >= input->capacity / 16 || input->capacity <= QUEUE_MIN_CAPACITY)
+    input->small_pops = 0;
+  else if (++input->small_pops >= input->capacity)
+    {
+      resize (input, input->capacity / 2);
+      input->small_pops = 0;
+    }
+  return queued;
+}
+
+/* Writes one record taken from @input: a side block, or a packet (counted, late or not,
+ * unless it is before the floor). */
+static inline void
+write_one (DdMerger             *self,
+           DdMergeInput         *input,
+           const DdQueuedPacket *queued)
+{
+  const DdPacket *packet = &queued->packet;
+  gboolean late;
+
+  if (G_UNLIKELY (packet->data == NULL))
+    {
+      if (self->write_block != NULL)
+        self->write_block (queued->block, input, self->user_data);
+      return;
+    }
+  if (G_UNLIKELY (packet->ts < self->floor))
+    {
+      self->before_floor++;
+      return;
+    }
+  late = self->any_written && packet->ts < self->last_ts;
+  if (late)
+    {
+      input->late++;
+      self->late++;
+    }
+  else
+    self->last_ts = packet->ts;
+  self->any_written = TRUE;
+  input->written++;
+  self->written++;
+  if (!self->write (packet, input, late, self->user_data))
+    self->stopped = TRUE;
+}
+
+/* @input's place in the order after a record left it; an input left empty is refilled
+ * (pull) or may push what it already has (push: its drained function), which may move
+ * the merge's @bound. */
+static inline void
+reorder (DdMerger     *self,
+         DdMergeInput *input,
+         gboolean      all,
+         guint64      *bound)
+{
+  if (input->count > 0)
+    {
+      const DdPacket *next = &queue_at (input, 0)->packet;
+      const DdQueuedPacket *after = queue_at (input, 1);
+
+      /* With many inputs, this one's turn comes after the others have had theirs, and
+       * its bytes (read long before, or by another thread) would be fetched from
+       * memory then: fetch them now, with the record after (each may span two lines). */
+      if (G_LIKELY (next->data != NULL))
+        {
+          __builtin_prefetch (next->data);
+          __builtin_prefetch (next->data + next->caplen - 1);
+        }
+      __builtin_prefetch (after);
+      __builtin_prefetch ((const guint8 *) (after + 1) - 1);
+      order_changed (self, input, FALSE);
+      return;
+    }
+  order_remove (self, input);
+  if (!input->live || self->stopped)
+    return;
+  if (input->refill != NULL)
+    refill (input);
+  else if (input->drained != NULL)
+    {
+      guint64 mark = input_mark (input);
+
+      input->drained (input, input->user_data);
+      /* It may have been what held the merge back. */
+      if (!all && mark <= *bound)
+        *bound = release_bound (self);
+    }
+}
+
 static gint64
 merge (DdMerger *self,
        gint64    now,
@@ -520,76 +660,20 @@ merge (DdMerger *self,
 
   while (!self->stopped && (input = order_first (self)) != NULL)
     {
-      DdQueuedPacket queued = input->queue[input->head];
-      const DdPacket *packet = &queued.packet;
-      gboolean late;
+      const DdQueuedPacket *head = &input->queue[input->head];
+      DdQueuedPacket queued;
 
-      if (packet->ts > bound && queued.arrival + self->max_delay > now)
-        return queued.arrival + self->max_delay;
+      if (head->packet.ts > bound && head->arrival + self->max_delay > now)
+        return head->arrival + self->max_delay;
       if ((budget != 0 && n++ == budget) || (self->yielding && !all))
         {
           *more = TRUE;
           return -1;
         }
-
-      input->head = (input->head + 1) & (input->capacity - 1);
-      input->count--;
-      if (input->count >= input->capacity / 16 || input->capacity <= QUEUE_MIN_CAPACITY)
-        input->small_pops = 0;
-      else if (++input->small_pops >= input->capacity)
-        {
-          resize (input, input->capacity / 2);
-          input->small_pops = 0;
-        }
-      if (G_UNLIKELY (packet->ts < self->floor))
-        self->before_floor++;
-      else
-        {
-          late = self->any_written && packet->ts < self->last_ts;
-          if (late)
-            {
-              input->late++;
-              self->late++;
-            }
-          else
-            self->last_ts = packet->ts;
-          self->any_written = TRUE;
-          input->written++;
-          self->written++;
-          if (!self->write (packet, input, late, self->user_data))
-            self->stopped = TRUE;
-        }
-      dd_chunk_unref (queued.chunk);
-
-      if (input->count > 0)
-        {
-          const DdPacket *next = &queue_at (input, 0)->packet;
-          const DdQueuedPacket *after = queue_at (input, 1);
-
-          /* With many inputs, this one's turn comes after the others have had theirs, and
-           * its bytes (read long before, or by another thread) would be fetched from
-           * memory then: fetch them now, with the record after (each may span two lines). */
-          __builtin_prefetch (next->data);
-          __builtin_prefetch (next->data + next->caplen - 1);
-          __builtin_prefetch (after);
-          __builtin_prefetch ((const guint8 *) (after + 1) - 1);
-          order_changed (self, input, FALSE);
-        }
-      else
-        {
-          order_remove (self, input);
-          if (input->refill != NULL && input->live && !self->stopped)
-            refill (input);
-          else if (input->drained != NULL && input->live && !self->stopped)
-            {
-              guint64 mark = input_mark (input);
-
-              input->drained (input, input->user_data);
-              /* It may have been what held the merge back. */
-              if (!all && mark <= bound)
-                bound = release_bound (self);
-            }
-        }
+      queued = pop (input);
+      write_one (self, input, &queued);
+      release (&queued);
+      reorder (self, input, all, &bound);
     }
   return -1;
 }

@@ -6,21 +6,30 @@
  * an older one: every live push input has a watermark at or past it (an ISB heartbeat
  * for inputs that send them, otherwise the newest timestamp it delivered), or the packet
  * has waited max-delay. Pull inputs (files) are read on demand and never hold the merge.
- * A packet older than one already written is still written, and counted as late. */
+ * A packet older than one already written is still written, and counted as late.
+ *
+ * Side blocks (statistics, comments: dd-sink.h) travel in the same queues, by their
+ * timestamp, and go out by the same rule; they are not packets (not counted, never late,
+ * never left out). */
 #pragma once
 
 #include <glib.h>
 
 #include "dd-chunk.h"
 #include "dd-packet.h"
+#include "dd-sink.h"
 
 G_BEGIN_DECLS
 
 /* A packet as an input queues it: the record, the chunk that holds its bytes (referenced
- * while it is queued) and when it was read (monotonic µs), for max-delay. */
+ * while it is queued) and when it was read (monotonic µs), for max-delay. A side block
+ * is queued as a packet record without data (its timestamp only), and owned. */
 typedef struct {
   DdPacket  packet;
-  DdChunk  *chunk;
+  union {
+    DdChunk     *chunk;  /* packet.data != NULL */
+    DdSideBlock *block;  /* packet.data == NULL */
+  };
   gint64    arrival;
 } DdQueuedPacket;
 
@@ -33,6 +42,11 @@ typedef gboolean (*DdMergerWriteFunc) (const DdPacket *packet,
                                        gboolean             late,
                                        gpointer             user_data);
 
+/* Writes one side block (nullable: blocks are then dropped). */
+typedef void (*DdMergerBlockFunc) (const DdSideBlock *block,
+                                   DdMergeInput      *input,
+                                   gpointer           user_data);
+
 /* Asks a pull input for more packets (dd_merge_input_push), or to end itself
  * (dd_merge_input_set_live FALSE) when it has none. */
 typedef void (*DdMergeRefillFunc) (DdMergeInput *input,
@@ -42,6 +56,8 @@ DdMerger     *dd_merger_new              (gint64            max_delay_us,
                                           DdMergerWriteFunc write,
                                           gpointer          user_data);
 void          dd_merger_free             (DdMerger *self);
+void          dd_merger_set_block_func   (DdMerger          *self,
+                                          DdMergerBlockFunc  block);
 
 /* A push input's queue has run empty in the middle of a merge: the input may push at once
  * what it can deliver without waiting (a stream's bytes already received by the kernel),
@@ -94,6 +110,9 @@ void          dd_merge_input_push        (DdMergeInput        *input,
                                           const DdPacket      *packet,
                                           DdChunk             *chunk,
                                           gint64               arrival);
+/* A side block (taken) of this input, queued by its ts (block->arrival for max-delay). */
+void          dd_merge_input_push_block  (DdMergeInput *input,
+                                          DdSideBlock  *block);
 /* An ISB heartbeat: no later packet of this input is older than @ts. From the first call
  * on, only heartbeats (not the packets' own timestamps) release the input's hold. */
 void          dd_merge_input_set_watermark (DdMergeInput *input,

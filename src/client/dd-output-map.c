@@ -7,29 +7,26 @@
 
 G_DEFINE_QUARK (dd-output-map-error-quark, dd_output_map_error)
 
-/* Workers send statistics ten times a second; the output gets them once a second. */
-#define STATS_INTERVAL_US G_USEC_PER_SEC
-
 struct _DdOutputMap {
-  DdOutput   *output;
+  DdSink     *sink;
   DdFormat    format;
   guint32     expected;    /* pcap: the link type the inputs agree on so far */
   gboolean    any_expected;
+  guint32     linktype;    /* pcap: the header's, once written */
   GHashTable *ids;         /* "LINKTYPE/NAME" → output interface id */
-  GArray     *stats_written;  /* gint64 per output interface */
-  gboolean    heartbeats;     /* statistics written as they come, not only at the end */
 };
 
 DdOutputMap *
-dd_output_map_new (DdOutput *output)
+dd_output_map_new (DdSink   *sink,
+                   DdFormat  format)
 {
   DdOutputMap *self = g_new0 (DdOutputMap, 1);
 
-  self->output = output;
-  self->format = dd_output_get_format (output);
+  self->sink = sink;
+  self->format = format;
   self->expected = DD_OUTPUT_LINKTYPE_PENDING;
+  self->linktype = DD_OUTPUT_LINKTYPE_PENDING;
   self->ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->stats_written = g_array_new (FALSE, TRUE, sizeof (gint64));
   return self;
 }
 
@@ -39,14 +36,22 @@ dd_output_map_free (DdOutputMap *self)
   if (self == NULL)
     return;
   g_hash_table_unref (self->ids);
-  g_array_unref (self->stats_written);
   g_free (self);
 }
 
-DdOutput *
-dd_output_map_get_output (DdOutputMap *self)
+DdFormat
+dd_output_map_get_format (DdOutputMap *self)
 {
-  return self->output;
+  return self->format;
+}
+
+/* pcap: the header, with the one link type every packet must have. */
+static void
+write_pcap_header (DdOutputMap *self,
+                   guint32      linktype)
+{
+  self->linktype = linktype;
+  dd_sink_header (self->sink, linktype, NULL);
 }
 
 void
@@ -67,9 +72,9 @@ dd_output_map_begin (DdOutputMap        *self,
                      const char * const *comments)
 {
   if (self->format == DD_FORMAT_PCAPNG)
-    dd_output_write_shb (self->output, comments);
+    dd_sink_header (self->sink, DD_OUTPUT_LINKTYPE_PENDING, comments);
   else if (self->expected != DD_OUTPUT_LINKTYPE_PENDING)
-    dd_output_write_pcap_header (self->output, self->expected);
+    write_pcap_header (self, self->expected);
 }
 
 static gboolean
@@ -78,13 +83,13 @@ route_pcap (DdOutputMap             *self,
             DdOutputRoute           *route,
             GError                 **error)
 {
-  guint32 out = dd_output_get_linktype (self->output);
+  guint32 out = self->linktype;
 
   if (out == DD_OUTPUT_LINKTYPE_PENDING)
     {
       /* The first stream of a run without workers or files decides. */
       out = iface->linktype;
-      dd_output_write_pcap_header (self->output, out);
+      write_pcap_header (self, out);
     }
   if (iface->linktype == DD_LINKTYPE_LINUX_SLL && out == DD_LINKTYPE_LINUX_SLL2)
     route->convert = TRUE;
@@ -141,80 +146,19 @@ dd_output_map_add_interface (DdOutputMap             *self,
       .comment = note,
     };
 
-    route->out_id = dd_output_add_interface (self->output, &out);
+    route->out_id = g_hash_table_size (self->ids);
+    dd_sink_interface (self->sink, route->out_id, &out);
   }
   g_hash_table_insert (self->ids, g_steal_pointer (&key), GUINT_TO_POINTER (route->out_id));
-  g_array_set_size (self->stats_written, MAX (self->stats_written->len, route->out_id + 1));
   return TRUE;
-}
-
-void
-dd_output_map_stats (DdOutputMap         *self,
-                     guint32              out_id,
-                     guint64              ts_ns,
-                     const DdPcapngStats *stats,
-                     gint64               now)
-{
-  gint64 *written;
-
-  if (self->format != DD_FORMAT_PCAPNG || stats->present == 0)
-    return;
-  g_return_if_fail (out_id < self->stats_written->len);
-  if (!self->heartbeats)
-    {
-      dd_output_write_stats (self->output, out_id, ts_ns, stats, FALSE);
-      return;
-    }
-  written = &g_array_index (self->stats_written, gint64, out_id);
-  if (now - *written < STATS_INTERVAL_US)
-    return;
-  *written = now;
-  dd_output_write_stats (self->output, out_id, ts_ns, stats, TRUE);
-}
-
-void
-dd_output_map_set_heartbeats (DdOutputMap *self,
-                              gboolean     heartbeats)
-{
-  self->heartbeats = heartbeats;
-}
-
-void
-dd_output_map_mark (DdOutputMap         *self,
-                    guint32              out_id,
-                    const DdPcapngStats *stats)
-{
-  if (self->format != DD_FORMAT_PCAPNG)
-    return;
-  dd_output_write_stats (self->output, out_id, (guint64) g_get_real_time () * 1000u, stats, TRUE);
-}
-
-void
-dd_output_map_comment (DdOutputMap *self,
-                       guint32      out_id,
-                       const char  *comment)
-{
-  if (self->format != DD_FORMAT_PCAPNG)
-    return;
-  dd_output_write_comment (self->output, out_id, (guint64) g_get_real_time () * 1000u, comment);
-}
-
-void
-dd_output_map_set_final_comment (DdOutputMap *self,
-                                 guint32      out_id,
-                                 const char  *comment)
-{
-  if (self->format == DD_FORMAT_PCAPNG)
-    dd_output_set_final_comment (self->output, out_id, comment);
 }
 
 void
 dd_output_map_end (DdOutputMap *self)
 {
-  if (self->format == DD_FORMAT_PCAPNG)
-    dd_output_write_final_stats (self->output);
-  else if (dd_output_get_linktype (self->output) == DD_OUTPUT_LINKTYPE_PENDING)
-    dd_output_write_pcap_header (self->output, DD_LINKTYPE_LINUX_SLL2);
+  if (self->format == DD_FORMAT_PCAP && self->linktype == DD_OUTPUT_LINKTYPE_PENDING)
+    write_pcap_header (self, DD_LINKTYPE_LINUX_SLL2);
+  dd_sink_end (self->sink);
 }
 
 /* LINUX_SLL (16-byte header) to LINUX_SLL2 (20 bytes): the same fields in another order,

@@ -1,6 +1,7 @@
-/* Where the sources' interfaces land in the merged capture: the one path by which
- * interface descriptions, statistics and notes reach the output, and the one place that
- * decides the link type of pcap output.
+/* Where the sources' interfaces land in the merged capture: the one place that names the
+ * output's interfaces (and gives the sinks their descriptions and the header), and the
+ * one place that decides the link type of pcap output. Packets and side blocks reach the
+ * sinks through the merger, with the route the map gave their interface.
  *
  * pcap output has one link type: the inputs' expected link types decide it before the
  * header (workers capture LINUX_SLL2; files that agree keep theirs, as mergecap does);
@@ -13,7 +14,8 @@
 
 #include <glib.h>
 
-#include "dd-output.h"
+#include "dd-format.h"
+#include "dd-sink.h"
 #include "dd-stream-parser.h"
 
 G_BEGIN_DECLS
@@ -35,11 +37,15 @@ typedef struct {
   gboolean derive_flags;  /* pcapng from LINUX_SLL2: epb_flags from the SLL2 header */
 } DdOutputRoute;
 
-/* @output (not owned) must outlive the map. */
-DdOutputMap *dd_output_map_new       (DdOutput *output);
+/* The link type of an input known only once it is read (tcp://, stdin). */
+#define DD_OUTPUT_LINKTYPE_PENDING G_MAXUINT32
+
+/* @sink (not owned) gets the header and the interfaces; it must outlive the map. */
+DdOutputMap *dd_output_map_new       (DdSink   *sink,
+                                      DdFormat  format);
 void         dd_output_map_free      (DdOutputMap *self);
 
-DdOutput    *dd_output_map_get_output (DdOutputMap *self);
+DdFormat     dd_output_map_get_format (DdOutputMap *self);
 
 /* Before the header: an input that will bring @linktype (DD_OUTPUT_LINKTYPE_PENDING: known
  * only once it is read). */
@@ -57,33 +63,8 @@ gboolean     dd_output_map_add_interface (DdOutputMap             *self,
                                           const DdParsedInterface *iface,
                                           DdOutputRoute           *route,
                                           GError                 **error);
-/* pcapng: an interface's statistics, the newest kept for the final block (Wireshark
- * reads an interface's drops only when it has exactly one). With heartbeats, also
- * written as they come, at most once a second (@now, monotonic µs). */
-void         dd_output_map_stats     (DdOutputMap         *self,
-                                      guint32              out_id,
-                                      guint64              ts_ns,
-                                      const DdPcapngStats *stats,
-                                      gint64               now);
-/* pcapng: statistics written as they come (for a reader following a live capture), not
- * only at the end. Before the first interface. */
-void         dd_output_map_set_heartbeats (DdOutputMap *self,
-                                           gboolean     heartbeats);
-/* pcapng: a statistics block with @stats and their comment, now (a gap). */
-void         dd_output_map_mark      (DdOutputMap         *self,
-                                      guint32              out_id,
-                                      const DdPcapngStats *stats);
-/* pcapng: a statistics block that only says @comment. */
-void         dd_output_map_comment   (DdOutputMap *self,
-                                      guint32      out_id,
-                                      const char  *comment);
-/* pcapng: @comment on the interface's final statistics block (nullable; the last set
- * counts). */
-void         dd_output_map_set_final_comment (DdOutputMap *self,
-                                              guint32      out_id,
-                                              const char  *comment);
-/* The end: pcap's header if nothing decided it (an empty capture is still valid), pcapng's
- * final statistics. */
+/* The end, once the merge has written everything: pcap's header if nothing decided it (an
+ * empty capture is still valid), then the sink's end. */
 void         dd_output_map_end       (DdOutputMap *self);
 
 /* Converts one LINUX_SLL packet of @caplen bytes into LINUX_SLL2 at @out, which has room

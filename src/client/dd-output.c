@@ -13,11 +13,14 @@
 
 /* Flushed when it holds this much even in the middle of a merge. */
 #define FLUSH_THRESHOLD (512 * 1024)
+/* Workers send statistics ten times a second; a live output gets them once a second. */
+#define STATS_INTERVAL_US G_USEC_PER_SEC
 
 typedef struct {
   DdPcapngStats stats;
   guint64       stats_ts;
   gboolean      have_stats;
+  gint64        stats_written;  /* when statistics last went out live (monotonic µs) */
   guint64       written;
   guint64       first_ts;  /* of its packets */
   guint64       last_ts;
@@ -31,16 +34,17 @@ interface_state_clear (gpointer data)
 }
 
 struct _DdOutput {
+  DdSink      parent;
   int         fd;
   gboolean    close_fd;
   DdFormat    format;
-  guint32     linktype;
   GByteArray *buf;
   guint       buf_packets;
   gboolean    buf_essential;  /* holds a header or an interface */
   GByteArray *preamble;       /* every header and interface so far, for new PCAP-over-IP clients */
   DdPoipServer *server;
   GArray     *interfaces;  /* of InterfaceState */
+  gboolean    live_stats;  /* statistics written as they come, not only at the end */
   gboolean    failed;
   GError     *error;
   gboolean    pending;  /* its fd is still to come */
@@ -55,6 +59,8 @@ struct _DdOutput {
   gpointer    writable_data;
 };
 
+static const DdSinkFuncs output_funcs;
+
 DdOutput *
 dd_output_new (int      fd,
                gboolean close_fd,
@@ -62,6 +68,7 @@ dd_output_new (int      fd,
 {
   DdOutput *self = g_new0 (DdOutput, 1);
 
+  self->parent.funcs = &output_funcs;
   self->fd = fd;
   self->close_fd = close_fd;
   self->format = format;
@@ -69,7 +76,6 @@ dd_output_new (int      fd,
   self->preamble = g_byte_array_new ();
   self->interfaces = g_array_new (FALSE, TRUE, sizeof (InterfaceState));
   g_array_set_clear_func (self->interfaces, interface_state_clear);
-  self->linktype = DD_OUTPUT_LINKTYPE_PENDING;
   return self;
 }
 
@@ -92,12 +98,6 @@ DdFormat
 dd_output_get_format (DdOutput *self)
 {
   return self->format;
-}
-
-guint32
-dd_output_get_linktype (DdOutput *self)
-{
-  return self->linktype;
 }
 
 void
@@ -123,90 +123,109 @@ keep_in_preamble (DdOutput *self,
   self->buf_essential = TRUE;
 }
 
-void
-dd_output_write_pcap_header (DdOutput *self,
-                             guint32   linktype)
+/* ---- the sink: the merged capture as pcap or pcapng ---------------------------------- */
+
+static void
+output_header (DdSink             *sink,
+               guint32             linktype,
+               const char * const *comments)
 {
+  DdOutput *self = (DdOutput *) sink;
   guint from = self->buf->len;
 
-  self->linktype = linktype;
-  dd_pcap_write_header (self->buf, DD_MAX_SNAPLEN, linktype);
+  if (self->format == DD_FORMAT_PCAPNG)
+    {
+      g_autofree char *appl = g_strdup_printf ("ddump %s", PACKAGE_VERSION);
+
+      dd_pcapng_write_shb (self->buf, NULL, NULL, appl, comments);
+    }
+  else
+    {
+      dd_pcap_write_header (self->buf, DD_MAX_SNAPLEN, linktype);
+    }
   keep_in_preamble (self, from);
 }
 
-void
-dd_output_write_shb (DdOutput           *self,
-                     const char * const *comments)
+static void
+output_interface (DdSink                  *sink,
+                  guint32                  id,
+                  const DdPcapngInterface *iface)
 {
-  g_autofree char *appl = g_strdup_printf ("ddump %s", PACKAGE_VERSION);
+  DdOutput *self = (DdOutput *) sink;
   guint from = self->buf->len;
 
-  dd_pcapng_write_shb (self->buf, NULL, NULL, appl, comments);
-  keep_in_preamble (self, from);
-}
-
-guint32
-dd_output_add_interface (DdOutput                *self,
-                         const DdPcapngInterface *iface)
-{
-  guint from = self->buf->len;
-
+  if (self->format != DD_FORMAT_PCAPNG)
+    return;
+  g_return_if_fail (id == self->interfaces->len);
   g_array_set_size (self->interfaces, self->interfaces->len + 1);
   dd_pcapng_write_idb (self->buf, iface);
   keep_in_preamble (self, from);
-  return self->interfaces->len - 1;
 }
 
-void
-dd_output_write_stats (DdOutput            *self,
-                       guint32              interface_id,
-                       guint64              ts_ns,
-                       const DdPcapngStats *stats,
-                       gboolean             now)
+/* Records @block's statistics as the interface's, for the end. */
+static void
+keep_stats (InterfaceState    *state,
+            const DdSideBlock *block)
 {
-  InterfaceState *state;
-
-  g_return_if_fail (interface_id < self->interfaces->len);
-  state = &g_array_index (self->interfaces, InterfaceState, interface_id);
-  state->stats = *stats;
-  /* The comment belongs to the caller, and said something of that moment only. */
+  state->stats = block->stats;
+  /* The comment said something of that moment only. */
   state->stats.comment = NULL;
-  state->stats_ts = ts_ns;
+  state->stats_ts = block->ts;
   state->have_stats = TRUE;
-  if (now)
-    dd_pcapng_write_isb (self->buf, interface_id, ts_ns, stats);
 }
 
-void
-dd_output_write_comment (DdOutput   *self,
-                         guint32     interface_id,
-                         guint64     ts_ns,
-                         const char *comment)
+static void
+output_block (DdSink            *sink,
+              const DdSideBlock *block)
 {
-  DdPcapngStats stats = { .comment = comment };
-
-  g_return_if_fail (interface_id < self->interfaces->len);
-  dd_pcapng_write_isb (self->buf, interface_id, ts_ns, &stats);
-}
-
-void
-dd_output_set_final_comment (DdOutput   *self,
-                             guint32     interface_id,
-                             const char *comment)
-{
+  DdOutput *self = (DdOutput *) sink;
   InterfaceState *state;
 
-  g_return_if_fail (interface_id < self->interfaces->len);
-  state = &g_array_index (self->interfaces, InterfaceState, interface_id);
-  g_free (state->final_comment);
-  state->final_comment = g_strdup (comment);
+  if (self->format != DD_FORMAT_PCAPNG)
+    return;
+  g_return_if_fail (block->interface_id < self->interfaces->len);
+  state = &g_array_index (self->interfaces, InterfaceState, block->interface_id);
+  switch (block->kind)
+    {
+    case DD_SIDE_BLOCK_STATS:
+      if (block->stats.present == 0)
+        break;
+      keep_stats (state, block);
+      if (self->live_stats && block->arrival - state->stats_written >= STATS_INTERVAL_US)
+        {
+          state->stats_written = block->arrival;
+          dd_pcapng_write_isb (self->buf, block->interface_id, block->ts, &block->stats);
+        }
+      break;
+    case DD_SIDE_BLOCK_MARK:
+      keep_stats (state, block);
+      dd_pcapng_write_isb (self->buf, block->interface_id, block->ts, &block->stats);
+      break;
+    case DD_SIDE_BLOCK_COMMENT:
+      {
+        DdPcapngStats stats = { .comment = block->stats.comment };
+
+        dd_pcapng_write_isb (self->buf, block->interface_id, block->ts, &stats);
+      }
+      break;
+    case DD_SIDE_BLOCK_FINAL_COMMENT:
+      g_free (state->final_comment);
+      state->final_comment = g_strdup (block->stats.comment);
+      break;
+    }
 }
 
-void
-dd_output_write_final_stats (DdOutput *self)
+/* pcapng: one last ISB per interface: the statistics recorded, the packets written, and
+ * when its capture began and ended (as recorded; else its first and last packet; else
+ * the end of the run), with the comment set for it. */
+static void
+output_end (DdSink *sink)
 {
+  DdOutput *self = (DdOutput *) sink;
   guint64 now = (guint64) g_get_real_time () * 1000u;
 
+  if (self->format != DD_FORMAT_PCAPNG)
+    return;
   for (guint i = 0; i < self->interfaces->len; i++)
     {
       InterfaceState *state = &g_array_index (self->interfaces, InterfaceState, i);
@@ -229,35 +248,62 @@ dd_output_write_final_stats (DdOutput *self)
     }
 }
 
-gboolean
-dd_output_write_packet (DdOutput     *self,
-                        guint32       interface_id,
-                        guint64       ts_ns,
-                        guint32       caplen,
-                        guint32       origlen,
-                        guint32       flags,
-                        const guint8 *data)
+static gboolean
+output_packet (DdSink         *sink,
+               const DdPacket *packet,
+               gboolean        late)
 {
+  DdOutput *self = (DdOutput *) sink;
+
   if (self->failed)
     return FALSE;
   if (self->format == DD_FORMAT_PCAPNG)
     {
-      if (G_LIKELY (interface_id < self->interfaces->len))
+      if (G_LIKELY (packet->interface_id < self->interfaces->len))
         {
-          InterfaceState *state = &g_array_index (self->interfaces, InterfaceState, interface_id);
+          InterfaceState *state = &g_array_index (self->interfaces, InterfaceState, packet->interface_id);
 
           if (state->written++ == 0)
-            state->first_ts = ts_ns;
-          state->last_ts = ts_ns;
+            state->first_ts = packet->ts;
+          state->last_ts = packet->ts;
         }
-      dd_pcapng_write_epb (self->buf, interface_id, ts_ns, caplen, origlen, data, flags);
+      dd_pcapng_write_epb (self->buf, packet->interface_id, packet->ts, packet->caplen,
+                           packet->origlen, packet->data, packet->flags);
     }
   else
-    dd_pcap_write_record (self->buf, ts_ns, caplen, origlen, data);
+    dd_pcap_write_record (self->buf, packet->ts, packet->caplen, packet->origlen, packet->data);
   self->buf_packets++;
   if (self->buf->len >= FLUSH_THRESHOLD)
     return dd_output_flush (self, NULL);
   return TRUE;
+}
+
+static void
+output_finalize (DdSink *sink)
+{
+  dd_output_free ((DdOutput *) sink);
+}
+
+static const DdSinkFuncs output_funcs = {
+  .header = output_header,
+  .interface = output_interface,
+  .packet = output_packet,
+  .block = output_block,
+  .end = output_end,
+  .finalize = output_finalize,
+};
+
+DdSink *
+dd_output_get_sink (DdOutput *self)
+{
+  return &self->parent;
+}
+
+void
+dd_output_set_live_stats (DdOutput *self,
+                          gboolean  live)
+{
+  self->live_stats = live;
 }
 
 static void

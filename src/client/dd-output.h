@@ -8,6 +8,7 @@
 #include "dd-format.h"
 #include "dd-pcapng-writer.h"
 #include "dd-poip-server.h"
+#include "dd-sink.h"
 
 G_BEGIN_DECLS
 
@@ -27,50 +28,17 @@ void      dd_output_set_server     (DdOutput     *self,
 /* The header and every interface written so far. */
 GBytes   *dd_output_get_preamble   (DdOutput *self);
 
-/* pcap: the file header, with the one link type every packet must have. */
-void      dd_output_write_pcap_header (DdOutput *self,
-                                       guint32   linktype);
-/* The link type of the pcap header; DD_OUTPUT_LINKTYPE_PENDING until it is written (a
- * stream whose link type is known only once it is read decides it). */
-#define DD_OUTPUT_LINKTYPE_PENDING G_MAXUINT32
-guint32   dd_output_get_linktype   (DdOutput *self);
-
-/* pcapng: the section header, then interfaces as they appear. Returns the id. */
-void      dd_output_write_shb      (DdOutput           *self,
-                                    const char * const *comments);
-guint32   dd_output_add_interface  (DdOutput                *self,
-                                    const DdPcapngInterface *iface);
-/* Records @stats as the interface's statistics, for the end; with @now, writes them at
- * once too (an ISB for a reader that follows the capture live). */
-void      dd_output_write_stats    (DdOutput            *self,
-                                    guint32              interface_id,
-                                    guint64              ts_ns,
-                                    const DdPcapngStats *stats,
-                                    gboolean             now);
-/* pcapng: an ISB that only says @comment, for a reader of the file (the statistics kept
- * for the end are not touched). */
-void      dd_output_write_comment  (DdOutput   *self,
-                                    guint32     interface_id,
-                                    guint64     ts_ns,
-                                    const char *comment);
-/* pcapng: @comment (nullable; copied) for the interface's last ISB, replacing the last one
- * set: what holds at the end of the run. */
-void      dd_output_set_final_comment (DdOutput   *self,
-                                       guint32     interface_id,
-                                       const char *comment);
-/* pcapng: one last ISB per interface: the statistics recorded, the packets written, and
- * when its capture began and ended (as recorded; else its first and last packet; else
- * the end of the run), with the comment set for it. */
-void      dd_output_write_final_stats (DdOutput *self);
-
-/* FALSE once the output has failed (the packet was not written). */
-gboolean  dd_output_write_packet   (DdOutput     *self,
-                                    guint32       interface_id,
-                                    guint64       ts_ns,
-                                    guint32       caplen,
-                                    guint32       origlen,
-                                    guint32       flags,
-                                    const guint8 *data);
+/* The capture's consumer in the merge (dd-sink.h): the header, interfaces, packets and
+ * side blocks are written as pcap or pcapng. In pcapng, each interface's statistics are
+ * kept for one last statistics block at the end: what was recorded, the packets written,
+ * and when its capture began and ended (as recorded; else its first and last packet;
+ * else the end of the run), with the comment set for it. A packet returns FALSE once the
+ * output has failed (it was not written). */
+DdSink   *dd_output_get_sink       (DdOutput *self);
+/* pcapng: statistics written as they come (at most once a second for each interface), for
+ * a reader following a live capture, not only at the end. */
+void      dd_output_set_live_stats (DdOutput *self,
+                                    gboolean  live);
 
 /* Writes out what is buffered. FALSE once writing failed; G_IO_ERROR_BROKEN_PIPE when
  * the reader went away. After a failure everything is discarded. */

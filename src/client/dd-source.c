@@ -129,6 +129,33 @@ is_output (const Interface *iface)
   return !iface->whole || iface->whole_routed;
 }
 
+/* A side block for the output's interface @out_id, into the merge by its timestamp: read
+ * at @arrival (monotonic µs). */
+static void
+push_block (DdSource            *self,
+            DdSideBlockKind      kind,
+            guint32              out_id,
+            guint64              ts,
+            gint64               arrival,
+            const DdPcapngStats *stats,
+            const char          *comment)
+{
+  dd_merge_input_push_block (PRIV (self)->input,
+                             dd_side_block_new (kind, out_id, ts, arrival, stats, comment));
+}
+
+/* A side block of this moment (a note, a gap), not of the stream. */
+static void
+push_block_now (DdSource            *self,
+                DdSideBlockKind      kind,
+                guint32              out_id,
+                const DdPcapngStats *stats,
+                const char          *comment)
+{
+  push_block (self, kind, out_id, (guint64) dd_clock_real_time_ns (), g_get_monotonic_time (),
+              stats, comment);
+}
+
 /* Counters of one more section (a connection) of the same capture into @sum: its
  * counters add up, its times widen the window. */
 static void
@@ -167,7 +194,8 @@ place_stats (DdSource *self)
 
   if (!priv->have_pending || !priv->stats_routed)
     return;
-  dd_output_map_stats (priv->context.map, priv->stats_out_id, priv->pending_ts, &priv->pending, priv->arrival);
+  push_block (self, DD_SIDE_BLOCK_STATS, priv->stats_out_id, priv->pending_ts, priv->arrival,
+              &priv->pending, NULL);
   priv->have_pending = FALSE;
 }
 
@@ -429,7 +457,7 @@ stats_cb (gpointer             user_data,
     }
   if (!iface->whole)
     {
-      dd_output_map_stats (priv->context.map, iface->route.out_id, ts_ns, stats, priv->arrival);
+      push_block (self, DD_SIDE_BLOCK_STATS, iface->route.out_id, ts_ns, priv->arrival, stats, NULL);
       return;
     }
   /* The whole capture's counters since the first connection. */
@@ -1011,7 +1039,7 @@ dd_source_write_note (DdSource   *self,
       const Interface *iface = &g_array_index (priv->interfaces, Interface, i);
 
       if (is_output (iface))
-        dd_output_map_comment (priv->context.map, iface->route.out_id, note);
+        push_block_now (self, DD_SIDE_BLOCK_COMMENT, iface->route.out_id, NULL, note);
     }
 }
 
@@ -1055,14 +1083,13 @@ dd_source_write_gap (DdSource   *self,
       return;
     }
   /* The counters of the connections before: the new one's have not come yet. */
-  stats.comment = note;
-  dd_output_map_mark (priv->context.map, priv->stats_out_id, &stats);
+  push_block_now (self, DD_SIDE_BLOCK_MARK, priv->stats_out_id, &stats, note);
   for (guint i = 0; i < priv->interfaces->len; i++)
     {
       const Interface *iface = &g_array_index (priv->interfaces, Interface, i);
 
       if (!iface->whole && iface->route.out_id != priv->stats_out_id)
-        dd_output_map_comment (priv->context.map, iface->route.out_id, note);
+        push_block_now (self, DD_SIDE_BLOCK_COMMENT, iface->route.out_id, NULL, note);
     }
 }
 
@@ -1073,7 +1100,7 @@ dd_source_end_stats (DdSource *self)
   DdOutputRoute route;
 
   if (!priv->have_pending || priv->stats_routed ||
-      dd_output_get_format (dd_output_map_get_output (priv->context.map)) != DD_FORMAT_PCAPNG)
+      dd_output_map_get_format (priv->context.map) != DD_FORMAT_PCAPNG)
     return;
   /* No packet came: the host is still in the capture, with its counters. */
   route_any (self, priv->whole_snaplen, &route, NULL);
@@ -1149,7 +1176,8 @@ dd_source_update_clock (DdSource              *self,
       const Interface *iface = &g_array_index (priv->interfaces, Interface, i);
 
       if (is_output (iface))
-        dd_output_map_set_final_comment (priv->context.map, iface->route.out_id, note);
+        push_block (self, DD_SIDE_BLOCK_FINAL_COMMENT, iface->route.out_id, priv->clock_latest_at,
+                    g_get_monotonic_time (), NULL, note);
     }
   if (priv->callbacks.clock != NULL)
     priv->callbacks.clock (self, priv->user_data);

@@ -1,9 +1,10 @@
 /* One input of the merge. DdSource is abstract: each kind of input (a worker's HTTP
  * stream, a PCAP-over-IP stream, a capture file, stdin or a named pipe) is a subclass that
  * only opens its bytes; the base reads them in chunks under the memory budget, parses them,
- * routes every packet to the output's interfaces through the output map and pushes the
- * packet record into the merger. A source never writes to the output itself, and a source
- * that fails affects only itself.
+ * routes every packet to the output's interfaces (the output map gives the routes) and
+ * pushes the packet records, and its side blocks (statistics, notes, gaps), into the
+ * merger. A source never writes to a sink itself, and a source that fails affects only
+ * itself.
  *
  * Push sources (streams) give the base a GInputStream, read as data comes and paused while
  * the merge holds much of them (the merger says when they may read again:

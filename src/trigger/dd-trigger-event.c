@@ -13,7 +13,7 @@
 #include "dd-s3-store.h"
 #include "dd-filter.h"
 #include "dd-output.h"
-#include "dd-packet-summary.h"
+#include "dd-packet-debug.h"
 #include "dd-spooled-upload.h"
 #include "dd-trigger-plan.h"
 #include "dd-trigger-event.h"
@@ -36,7 +36,7 @@ struct _DdTriggerEvent {
   char                  *name;      /* [FOLDER/]ALERTID-UTCTIME.pcapng */
   char                  *temp_path; /* in the spool, until the upload has it */
   DdSpooledUpload       *upload;
-  guint                  packets_logged;
+  DdSink                *packet_debug;  /* packetdebug's lines, or NULL */
   DdOutput              *output;
   DdClient              *client;
   GTask                 *task;
@@ -60,6 +60,7 @@ dd_trigger_event_finalize (GObject *object)
   g_warn_if_fail (self->task == NULL);
   g_clear_object (&self->client);
   g_clear_pointer (&self->output, dd_output_free);
+  g_clear_pointer (&self->packet_debug, dd_sink_free);
   if (self->temp_path != NULL)
     g_unlink (self->temp_path);
   dd_trigger_message_free (self->message);
@@ -143,27 +144,6 @@ client_message_cb (DdClientMessage  kind,
       g_debug ("%s: %s", self->id, text);
       break;
     }
-}
-
-/* packetdebug: one log line per packet, as pcapdaemon prints them, for the first
- * PACKETDEBUG_MAX of an event (a capture can be large; the log is not the place for it). */
-#define PACKETDEBUG_MAX 1000
-
-static void
-packet_cb (const DdPacket *packet,
-           gpointer        user_data)
-{
-  DdTriggerEvent *self = user_data;
-  DdPacketSummary summary;
-  guint64 seconds = packet->ts / G_GUINT64_CONSTANT (1000000000);
-
-  if (++self->packets_logged > PACKETDEBUG_MAX)
-    return;
-  dd_packet_summary_from_sll2 (packet->data, packet->caplen, &summary);
-  g_message ("%s: packet %" G_GUINT64_FORMAT ".%09u interface %u: %s > %s %s, %u bytes (%u captured)%s",
-             self->id, seconds, (guint) (packet->ts % G_GUINT64_CONSTANT (1000000000)), packet->interface_id,
-             summary.from, summary.to, summary.protocol, packet->origlen, packet->caplen,
-             self->packets_logged == PACKETDEBUG_MAX ? "; packetdebug: no more lines for this event" : "");
 }
 
 static void
@@ -294,12 +274,12 @@ dd_trigger_event_run_async (DdTriggerEvent      *self,
 
   comments = dd_trigger_plan_comments (self->plan, self->message, self->id, self->started);
   dd_trigger_plan_client_options (self->plan, self->config, self->message, comments, &options);
+  self->client = dd_client_new (&options, client_message_cb, self);
   if (self->plan->packetdebug)
     {
-      options.packet_func = packet_cb;
-      options.packet_data = self;
+      self->packet_debug = dd_packet_debug_new (self->id);
+      dd_client_add_sink (self->client, self->packet_debug);
     }
-  self->client = dd_client_new (&options, client_message_cb, self);
   dd_client_set_http (self->client, self->http);
   if (!dd_client_set_targets (self->client, (const char * const *) self->plan->specs->pdata, &error))
     {
