@@ -10,6 +10,8 @@
 #include "dd-pipe-source.h"
 #include "dd-sll2.h"
 #include "dd-source.h"
+#include "dd-source-clock.h"
+#include "dd-stall-watch.h"
 #include "dd-stream-parser.h"
 #include "dd-tcp-source.h"
 
@@ -21,12 +23,6 @@
 /* Reads this much smaller than the chunk, this many times in a row, halve it. */
 #define SMALL_READ_DIVISOR 16
 #define SMALL_READS_TO_SHRINK 8
-/* A worker's pcapng stream that brings nothing, not even a heartbeat, for this many of its
- * heartbeat periods (and at least STALL_MIN_US) is dead, whatever TCP says. */
-#define STALL_PERIODS 20
-#define STALL_MIN_US (5 * G_USEC_PER_SEC)
-/* Until two heartbeats have shown the period: a worker frozen right after its header. */
-#define STALL_UNKNOWN_US (30 * G_USEC_PER_SEC)
 
 /* One interface of the current section. */
 typedef struct {
@@ -72,21 +68,12 @@ typedef struct {
   gboolean          heartbeats;
   gboolean          ended_cleanly;  /* a ddump worker's last ISB came */
   gboolean          shut_down;      /* ...saying the worker stopped */
-  guint64           last_isb_end;   /* ns, the worker's clock */
-  gint64            heartbeat_us;   /* the shortest gap between two heartbeats; 0: unknown */
+  DdStallWatch      stall;          /* whether a stream with heartbeats went quiet */
   char             *note;           /* the comment of the interfaces we add, or NULL */
-  DdClockEstimate   clock;          /* exchanges == 0: unknown */
-  char             *clock_why;      /* why it is unknown, when a measure failed */
-  char             *clock_note;     /* the clock, for the interfaces' comment */
-  DdClockEstimate   clock_latest;   /* measured during the capture */
-  guint64           clock_latest_at;  /* ns, our clock */
-  guint             clock_measures;
-  gint64            shift_ns;       /* added to every timestamp of the input */
+  DdSourceClock     clock;          /* against ours: the offset, the shift, the comment */
   char             *notice;         /* for the user, about the stream last opened */
   char             *remote_id;      /* the stream last opened, as its server names it */
-  gint64            running_since;  /* monotonic µs */
-  gint64            first_beat;     /* when the first heartbeat arrived; 0: not yet */
-  guint             stall_id;
+  guint             stall_id;       /* the stall watch's timer */
 
   guint64           packets;
   guint64           bytes;
@@ -225,7 +212,7 @@ route_any (DdSource      *self,
   DdParsedInterface any = { DD_LINKTYPE_LINUX_SLL2, snaplen, "any", NULL, NULL };
 
   if (!dd_output_map_add_interface (priv->context.map, priv->target->host, priv->target->label,
-                                    priv->clock_note, &any, route, error))
+                                    priv->clock.note, &any, route, error))
     return FALSE;
   adopt_stats_route (self, route->out_id);
   return TRUE;
@@ -281,7 +268,7 @@ interface_cb (gpointer                 user_data,
   DdSourcePrivate *priv = PRIV (self);
   Interface iface = { 0 };
   g_autofree char *both = NULL;
-  const char *note = priv->note != NULL ? priv->note : priv->clock_note;
+  const char *note = priv->note != NULL ? priv->note : priv->clock.note;
 
   /* As libpcap reads it: none, or beyond the largest, is the largest. */
   iface.snaplen = parsed->snaplen == 0 ? DD_MAX_SNAPLEN : MIN (parsed->snaplen, DD_MAX_SNAPLEN);
@@ -293,8 +280,8 @@ interface_cb (gpointer                 user_data,
       g_array_append_val (priv->interfaces, iface);
       return TRUE;
     }
-  if (priv->note != NULL && priv->clock_note != NULL)
-    note = both = g_strdup_printf ("%s; %s", priv->note, priv->clock_note);
+  if (priv->note != NULL && priv->clock.note != NULL)
+    note = both = g_strdup_printf ("%s; %s", priv->note, priv->clock.note);
   if (!dd_output_map_add_interface (priv->context.map, priv->target->host, priv->target->label,
                                     note, parsed, &iface.route, error))
     return FALSE;
@@ -321,11 +308,7 @@ static inline guint64
 shift (DdSourcePrivate *priv,
        guint64          ts)
 {
-  if (G_LIKELY (priv->shift_ns == 0))
-    return ts;
-  if (priv->shift_ns < 0 && ts < (guint64) -priv->shift_ns)
-    return 0;
-  return ts + (guint64) priv->shift_ns;
+  return dd_source_clock_shift (&priv->clock, ts);
 }
 
 /* A LINUX_SLL packet as LINUX_SLL2, in the scratch chunk; the chunk that holds it. */
@@ -415,7 +398,7 @@ stats_cb (gpointer             user_data,
   DdPcapngStats shifted;
 
   ts_ns = shift (priv, ts_ns);
-  if (priv->shift_ns != 0)
+  if (priv->clock.shift_ns != 0)
     {
       /* Its times in our clock, as its packets. */
       shifted = *stats;
@@ -427,18 +410,9 @@ stats_cb (gpointer             user_data,
     dd_merge_input_set_watermark (priv->input, ts_ns);
   if (priv->heartbeats && (stats->present & DD_PCAPNG_STAT_ENDTIME))
     {
-      if (priv->first_beat == 0)
-        priv->first_beat = g_get_monotonic_time ();
-      if (priv->last_isb_end != 0 && stats->endtime > priv->last_isb_end)
-        {
-          gint64 gap = (gint64) MIN ((stats->endtime - priv->last_isb_end) / 1000, (guint64) G_MAXINT32);
-
-          if (priv->heartbeat_us == 0)
-            g_debug ("%s: a heartbeat every %.3f s", priv->target->label, gap / (double) G_USEC_PER_SEC);
-          if (priv->heartbeat_us == 0 || gap < priv->heartbeat_us)
-            priv->heartbeat_us = MAX (gap, 1000);
-        }
-      priv->last_isb_end = stats->endtime;
+      if (dd_stall_watch_beat (&priv->stall, stats->endtime, g_get_monotonic_time ()))
+        g_debug ("%s: a heartbeat every %.3f s", priv->target->label,
+                 priv->stall.period_us / (double) G_USEC_PER_SEC);
     }
   if (stats->comment != NULL && g_str_has_prefix (stats->comment, DD_PCAPNG_END_COMMENT))
     {
@@ -798,27 +772,14 @@ stall_cb (gpointer user_data)
 {
   DdSource *self = user_data;
   DdSourcePrivate *priv = PRIV (self);
-  gint64 limit, quiet;
+  GError *error = NULL;
 
   if (!priv->heartbeats || !priv->reading)
     return G_SOURCE_CONTINUE;  /* nothing to expect, or paused by us */
-  if (priv->heartbeat_us != 0)
-    limit = MAX (STALL_MIN_US, STALL_PERIODS * priv->heartbeat_us);
-  else  /* the first heartbeat took about one period to come */
-    limit = MAX (STALL_UNKNOWN_US, priv->first_beat != 0 ? 3 * (priv->first_beat - priv->running_since) : 0);
-  quiet = g_get_monotonic_time () - priv->arrival;
-  if (quiet < limit)
+  if (dd_stall_watch_check (&priv->stall, priv->arrival, g_get_monotonic_time (), &error))
     return G_SOURCE_CONTINUE;
   priv->stall_id = 0;
-  if (priv->heartbeat_us != 0)
-    finish (self, g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                               _("the stream stalled: nothing for %.1f s, not even a heartbeat "
-                                 "(the worker sends one every %.1f s)"),
-                               quiet / (double) G_USEC_PER_SEC, priv->heartbeat_us / (double) G_USEC_PER_SEC));
-  else
-    finish (self, g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                               _("the stream stalled: nothing for %.1f s, not even a heartbeat"),
-                               quiet / (double) G_USEC_PER_SEC));
+  finish (self, error);
   return G_SOURCE_REMOVE;
 }
 
@@ -831,10 +792,8 @@ running (DdSource *self)
   priv->started = TRUE;
   priv->ended_cleanly = FALSE;
   priv->shut_down = FALSE;
-  priv->last_isb_end = 0;
-  priv->heartbeat_us = 0;
-  priv->first_beat = 0;
-  priv->arrival = priv->running_since = g_get_monotonic_time ();
+  priv->arrival = g_get_monotonic_time ();
+  dd_stall_watch_reset (&priv->stall, priv->arrival);
   if (!priv->pull)
     priv->stall_id = g_timeout_add_seconds (1, stall_cb, self);
   priv->parser = dd_stream_parser_new (&parser_funcs, self);
@@ -993,8 +952,7 @@ dd_source_finalize (GObject *object)
   dd_chunk_unref (priv->scratch);
   dd_memory_account_unref (priv->account);
   g_free (priv->note);
-  g_free (priv->clock_why);
-  g_free (priv->clock_note);
+  dd_source_clock_clear (&priv->clock);
   g_free (priv->notice);
   g_free (priv->remote_id);
   g_clear_error (&priv->error);
@@ -1112,31 +1070,8 @@ dd_source_set_clock (DdSource              *self,
                      const GError          *why)
 {
   DdSourcePrivate *priv = PRIV (self);
-  g_autofree char *offset = NULL;
 
-  g_clear_pointer (&priv->clock_why, g_free);
-  g_clear_pointer (&priv->clock_note, g_free);
-  priv->clock = (DdClockEstimate) { 0 };
-  priv->shift_ns = 0;
-  if (estimate == NULL)
-    {
-      priv->clock_why = why != NULL ? g_strdup (why->message) : NULL;
-      if (why != NULL)
-        priv->clock_note = g_strdup_printf (_("clock offset unknown: %s"), why->message);
-      return;
-    }
-  priv->clock = *estimate;
-  offset = dd_clock_estimate_format (estimate);
-  if (!priv->context.clock_sync)
-    {
-      priv->clock_note = g_strdup_printf (_("clock offset %s against the merging host"), offset);
-      return;
-    }
-  /* Ahead by the offset: its timestamps move back by as much. */
-  priv->shift_ns = -estimate->offset_ns;
-  priv->clock_note = g_strdup_printf (_("clock offset %s against the merging host; timestamps shifted "
-                                        "by %+.3f ms to the merging host's clock (--clock-sync)"),
-                                      offset, (double) priv->shift_ns / 1e6);
+  dd_source_clock_set (&priv->clock, estimate, why, priv->context.clock_sync);
 }
 
 gboolean
@@ -1146,10 +1081,10 @@ dd_source_get_clock (DdSource         *self,
 {
   DdSourcePrivate *priv = PRIV (self);
 
-  *estimate = priv->clock;
+  *estimate = priv->clock.estimate;
   if (why != NULL)
-    *why = priv->clock_why;
-  return priv->clock.exchanges > 0;
+    *why = priv->clock.why;
+  return priv->clock.estimate.exchanges > 0;
 }
 
 void
@@ -1157,26 +1092,15 @@ dd_source_update_clock (DdSource              *self,
                         const DdClockEstimate *estimate)
 {
   DdSourcePrivate *priv = PRIV (self);
-  g_autofree char *offset = dd_clock_estimate_format (estimate);
-  g_autofree char *when = NULL;
-  g_autofree char *note = NULL;
+  g_autofree char *note = dd_source_clock_update (&priv->clock, estimate,
+                                                  (guint64) dd_clock_real_time_ns ());
 
-  priv->clock_latest = *estimate;
-  priv->clock_latest_at = (guint64) dd_clock_real_time_ns ();
-  priv->clock_measures++;
-  /* For a reader of the file: the interfaces' comment has the offset as the stream opened. */
-  when = dd_clock_format_utc (priv->clock_latest_at);
-  note = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                       "clock offset %s against the merging host at %s UTC, the last of %u measure during the capture",
-                                       "clock offset %s against the merging host at %s UTC, the last of %u measures during the capture",
-                                       priv->clock_measures),
-                          offset, when, priv->clock_measures);
   for (guint i = 0; i < priv->interfaces->len; i++)
     {
       const Interface *iface = &g_array_index (priv->interfaces, Interface, i);
 
       if (is_output (iface))
-        push_block (self, DD_SIDE_BLOCK_FINAL_COMMENT, iface->route.out_id, priv->clock_latest_at,
+        push_block (self, DD_SIDE_BLOCK_FINAL_COMMENT, iface->route.out_id, priv->clock.latest_at,
                     g_get_monotonic_time (), NULL, note);
     }
   if (priv->callbacks.clock != NULL)
@@ -1191,16 +1115,16 @@ dd_source_get_latest_clock (DdSource        *self,
 {
   DdSourcePrivate *priv = PRIV (self);
 
-  *estimate = priv->clock_latest;
-  *when = priv->clock_latest_at;
-  *measures = priv->clock_measures;
-  return priv->clock_measures > 0;
+  *estimate = priv->clock.latest;
+  *when = priv->clock.latest_at;
+  *measures = priv->clock.measures;
+  return priv->clock.measures > 0;
 }
 
 gint64
 dd_source_get_shift (DdSource *self)
 {
-  return PRIV (self)->shift_ns;
+  return PRIV (self)->clock.shift_ns;
 }
 
 void
