@@ -346,8 +346,8 @@ dd_merge_input_set_account (DdMergeInput    *input,
 }
 
 /* The place for a record of @ts in @input's queue (sorted insertion from the newest end:
- * in order, this is an append). */
-static inline DdQueuedPacket *
+ * in order, this is an append). Inlined: it is most of a packet's push. */
+G_ALWAYS_INLINE static inline DdQueuedPacket *
 enqueue (DdMergeInput *input,
          guint64       ts)
 {
