@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <glib/gi18n.h>
 
+#include "dd-capture-totals.h"
 #include "dd-file-source.h"
 #include "dd-filter.h"
 #include "dd-http-source.h"
@@ -32,7 +33,6 @@ typedef struct {
   gboolean whole;            /* a worker's interface 0: the whole capture, no packets */
   gboolean whole_routed;     /* ...which sent packets after all: it is an interface too */
   guint32 snaplen;           /* longer packets are cut to it, as libpcap does */
-  DdPcapngStats last;        /* whole: the section's latest counters */
 } Interface;
 
 typedef struct {
@@ -79,16 +79,7 @@ typedef struct {
   guint64           bytes;
   guint64           drops_before;  /* of earlier sections and connections */
 
-  /* A worker's statistics are those of its whole capture (its interface 0, which carries
-   * no packet): they go to the output interface of its first packets, since Wireshark
-   * shows drops only with packets; to "HOST/any" at the end when no packet came. */
-  DdPcapngStats     totals;         /* of the whole capture, in earlier sections */
-  DdPcapngStats     pending;        /* the latest, not placed yet */
-  guint64           pending_ts;
-  gboolean          have_pending;
-  guint32           stats_out_id;
-  gboolean          stats_routed;
-  guint32           whole_snaplen;  /* to describe "HOST/any" if it is needed */
+  DdCaptureTotals   totals;         /* a worker's whole capture: its counters, their place */
   guint64           converted;      /* packets from LINUX_SLL to LINUX_SLL2 */
   guint64           first_ts;       /* of the packets taken, in our clock; 0: none yet */
   guint64           last_ts;
@@ -143,47 +134,17 @@ push_block_now (DdSource            *self,
               stats, comment);
 }
 
-/* Counters of one more section (a connection) of the same capture into @sum: its
- * counters add up, its times widen the window. */
-static void
-add_stats (DdPcapngStats       *sum,
-           const DdPcapngStats *more)
-{
-  if ((more->present & DD_PCAPNG_STAT_STARTTIME) &&
-      (!(sum->present & DD_PCAPNG_STAT_STARTTIME) || more->starttime < sum->starttime))
-    sum->starttime = more->starttime;
-  if ((more->present & DD_PCAPNG_STAT_ENDTIME) && more->endtime > sum->endtime)
-    sum->endtime = more->endtime;
-  sum->ifrecv += more->ifrecv;
-  sum->ifdrop += more->ifdrop;
-  sum->filteraccept += more->filteraccept;
-  sum->osdrop += more->osdrop;
-  sum->usrdeliv += more->usrdeliv;
-  sum->present |= more->present;
-}
-
-/* A worker's whole capture so far: every connection's counters, the current one's too. */
-static void
-whole_stats (DdSourcePrivate *priv,
-             DdPcapngStats   *out)
-{
-  *out = priv->totals;
-  for (guint i = 0; i < priv->interfaces->len; i++)
-    if (g_array_index (priv->interfaces, Interface, i).whole)
-      add_stats (out, &g_array_index (priv->interfaces, Interface, i).last);
-}
-
 /* The whole capture's statistics to where they go, once that is known. */
 static void
 place_stats (DdSource *self)
 {
   DdSourcePrivate *priv = PRIV (self);
+  DdPcapngStats stats;
+  guint64 ts;
+  guint32 out_id;
 
-  if (!priv->have_pending || !priv->stats_routed)
-    return;
-  push_block (self, DD_SIDE_BLOCK_STATS, priv->stats_out_id, priv->pending_ts, priv->arrival,
-              &priv->pending, NULL);
-  priv->have_pending = FALSE;
+  if (dd_capture_totals_take (&priv->totals, &out_id, &ts, &stats))
+    push_block (self, DD_SIDE_BLOCK_STATS, out_id, ts, priv->arrival, &stats, NULL);
 }
 
 /* The whole capture's statistics go to @out_id from now on, unless they have a place. */
@@ -191,12 +152,7 @@ static void
 adopt_stats_route (DdSource *self,
                    guint32   out_id)
 {
-  DdSourcePrivate *priv = PRIV (self);
-
-  if (priv->stats_routed)
-    return;
-  priv->stats_out_id = out_id;
-  priv->stats_routed = TRUE;
+  dd_capture_totals_route (&PRIV (self)->totals, out_id);
   place_stats (self);
 }
 
@@ -229,11 +185,10 @@ retire_interfaces (DdSource *self)
       Interface *iface = &g_array_index (priv->interfaces, Interface, i);
 
       priv->drops_before += iface->drops;
-      if (iface->whole)
-        add_stats (&priv->totals, &iface->last);
       g_clear_pointer (&iface->program, dd_filter_free);
     }
   g_array_set_size (priv->interfaces, 0);
+  dd_capture_totals_end_section (&priv->totals);
 }
 
 
@@ -276,7 +231,7 @@ interface_cb (gpointer                 user_data,
     {
       /* A worker's whole capture: an interface of the output only if nothing else is. */
       iface.whole = TRUE;
-      priv->whole_snaplen = parsed->snaplen;
+      priv->totals.snaplen = parsed->snaplen;
       g_array_append_val (priv->interfaces, iface);
       return TRUE;
     }
@@ -435,12 +390,7 @@ stats_cb (gpointer             user_data,
       return;
     }
   /* The whole capture's counters since the first connection. */
-  iface->last = *stats;
-  iface->last.comment = NULL;
-  priv->pending = priv->totals;
-  add_stats (&priv->pending, &iface->last);
-  priv->pending_ts = ts_ns;
-  priv->have_pending = TRUE;
+  dd_capture_totals_update (&priv->totals, ts_ns, stats);
   place_stats (self);
 }
 
@@ -1021,7 +971,7 @@ dd_source_get_window (DdSource *self,
   DdSourcePrivate *priv = PRIV (self);
   DdPcapngStats whole;
 
-  whole_stats (priv, &whole);
+  dd_capture_totals_get (&priv->totals, &whole);
   *start = (whole.present & DD_PCAPNG_STAT_STARTTIME) ? shift (priv, whole.starttime) : priv->first_ts;
   *end = MAX ((whole.present & DD_PCAPNG_STAT_ENDTIME) ? shift (priv, whole.endtime) : 0, priv->last_ts);
   return *start != 0 && *end >= *start;
@@ -1034,19 +984,19 @@ dd_source_write_gap (DdSource   *self,
   DdSourcePrivate *priv = PRIV (self);
   DdPcapngStats stats;
 
-  whole_stats (priv, &stats);
-  if (!priv->stats_routed)
+  dd_capture_totals_get (&priv->totals, &stats);
+  if (!priv->totals.routed)
     {
       dd_source_write_note (self, note);
       return;
     }
   /* The counters of the connections before: the new one's have not come yet. */
-  push_block_now (self, DD_SIDE_BLOCK_MARK, priv->stats_out_id, &stats, note);
+  push_block_now (self, DD_SIDE_BLOCK_MARK, priv->totals.out_id, &stats, note);
   for (guint i = 0; i < priv->interfaces->len; i++)
     {
       const Interface *iface = &g_array_index (priv->interfaces, Interface, i);
 
-      if (!iface->whole && iface->route.out_id != priv->stats_out_id)
+      if (!iface->whole && iface->route.out_id != priv->totals.out_id)
         push_block_now (self, DD_SIDE_BLOCK_COMMENT, iface->route.out_id, NULL, note);
     }
 }
@@ -1057,11 +1007,11 @@ dd_source_end_stats (DdSource *self)
   DdSourcePrivate *priv = PRIV (self);
   DdOutputRoute route;
 
-  if (!priv->have_pending || priv->stats_routed ||
+  if (!priv->totals.have_pending || priv->totals.routed ||
       dd_output_map_get_format (priv->context.map) != DD_FORMAT_PCAPNG)
     return;
   /* No packet came: the host is still in the capture, with its counters. */
-  route_any (self, priv->whole_snaplen, &route, NULL);
+  route_any (self, priv->totals.snaplen, &route, NULL);
 }
 
 void
