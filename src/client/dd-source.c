@@ -1,20 +1,16 @@
 #include "config.h"
 
 #include <string.h>
-#include <sys/stat.h>
 #include <glib/gi18n.h>
 
 #include "dd-capture-totals.h"
-#include "dd-file-source.h"
 #include "dd-filter.h"
-#include "dd-http-source.h"
-#include "dd-pipe-source.h"
 #include "dd-sll2.h"
 #include "dd-source.h"
+#include "dd-source-private.h"
 #include "dd-source-clock.h"
 #include "dd-stall-watch.h"
 #include "dd-stream-parser.h"
-#include "dd-tcp-source.h"
 
 /* Files are read in chunks of this size (larger when a block needs it). A stream's chunks
  * start small and double while reads fill them, up to CHUNK_SIZE (and a quarter of the
@@ -834,43 +830,21 @@ dd_source_stop (DdSource *self)
 
 /* ---- the object ---------------------------------------------------------------------- */
 
-DdSource *
-dd_source_new_for_target (DdTarget                *target,
-                          const DdSourceContext   *context,
-                          const DdSourceCallbacks *callbacks,
-                          gpointer                 user_data)
+void
+dd_source_bind (DdSource                *self,
+                DdTarget                *target,
+                const DdSourceContext   *context,
+                const DdSourceCallbacks *callbacks,
+                gpointer                 user_data)
 {
-  DdSource *self;
-  DdSourcePrivate *priv;
-  GType type;
+  DdSourcePrivate *priv = PRIV (self);
 
-  switch (target->kind)
-    {
-    case DD_TARGET_HTTP:
-      type = DD_TYPE_HTTP_SOURCE;
-      break;
-    case DD_TARGET_TCP:
-      type = DD_TYPE_TCP_SOURCE;
-      break;
-    case DD_TARGET_FILE:
-    default:
-      {
-        struct stat st;
-
-        /* A regular file is read on demand; stdin, a named pipe or a device as it comes. */
-        type = strcmp (target->path, "-") != 0 && stat (target->path, &st) == 0 && S_ISREG (st.st_mode)
-          ? DD_TYPE_FILE_SOURCE : DD_TYPE_PIPE_SOURCE;
-      }
-      break;
-    }
-  self = g_object_new (type, NULL);
-  priv = PRIV (self);
+  g_return_if_fail (priv->target == NULL);
   priv->target = target;
   priv->context = *context;
   priv->callbacks = *callbacks;
   priv->user_data = user_data;
   priv->account = dd_memory_account_new (context->budget);
-  return self;
 }
 
 static void

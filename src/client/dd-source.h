@@ -82,12 +82,6 @@ struct _DdSourceClass {
   guint32       (*expected_linktype) (DdSource      *self);
 };
 
-/* The source for @target, of the kind it names. */
-DdSource     *dd_source_new_for_target (DdTarget                *target,
-                                        const DdSourceContext   *context,
-                                        const DdSourceCallbacks *callbacks,
-                                        gpointer                 user_data);
-
 /* Opens the input (again, after a failure); a failure to open ends the source (ended). */
 void          dd_source_start        (DdSource *self);
 /* Stops reading; what was received stays queued in the merger. */

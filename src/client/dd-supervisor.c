@@ -2,6 +2,7 @@
 
 #include <glib/gi18n.h>
 
+#include "dd-source-factory.h"
 #include "dd-supervisor.h"
 
 #define RETRY_MIN_MS 500
