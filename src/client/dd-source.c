@@ -7,19 +7,15 @@
 #include "dd-filter.h"
 #include "dd-sll2.h"
 #include "dd-source.h"
+#include "dd-read-buffer.h"
 #include "dd-source-private.h"
 #include "dd-source-clock.h"
 #include "dd-stall-watch.h"
 #include "dd-stream-parser.h"
 
-/* Files are read in chunks of this size (larger when a block needs it). A stream's chunks
- * start small and double while reads fill them, up to CHUNK_SIZE (and a quarter of the
- * stream's memory share), so that a quiet live stream does not pin a large chunk. */
+/* Files are read in chunks of this size (larger when a block needs it); a stream's chunks
+ * grow up to it (and a quarter of the stream's memory share): dd-read-buffer.h. */
 #define CHUNK_SIZE DD_CHUNK_SIZE
-#define CHUNK_SIZE_MIN (16 * 1024)
-/* Reads this much smaller than the chunk, this many times in a row, halve it. */
-#define SMALL_READ_DIVISOR 16
-#define SMALL_READS_TO_SHRINK 8
 
 /* One interface of the current section. */
 typedef struct {
@@ -49,13 +45,9 @@ typedef struct {
   gboolean          eager;     /* read without waiting when the merge has taken it all */
 
   DdStreamParser   *parser;
-  DdChunk          *chunk;
-  gsize             chunk_size;  /* what make_room () allocates next */
-  guint             small_reads;
+  DdReadBuffer      buffer;    /* the chunk read into, and what is not parsed yet */
   DdMemoryAccount  *account;   /* charged with our chunks */
   gsize             reserved;  /* and with this, for the open stream */
-  gsize             start;     /* first byte not parsed yet */
-  gsize             fill;
   DdChunk          *scratch;   /* converted packets */
   gsize             scratch_used;
   gint64            arrival;
@@ -271,11 +263,11 @@ convert_sll (DdSource *self,
   gsize needed = (gsize) packet->caplen + 4;
 
   if (packet->caplen < 16)
-    return priv->chunk;
+    return priv->buffer.chunk;
   if (priv->scratch == NULL || priv->scratch->size - priv->scratch_used < needed)
     {
       dd_chunk_unref (priv->scratch);
-      priv->scratch = dd_chunk_new (MAX (needed, priv->chunk_size), priv->account);
+      priv->scratch = dd_chunk_new (MAX (needed, priv->buffer.chunk_size), priv->account);
       priv->scratch_used = 0;
     }
   packet->caplen = dd_output_map_convert_sll (packet->data, packet->caplen,
@@ -308,7 +300,7 @@ packet_cb (gpointer   user_data,
   DdSource *self = user_data;
   DdSourcePrivate *priv = PRIV (self);
   Interface *iface = &g_array_index (priv->interfaces, Interface, packet->interface_id);
-  DdChunk *chunk = priv->chunk;
+  DdChunk *chunk = priv->buffer.chunk;
 
   /* A file's snaplen bounds its packets, whatever a record claims: libpcap cuts them. */
   if (G_UNLIKELY (packet->caplen > iface->snaplen))
@@ -417,8 +409,7 @@ close_stream (DdSource *self)
   dd_memory_account_release (priv->account, priv->reserved);
   priv->reserved = 0;
   g_clear_pointer (&priv->parser, dd_stream_parser_free);
-  g_clear_pointer (&priv->chunk, dd_chunk_unref);
-  priv->start = priv->fill = 0;
+  dd_read_buffer_clear (&priv->buffer);
 }
 
 static void
@@ -446,31 +437,8 @@ static void
 make_room (DdSource *self)
 {
   DdSourcePrivate *priv = PRIV (self);
-  gsize wanted = dd_stream_parser_wanted (priv->parser);
-  gsize left = priv->fill - priv->start;
-  gsize min_read = priv->chunk_size / 4;
-  gsize size = wanted + min_read <= priv->chunk_size ? priv->chunk_size : wanted + min_read;
-  DdChunk *chunk;
 
-  if (priv->chunk != NULL && priv->chunk->size - priv->fill >= min_read &&
-      priv->chunk->size - priv->start >= wanted)
-    return;
-  /* No queued packet points into it: reuse it, unless it has become much too large. */
-  if (priv->chunk != NULL && priv->chunk->refs == 1 && priv->chunk->size >= size &&
-      priv->chunk->size <= 2 * size)
-    {
-      memmove (priv->chunk->data, priv->chunk->data + priv->start, left);
-      priv->start = 0;
-      priv->fill = left;
-      return;
-    }
-  chunk = dd_chunk_new (size, priv->account);
-  if (left > 0)
-    memcpy (chunk->data, priv->chunk->data + priv->start, left);
-  dd_chunk_unref (priv->chunk);
-  priv->chunk = chunk;
-  priv->start = 0;
-  priv->fill = left;
+  dd_read_buffer_make_room (&priv->buffer, dd_stream_parser_wanted (priv->parser));
 }
 
 /* Parses what was read. FALSE when the source ended (it failed). */
@@ -480,14 +448,15 @@ parse (DdSource *self,
 {
   DdSourcePrivate *priv = PRIV (self);
   GError *error = NULL;
-  gsize consumed = 0;
+  gsize consumed = 0, len;
+  const guint8 *data;
   gboolean ok;
 
-  priv->fill += n;
+  dd_read_buffer_filled (&priv->buffer, n);
   priv->arrival = g_get_monotonic_time ();
-  ok = dd_stream_parser_feed (priv->parser, priv->chunk->data + priv->start,
-                              priv->fill - priv->start, &consumed, &error);
-  priv->start += consumed;
+  data = dd_read_buffer_unparsed (&priv->buffer, &len);
+  ok = dd_stream_parser_feed (priv->parser, data, len, &consumed, &error);
+  dd_read_buffer_consume (&priv->buffer, consumed);
   if (!ok)
     {
       finish (self, error);
@@ -501,8 +470,10 @@ end_of_stream (DdSource *self)
 {
   DdSourcePrivate *priv = PRIV (self);
   GError *error = NULL;
+  gsize left;
 
-  if (!dd_stream_parser_finish (priv->parser, priv->fill - priv->start, &error))
+  dd_read_buffer_unparsed (&priv->buffer, &left);
+  if (!dd_stream_parser_finish (priv->parser, left, &error))
     finish (self, error);
   else if (priv->heartbeats && !priv->ended_cleanly)
     /* HTTP/1.1 lets a chunked body stop at any chunk when the peer dies; our workers
@@ -537,33 +508,15 @@ share (DdSource *self)
 static gsize
 largest_chunk (DdSource *self)
 {
-  return CLAMP (share (self) / 4, CHUNK_SIZE_MIN, CHUNK_SIZE);
+  return CLAMP (share (self) / 4, DD_READ_BUFFER_MIN, CHUNK_SIZE);
 }
 
-/* Live streams: the next chunk grows when a read filled what it was given, and shrinks
- * after a run of small reads. */
+/* Live streams: the next chunk follows the reads. */
 static void
 adapt_chunk_size (DdSource *self,
                   gsize     n)
 {
-  DdSourcePrivate *priv = PRIV (self);
-  gsize largest = largest_chunk (self);
-
-  if (n >= priv->chunk->size - priv->fill && priv->chunk_size < largest)
-    {
-      priv->chunk_size = MIN (priv->chunk_size * 2, largest);
-      priv->small_reads = 0;
-    }
-  else if (n < priv->chunk_size / SMALL_READ_DIVISOR && priv->chunk_size > CHUNK_SIZE_MIN)
-    {
-      if (++priv->small_reads >= SMALL_READS_TO_SHRINK)
-        {
-          priv->chunk_size /= 2;
-          priv->small_reads = 0;
-        }
-    }
-  else
-    priv->small_reads = 0;
+  dd_read_buffer_adapt (&PRIV (self)->buffer, n, largest_chunk (self));
 }
 
 /* Whether the stream is not read now, though the merge does not wait for it: when it has
@@ -578,7 +531,7 @@ over_share (DdSource *self,
   DdSourcePrivate *priv = PRIV (self);
 
   /* With the next read: a share is a bound, not a threshold. */
-  return (dd_memory_account_get_used (priv->account) + priv->chunk_size > share ||
+  return (dd_memory_account_get_used (priv->account) + priv->buffer.chunk_size > share ||
           (priv->eager && dd_merge_input_get_queued (priv->input) > 0)) &&
          !dd_merge_input_holds_merge (priv->input);
 }
@@ -619,6 +572,8 @@ read_more (DdSource *self)
 {
   DdSourcePrivate *priv = PRIV (self);
   ReadOp *op;
+  guint8 *tail;
+  gsize room;
 
   if (priv->reading || priv->state != DD_SOURCE_RUNNING || priv->stream == NULL)
     return;
@@ -633,10 +588,10 @@ read_more (DdSource *self)
   priv->reading = TRUE;
   op = g_new (ReadOp, 1);
   op->self = g_object_ref (self);
-  op->chunk = dd_chunk_ref (priv->chunk);
-  g_input_stream_read_async (priv->stream, priv->chunk->data + priv->fill,
-                             priv->chunk->size - priv->fill, G_PRIORITY_DEFAULT,
-                             priv->cancellable, read_cb, op);
+  op->chunk = dd_chunk_ref (priv->buffer.chunk);
+  tail = dd_read_buffer_tail (&priv->buffer, &room);
+  g_input_stream_read_async (priv->stream, tail, room, G_PRIORITY_DEFAULT, priv->cancellable,
+                             read_cb, op);
 }
 
 /* The merge took some of a paused stream: it reads again once the merge has taken half
@@ -665,14 +620,16 @@ drained_cb (DdMergeInput *input,
   DdSource *self = user_data;
   DdSourcePrivate *priv = PRIV (self);
   g_autoptr(GError) error = NULL;
+  guint8 *tail;
+  gsize room;
   gssize n;
 
   if (!priv->eager || priv->reading || priv->state != DD_SOURCE_RUNNING || priv->stream == NULL)
     return;
   make_room (self);
-  n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (priv->stream),
-                                                priv->chunk->data + priv->fill,
-                                                priv->chunk->size - priv->fill, NULL, &error);
+  tail = dd_read_buffer_tail (&priv->buffer, &room);
+  n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (priv->stream), tail, room,
+                                                NULL, &error);
   if (n > 0)
     {
       adapt_chunk_size (self, (gsize) n);
@@ -699,10 +656,13 @@ refill_cb (DdMergeInput *input,
   while (priv->state == DD_SOURCE_RUNNING && dd_merge_input_get_queued (input) == 0)
     {
       GError *error = NULL;
+      guint8 *tail;
+      gsize room;
       gssize n;
 
       make_room (self);
-      n = klass->read (self, priv->chunk->data + priv->fill, priv->chunk->size - priv->fill, &error);
+      tail = dd_read_buffer_tail (&priv->buffer, &room);
+      n = klass->read (self, tail, room, &error);
       if (n < 0)
         finish (self, error);
       else if (n == 0)
@@ -790,7 +750,7 @@ dd_source_start (DdSource *self)
     {
       priv->pull = klass->read != NULL;
       if (priv->pull)  /* read on demand: one chunk at a time, as large as the share allows */
-        priv->chunk_size = largest_chunk (self);
+        priv->buffer.chunk_size = largest_chunk (self);
       priv->input = dd_merger_add_input (priv->context.merger, priv->pull ? refill_cb : NULL, self);
       if (!priv->pull)
         {
@@ -845,6 +805,7 @@ dd_source_bind (DdSource                *self,
   priv->callbacks = *callbacks;
   priv->user_data = user_data;
   priv->account = dd_memory_account_new (context->budget);
+  dd_read_buffer_init (&priv->buffer, priv->account);
 }
 
 static void
@@ -852,7 +813,6 @@ dd_source_init (DdSource *self)
 {
   DdSourcePrivate *priv = PRIV (self);
 
-  priv->chunk_size = CHUNK_SIZE_MIN;
   priv->interfaces = g_array_new (FALSE, TRUE, sizeof (Interface));
 }
 
