@@ -214,6 +214,21 @@ test_config (void)
   g_assert_false (dd_trigger_config_load (config, path, &error));
   g_assert_nonnull (strstr (error->message, "max-packets"));
   g_clear_error (&error);
+  /* Booleans: each group's, by one reader. */
+  g_assert_true (g_file_set_contents (path, "[trigger]\npacketdebug=true\n[s3]\nencryption=yes please\n", -1, &error));
+  g_assert_false (dd_trigger_config_load (config, path, &error));
+  g_assert_error (error, DD_TRIGGER_CONFIG_ERROR, DD_TRIGGER_CONFIG_ERROR_INVALID);
+  g_assert_true (g_str_has_suffix (error->message, ": [s3] encryption: expected true or false"));
+  g_assert_true (config->packetdebug);
+  g_clear_error (&error);
+  g_assert_true (g_file_set_contents (path, "[trigger]\npacketdebug=maybe\n", -1, &error));
+  g_assert_false (dd_trigger_config_load (config, path, &error));
+  g_assert_true (g_str_has_suffix (error->message, ": [trigger] packetdebug: expected true or false"));
+  g_clear_error (&error);
+  g_assert_true (g_file_set_contents (path, "[nonsense]\n", -1, &error));
+  g_assert_false (dd_trigger_config_load (config, path, &error));
+  g_assert_nonnull (strstr (error->message, "unknown group [nonsense]"));
+  g_clear_error (&error);
   g_unlink (path);
 }
 

@@ -237,129 +237,177 @@ check_keys (GKeyFile           *file,
 }
 
 static gboolean
-load_groups (DdTriggerConfig  *config,
-             GKeyFile         *file,
-             GError          **error)
+read_boolean (GKeyFile    *file,
+              const char  *group,
+              const char  *key,
+              gboolean    *out,
+              GError     **error)
 {
-  static const char * const trigger_keys[] = {
+  g_autoptr(GError) local_error = NULL;
+  gboolean value;
+
+  if (!g_key_file_has_key (file, group, key, NULL))
+    return TRUE;
+  value = g_key_file_get_boolean (file, group, key, &local_error);
+  if (local_error != NULL)
+    {
+      g_set_error (error, DD_TRIGGER_CONFIG_ERROR, DD_TRIGGER_CONFIG_ERROR_INVALID,
+                   _("[%s] %s: expected true or false"), group, key);
+      return FALSE;
+    }
+  *out = value;
+  return TRUE;
+}
+
+/* [trigger]: the daemon's limits, its store, spool and Redis. */
+static gboolean
+load_trigger (DdTriggerConfig  *config,
+              GKeyFile         *file,
+              const char       *group,
+              GError          **error)
+{
+  static const char * const keys[] = {
     "default-timeout", "max-duration", "max-timeout", "max-bytes", "max-packets", "max-snaplen",
     "snaplen", "max-concurrent", "max-queued", "store", "spool", "redis", "reply-channel",
     "upload-attempts", "retry-delay", "packetdebug", NULL
   };
-  static const char * const s3_keys[] = {
+
+  if (!check_keys (file, group, keys, error) ||
+      !read_double (file, group, "default-timeout", 31536000, &config->default_timeout, error) ||
+      !read_double (file, group, "max-duration", 31536000, &config->max_duration, error) ||
+      !read_double (file, group, "max-timeout", 31536000, &config->max_timeout, error) ||
+      !read_uint64 (file, group, "max-bytes", 0, G_MAXUINT64, &config->max_bytes, error) ||
+      !read_uint64 (file, group, "max-packets", 0, G_MAXUINT64, &config->max_packets, error) ||
+      !read_uint (file, group, "max-snaplen", 1, DD_MAX_SNAPLEN, &config->max_snaplen, error) ||
+      !read_uint (file, group, "snaplen", 0, DD_MAX_SNAPLEN, &config->snaplen, error) ||
+      !read_uint (file, group, "max-concurrent", 1, 1024, &config->max_concurrent, error) ||
+      !read_uint (file, group, "max-queued", 0, 65536, &config->max_queued, error) ||
+      !read_uint (file, group, "upload-attempts", 1, 100, &config->upload_attempts, error) ||
+      !read_double (file, group, "retry-delay", 3600, &config->retry_delay, error) ||
+      !read_boolean (file, group, "packetdebug", &config->packetdebug, error))
+    return FALSE;
+  read_string (file, group, "store", &config->store);
+  read_string (file, group, "spool", &config->spool);
+  read_string (file, group, "redis", &config->redis);
+  read_string (file, group, "reply-channel", &config->reply_channel);
+  return TRUE;
+}
+
+/* [client]: how the daemon's client reaches the workers. */
+static gboolean
+load_client (DdTriggerConfig  *config,
+             GKeyFile         *file,
+             const char       *group,
+             GError          **error)
+{
+  static const char * const keys[] = { "ca", "cert", "key", "netrc-file", "connect-timeout", NULL };
+
+  if (!check_keys (file, group, keys, error) ||
+      !read_uint (file, group, "connect-timeout", 1, 3600, &config->connect_timeout_s, error))
+    return FALSE;
+  read_string (file, group, "ca", &config->ca_file);
+  read_string (file, group, "cert", &config->cert_file);
+  read_string (file, group, "key", &config->key_file);
+  read_string (file, group, "netrc-file", &config->netrc_file);
+  return TRUE;
+}
+
+/* [s3]: the S3 store. */
+static gboolean
+load_s3 (DdTriggerConfig  *config,
+         GKeyFile         *file,
+         const char       *group,
+         GError          **error)
+{
+  static const char * const keys[] = {
     "endpoint", "region", "access-key", "secret-key", "acl", "encryption", "part-size", NULL
   };
-  static const char * const client_keys[] = {
-    "ca", "cert", "key", "netrc-file", "connect-timeout", NULL
-  };
+
+  if (!check_keys (file, group, keys, error) ||
+      !read_uint (file, group, "part-size", 5, 5120, &config->s3_part_mib, error) ||
+      !read_boolean (file, group, "encryption", &config->s3_encryption, error))
+    return FALSE;
+  read_string (file, group, "endpoint", &config->s3_endpoint);
+  read_string (file, group, "region", &config->s3_region);
+  read_string (file, group, "access-key", &config->s3_access_key);
+  read_string (file, group, "secret-key", &config->s3_secret_key);
+  read_string (file, group, "acl", &config->s3_acl);
+  return TRUE;
+}
+
+/* [worker NAME]: a worker by the name messages give. */
+static gboolean
+load_worker (DdTriggerConfig  *config,
+             GKeyFile         *file,
+             const char       *group,
+             GError          **error)
+{
+  static const char * const keys[] = { "url", NULL };
+  g_autofree char *url = g_key_file_get_string (file, group, "url", NULL);
+
+  return check_keys (file, group, keys, error) &&
+         add_worker (config, group + strlen ("worker "), url != NULL ? url : "", error);
+}
+
+/* [interface NAME]: pcapdaemon's interface aliases. */
+static gboolean
+load_interface (DdTriggerConfig  *config,
+                GKeyFile         *file,
+                const char       *group,
+                GError          **error)
+{
+  static const char * const keys[] = { "name", "alias", "nodes", NULL };
+  DdTriggerInterface *iface;
+
+  if (!check_keys (file, group, keys, error))
+    return FALSE;
+  iface = g_new0 (DdTriggerInterface, 1);
+  iface->name = g_key_file_get_string (file, group, "name", NULL);
+  if (iface->name == NULL)
+    iface->name = g_strdup (group + strlen ("interface "));
+  iface->aliases = g_key_file_get_string_list (file, group, "alias", NULL, NULL);
+  iface->nodes = g_key_file_get_string_list (file, group, "nodes", NULL, NULL);
+  g_ptr_array_add (config->interfaces, iface);
+  if (*iface->name == '\0' || iface->aliases == NULL)
+    {
+      g_set_error (error, DD_TRIGGER_CONFIG_ERROR, DD_TRIGGER_CONFIG_ERROR_INVALID,
+                   _("[%s]: an interface group is [interface NAME] (or sets name=) and lists its alias="), group);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+load_groups (DdTriggerConfig  *config,
+             GKeyFile         *file,
+             GError          **error)
+{
   g_auto(GStrv) groups = g_key_file_get_groups (file, NULL);
 
   for (guint i = 0; groups[i] != NULL; i++)
     {
       const char *group = groups[i];
+      gboolean ok;
 
       if (g_str_equal (group, "trigger"))
-        {
-          if (!check_keys (file, group, trigger_keys, error) ||
-              !read_double (file, group, "default-timeout", 31536000, &config->default_timeout, error) ||
-              !read_double (file, group, "max-duration", 31536000, &config->max_duration, error) ||
-              !read_double (file, group, "max-timeout", 31536000, &config->max_timeout, error) ||
-              !read_uint64 (file, group, "max-bytes", 0, G_MAXUINT64, &config->max_bytes, error) ||
-              !read_uint64 (file, group, "max-packets", 0, G_MAXUINT64, &config->max_packets, error) ||
-              !read_uint (file, group, "max-snaplen", 1, DD_MAX_SNAPLEN, &config->max_snaplen, error) ||
-              !read_uint (file, group, "snaplen", 0, DD_MAX_SNAPLEN, &config->snaplen, error) ||
-              !read_uint (file, group, "max-concurrent", 1, 1024, &config->max_concurrent, error) ||
-              !read_uint (file, group, "max-queued", 0, 65536, &config->max_queued, error) ||
-              !read_uint (file, group, "upload-attempts", 1, 100, &config->upload_attempts, error) ||
-              !read_double (file, group, "retry-delay", 3600, &config->retry_delay, error))
-            return FALSE;
-          if (g_key_file_has_key (file, group, "packetdebug", NULL))
-            {
-              g_autoptr(GError) local_error = NULL;
-
-              config->packetdebug = g_key_file_get_boolean (file, group, "packetdebug", &local_error);
-              if (local_error != NULL)
-                {
-                  g_set_error (error, DD_TRIGGER_CONFIG_ERROR, DD_TRIGGER_CONFIG_ERROR_INVALID,
-                               _("[trigger] packetdebug: expected true or false"));
-                  return FALSE;
-                }
-            }
-          read_string (file, group, "store", &config->store);
-          read_string (file, group, "spool", &config->spool);
-          read_string (file, group, "redis", &config->redis);
-          read_string (file, group, "reply-channel", &config->reply_channel);
-        }
+        ok = load_trigger (config, file, group, error);
       else if (g_str_equal (group, "client"))
-        {
-          if (!check_keys (file, group, client_keys, error) ||
-              !read_uint (file, group, "connect-timeout", 1, 3600, &config->connect_timeout_s, error))
-            return FALSE;
-          read_string (file, group, "ca", &config->ca_file);
-          read_string (file, group, "cert", &config->cert_file);
-          read_string (file, group, "key", &config->key_file);
-          read_string (file, group, "netrc-file", &config->netrc_file);
-        }
+        ok = load_client (config, file, group, error);
       else if (g_str_equal (group, "s3"))
-        {
-          g_autoptr(GError) local_error = NULL;
-
-          if (!check_keys (file, group, s3_keys, error) ||
-              !read_uint (file, group, "part-size", 5, 5120, &config->s3_part_mib, error))
-            return FALSE;
-          read_string (file, group, "endpoint", &config->s3_endpoint);
-          read_string (file, group, "region", &config->s3_region);
-          read_string (file, group, "access-key", &config->s3_access_key);
-          read_string (file, group, "secret-key", &config->s3_secret_key);
-          read_string (file, group, "acl", &config->s3_acl);
-          if (g_key_file_has_key (file, group, "encryption", NULL))
-            {
-              config->s3_encryption = g_key_file_get_boolean (file, group, "encryption", &local_error);
-              if (local_error != NULL)
-                {
-                  g_set_error (error, DD_TRIGGER_CONFIG_ERROR, DD_TRIGGER_CONFIG_ERROR_INVALID,
-                               _("[s3] encryption: expected true or false"));
-                  return FALSE;
-                }
-            }
-        }
+        ok = load_s3 (config, file, group, error);
       else if (g_str_has_prefix (group, "worker "))
-        {
-          static const char * const keys[] = { "url", NULL };
-          g_autofree char *url = g_key_file_get_string (file, group, "url", NULL);
-
-          if (!check_keys (file, group, keys, error) ||
-              !add_worker (config, group + strlen ("worker "), url != NULL ? url : "", error))
-            return FALSE;
-        }
+        ok = load_worker (config, file, group, error);
       else if (g_str_has_prefix (group, "interface "))
-        {
-          static const char * const keys[] = { "name", "alias", "nodes", NULL };
-          DdTriggerInterface *iface;
-
-          if (!check_keys (file, group, keys, error))
-            return FALSE;
-          iface = g_new0 (DdTriggerInterface, 1);
-          iface->name = g_key_file_get_string (file, group, "name", NULL);
-          if (iface->name == NULL)
-            iface->name = g_strdup (group + strlen ("interface "));
-          iface->aliases = g_key_file_get_string_list (file, group, "alias", NULL, NULL);
-          iface->nodes = g_key_file_get_string_list (file, group, "nodes", NULL, NULL);
-          g_ptr_array_add (config->interfaces, iface);
-          if (*iface->name == '\0' || iface->aliases == NULL)
-            {
-              g_set_error (error, DD_TRIGGER_CONFIG_ERROR, DD_TRIGGER_CONFIG_ERROR_INVALID,
-                           _("[%s]: an interface group is [interface NAME] (or sets name=) and lists its alias="), group);
-              return FALSE;
-            }
-        }
+        ok = load_interface (config, file, group, error);
       else
         {
           g_set_error (error, DD_TRIGGER_CONFIG_ERROR, DD_TRIGGER_CONFIG_ERROR_INVALID,
                        _("unknown group [%s] (known: [trigger], [client], [s3], [worker NAME], [interface NAME])"),
                        group);
-          return FALSE;
+          ok = FALSE;
         }
+      if (!ok)
+        return FALSE;
     }
   return TRUE;
 }
