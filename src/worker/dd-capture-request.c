@@ -87,6 +87,85 @@ parse_seconds (const char *name,
   return TRUE;
 }
 
+/* since=-SECONDS: how far back the history goes. */
+static gboolean
+parse_since (DdCaptureRequest  *request,
+             const char        *value,
+             GError           **error)
+{
+  if (value[0] != '-' || !parse_seconds ("since", value + 1, &request->since_ms, NULL))
+    {
+      g_set_error (error, DD_CAPTURE_REQUEST_ERROR, DD_CAPTURE_REQUEST_ERROR_INVALID_VALUE,
+                   _("invalid value “%s” for parameter “since”: expected -SECONDS (how far back), from -0.001 to -31536000"),
+                   value);
+      return FALSE;
+    }
+  request->has_since = TRUE;
+  return TRUE;
+}
+
+/* One parameter @name of the query, whose @value it may take. */
+static gboolean
+parse_parameter (DdCaptureRequest  *request,
+                 const char        *name,
+                 char             **value,
+                 gboolean          *format_given,
+                 GError           **error)
+{
+  const char *v = *value;
+  guint64 number;
+
+  if (g_str_equal (name, "filter"))
+    {
+      g_free (request->filter);
+      request->filter = g_strstrip (g_steal_pointer (value));
+    }
+  else if (g_str_equal (name, "snaplen"))
+    {
+      if (!parse_unsigned (name, v, 1, DD_MAX_SNAPLEN, &number, error))
+        return FALSE;
+      request->snaplen = (guint32) number;
+    }
+  else if (g_str_equal (name, "count"))
+    return parse_unsigned (name, v, 1, G_MAXUINT64, &request->count, error);
+  else if (g_str_equal (name, "bytes"))
+    return parse_unsigned (name, v, 1, G_MAXUINT64, &request->bytes, error);
+  else if (g_str_equal (name, "duration"))
+    return parse_seconds (name, v, &request->duration_ms, error);
+  else if (g_str_equal (name, "timeout"))
+    return parse_seconds (name, v, &request->timeout_ms, error);
+  else if (g_str_equal (name, "since"))
+    return parse_since (request, v, error);
+  else if (g_str_equal (name, "interface"))
+    {
+      if (*v == '\0' || strlen (v) >= IF_NAMESIZE)
+        {
+          g_set_error (error, DD_CAPTURE_REQUEST_ERROR, DD_CAPTURE_REQUEST_ERROR_INVALID_VALUE,
+                       _("invalid value “%s” for parameter “interface”: not an interface name"), v);
+          return FALSE;
+        }
+      g_ptr_array_add (request->interfaces, g_steal_pointer (value));
+    }
+  else if (g_str_equal (name, "format"))
+    {
+      if (!dd_format_from_string (v, &request->format))
+        {
+          g_set_error (error, DD_CAPTURE_REQUEST_ERROR, DD_CAPTURE_REQUEST_ERROR_INVALID_VALUE,
+                       _("invalid value “%s” for parameter “format”: expected pcap or pcapng"), v);
+          return FALSE;
+        }
+      *format_given = TRUE;
+    }
+  else
+    {
+      g_set_error (error, DD_CAPTURE_REQUEST_ERROR, DD_CAPTURE_REQUEST_ERROR_UNKNOWN_PARAMETER,
+                   _("unknown parameter “%s” (known: filter, snaplen, count, duration, timeout, bytes, since, interface, format)"),
+                   name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 DdCaptureRequest *
 dd_capture_request_parse (const char  *query,
                           const char  *accept,
@@ -104,15 +183,11 @@ dd_capture_request_parse (const char  *query,
   request->interfaces = g_ptr_array_new_with_free_func (g_free);
   request->ifindexes = g_array_new (FALSE, FALSE, sizeof (guint32));
 
-  if (query == NULL)
-    query = "";
-
-  g_uri_params_iter_init (&iter, query, -1, "&;", G_URI_PARAMS_WWW_FORM);
+  g_uri_params_iter_init (&iter, query != NULL ? query : "", -1, "&;", G_URI_PARAMS_WWW_FORM);
   while (g_uri_params_iter_next (&iter, &name, &value, &local_error))
     {
       g_autofree char *n = name;
       g_autofree char *v = value;
-      guint64 number;
 
       if (g_strcmp0 (n, "interface") != 0 && !g_hash_table_add (seen, g_strdup (n)))
         {
@@ -120,79 +195,8 @@ dd_capture_request_parse (const char  *query,
                        _("parameter “%s” is given more than once"), n);
           return NULL;
         }
-
-      if (g_str_equal (n, "filter"))
-        {
-          g_free (request->filter);
-          request->filter = g_strstrip (g_steal_pointer (&v));
-        }
-      else if (g_str_equal (n, "snaplen"))
-        {
-          if (!parse_unsigned (n, v, 1, DD_MAX_SNAPLEN, &number, error))
-            return NULL;
-          request->snaplen = (guint32) number;
-        }
-      else if (g_str_equal (n, "count"))
-        {
-          if (!parse_unsigned (n, v, 1, G_MAXUINT64, &number, error))
-            return NULL;
-          request->count = number;
-        }
-      else if (g_str_equal (n, "duration"))
-        {
-          if (!parse_seconds (n, v, &request->duration_ms, error))
-            return NULL;
-        }
-      else if (g_str_equal (n, "timeout"))
-        {
-          if (!parse_seconds (n, v, &request->timeout_ms, error))
-            return NULL;
-        }
-      else if (g_str_equal (n, "since"))
-        {
-          if (v[0] != '-' || !parse_seconds (n, v + 1, &request->since_ms, error))
-            {
-              g_clear_error (error);
-              g_set_error (error, DD_CAPTURE_REQUEST_ERROR, DD_CAPTURE_REQUEST_ERROR_INVALID_VALUE,
-                           _("invalid value “%s” for parameter “since”: expected -SECONDS (how far back), from -0.001 to -31536000"),
-                           v);
-              return NULL;
-            }
-          request->has_since = TRUE;
-        }
-      else if (g_str_equal (n, "bytes"))
-        {
-          if (!parse_unsigned (n, v, 1, G_MAXUINT64, &number, error))
-            return NULL;
-          request->bytes = number;
-        }
-      else if (g_str_equal (n, "interface"))
-        {
-          if (*v == '\0' || strlen (v) >= IF_NAMESIZE)
-            {
-              g_set_error (error, DD_CAPTURE_REQUEST_ERROR, DD_CAPTURE_REQUEST_ERROR_INVALID_VALUE,
-                           _("invalid value “%s” for parameter “interface”: not an interface name"), v);
-              return NULL;
-            }
-          g_ptr_array_add (request->interfaces, g_steal_pointer (&v));
-        }
-      else if (g_str_equal (n, "format"))
-        {
-          if (!dd_format_from_string (v, &request->format))
-            {
-              g_set_error (error, DD_CAPTURE_REQUEST_ERROR, DD_CAPTURE_REQUEST_ERROR_INVALID_VALUE,
-                           _("invalid value “%s” for parameter “format”: expected pcap or pcapng"), v);
-              return NULL;
-            }
-          format_given = TRUE;
-        }
-      else
-        {
-          g_set_error (error, DD_CAPTURE_REQUEST_ERROR, DD_CAPTURE_REQUEST_ERROR_UNKNOWN_PARAMETER,
-                       _("unknown parameter “%s” (known: filter, snaplen, count, duration, timeout, bytes, since, interface, format)"),
-                       n);
-          return NULL;
-        }
+      if (!parse_parameter (request, n, &v, &format_given, error))
+        return NULL;
     }
   if (local_error != NULL)
     {
