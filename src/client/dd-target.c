@@ -153,24 +153,17 @@ valid_host (const char *host)
   return TRUE;
 }
 
-static DdTarget *
-parse_url (const char             *spec,
-           const DdTargetDefaults *defaults,
-           GError                **error)
+/* @spec as a URL with a valid host. */
+static GUri *
+parse_uri (const char  *spec,
+           GError     **error)
 {
-  g_autoptr(DdTarget) target = g_new0 (DdTarget, 1);
   g_autoptr(GUri) uri = NULL;
-  g_autoptr(GHashTable) params = NULL;
-  g_autoptr(GString) query = NULL;
-  g_autoptr(GError) local_error = NULL;
-  g_autofree char *combined = NULL;
-  const char *scheme, *host, *path, *filter;
-  gboolean own_filter;
-  int port;
+  const char *host;
 
   uri = g_uri_parse (spec, G_URI_FLAGS_HAS_PASSWORD | G_URI_FLAGS_ENCODED_PATH |
                            G_URI_FLAGS_ENCODED_QUERY | G_URI_FLAGS_ENCODED_FRAGMENT,
-                     &local_error);
+                     NULL);
   if (uri == NULL)
     {
       /* GLib's message quotes the URL, password and all: say what is wrong without it. */
@@ -178,7 +171,6 @@ parse_url (const char             *spec,
                    _("invalid URL (expected http(s)://[USER[:PASSWORD]@]HOST[:PORT][/PATH][?QUERY] or tcp://HOST:PORT)"));
       return NULL;
     }
-  scheme = g_uri_get_scheme (uri);
   host = g_uri_get_host (uri);
   if (host == NULL || *host == '\0')
     {
@@ -191,22 +183,29 @@ parse_url (const char             *spec,
                    _("invalid host “%s”: expected a host name or an IP address"), host);
       return NULL;
     }
-  if (g_ascii_strcasecmp (scheme, "tcp") == 0)
-    return parse_tcp (uri, error);
-  if (g_ascii_strcasecmp (scheme, "http") != 0 && g_ascii_strcasecmp (scheme, "https") != 0)
-    {
-      g_set_error (error, DD_TARGET_ERROR, DD_TARGET_ERROR_UNSUPPORTED,
-                   _("unsupported URL scheme “%s” (use http, https or tcp, or a file path)"), scheme);
-      return NULL;
-    }
-  port = g_uri_get_port (uri) > 0 ? g_uri_get_port (uri) : DD_DEFAULT_PORT;
-  path = g_uri_get_path (uri);
-  if (*path == '\0' || strcmp (path, "/") == 0)
-    path = DD_DEFAULT_PATH;
+  return g_steal_pointer (&uri);
+}
 
-  if (g_uri_get_query (uri) != NULL)
+/* The query a worker gets: the URL's as it was, but for a filter that is replaced (the
+ * run's filter, ANDed with what every target must leave out), and the run's interfaces,
+ * snaplen and history where the URL does not give its own. NULL (and @error) when the
+ * URL's query is malformed; "" for none. */
+static char *
+worker_query (GUri                   *uri,
+              const DdTargetDefaults *defaults,
+              GError                **error)
+{
+  const char *given = g_uri_get_query (uri);
+  g_autoptr(GHashTable) params = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *combined = NULL;
+  GString *query;
+  const char *filter;
+  gboolean own_filter;
+
+  if (given != NULL)
     {
-      params = g_uri_parse_params (g_uri_get_query (uri), -1, "&", G_URI_PARAMS_NONE, &local_error);
+      params = g_uri_parse_params (given, -1, "&", G_URI_PARAMS_NONE, &local_error);
       if (params == NULL)
         {
           g_set_error (error, DD_TARGET_ERROR, DD_TARGET_ERROR_INVALID,
@@ -219,11 +218,10 @@ parse_url (const char             *spec,
   if (defaults != NULL && defaults->and_filter != NULL)
     combined = dd_filter_and (filter, defaults->and_filter);
 
-  /* The URL's query as it was, but for a filter that is replaced. */
   query = g_string_new (NULL);
-  if (g_uri_get_query (uri) != NULL)
+  if (given != NULL)
     {
-      g_auto(GStrv) parts = g_strsplit (g_uri_get_query (uri), "&", -1);
+      g_auto(GStrv) parts = g_strsplit (given, "&", -1);
 
       for (char **part = parts; *part != NULL; part++)
         {
@@ -239,31 +237,63 @@ parse_url (const char             *spec,
     append_param (query, "filter", combined);
   else if (!own_filter && filter != NULL)
     append_param (query, "filter", filter);
-  if (defaults != NULL)
+  if (defaults == NULL)
+    return g_string_free (query, FALSE);
+  if (defaults->interfaces != NULL && (params == NULL || !g_hash_table_contains (params, "interface")))
+    for (const char * const *i = defaults->interfaces; *i != NULL; i++)
+      append_param (query, "interface", *i);
+  if (defaults->snaplen != 0 && (params == NULL || !g_hash_table_contains (params, "snaplen")))
     {
-      if (defaults->interfaces != NULL && (params == NULL || !g_hash_table_contains (params, "interface")))
-        for (const char * const *i = defaults->interfaces; *i != NULL; i++)
-          append_param (query, "interface", *i);
-      if (defaults->snaplen != 0 && (params == NULL || !g_hash_table_contains (params, "snaplen")))
-        {
-          g_autofree char *snaplen = g_strdup_printf ("%u", defaults->snaplen);
+      g_autofree char *snaplen = g_strdup_printf ("%u", defaults->snaplen);
 
-          append_param (query, "snaplen", snaplen);
-        }
-      if (defaults->since_s > 0 && (params == NULL || !g_hash_table_contains (params, "since")))
-        {
-          char since[G_ASCII_DTOSTR_BUF_SIZE + 1] = "-";
-
-          g_ascii_formatd (since + 1, sizeof since - 1, "%.3f", defaults->since_s);
-          append_param (query, "since", since);
-        }
+      append_param (query, "snaplen", snaplen);
     }
+  if (defaults->since_s > 0 && (params == NULL || !g_hash_table_contains (params, "since")))
+    {
+      char since[G_ASCII_DTOSTR_BUF_SIZE + 1] = "-";
 
+      g_ascii_formatd (since + 1, sizeof since - 1, "%.3f", defaults->since_s);
+      append_param (query, "since", since);
+    }
+  return g_string_free (query, FALSE);
+}
+
+static DdTarget *
+parse_url (const char             *spec,
+           const DdTargetDefaults *defaults,
+           GError                **error)
+{
+  g_autoptr(DdTarget) target = NULL;
+  g_autoptr(GUri) uri = parse_uri (spec, error);
+  g_autofree char *query = NULL;
+  const char *scheme, *path;
+  int port;
+
+  if (uri == NULL)
+    return NULL;
+  scheme = g_uri_get_scheme (uri);
+  if (g_ascii_strcasecmp (scheme, "tcp") == 0)
+    return parse_tcp (uri, error);
+  if (g_ascii_strcasecmp (scheme, "http") != 0 && g_ascii_strcasecmp (scheme, "https") != 0)
+    {
+      g_set_error (error, DD_TARGET_ERROR, DD_TARGET_ERROR_UNSUPPORTED,
+                   _("unsupported URL scheme “%s” (use http, https or tcp, or a file path)"), scheme);
+      return NULL;
+    }
+  query = worker_query (uri, defaults, error);
+  if (query == NULL)
+    return NULL;
+  port = g_uri_get_port (uri) > 0 ? g_uri_get_port (uri) : DD_DEFAULT_PORT;
+  path = g_uri_get_path (uri);
+  if (*path == '\0' || strcmp (path, "/") == 0)
+    path = DD_DEFAULT_PATH;
+
+  target = g_new0 (DdTarget, 1);
   target->kind = DD_TARGET_HTTP;
   target->uri = g_uri_build (G_URI_FLAGS_ENCODED_PATH | G_URI_FLAGS_ENCODED_QUERY |
                              G_URI_FLAGS_ENCODED_FRAGMENT,
-                             scheme, NULL, host, port, path,
-                             query->len > 0 ? query->str : NULL, NULL);
+                             scheme, NULL, g_uri_get_host (uri), port, path,
+                             *query != '\0' ? query : NULL, NULL);
   target->label = make_label (uri);
   target->host = make_host (uri, DD_DEFAULT_PORT);
   target->user = g_strdup (g_uri_get_user (uri));
