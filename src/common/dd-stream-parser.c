@@ -611,24 +611,19 @@ parse_isb (DdStreamParser *self,
   return TRUE;
 }
 
-/* Returns the bytes consumed (a whole block, or the start of a skipped one), 0 when more
- * input is needed (wanted is set), or -1 on error. */
-static gssize
-parse_pcapng_block (DdStreamParser *self,
-                    const guint8   *p,
-                    gsize           avail,
-                    GError        **error)
+/* A block's type and length, from its first 12 bytes: an SHB sets the byte order of the
+ * section. FALSE on a block that cannot be. */
+static gboolean
+read_block_header (DdStreamParser *self,
+                   const guint8   *p,
+                   guint32        *type,
+                   guint32        *len,
+                   GError        **error)
 {
-  guint32 type, len;
-  gboolean wanted_block;
+  guint32 raw_type;
 
-  if (avail < 12)
-    {
-      self->wanted = 12;
-      return 0;
-    }
-  memcpy (&type, p, 4);
-  if (type == DD_PCAPNG_BT_SHB)
+  memcpy (&raw_type, p, 4);
+  if (raw_type == DD_PCAPNG_BT_SHB)
     {
       guint32 bom;
 
@@ -641,35 +636,61 @@ parse_pcapng_block (DdStreamParser *self,
         {
           fail (self, error, DD_PARSE_ERROR_BAD_MAGIC,
                 _("section header block with an unknown byte-order magic 0x%08x"), bom);
-          return -1;
+          return FALSE;
         }
     }
   else if (self->state == STATE_START)
     {
       fail (self, error, DD_PARSE_ERROR_BAD_MAGIC, _("a pcapng stream must start with a section header block"));
-      return -1;
+      return FALSE;
     }
-  type = rd32 (self, p);
-  len = rd32 (self, p + 4);
-  if (len < 12 || len % 4 != 0)
+  *type = rd32 (self, p);
+  *len = rd32 (self, p + 4);
+  if (*len < 12 || *len % 4 != 0)
     {
       fail (self, error, DD_PARSE_ERROR_BAD_BLOCK,
-            _("block of type 0x%08x has an invalid length of %u bytes"), type, len);
-      return -1;
+            _("block of type 0x%08x has an invalid length of %u bytes"), *type, *len);
+      return FALSE;
     }
-  if (len > DD_STREAM_PARSER_MAX_BLOCK)
+  if (*len > DD_STREAM_PARSER_MAX_BLOCK)
     {
       fail (self, error, DD_PARSE_ERROR_TOO_LARGE,
-            _("block of type 0x%08x is %u bytes long, above the maximum of %u"), type, len,
+            _("block of type 0x%08x is %u bytes long, above the maximum of %u"), *type, *len,
             DD_STREAM_PARSER_MAX_BLOCK);
-      return -1;
+      return FALSE;
     }
-  wanted_block = type == DD_PCAPNG_BT_SHB || type == DD_PCAPNG_BT_IDB ||
-                 type == DD_PCAPNG_BT_EPB || type == DD_PCAPNG_BT_SPB ||
-                 type == PCAPNG_BT_OPB || type == DD_PCAPNG_BT_ISB;
-  if (!wanted_block)
+  return TRUE;
+}
+
+/* The blocks the merge needs; the others (name resolution, decryption secrets, custom
+ * blocks…) are skipped without being held. */
+static gboolean
+is_parsed_block (guint32 type)
+{
+  return type == DD_PCAPNG_BT_SHB || type == DD_PCAPNG_BT_IDB || type == DD_PCAPNG_BT_EPB ||
+         type == DD_PCAPNG_BT_SPB || type == PCAPNG_BT_OPB || type == DD_PCAPNG_BT_ISB;
+}
+
+/* Returns the bytes consumed (a whole block, or the start of a skipped one), 0 when more
+ * input is needed (wanted is set), or -1 on error. */
+static gssize
+parse_pcapng_block (DdStreamParser *self,
+                    const guint8   *p,
+                    gsize           avail,
+                    GError        **error)
+{
+  guint32 type, len;
+  gboolean ok;
+
+  if (avail < 12)
     {
-      /* Name resolution, decryption secrets, custom blocks…: not needed for the merge. */
+      self->wanted = 12;
+      return 0;
+    }
+  if (!read_block_header (self, p, &type, &len, error))
+    return -1;
+  if (!is_parsed_block (type))
+    {
       self->skip = len;
       return 0;
     }
@@ -695,23 +716,19 @@ parse_pcapng_block (DdStreamParser *self,
   switch (type)
     {
     case DD_PCAPNG_BT_SHB:
-      if (!parse_shb (self, p, len, error))
-        return -1;
+      ok = parse_shb (self, p, len, error);
       break;
     case DD_PCAPNG_BT_IDB:
-      if (!parse_idb (self, p, len, error))
-        return -1;
+      ok = parse_idb (self, p, len, error);
       break;
     case DD_PCAPNG_BT_ISB:
-      if (!parse_isb (self, p, len, error))
-        return -1;
+      ok = parse_isb (self, p, len, error);
       break;
     default:
-      if (!parse_packet_block (self, type, p, len, error))
-        return -1;
+      ok = parse_packet_block (self, type, p, len, error);
       break;
     }
-  return len;
+  return ok ? (gssize) len : -1;
 }
 
 static void
