@@ -688,6 +688,71 @@ dd_capture_stream_describe (DdCaptureStream *self,
   json_builder_end_object (builder);
 }
 
+/* The response's head: a chunked stream of the capture, never cached or buffered by a
+ * proxy, named by the capture's id (GET /captures lists it by this id while it runs). */
+static void
+set_response_head (DdCaptureStream *self)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (self->msg);
+  char id[16];
+
+  soup_server_message_set_status (self->msg, SOUP_STATUS_OK, NULL);
+  soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
+  soup_message_headers_set_content_type (headers, dd_format_to_mime (self->format), NULL);
+  soup_message_headers_replace (headers, "Cache-Control", "no-store");
+  soup_message_headers_replace (headers, "X-Accel-Buffering", "no");
+  g_snprintf (id, sizeof id, "%u", self->id);
+  soup_message_headers_replace (headers, "X-Ddump-Capture", id);
+}
+
+/* since=: the history from that far back, replayed once the capture runs (a packet in
+ * both rather than in neither). */
+static void
+prepare_replay (DdCaptureStream              *self,
+                const DdCaptureRequest       *request,
+                const DdCaptureStreamOptions *options)
+{
+  guint64 until, back;
+
+  if (!request->has_since || options->history == NULL)
+    {
+      g_warn_if_fail (options->history_program == NULL);  /* only since= has one */
+      return;
+    }
+  until = (guint64) dd_clock_real_time_ns ();
+  back = MIN (request->since_ms * G_GUINT64_CONSTANT (1000000), until);
+  self->replay = dd_history_replay_new (options->history, until - back, until, options->history_program,
+                                        self->snaplen);
+  self->history_pending = TRUE;
+}
+
+/* What the stream waits for: the capture's packets, its heartbeats and limits, the peer
+ * going away. */
+static void
+watch (DdCaptureStream              *self,
+       const DdCaptureRequest       *request,
+       const DdCaptureStreamOptions *options)
+{
+  DdWorkerConnection *conn;
+
+  self->fd_watch_id = g_unix_fd_add (dd_capture_get_fd (self->capture), G_IO_IN, capture_ready_cb, self);
+  self->heartbeat_id = g_timeout_add (MAX (options->heartbeat_ms, 1), heartbeat_cb, self);
+  if (request->duration_ms > 0)
+    self->duration_id = g_timeout_add ((guint) MIN (request->duration_ms, G_MAXUINT), duration_cb, self);
+  self->last_packet_monotonic = self->start_monotonic;
+  if (request->timeout_ms > 0)
+    self->timeout_id = g_timeout_add ((guint) MIN (request->timeout_ms, G_MAXUINT), timeout_cb, self);
+  schedule_history (self);
+
+  conn = dd_worker_connection_for_message (self->msg);
+  if (conn != NULL)
+    {
+      self->peer_source = g_socket_create_source (dd_worker_connection_get_socket (conn), G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+      g_source_set_callback (self->peer_source, (GSourceFunc) (void (*) (void)) peer_cb, self, NULL);
+      g_source_attach (self->peer_source, NULL);
+    }
+}
+
 DdCaptureStream *
 dd_capture_stream_new (SoupServerMessage            *msg,
                        DdCapture                    *capture,
@@ -699,8 +764,6 @@ dd_capture_stream_new (SoupServerMessage            *msg,
                        gpointer                      user_data)
 {
   DdCaptureStream *self = g_new0 (DdCaptureStream, 1);
-  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
-  DdWorkerConnection *conn;
 
   self->id = next_stream_id++;
   self->msg = g_object_ref (msg);
@@ -723,35 +786,13 @@ dd_capture_stream_new (SoupServerMessage            *msg,
   /* Taken before the capture was activated: no packet of it can be older. */
   self->start_ns = dd_capture_get_start_ns (capture);
   self->start_monotonic = g_get_monotonic_time ();
-  if (request->has_since && options->history != NULL)
-    {
-      /* Once the capture runs: a packet in both rather than in neither. */
-      guint64 until = (guint64) dd_clock_real_time_ns ();
-      guint64 back = MIN (request->since_ms * G_GUINT64_CONSTANT (1000000), until);
-
-      self->replay = dd_history_replay_new (options->history, until - back, until, options->history_program,
-                                            self->snaplen);
-      self->history_pending = TRUE;
-    }
-  else
-    g_warn_if_fail (options->history_program == NULL);  /* only since= has one */
+  prepare_replay (self, request, options);
   self->done = done;
   self->done_data = user_data;
 
   metrics->captures_total++;
 
-  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
-  soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
-  soup_message_headers_set_content_type (headers, dd_format_to_mime (self->format), NULL);
-  soup_message_headers_replace (headers, "Cache-Control", "no-store");
-  soup_message_headers_replace (headers, "X-Accel-Buffering", "no");
-  /* Names this capture: GET /captures lists it by this id while it runs. */
-  {
-    char id[16];
-
-    g_snprintf (id, sizeof id, "%u", self->id);
-    soup_message_headers_replace (headers, "X-Ddump-Capture", id);
-  }
+  set_response_head (self);
   /* Every byte goes out once; nothing accumulates in the message. */
   soup_message_body_set_accumulate (self->body, FALSE);
 
@@ -763,23 +804,7 @@ dd_capture_stream_new (SoupServerMessage            *msg,
     write_isb (self, self->start_ns);
 
   dd_capture_audit_log_start (self->audit, self->format, self->snaplen, self->history_pending);
-
-  self->fd_watch_id = g_unix_fd_add (dd_capture_get_fd (capture), G_IO_IN, capture_ready_cb, self);
-  self->heartbeat_id = g_timeout_add (MAX (options->heartbeat_ms, 1), heartbeat_cb, self);
-  if (request->duration_ms > 0)
-    self->duration_id = g_timeout_add ((guint) MIN (request->duration_ms, G_MAXUINT), duration_cb, self);
-  self->last_packet_monotonic = self->start_monotonic;
-  if (request->timeout_ms > 0)
-    self->timeout_id = g_timeout_add ((guint) MIN (request->timeout_ms, G_MAXUINT), timeout_cb, self);
-  schedule_history (self);
-
-  conn = dd_worker_connection_for_message (msg);
-  if (conn != NULL)
-    {
-      self->peer_source = g_socket_create_source (dd_worker_connection_get_socket (conn), G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
-      g_source_set_callback (self->peer_source, (GSourceFunc) (void (*) (void)) peer_cb, self, NULL);
-      g_source_attach (self->peer_source, NULL);
-    }
+  watch (self, request, options);
 
   /* The file header goes out now, so the client knows the capture is live. */
   flush (self);
