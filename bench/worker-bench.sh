@@ -5,8 +5,9 @@
 #
 # Two dd-udp-send processes in namespace "c" send COUNT UDP datagrams each, as fast as they
 # can, to namespace "w" over a veth pair. In "w", one capture at a time: ddump-worker
-# streaming pcap (and pcapng) to `curl > /dev/null`, `tcpdump -i any -w - > /dev/null`, and
-# `tcpdump --immediate-mode`. Reported: packets delivered, kernel drops, CPU seconds per
+# streaming pcap (and pcapng) to `curl > /dev/null`, `tcpdump -i any -w - > /dev/null`,
+# `tcpdump --immediate-mode`, and tcpdump writing into a TCP socket on loopback (the
+# worker's own way of delivering: the fair peer, since the TCP send is most of its CPU). Reported: packets delivered, kernel drops, CPU seconds per
 # million packets received (the scheduler's count of every thread, in ns), and the delay of a lone packet on a quiet link (loopback).
 # Traffic stays inside the namespaces this script creates; everything is bounded in
 # count and time, and cleaned up on exit.
@@ -78,6 +79,38 @@ run_tcpdump () {  # name extra-args...
   row "$name" "$got" "$drop" "$rcv" $((c1 - c0))
 }
 
+# tcpdump delivering over TCP on loopback, as the worker does: its stdout is a TCP socket
+# to a reader that discards everything (its CPU, like curl's, is not counted).
+run_tcpdump_tcp () {  # name
+  local name=$1 port=18499
+  ip netns exec "$id-w" python3 -c '
+import socket, sys
+s = socket.socket ()
+s.setsockopt (socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind (("127.0.0.1", int (sys.argv[1])))
+s.listen (1)
+print ("listening", flush=True)
+c, _ = s.accept ()
+while c.recv (1 << 20):
+    pass
+' "$port" >"$tmp/sink.out" & local sp=$!
+  pids+=("$sp")
+  for _ in $(seq 50); do grep -q listening "$tmp/sink.out" 2>/dev/null && break; sleep 0.1; done
+  # Not through W: $! must be tcpdump itself (ip netns exec and bash both exec it).
+  ip netns exec "$id-w" bash -c "exec tcpdump -i any -w - udp 2>'$tmp/td.err' >/dev/tcp/127.0.0.1/$port" & local p=$!
+  pids+=("$p"); sleep 1
+  local c0; c0=$(cpu_ns "$p")
+  blast; sleep 1
+  local c1; c1=$(cpu_ns "$p")
+  kill -INT "$p"; wait "$p" || true
+  wait "$sp" || true
+  local got rcv drop
+  got=$(awk '/packets captured/ { print $1 }' "$tmp/td.err")
+  rcv=$(awk '/received by filter/ { print $1 }' "$tmp/td.err")
+  drop=$(awk '/dropped by kernel/ { print $1 }' "$tmp/td.err")
+  row "$name" "$got" "$drop" "$rcv" $((c1 - c0))
+}
+
 run_worker () {  # name format
   local name=$1 format=$2
   ip netns exec "$id-w" "$WORKER" --listen 127.0.0.1:8475 >/dev/null 2>"$tmp/w.log" & local wp=$!
@@ -117,6 +150,7 @@ echo "| capture | sent | delivered | kernel drops | send rate (pkt/s) | dropped 
 echo "|---|---|---|---|---|---|---|---|"
 run_tcpdump "tcpdump -i any -w - (TPACKET_V3)"
 run_tcpdump "tcpdump --immediate-mode" --immediate-mode
+run_tcpdump_tcp "tcpdump -i any -w - into a TCP socket (loopback)"
 run_worker "ddump-worker, pcap, curl > /dev/null" pcap
 run_worker "ddump-worker, pcapng, curl > /dev/null" pcapng
 echo
