@@ -8,7 +8,8 @@
 # streaming pcap (and pcapng) to `curl > /dev/null`, `tcpdump -i any -w - > /dev/null`,
 # `tcpdump --immediate-mode`, and tcpdump writing into a TCP socket on loopback (the
 # worker's own way of delivering: the fair peer, since the TCP send is most of its CPU). Reported: packets delivered, kernel drops, CPU seconds per
-# million packets received (the scheduler's count of every thread, in ns), and the delay of a lone packet on a quiet link (loopback).
+# million packets received (the scheduler's count of every thread, in ns), the TCP segments
+# on the namespace's loopback while it ran (a count, steady where CPU times vary), and the delay of a lone packet on a quiet link (loopback).
 # Traffic stays inside the namespaces this script creates; everything is bounded in
 # count and time, and cleaned up on exit.
 set -euo pipefail
@@ -55,13 +56,17 @@ blast () {
   secs=$(awk '{print $4}' "$tmp/s1" "$tmp/s2" | sort -n | tail -1)
 }
 
-row () {  # name delivered dropped received cpu_ns
+# TCP segments sent in namespace "w" so far (both ways on its loopback: the data and the
+# reader's acknowledgements); a count, not a time, so it does not vary with the machine.
+segments () { ip netns exec "$id-w" nstat -az TcpOutSegs | awk '/TcpOutSegs/ { print $2 }'; }
+
+row () {  # name delivered dropped received cpu_ns [segments]
   local cpu_s per_m
   cpu_s=$(awk -v t="$5" 'BEGIN { printf "%.3f", t / 1e9 }')
   per_m=$(awk -v t="$5" -v r="$4" 'BEGIN { printf "%.3f", r ? (t / 1e9) / (r / 1e6) : 0 }')
-  printf '| %s | %d | %d | %d | %s | %.1f%% | %s | %s |\n' "$1" "$sent" "$2" "$3" \
+  printf '| %s | %d | %d | %d | %s | %.1f%% | %s | %s | %s |\n' "$1" "$sent" "$2" "$3" \
     "$(awk -v s="$sent" -v x="$secs" 'BEGIN { printf "%.0fk", s / x / 1000 }')" \
-    "$(awk -v d="$3" -v r="$4" 'BEGIN { print r ? 100 * d / r : 0 }')" "$cpu_s" "$per_m"
+    "$(awk -v d="$3" -v r="$4" 'BEGIN { print r ? 100 * d / r : 0 }')" "$cpu_s" "$per_m" "${6:--}"
 }
 
 run_tcpdump () {  # name extra-args...
@@ -99,16 +104,16 @@ while c.recv (1 << 20):
   # Not through W: $! must be tcpdump itself (ip netns exec and bash both exec it).
   ip netns exec "$id-w" bash -c "exec tcpdump -i any -w - udp 2>'$tmp/td.err' >/dev/tcp/127.0.0.1/$port" & local p=$!
   pids+=("$p"); sleep 1
-  local c0; c0=$(cpu_ns "$p")
+  local c0 s0; c0=$(cpu_ns "$p"); s0=$(segments)
   blast; sleep 1
-  local c1; c1=$(cpu_ns "$p")
+  local c1 s1; c1=$(cpu_ns "$p"); s1=$(segments)
   kill -INT "$p"; wait "$p" || true
   wait "$sp" || true
   local got rcv drop
   got=$(awk '/packets captured/ { print $1 }' "$tmp/td.err")
   rcv=$(awk '/received by filter/ { print $1 }' "$tmp/td.err")
   drop=$(awk '/dropped by kernel/ { print $1 }' "$tmp/td.err")
-  row "$name" "$got" "$drop" "$rcv" $((c1 - c0))
+  row "$name" "$got" "$drop" "$rcv" $((c1 - c0)) $((s1 - s0))
 }
 
 run_worker () {  # name format
@@ -117,14 +122,14 @@ run_worker () {  # name format
   pids+=("$wp"); sleep 0.5
   W curl -sN -o /dev/null "http://127.0.0.1:8475/capture?filter=udp&format=$format&duration=12" & local cp=$!
   sleep 1
-  local c0; c0=$(cpu_ns "$wp")
+  local c0 s0; c0=$(cpu_ns "$wp"); s0=$(segments)
   local perf_pid=
   if [ "$PERF" = 1 ]; then
     perf record -q -e cpu-clock -F 4999 -g -p "$wp" -o "$tmp/perf.data" 2>/dev/null & perf_pid=$!
   fi
   blast
   wait "$cp"
-  local c1; c1=$(cpu_ns "$wp")
+  local c1 s1; c1=$(cpu_ns "$wp"); s1=$(segments)
   if [ -n "$perf_pid" ]; then
     kill -INT "$perf_pid"; wait "$perf_pid" || true
     perf report -q -i "$tmp/perf.data" --no-children --sort symbol --stdio -g none 2>/dev/null \
@@ -136,7 +141,7 @@ run_worker () {  # name format
   line=$(grep 'ended' "$tmp/w.log")
   got=$(sed -E 's/.*: ([0-9]+) packets.*/\1/' <<<"$line")
   drop=$(sed -E 's/.* ([0-9]+) dropped by the kernel.*/\1/' <<<"$line")
-  row "$name" "$got" "$drop" $((got + drop)) $((c1 - c0))
+  row "$name" "$got" "$drop" $((got + drop)) $((c1 - c0)) $((s1 - s0))
 }
 
 latency () {  # name args...
@@ -146,8 +151,8 @@ latency () {  # name args...
 
 echo "## Throughput: 2 senders x $COUNT UDP datagrams (32-byte payload), $(date -u +%Y-%m-%d)"
 echo
-echo "| capture | sent | delivered | kernel drops | send rate (pkt/s) | dropped | CPU s | CPU s per M received |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| capture | sent | delivered | kernel drops | send rate (pkt/s) | dropped | CPU s | CPU s per M received | TCP segments |"
+echo "|---|---|---|---|---|---|---|---|---|"
 run_tcpdump "tcpdump -i any -w - (TPACKET_V3)"
 run_tcpdump "tcpdump --immediate-mode" --immediate-mode
 run_tcpdump_tcp "tcpdump -i any -w - into a TCP socket (loopback)"

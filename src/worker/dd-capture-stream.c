@@ -42,6 +42,7 @@ typedef enum {
 struct _DdCaptureStream {
   guint                   id;
   SoupServerMessage      *msg;
+  DdWorkerConnection     *conn;        /* msg's, or NULL; msg holds it */
   SoupMessageBody        *body;
   DdCapture              *capture;
   DdCaptureStreamOptions  options;
@@ -183,6 +184,9 @@ flush (DdCaptureStream *self)
   if (self->state == STATE_DONE || (chunk = dd_stream_encoder_take (self->encoder)) == NULL)
     return;
   size = g_bytes_get_size (chunk);
+  /* Until the chunk is written: its size line and its data go out in one segment. */
+  if (self->conn != NULL)
+    dd_worker_connection_set_corked (self->conn, TRUE);
   soup_message_body_append_bytes (self->body, chunk);
   self->queued += size;
   self->metrics->bytes_sent += size;
@@ -347,6 +351,8 @@ wrote_body_data_cb (SoupServerMessage *msg,
   DdCaptureStream *self = user_data;
 
   self->queued -= MIN (self->queued, chunk_size);
+  if (self->queued == 0 && self->conn != NULL)
+    dd_worker_connection_set_corked (self->conn, FALSE);
   if (self->throttled && self->queued <= self->options.low_water)
     {
       throttle (self, FALSE);
@@ -444,8 +450,7 @@ timeout_cb (gpointer user_data)
 static PeerState
 probe_peer (DdCaptureStream *self)
 {
-  DdWorkerConnection *conn = dd_worker_connection_for_message (self->msg);
-  GSocket *socket = conn != NULL ? dd_worker_connection_get_socket (conn) : NULL;
+  GSocket *socket = self->conn != NULL ? dd_worker_connection_get_socket (self->conn) : NULL;
   char c;
   gssize n;
 
@@ -733,8 +738,6 @@ watch (DdCaptureStream              *self,
        const DdCaptureRequest       *request,
        const DdCaptureStreamOptions *options)
 {
-  DdWorkerConnection *conn;
-
   self->fd_watch_id = g_unix_fd_add (dd_capture_get_fd (self->capture), G_IO_IN, capture_ready_cb, self);
   self->heartbeat_id = g_timeout_add (MAX (options->heartbeat_ms, 1), heartbeat_cb, self);
   if (request->duration_ms > 0)
@@ -744,10 +747,9 @@ watch (DdCaptureStream              *self,
     self->timeout_id = g_timeout_add ((guint) MIN (request->timeout_ms, G_MAXUINT), timeout_cb, self);
   schedule_history (self);
 
-  conn = dd_worker_connection_for_message (self->msg);
-  if (conn != NULL)
+  if (self->conn != NULL)
     {
-      self->peer_source = g_socket_create_source (dd_worker_connection_get_socket (conn), G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+      self->peer_source = g_socket_create_source (dd_worker_connection_get_socket (self->conn), G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
       g_source_set_callback (self->peer_source, (GSourceFunc) (void (*) (void)) peer_cb, self, NULL);
       g_source_attach (self->peer_source, NULL);
     }
@@ -767,6 +769,7 @@ dd_capture_stream_new (SoupServerMessage            *msg,
 
   self->id = next_stream_id++;
   self->msg = g_object_ref (msg);
+  self->conn = dd_worker_connection_for_message (msg);
   self->body = soup_server_message_get_response_body (msg);
   self->capture = capture;
   self->options = *options;
@@ -817,6 +820,9 @@ dd_capture_stream_free (DdCaptureStream *self)
   if (self == NULL)
     return;
   stop_sources (self);
+  /* The connection may carry another response: nothing of ours stays held back. */
+  if (self->conn != NULL)
+    dd_worker_connection_set_corked (self->conn, FALSE);
   g_clear_signal_handler (&self->wrote_handler, self->msg);
   g_clear_signal_handler (&self->finished_handler, self->msg);
   g_clear_pointer (&self->capture, dd_capture_free);

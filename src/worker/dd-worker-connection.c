@@ -1,6 +1,8 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include "dd-request-head-stream.h"
 #include "dd-worker-connection.h"
@@ -22,6 +24,8 @@ struct _DdWorkerConnection {
   GSource           *drain_source;
   guint              linger_id;
   gsize              drained;
+  gboolean           tcp;
+  gboolean           corked;       /* TCP_CORK is on */
 };
 
 G_DEFINE_FINAL_TYPE (DdWorkerConnection, dd_worker_connection, G_TYPE_IO_STREAM)
@@ -32,6 +36,18 @@ GSocket *
 dd_worker_connection_get_socket (DdWorkerConnection *self)
 {
   return g_socket_connection_get_socket (self->base);
+}
+
+void
+dd_worker_connection_set_corked (DdWorkerConnection *self,
+                                 gboolean            corked)
+{
+  corked = !!corked;
+  if (!self->tcp || corked == self->corked)
+    return;
+  /* On a closed socket this fails, and nothing is left to hold back anyway. */
+  self->corked = corked;
+  g_socket_set_option (dd_worker_connection_get_socket (self), IPPROTO_TCP, TCP_CORK, corked, NULL);
 }
 
 static void
@@ -238,6 +254,8 @@ dd_worker_connection_new (GSocketConnection *base,
 
   self->base = g_object_ref (base);
   self->metrics = metrics;
+  /* The listeners' sockets are streams: TCP, or Unix where there is nothing to cork. */
+  self->tcp = g_socket_get_family (g_socket_connection_get_socket (base)) != G_SOCKET_FAMILY_UNIX;
   self->input = dd_request_head_stream_new (g_io_stream_get_input_stream (G_IO_STREAM (base)),
                                             head_cb, self);
   self->deadline_id = g_timeout_add (MAX (request_timeout_ms, 1), deadline_cb, self);

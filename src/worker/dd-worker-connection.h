@@ -21,6 +21,13 @@ DdWorkerConnection *dd_worker_connection_new          (GSocketConnection  *base,
                                                        guint               request_timeout_ms,
                                                        DdWorkerMetrics    *metrics);
 GSocket            *dd_worker_connection_get_socket   (DdWorkerConnection *self);
+/* While corked (TCP_CORK), the kernel sends only full segments: libsoup writes a chunk's
+ * size line apart from its data, and under TCP_NODELAY each write would be a segment of
+ * its own (a second trip through loopback's receive path, a second wake-up of the reader).
+ * Uncorking sends what is held at once, so a stream uncorks as soon as its chunk is out.
+ * Nothing on a socket that is not TCP. */
+void                dd_worker_connection_set_corked   (DdWorkerConnection *self,
+                                                       gboolean            corked);
 /* Ties @msg, a request that arrived on @self, to it. */
 void                dd_worker_connection_attach       (DdWorkerConnection *self,
                                                        SoupServerMessage  *msg);
