@@ -4,7 +4,7 @@
 #include <glib/gi18n.h>
 
 #include "dd-capture-totals.h"
-#include "dd-filter.h"
+#include "dd-input-interfaces.h"
 #include "dd-sll2.h"
 #include "dd-source.h"
 #include "dd-read-buffer.h"
@@ -16,16 +16,6 @@
 /* Files are read in chunks of this size (larger when a block needs it); a stream's chunks
  * grow up to it (and a quarter of the stream's memory share): dd-read-buffer.h. */
 #define CHUNK_SIZE DD_CHUNK_SIZE
-
-/* One interface of the current section. */
-typedef struct {
-  DdOutputRoute route;
-  DdFilterProgram *program;  /* the target's filter, applied here (files, tcp://) */
-  guint64 drops;
-  gboolean whole;            /* a worker's interface 0: the whole capture, no packets */
-  gboolean whole_routed;     /* ...which sent packets after all: it is an interface too */
-  guint32 snaplen;           /* longer packets are cut to it, as libpcap does */
-} Interface;
 
 typedef struct {
   DdTarget         *target;
@@ -52,7 +42,7 @@ typedef struct {
   gsize             scratch_used;
   gint64            arrival;
 
-  GArray           *interfaces;  /* of Interface, by the section's interface id */
+  DdInputInterfaces interfaces;  /* of the section read, and the drops of those before */
   gboolean          heartbeats;
   gboolean          ended_cleanly;  /* a ddump worker's last ISB came */
   gboolean          shut_down;      /* ...saying the worker stopped */
@@ -65,7 +55,6 @@ typedef struct {
 
   guint64           packets;
   guint64           bytes;
-  guint64           drops_before;  /* of earlier sections and connections */
 
   DdCaptureTotals   totals;         /* a worker's whole capture: its counters, their place */
   guint64           converted;      /* packets from LINUX_SLL to LINUX_SLL2 */
@@ -86,14 +75,6 @@ typedef struct {
 
 static void read_more (DdSource *self);
 static void finish (DdSource *self, GError *error);
-
-/* Whether @iface is an interface of the output: a worker's whole capture is one only once
- * it carried packets ("HOST/any"); until then its route is none. */
-static inline gboolean
-is_output (const Interface *iface)
-{
-  return !iface->whole || iface->whole_routed;
-}
 
 /* A side block for the output's interface @out_id, into the merge by its timestamp: read
  * at @arrival (monotonic µs). */
@@ -168,14 +149,7 @@ retire_interfaces (DdSource *self)
 {
   DdSourcePrivate *priv = PRIV (self);
 
-  for (guint i = 0; i < priv->interfaces->len; i++)
-    {
-      Interface *iface = &g_array_index (priv->interfaces, Interface, i);
-
-      priv->drops_before += iface->drops;
-      g_clear_pointer (&iface->program, dd_filter_free);
-    }
-  g_array_set_size (priv->interfaces, 0);
+  dd_input_interfaces_retire (&priv->interfaces);
   dd_capture_totals_end_section (&priv->totals);
 }
 
@@ -209,41 +183,26 @@ interface_cb (gpointer                 user_data,
 {
   DdSource *self = user_data;
   DdSourcePrivate *priv = PRIV (self);
-  Interface iface = { 0 };
+  DdOutputRoute route;
   g_autofree char *both = NULL;
   const char *note = priv->note != NULL ? priv->note : priv->clock.note;
 
-  /* As libpcap reads it: none, or beyond the largest, is the largest. */
-  iface.snaplen = parsed->snaplen == 0 ? DD_MAX_SNAPLEN : MIN (parsed->snaplen, DD_MAX_SNAPLEN);
   if (priv->heartbeats && id == 0)
     {
       /* A worker's whole capture: an interface of the output only if nothing else is. */
-      iface.whole = TRUE;
       priv->totals.snaplen = parsed->snaplen;
-      g_array_append_val (priv->interfaces, iface);
+      dd_input_interfaces_add_whole (&priv->interfaces, id, parsed->snaplen);
       return TRUE;
     }
   if (priv->note != NULL && priv->clock.note != NULL)
     note = both = g_strdup_printf ("%s; %s", priv->note, priv->clock.note);
   if (!dd_output_map_add_interface (priv->context.map, priv->target->host, priv->target->label,
-                                    note, parsed, &iface.route, error))
+                                    note, parsed, &route, error))
     return FALSE;
   if (priv->heartbeats)
-    adopt_stats_route (self, iface.route.out_id);
-  if (priv->target->filter != NULL)
-    {
-      iface.program = dd_filter_compile (priv->target->filter, parsed->linktype, DD_MAX_SNAPLEN, error);
-      if (iface.program == NULL)
-        {
-          g_autofree char *linktype = dd_linktype_describe (parsed->linktype);
-
-          g_prefix_error (error, _("link type %s: "), linktype);
-          return FALSE;
-        }
-    }
-  g_assert (id == priv->interfaces->len);
-  g_array_append_val (priv->interfaces, iface);
-  return TRUE;
+    adopt_stats_route (self, route.out_id);
+  return dd_input_interfaces_add (&priv->interfaces, id, parsed, &route, priv->target->filter,
+                                  error) != NULL;
 }
 
 /* A timestamp of the input in our clock (--clock-sync). */
@@ -282,9 +241,9 @@ convert_sll (DdSource *self,
 /* A packet on a worker's whole-capture interface (which a worker never sends): it gets
  * its interface "HOST/any", where the capture's counters then go as well. */
 static gboolean
-route_whole (DdSource  *self,
-             Interface *iface,
-             GError   **error)
+route_whole (DdSource         *self,
+             DdInputInterface *iface,
+             GError          **error)
 {
   if (!route_any (self, iface->snaplen, &iface->route, error))
     return FALSE;
@@ -299,21 +258,13 @@ packet_cb (gpointer   user_data,
 {
   DdSource *self = user_data;
   DdSourcePrivate *priv = PRIV (self);
-  Interface *iface = &g_array_index (priv->interfaces, Interface, packet->interface_id);
+  DdInputInterface *iface = dd_input_interfaces_get (&priv->interfaces, packet->interface_id);
   DdChunk *chunk = priv->buffer.chunk;
 
-  /* A file's snaplen bounds its packets, whatever a record claims: libpcap cuts them. */
-  if (G_UNLIKELY (packet->caplen > iface->snaplen))
-    packet->caplen = iface->snaplen;
   if (G_UNLIKELY (iface->whole && !iface->whole_routed) && !route_whole (self, iface, error))
     return FALSE;
-  if (iface->program != NULL)
-    {
-      struct pcap_pkthdr header = { .caplen = packet->caplen, .len = packet->origlen };
-
-      if (pcap_offline_filter (iface->program, &header, packet->data) == 0)
-        return TRUE;
-    }
+  if (!dd_input_interface_takes (iface, packet))
+    return TRUE;
   priv->packets++;
   priv->bytes += packet->caplen;
   packet->ts = shift (priv, packet->ts);
@@ -337,7 +288,7 @@ stats_cb (gpointer             user_data,
 {
   DdSource *self = user_data;
   DdSourcePrivate *priv = PRIV (self);
-  Interface *iface = &g_array_index (priv->interfaces, Interface, id);
+  DdInputInterface *iface = dd_input_interfaces_get (&priv->interfaces, id);
   DdPcapngStats shifted;
 
   ts_ns = shift (priv, ts_ns);
@@ -362,16 +313,7 @@ stats_cb (gpointer             user_data,
       priv->ended_cleanly = TRUE;
       priv->shut_down = strstr (stats->comment, "(" DD_PCAPNG_END_SHUTDOWN ")") != NULL;
     }
-  if (stats->present & (DD_PCAPNG_STAT_IFDROP | DD_PCAPNG_STAT_OSDROP))
-    {
-      guint64 drops = 0;
-
-      if (stats->present & DD_PCAPNG_STAT_IFDROP)
-        drops = stats->ifdrop;
-      if (stats->present & DD_PCAPNG_STAT_OSDROP)
-        drops = MAX (drops, stats->osdrop);
-      iface->drops = drops;
-    }
+  dd_input_interface_count_drops (iface, stats);
   if (!iface->whole)
     {
       push_block (self, DD_SIDE_BLOCK_STATS, iface->route.out_id, ts_ns, priv->arrival, stats, NULL);
@@ -813,7 +755,7 @@ dd_source_init (DdSource *self)
 {
   DdSourcePrivate *priv = PRIV (self);
 
-  priv->interfaces = g_array_new (FALSE, TRUE, sizeof (Interface));
+  dd_input_interfaces_init (&priv->interfaces);
 }
 
 static void
@@ -832,7 +774,7 @@ dd_source_finalize (GObject *object)
   DdSourcePrivate *priv = PRIV (self);
 
   retire_interfaces (self);
-  g_array_unref (priv->interfaces);
+  dd_input_interfaces_clear (&priv->interfaces);
   dd_chunk_unref (priv->scratch);
   dd_memory_account_unref (priv->account);
   g_free (priv->note);
@@ -876,11 +818,11 @@ dd_source_write_note (DdSource   *self,
 {
   DdSourcePrivate *priv = PRIV (self);
 
-  for (guint i = 0; i < priv->interfaces->len; i++)
+  for (guint i = 0; i < dd_input_interfaces_get_n (&priv->interfaces); i++)
     {
-      const Interface *iface = &g_array_index (priv->interfaces, Interface, i);
+      const DdInputInterface *iface = dd_input_interfaces_get (&priv->interfaces, i);
 
-      if (is_output (iface))
+      if (dd_input_interface_is_output (iface))
         push_block_now (self, DD_SIDE_BLOCK_COMMENT, iface->route.out_id, NULL, note);
     }
 }
@@ -926,9 +868,9 @@ dd_source_write_gap (DdSource   *self,
     }
   /* The counters of the connections before: the new one's have not come yet. */
   push_block_now (self, DD_SIDE_BLOCK_MARK, priv->totals.out_id, &stats, note);
-  for (guint i = 0; i < priv->interfaces->len; i++)
+  for (guint i = 0; i < dd_input_interfaces_get_n (&priv->interfaces); i++)
     {
-      const Interface *iface = &g_array_index (priv->interfaces, Interface, i);
+      const DdInputInterface *iface = dd_input_interfaces_get (&priv->interfaces, i);
 
       if (!iface->whole && iface->route.out_id != priv->totals.out_id)
         push_block_now (self, DD_SIDE_BLOCK_COMMENT, iface->route.out_id, NULL, note);
@@ -979,11 +921,11 @@ dd_source_update_clock (DdSource              *self,
   g_autofree char *note = dd_source_clock_update (&priv->clock, estimate,
                                                   (guint64) dd_clock_real_time_ns ());
 
-  for (guint i = 0; i < priv->interfaces->len; i++)
+  for (guint i = 0; i < dd_input_interfaces_get_n (&priv->interfaces); i++)
     {
-      const Interface *iface = &g_array_index (priv->interfaces, Interface, i);
+      const DdInputInterface *iface = dd_input_interfaces_get (&priv->interfaces, i);
 
-      if (is_output (iface))
+      if (dd_input_interface_is_output (iface))
         push_block (self, DD_SIDE_BLOCK_FINAL_COMMENT, iface->route.out_id, priv->clock.latest_at,
                     g_get_monotonic_time (), NULL, note);
     }
@@ -1110,18 +1052,13 @@ dd_source_get_bytes (DdSource *self)
 guint64
 dd_source_get_drops (DdSource *self)
 {
-  DdSourcePrivate *priv = PRIV (self);
-  guint64 drops = priv->drops_before;
-
-  for (guint i = 0; i < priv->interfaces->len; i++)
-    drops += g_array_index (priv->interfaces, Interface, i).drops;
-  return drops;
+  return dd_input_interfaces_get_drops (&PRIV (self)->interfaces);
 }
 
 gboolean
 dd_source_has_drop_counts (DdSource *self)
 {
-  return PRIV (self)->heartbeats || PRIV (self)->drops_before > 0;
+  return PRIV (self)->heartbeats || dd_input_interfaces_had_drops (&PRIV (self)->interfaces);
 }
 
 DdMergeInput *
