@@ -374,6 +374,120 @@ test_writers_round_trip (void)
   g_assert_cmpstr (log, ==, "S pcapng ddump-worker x\nI 0 276 lo\nP 0 42 3 3 1 a\nT 0 43 9 2\n");
 }
 
+/* An EPB with @flags and, after them, a comment, a drop count, a custom option not to be
+ * copied, and an option of a code we do not know (a 32-bit number). */
+static void
+epb_with_options (Out *o, guint32 flags)
+{
+  guint at = block_begin (o, DD_PCAPNG_BT_EPB);
+
+  put32 (o, 0);
+  put32 (o, 0);
+  put32 (o, 7);
+  put32 (o, 3);
+  put32 (o, 3);
+  put_bytes (o, "abc", 3);
+  put16 (o, 2), put16 (o, 4), put32 (o, flags);
+  put16 (o, 1), put16 (o, 5), put_bytes (o, "hello", 5);
+  put16 (o, 4), put16 (o, 8), put64 (o, G_GUINT64_CONSTANT (0x0102030405060708));
+  put16 (o, 19372), put16 (o, 6), put32 (o, 32473), put_bytes (o, "no", 2);
+  put16 (o, 99), put16 (o, 4), put32 (o, 0x11223344);
+  put32 (o, 0);
+  block_end (o, at);
+}
+
+typedef struct {
+  GByteArray *out;
+  guint       left_out;
+  gboolean    swapped;
+} Rewrite;
+
+/* Each packet written again as the output writes it. */
+static gboolean
+rewrite_packet (gpointer user_data, DdPacket *p, GError **error)
+{
+  Rewrite *r = user_data;
+
+  g_assert_nonnull (p->options);
+  r->swapped = p->options_swapped;
+  r->left_out += dd_pcapng_write_epb_options (r->out, 5, p->ts, p->caplen, p->origlen, p->data,
+                                              p->flags, p->options, p->options_len,
+                                              p->options_swapped);
+  return TRUE;
+}
+
+static gboolean
+accept_interface (gpointer user_data, guint32 id, const DdParsedInterface *iface, GError **error)
+{
+  return TRUE;
+}
+
+static void
+test_packet_options (void)
+{
+  static const DdStreamParserFuncs funcs = { .interface = accept_interface, .packet = rewrite_packet };
+
+  g_test_summary ("A packet's options other than epb_flags reach its DdPacket as they are; "
+                  "written again, they are in our byte order, epb_flags comes from the packet, "
+                  "what pcapng says not to copy is left out, and so is an unknown option from "
+                  "the other byte order");
+  for (int swap = 0; swap <= 1; swap++)
+    {
+      g_autoptr(GByteArray) b = g_byte_array_new ();
+      g_autoptr(GByteArray) out = g_byte_array_new ();
+      g_autoptr(GString) log = g_string_new (NULL);
+      Rewrite r = { out, 0, FALSE };
+      g_autoptr(DdStreamParser) parser = dd_stream_parser_new (&funcs, &r);
+      Out o = { b, swap };
+      gsize consumed = 0, pos = 28;
+      guint32 v32;
+      guint16 code, len;
+
+      shb (&o, NULL);
+      idb (&o, 1, "eth0", 9, 0);
+      epb_with_options (&o, 1);
+      g_assert_true (dd_stream_parser_feed (parser, b->data, b->len, &consumed, NULL));
+      g_assert_cmpuint (consumed, ==, b->len);
+      g_assert_cmpint (r.swapped, ==, swap);
+      g_assert_cmpuint (r.left_out, ==, swap ? 2 : 1);
+
+      /* The block written, in our byte order: its options, one by one. */
+      memcpy (&v32, out->data, 4);
+      g_assert_cmpuint (v32, ==, DD_PCAPNG_BT_EPB);
+      memcpy (&v32, out->data + 8, 4);
+      g_assert_cmpuint (v32, ==, 5);
+      g_assert_cmpmem (out->data + 28, 3, "abc", 3);
+      pos = 32;
+      while (pos + 4 <= out->len - 4)
+        {
+          memcpy (&code, out->data + pos, 2);
+          memcpy (&len, out->data + pos + 2, 2);
+          if (code == 0)
+            break;
+          if (len == 4)
+            {
+              memcpy (&v32, out->data + pos + 4, 4);
+              g_string_append_printf (log, "%u:%x ", code, v32);
+            }
+          else if (len == 8)
+            {
+              guint64 v64;
+
+              memcpy (&v64, out->data + pos + 4, 8);
+              g_string_append_printf (log, "%u:%" G_GINT64_MODIFIER "x ", code, v64);
+            }
+          else
+            g_string_append_printf (log, "%u:%.*s ", code, len, out->data + pos + 4);
+          pos += 4 + ((len + 3u) & ~3u);
+        }
+      g_assert_cmpstr (log->str, ==, swap ? "2:1 1:hello 4:102030405060708 "
+                                          : "2:1 1:hello 4:102030405060708 99:11223344 ");
+      memcpy (&v32, out->data + 4, 4);
+      g_assert_cmpuint (v32, ==, out->len);
+      g_assert_cmpmem (out->data + out->len - 4, 4, out->data + 4, 4);
+    }
+}
+
 typedef struct {
   const char  *name;
   DdParseError code;
@@ -505,6 +619,7 @@ main (int argc, char **argv)
   g_test_add_func ("/stream-parser/pcap/oddities", test_pcap_oddities);
   g_test_add_func ("/stream-parser/pcapng", test_pcapng);
   g_test_add_func ("/stream-parser/round-trip", test_writers_round_trip);
+  g_test_add_func ("/stream-parser/packet-options", test_packet_options);
   g_test_add_func ("/stream-parser/rejections", test_rejections);
   g_test_add_func ("/stream-parser/skip-large-blocks", test_bounded_wanted);
   return g_test_run ();

@@ -205,6 +205,22 @@ print_window (DdCli *self)
     message (self, _("the %u targets were never all capturing at once"), n);
 }
 
+/* Said once, even with -q: what the inputs had and the output format has no place for
+ * (what pcapng says not to copy is left out by design, and said only without -q). */
+static void
+print_losses (DdCli *self)
+{
+  DdOutputLosses losses;
+
+  dd_client_get_output_losses (self->client, &losses);
+  if (losses.packet_options > 0)
+    message (self, _("not kept: the comments and other options of %" PRIu64 " packets "
+                     "(pcap has no place for them; -F pcapng keeps them)"), losses.packet_options);
+  if (losses.options_left_out > 0 && !self->options->quiet)
+    message (self, _("left out: %" PRIu64 " packet options that pcapng says not to copy, or "
+                     "unknown ones from a file in the other byte order"), losses.options_left_out);
+}
+
 static void
 print_summary (DdCli *self)
 {
@@ -310,6 +326,7 @@ run_cb (GObject      *object,
   clear_status (self);
   if (!self->options->quiet)
     print_summary (self);
+  print_losses (self);
   end (self);
 }
 

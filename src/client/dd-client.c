@@ -995,6 +995,16 @@ dd_client_get_output_size (DdClient *self)
   return self->output != NULL ? dd_output_get_size (self->output) : 0;
 }
 
+void
+dd_client_get_output_losses (DdClient       *self,
+                             DdOutputLosses *losses)
+{
+  if (self->output != NULL)
+    dd_output_get_losses (self->output, losses);
+  else
+    *losses = (DdOutputLosses) { 0 };
+}
+
 DdClientEnd
 dd_client_get_end (DdClient *self)
 {

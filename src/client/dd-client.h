@@ -179,6 +179,9 @@ gboolean      dd_client_get_common_window (DdClient *self,
 guint64       dd_client_get_written  (DdClient *self);
 /* Bytes of the output, headers and blocks included. */
 guint64       dd_client_get_output_size (DdClient *self);
+/* What the inputs had that the output could not keep (its format has no place for it). */
+void          dd_client_get_output_losses (DdClient       *self,
+                                           DdOutputLosses *losses);
 DdClientEnd   dd_client_get_end      (DdClient *self);
 guint64       dd_client_get_late     (DdClient *self);
 /* Packets left out for --sync-start: from before every capture ran. */

@@ -48,6 +48,7 @@ struct _DdOutput {
   gboolean    failed;
   GError     *error;
   gboolean    pending;  /* its fd is still to come */
+  DdOutputLosses losses;
 
   /* A non-blocking fd (a named pipe, or one handed over so): what the reader has not taken
    * yet stays in buf from @sent on, and a watch writes it when the fd takes more. */
@@ -59,7 +60,7 @@ struct _DdOutput {
   gpointer    writable_data;
 };
 
-static const DdSinkFuncs output_funcs;
+static const DdSinkFuncs output_pcapng_funcs, output_pcap_funcs;
 
 DdOutput *
 dd_output_new (int      fd,
@@ -68,7 +69,7 @@ dd_output_new (int      fd,
 {
   DdOutput *self = g_new0 (DdOutput, 1);
 
-  self->parent.funcs = &output_funcs;
+  self->parent.funcs = format == DD_FORMAT_PCAPNG ? &output_pcapng_funcs : &output_pcap_funcs;
   self->fd = fd;
   self->close_fd = close_fd;
   self->format = format;
@@ -248,34 +249,67 @@ output_end (DdSink *sink)
     }
 }
 
+/* What every packet ends with: the buffer goes out once it is large enough. */
+static inline gboolean
+packet_written (DdOutput *self)
+{
+  self->buf_packets++;
+  if (self->buf->len >= FLUSH_THRESHOLD)
+    return dd_output_flush (self, NULL);
+  return TRUE;
+}
+
+/* A packet read with options (a comment, …), rare: apart, so that the common path keeps
+ * no registers for it. */
+static G_NO_INLINE void
+write_epb_with_options (DdOutput       *self,
+                        const DdPacket *packet)
+{
+  self->losses.options_left_out +=
+    dd_pcapng_write_epb_options (self->buf, packet->interface_id, packet->ts, packet->caplen,
+                                 packet->origlen, packet->data, packet->flags, packet->options,
+                                 packet->options_len, packet->options_swapped);
+}
+
+/* One packet function per format, chosen once: no test of the format per packet. */
 static gboolean
-output_packet (DdSink         *sink,
-               const DdPacket *packet,
-               gboolean        late)
+output_pcapng_packet (DdSink         *sink,
+                      const DdPacket *packet,
+                      gboolean        late)
 {
   DdOutput *self = (DdOutput *) sink;
 
   if (self->failed)
     return FALSE;
-  if (self->format == DD_FORMAT_PCAPNG)
+  if (G_LIKELY (packet->interface_id < self->interfaces->len))
     {
-      if (G_LIKELY (packet->interface_id < self->interfaces->len))
-        {
-          InterfaceState *state = &g_array_index (self->interfaces, InterfaceState, packet->interface_id);
+      InterfaceState *state = &g_array_index (self->interfaces, InterfaceState, packet->interface_id);
 
-          if (state->written++ == 0)
-            state->first_ts = packet->ts;
-          state->last_ts = packet->ts;
-        }
-      dd_pcapng_write_epb (self->buf, packet->interface_id, packet->ts, packet->caplen,
-                           packet->origlen, packet->data, packet->flags);
+      if (state->written++ == 0)
+        state->first_ts = packet->ts;
+      state->last_ts = packet->ts;
     }
+  if (G_LIKELY (packet->options == NULL))
+    dd_pcapng_write_epb (self->buf, packet->interface_id, packet->ts, packet->caplen,
+                         packet->origlen, packet->data, packet->flags);
   else
-    dd_pcap_write_record (self->buf, packet->ts, packet->caplen, packet->origlen, packet->data);
-  self->buf_packets++;
-  if (self->buf->len >= FLUSH_THRESHOLD)
-    return dd_output_flush (self, NULL);
-  return TRUE;
+    write_epb_with_options (self, packet);
+  return packet_written (self);
+}
+
+static gboolean
+output_pcap_packet (DdSink         *sink,
+                    const DdPacket *packet,
+                    gboolean        late)
+{
+  DdOutput *self = (DdOutput *) sink;
+
+  if (self->failed)
+    return FALSE;
+  /* pcap has no place for a packet's comments and other options: counted, for the summary. */
+  self->losses.packet_options += packet->options != NULL;
+  dd_pcap_write_record (self->buf, packet->ts, packet->caplen, packet->origlen, packet->data);
+  return packet_written (self);
 }
 
 static void
@@ -284,10 +318,19 @@ output_finalize (DdSink *sink)
   dd_output_free ((DdOutput *) sink);
 }
 
-static const DdSinkFuncs output_funcs = {
+static const DdSinkFuncs output_pcapng_funcs = {
   .header = output_header,
   .interface = output_interface,
-  .packet = output_packet,
+  .packet = output_pcapng_packet,
+  .block = output_block,
+  .end = output_end,
+  .finalize = output_finalize,
+};
+
+static const DdSinkFuncs output_pcap_funcs = {
+  .header = output_header,
+  .interface = output_interface,
+  .packet = output_pcap_packet,
   .block = output_block,
   .end = output_end,
   .finalize = output_finalize,
@@ -427,6 +470,13 @@ gsize
 dd_output_get_backlog (DdOutput *self)
 {
   return self->fd >= 0 && !self->failed ? self->buf->len - self->sent : 0;
+}
+
+void
+dd_output_get_losses (DdOutput       *self,
+                      DdOutputLosses *losses)
+{
+  *losses = self->losses;
 }
 
 guint64

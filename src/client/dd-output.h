@@ -68,6 +68,15 @@ gsize     dd_output_get_backlog    (DdOutput *self);
 /* Every byte of the capture so far, written or still buffered. */
 guint64   dd_output_get_size       (DdOutput *self);
 
+/* What the inputs had and the output could not keep, counted for the summary. */
+typedef struct {
+  guint64 packet_options;    /* pcap: packets whose options (comments, hashes, …) it has no place for */
+  guint64 options_left_out;  /* pcapng: options not to be copied, or unknown in the other byte order */
+} DdOutputLosses;
+
+void      dd_output_get_losses     (DdOutput       *self,
+                                    DdOutputLosses *losses);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DdOutput, dd_output_free)
 
 G_END_DECLS

@@ -213,13 +213,15 @@ shift (DdSourcePrivate *priv,
   return dd_source_clock_shift (&priv->clock, ts);
 }
 
-/* A LINUX_SLL packet as LINUX_SLL2, in the scratch chunk; the chunk that holds it. */
+/* A LINUX_SLL packet as LINUX_SLL2, in the scratch chunk (its options too, which must
+ * live where its bytes do); the chunk that holds it. */
 static DdChunk *
 convert_sll (DdSource *self,
              DdPacket *packet)
 {
   DdSourcePrivate *priv = PRIV (self);
-  gsize needed = (gsize) packet->caplen + 4;
+  gsize options_at = ((gsize) packet->caplen + 4 + 7) & ~(gsize) 7;
+  gsize needed = options_at + packet->options_len;
 
   if (packet->caplen < 16)
     return priv->buffer.chunk;
@@ -234,7 +236,13 @@ convert_sll (DdSource *self,
   priv->converted++;
   packet->data = priv->scratch->data + priv->scratch_used;
   packet->origlen += 4;
-  priv->scratch_used += (packet->caplen + 7) & ~7u;
+  if (G_UNLIKELY (packet->options != NULL))
+    {
+      memcpy (priv->scratch->data + priv->scratch_used + options_at, packet->options,
+              packet->options_len);
+      packet->options = priv->scratch->data + priv->scratch_used + options_at;
+    }
+  priv->scratch_used += (needed + 7) & ~(gsize) 7;
   return priv->scratch;
 }
 

@@ -14,6 +14,11 @@ enum {
   IF_OS = 12,
   IF_TSOFFSET = 14,
   EPB_FLAGS = 2,
+  EPB_HASH = 3,
+  EPB_DROPCOUNT = 4,
+  EPB_PACKETID = 5,
+  EPB_QUEUE = 6,
+  EPB_VERDICT = 7,
   ISB_STARTTIME = 2,
   ISB_ENDTIME = 3,
   ISB_IFRECV = 4,
@@ -21,4 +26,16 @@ enum {
   ISB_FILTERACCEPT = 6,
   ISB_OSDROP = 7,
   ISB_USRDELIV = 8,
+  /* Custom options, in any block: a Private Enterprise Number, then its data. */
+  OPT_CUSTOM_STRING = 2988,
+  OPT_CUSTOM_BINARY = 2989,
+  OPT_CUSTOM_STRING_NO_COPY = 19372,
+  OPT_CUSTOM_BINARY_NO_COPY = 19373,
+};
+
+/* epb_verdict's first byte: of these two, the verdict is a 64-bit number. */
+enum {
+  EPB_VERDICT_HARDWARE = 0,
+  EPB_VERDICT_TC = 1,
+  EPB_VERDICT_XDP = 2,
 };

@@ -167,6 +167,134 @@ dd_pcapng_write_epb (GByteArray   *buf,
   dd_put_u32 (p, total);
 }
 
+/* A number at @p turned to the other byte order, in place. */
+static void
+turn_u32 (guint8 *p)
+{
+  guint32 v;
+
+  memcpy (&v, p, 4);
+  v = GUINT32_SWAP_LE_BE (v);
+  memcpy (p, &v, 4);
+}
+
+static void
+turn_u64 (guint8 *p)
+{
+  guint64 v;
+
+  memcpy (&v, p, 8);
+  v = GUINT64_SWAP_LE_BE (v);
+  memcpy (p, &v, 8);
+}
+
+/* One option of a packet read elsewhere, copied (its numbers turned to our byte order
+ * when it came in the other); FALSE when it is left out. */
+static gboolean
+copy_packet_option (GByteArray   *buf,
+                    guint16       code,
+                    const guint8 *value,
+                    guint16       len,
+                    gboolean      swapped)
+{
+  gint number = -1;  /* where the number to turn is, and how wide */
+  gsize width = 0;
+  guint8 *copy;
+
+  switch (code)
+    {
+    case EPB_FLAGS:
+      return TRUE;  /* written from the packet's flags */
+    case OPT_CUSTOM_STRING_NO_COPY:
+    case OPT_CUSTOM_BINARY_NO_COPY:
+      return FALSE;
+    case OPT_COMMENT:
+    case EPB_HASH:
+      break;  /* bytes */
+    case EPB_DROPCOUNT:
+    case EPB_PACKETID:
+      number = 0, width = 8;
+      break;
+    case EPB_QUEUE:
+      number = 0, width = 4;
+      break;
+    case EPB_VERDICT:
+      if (len >= 1 && value[0] == EPB_VERDICT_HARDWARE)
+        break;
+      if (len >= 1 && (value[0] == EPB_VERDICT_TC || value[0] == EPB_VERDICT_XDP))
+        number = 1, width = 8;
+      else if (swapped)
+        return FALSE;
+      break;
+    case OPT_CUSTOM_STRING:
+    case OPT_CUSTOM_BINARY:
+      number = 0, width = 4;  /* the Private Enterprise Number; the rest is its own */
+      break;
+    default:
+      if (swapped)
+        return FALSE;  /* unknown: whether it holds numbers, we cannot tell */
+      break;
+    }
+  if (number >= 0 && (gsize) number + width > len)
+    {
+      if (swapped)
+        return FALSE;
+      number = -1;
+    }
+  put_option (buf, code, value, len);
+  copy = buf->data + buf->len - dd_pad4 (len);
+  if (swapped && number >= 0)
+    (width == 8 ? turn_u64 : turn_u32) (copy + number);
+  return TRUE;
+}
+
+guint
+dd_pcapng_write_epb_options (GByteArray   *buf,
+                             guint32       interface_id,
+                             guint64       ts,
+                             guint32       caplen,
+                             guint32       origlen,
+                             const guint8 *data,
+                             guint32       flags,
+                             const guint8 *options,
+                             gsize         options_len,
+                             gboolean      swapped)
+{
+  guint start = block_begin (buf, DD_PCAPNG_BT_EPB);
+  gsize padded = dd_pad4 (caplen);
+  guint8 *p = dd_buffer_grow (buf, 20 + padded);
+  const guint8 *end = options + options_len;
+  guint left_out = 0;
+
+  p = dd_put_u32 (p, interface_id);
+  p = dd_put_u32 (p, (guint32) (ts >> 32));
+  p = dd_put_u32 (p, (guint32) ts);
+  p = dd_put_u32 (p, caplen);
+  p = dd_put_u32 (p, origlen);
+  memcpy (p, data, caplen);
+  memset (p + caplen, 0, padded - caplen);
+  if (flags != 0)
+    put_option (buf, EPB_FLAGS, &flags, 4);
+  /* As the parser walks them: an option that runs past the block ends the list. */
+  while (end - options >= 4)
+    {
+      guint16 code, len;
+
+      memcpy (&code, options, 2);
+      memcpy (&len, options + 2, 2);
+      if (swapped)
+        code = GUINT16_SWAP_LE_BE (code), len = GUINT16_SWAP_LE_BE (len);
+      if (code == OPT_ENDOFOPT || (gsize) (end - options - 4) < len)
+        break;
+      if (!copy_packet_option (buf, code, options + 4, len, swapped))
+        left_out++;
+      options += MIN ((gsize) (end - options), 4 + dd_pad4 (len));
+    }
+  put_end_of_options (buf);
+  block_end (buf, start);
+  return left_out;
+}
+
 void
 dd_pcapng_write_isb (GByteArray          *buf,
                      guint32              interface_id,

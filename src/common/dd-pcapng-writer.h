@@ -79,6 +79,22 @@ void dd_pcapng_write_epb (GByteArray   *buf,
                           const guint8 *data,
                           guint32       flags);
 
+/* As dd_pcapng_write_epb (), with the options of an EPB read from a file or a stream
+ * (@options_len bytes, in the other byte order when @swapped): those pcapng lets a merge
+ * copy, in our byte order; epb_flags comes from @flags, not from @options. Returns how
+ * many were left out: custom options marked not to be copied, and options unknown to us
+ * that came in the other byte order (their values cannot be turned around). */
+guint dd_pcapng_write_epb_options (GByteArray   *buf,
+                                   guint32       interface_id,
+                                   guint64       ts,
+                                   guint32       caplen,
+                                   guint32       origlen,
+                                   const guint8 *data,
+                                   guint32       flags,
+                                   const guint8 *options,
+                                   gsize         options_len,
+                                   gboolean      swapped);
+
 void dd_pcapng_write_isb (GByteArray          *buf,
                           guint32              interface_id,
                           guint64              ts,

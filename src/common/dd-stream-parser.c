@@ -479,19 +479,31 @@ lookup_interface (DdStreamParser *self,
   return &g_array_index (self->interfaces, Interface, id);
 }
 
-static guint32
-packet_flags (const DdStreamParser *self,
-              const guint8         *options,
-              const guint8         *end)
+/* A packet block's epb_flags into @packet, and its options if it has others. */
+static void
+packet_options (const DdStreamParser *self,
+                DdPacket             *packet,
+                const guint8         *options,
+                const guint8         *end)
 {
   Options opts = { options, end };
   guint16 code, olen;
   const guint8 *value;
+  gboolean others = FALSE;
 
   while (next_option (self, &opts, &code, &olen, &value))
-    if (code == EPB_FLAGS && olen == 4)
-      return rd32 (self, value);
-  return 0;
+    {
+      if (code == EPB_FLAGS && olen == 4)
+        packet->flags = rd32 (self, value);
+      else
+        others = TRUE;
+    }
+  if (G_UNLIKELY (others))
+    {
+      packet->options = options;
+      packet->options_len = (guint32) (end - options);
+      packet->options_swapped = self->swapped;
+    }
 }
 
 static gboolean
@@ -555,7 +567,7 @@ parse_packet_block (DdStreamParser *self,
   packet.interface_id = id;
   packet.ts = to_ns (iface, units);
   packet.data = p + fixed;
-  packet.flags = packet_flags (self, p + fixed + padded, p + len - 4);
+  packet_options (self, &packet, p + fixed + padded, p + len - 4);
   return deliver (self, &packet, error);
 }
 

@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+"""pcapng files for the pass-through tests, and a block-by-block reading of them.
+
+  pcapng-blocks.py make OUT [--swap] [--count N] [--start NS] [--step NS] [--name IFACE]
+      A section (in the other byte order with --swap) with one Ethernet interface and N
+      UDP packets whose EPBs carry, in turn, every option pcapng defines for them: a
+      comment, epb_flags, epb_hash, epb_dropcount, epb_packetid, epb_queue, epb_verdict
+      (a hardware one and a TC one), and custom options, copyable and not.
+  pcapng-blocks.py dump FILE [--copyable]
+      One line per packet: its timestamp (ns), lengths, a digest of its bytes, its
+      epb_flags and its other options decoded (numbers as numbers, whatever the file's
+      byte order), in file order. --copyable leaves out what pcapng says a merge must not
+      copy (custom options 19372 and 19373): what a merged file should still hold.
+Exits 1 on a malformed file.
+"""
+import argparse
+import hashlib
+import struct
+import sys
+
+PEN = 32473  # the Private Enterprise Number IANA reserves for examples (RFC 5612)
+
+
+def option(e, code, value):
+    return struct.pack(e + "HH", code, len(value)) + value + b"\0" * (-len(value) % 4)
+
+
+def block(e, btype, body):
+    return struct.pack(e + "II", btype, len(body) + 12) + body + struct.pack(e + "I", len(body) + 12)
+
+
+def packet_options(e, i):
+    kind = i % 8
+    o = []
+    if kind == 0:
+        o.append(option(e, 1, ("packet %d: a comment, ünïcode" % i).encode()))
+    elif kind == 1:
+        o.append(option(e, 1, b"inbound, with a flag"))
+        o.append(option(e, 2, struct.pack(e + "I", 1)))
+    elif kind == 2:
+        o.append(option(e, 3, b"\x02" + struct.pack(">I", 0xDEADBEEF + i)))  # CRC32
+    elif kind == 3:
+        o.append(option(e, 4, struct.pack(e + "Q", 0x0102030405060708)))
+        o.append(option(e, 5, struct.pack(e + "Q", 0x1122334455667700 + i)))
+    elif kind == 4:
+        o.append(option(e, 6, struct.pack(e + "I", 7)))
+        o.append(option(e, 7, b"\x01" + struct.pack(e + "Q", 2)))  # TC_ACT_SHOT
+        o.append(option(e, 7, b"\x00\xaa\xbb"))  # hardware
+    elif kind == 5:
+        o.append(option(e, 2988, struct.pack(e + "I", PEN) + b"copy me"))
+        o.append(option(e, 19372, struct.pack(e + "I", PEN) + b"do not copy me"))
+    elif kind == 6:
+        o.append(option(e, 2989, struct.pack(e + "I", PEN) + b"\x01\x02\x03"))
+        o.append(option(e, 19373, struct.pack(e + "I", PEN) + b"\x09"))
+    if not o:
+        return b""
+    return b"".join(o) + struct.pack(e + "HH", 0, 0)
+
+
+def make(a):
+    e = ">" if a.swap else "<"
+    out = bytearray()
+    shb = struct.pack(e + "IHHq", 0x1A2B3C4D, 1, 0, -1) + option(e, 4, b"pcapng-blocks.py") + struct.pack(e + "HH", 0, 0)
+    out += block(e, 0x0A0D0D0A, shb)
+    idb = struct.pack(e + "HHI", 1, 0, 0) + option(e, 2, a.name.encode()) + option(e, 9, b"\x09") + struct.pack(e + "HH", 0, 0)
+    out += block(e, 1, idb)
+    for i in range(a.count):
+        payload = struct.pack(">I", i) * 4
+        udp = struct.pack(">HHHH", 40000, 40001, 8 + len(payload), 0) + payload
+        ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), i & 0xFFFF, 0, 64, 17, 0,
+                         bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2]))
+        frame = b"\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01\x08\x00" + ip + udp
+        ts = a.start + i * a.step
+        body = struct.pack(e + "IIIII", 0, ts >> 32, ts & 0xFFFFFFFF, len(frame), len(frame))
+        body += frame + b"\0" * (-len(frame) % 4) + packet_options(e, i)
+        out += block(e, 6, body)
+    with open(a.out, "wb") as f:
+        f.write(out)
+
+
+def decode(e, code, value):
+    if code == 1:
+        return "comment=%s" % value.decode(errors="replace")
+    if code == 3:
+        return "hash=%s" % value.hex()
+    if code in (4, 5) and len(value) == 8:
+        return "%s=%d" % ("dropcount" if code == 4 else "packetid", struct.unpack(e + "Q", value)[0])
+    if code == 6 and len(value) == 4:
+        return "queue=%d" % struct.unpack(e + "I", value)[0]
+    if code == 7 and len(value) == 9 and value[0] in (1, 2):
+        return "verdict=%d:%d" % (value[0], struct.unpack(e + "Q", value[1:])[0])
+    if code == 7:
+        return "verdict=%s" % value.hex()
+    if code in (2988, 2989, 19372, 19373) and len(value) >= 4:
+        pen = struct.unpack(e + "I", value[:4])[0]
+        return "custom%d=%d:%s" % (code, pen, value[4:].hex())
+    return "option%d=%s" % (code, value.hex())
+
+
+def dump(a):
+    data = open(a.file, "rb").read()
+    e = "<"
+    off = 0
+    tsresol = []
+    while off < len(data):
+        if off + 12 > len(data):
+            sys.exit("truncated block header at %d" % off)
+        if struct.unpack_from("<I", data, off)[0] == 0x0A0D0D0A:
+            e = "<" if data[off + 8:off + 12] == b"\x4d\x3c\x2b\x1a" else ">"
+            tsresol = []
+        btype, blen = struct.unpack_from(e + "II", data, off)
+        if blen < 12 or blen % 4 or off + blen > len(data):
+            sys.exit("bad block length %d at %d" % (blen, off))
+        body = data[off + 8:off + blen - 4]
+        off += blen
+        if btype == 1:
+            res = 6
+            o = 8
+            while o + 4 <= len(body):
+                code, length = struct.unpack_from(e + "HH", body, o)
+                if code == 0:
+                    break
+                if code == 9:
+                    res = body[o + 4]
+                o += 4 + length + (-length % 4)
+            tsresol.append(res)
+        if btype != 6:
+            continue
+        iface, hi, lo, caplen, origlen = struct.unpack_from(e + "IIIII", body, 0)
+        units = (hi << 32) | lo
+        res = tsresol[iface]
+        ts = units * 10 ** (9 - res) if res <= 9 else units // 10 ** (res - 9)
+        frame = body[20:20 + caplen]
+        o = 20 + caplen + (-caplen % 4)
+        flags = 0
+        opts = []
+        while o + 4 <= len(body):
+            code, length = struct.unpack_from(e + "HH", body, o)
+            if code == 0:
+                break
+            value = body[o + 4:o + 4 + length]
+            o += 4 + length + (-length % 4)
+            if code == 2 and length == 4:
+                flags = struct.unpack(e + "I", value)[0]
+            elif not (a.copyable and code in (19372, 19373)):
+                opts.append(decode(e, code, value))
+        print("%d %d/%d %s flags=%d %s" % (ts, caplen, origlen, hashlib.sha1(frame).hexdigest()[:12],
+                                           flags, " ".join(opts)))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers(dest="command", required=True)
+    m = sub.add_parser("make")
+    m.add_argument("out")
+    m.add_argument("--swap", action="store_true")
+    m.add_argument("--count", type=int, default=16)
+    m.add_argument("--start", type=int, default=1_700_000_000_000_000_000)
+    m.add_argument("--step", type=int, default=1000)
+    m.add_argument("--name", default="eth0")
+    d = sub.add_parser("dump")
+    d.add_argument("file")
+    d.add_argument("--copyable", action="store_true")
+    a = ap.parse_args()
+    make(a) if a.command == "make" else dump(a)
+
+
+if __name__ == "__main__":
+    main()
