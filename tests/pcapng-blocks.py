@@ -2,15 +2,24 @@
 """pcapng files for the pass-through tests, and a block-by-block reading of them.
 
   pcapng-blocks.py make OUT [--swap] [--count N] [--start NS] [--step NS] [--name IFACE]
+                           [--blocks] [--sections N]
       A section (in the other byte order with --swap) with one Ethernet interface and N
       UDP packets whose EPBs carry, in turn, every option pcapng defines for them: a
       comment, epb_flags, epb_hash, epb_dropcount, epb_packetid, epb_queue, epb_verdict
-      (a hardware one and a TC one), and custom options, copyable and not.
-  pcapng-blocks.py dump FILE [--copyable]
+      (a hardware one and a TC one), and custom options, copyable and not. --blocks adds
+      a Name Resolution Block (a record every such file has, and one of its own), a
+      Decryption Secrets Block (a TLS key log line) after the 4th packet, and custom
+      blocks (one a merge may copy, one it must not) after the 6th and 7th; --sections
+      starts a new section (a new interface, named IFACE-K) every N/K packets.
+  pcapng-blocks.py dump FILE [--copyable] [--mergeable]
       One line per packet: its timestamp (ns), lengths, a digest of its bytes, its
       epb_flags and its other options decoded (numbers as numbers, whatever the file's
-      byte order), in file order. --copyable leaves out what pcapng says a merge must not
-      copy (custom options 19372 and 19373): what a merged file should still hold.
+      byte order), in file order; one per name record ("NRB ..."); one per other block,
+      after the timestamp of the packet before it ("TS DSB ...", "TS CB ..."). --copyable
+      leaves out what pcapng says a merge must not copy (custom options 19372 and 19373,
+      custom blocks 0x40000BAD): what a merged file should still hold. --mergeable also
+      leaves out a custom block of a file in the other byte order (whose options a merge
+      cannot find, so cannot turn).
 Exits 1 on a malformed file.
 """
 import argparse
@@ -57,14 +66,39 @@ def packet_options(e, i):
     return b"".join(o) + struct.pack(e + "HH", 0, 0)
 
 
+END = b"\0\0\0\0"
+KEYLOG = ("CLIENT_RANDOM " + "ab" * 32 + " " + "cd" * 48 + "\n").encode()
+
+
+def section(e, name):
+    shb = struct.pack(e + "IHHq", 0x1A2B3C4D, 1, 0, -1) + option(e, 4, b"pcapng-blocks.py") + END
+    idb = struct.pack(e + "HHI", 1, 0, 0) + option(e, 2, name.encode()) + option(e, 9, b"\x09") + END
+    return block(e, 0x0A0D0D0A, shb) + block(e, 1, idb)
+
+
+def nrb(e, name):
+    shared = option(e, 1, bytes([10, 0, 0, 1]) + b"shared-host\0")
+    own = option(e, 1, bytes([10, 9, 9, 2 + sum(name.encode()) % 250]) + ("only-" + name + "\0").encode())
+    v6 = option(e, 2, bytes(15) + b"\x01" + ("six-" + name + "\0").encode())
+    return block(e, 4, shared + own + v6 + END + option(e, 2, b"ns.example") + END)
+
+
 def make(a):
     e = ">" if a.swap else "<"
-    out = bytearray()
-    shb = struct.pack(e + "IHHq", 0x1A2B3C4D, 1, 0, -1) + option(e, 4, b"pcapng-blocks.py") + struct.pack(e + "HH", 0, 0)
-    out += block(e, 0x0A0D0D0A, shb)
-    idb = struct.pack(e + "HHI", 1, 0, 0) + option(e, 2, a.name.encode()) + option(e, 9, b"\x09") + struct.pack(e + "HH", 0, 0)
-    out += block(e, 1, idb)
+    out = bytearray(section(e, a.name))
+    if a.blocks:
+        out += nrb(e, a.name)
+    per_section = max(1, a.count // max(1, a.sections))
     for i in range(a.count):
+        if a.sections > 1 and i > 0 and i % per_section == 0:
+            out += section(e, "%s-%d" % (a.name, i // per_section))
+        if a.blocks and i == 4:
+            out += block(e, 10, struct.pack(e + "II", 0x544C534B, len(KEYLOG)) + KEYLOG
+                         + b"\0" * (-len(KEYLOG) % 4) + option(e, 1, b"keys of " + a.name.encode()) + END)
+        if a.blocks and i in (6, 7):
+            data = ("custom data of " + a.name).encode()
+            out += block(e, 0xBAD if i == 6 else 0x40000BAD,
+                         struct.pack(e + "I", PEN) + data + b"\0" * (-len(data) % 4))
         payload = struct.pack(">I", i) * 4
         udp = struct.pack(">HHHH", 40000, 40001, 8 + len(payload), 0) + payload
         ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), i & 0xFFFF, 0, 64, 17, 0,
@@ -102,6 +136,7 @@ def dump(a):
     e = "<"
     off = 0
     tsresol = []
+    last_ts = 0
     while off < len(data):
         if off + 12 > len(data):
             sys.exit("truncated block header at %d" % off)
@@ -113,6 +148,24 @@ def dump(a):
             sys.exit("bad block length %d at %d" % (blen, off))
         body = data[off + 8:off + blen - 4]
         off += blen
+        if btype == 4:
+            o = 0
+            while o + 4 <= len(body):
+                rtype, length = struct.unpack_from(e + "HH", body, o)
+                if rtype == 0:
+                    break
+                value = body[o + 4:o + 4 + length]
+                o += 4 + length + (-length % 4)
+                alen = 4 if rtype == 1 else 16
+                names = [n.decode(errors="replace") for n in value[alen:].split(b"\0") if n]
+                print("NRB %d %s %s" % (rtype, value[:alen].hex(), ",".join(names)))
+        elif btype == 10:
+            stype, slen = struct.unpack_from(e + "II", body, 0)
+            print("%d DSB %08x %s" % (last_ts, stype, hashlib.sha1(body[8:8 + slen]).hexdigest()[:12]))
+        elif btype in (0xBAD, 0x40000BAD):
+            if not ((a.copyable or a.mergeable) and btype == 0x40000BAD) and not (a.mergeable and e == ">"):
+                print("%d CB %08x %d %s" % (last_ts, btype, struct.unpack_from(e + "I", body, 0)[0],
+                                            body[4:].rstrip(b"\0").hex()))
         if btype == 1:
             res = 6
             o = 8
@@ -142,8 +195,9 @@ def dump(a):
             o += 4 + length + (-length % 4)
             if code == 2 and length == 4:
                 flags = struct.unpack(e + "I", value)[0]
-            elif not (a.copyable and code in (19372, 19373)):
+            elif not ((a.copyable or a.mergeable) and code in (19372, 19373)):
                 opts.append(decode(e, code, value))
+        last_ts = ts
         print("%d %d/%d %s flags=%d %s" % (ts, caplen, origlen, hashlib.sha1(frame).hexdigest()[:12],
                                            flags, " ".join(opts)))
 
@@ -158,9 +212,12 @@ def main():
     m.add_argument("--start", type=int, default=1_700_000_000_000_000_000)
     m.add_argument("--step", type=int, default=1000)
     m.add_argument("--name", default="eth0")
+    m.add_argument("--blocks", action="store_true")
+    m.add_argument("--sections", type=int, default=1)
     d = sub.add_parser("dump")
     d.add_argument("file")
     d.add_argument("--copyable", action="store_true")
+    d.add_argument("--mergeable", action="store_true")
     a = ap.parse_args()
     make(a) if a.command == "make" else dump(a)
 

@@ -15,6 +15,7 @@
 
 #include "dd-cli.h"
 #include "dd-exit-status.h"
+#include "dd-stream-parser.h"
 #include "dd-filter.h"
 #include "dd-listen-address.h"
 #include "dd-output.h"
@@ -205,20 +206,29 @@ print_window (DdCli *self)
     message (self, _("the %u targets were never all capturing at once"), n);
 }
 
-/* Said once, even with -q: what the inputs had and the output format has no place for
- * (what pcapng says not to copy is left out by design, and said only without -q). */
+/* Said once, even with -q: what the inputs had and the output could not keep (what pcapng
+ * says not to copy is left out by design, and said only without -q). */
 static void
 print_losses (DdCli *self)
 {
   DdOutputLosses losses;
+  guint64 cannot = 0;
 
   dd_client_get_output_losses (self->client, &losses);
   if (losses.packet_options > 0)
     message (self, _("not kept: the comments and other options of %" PRIu64 " packets "
                      "(pcap has no place for them; -F pcapng keeps them)"), losses.packet_options);
-  if (losses.options_left_out > 0 && !self->options->quiet)
-    message (self, _("left out: %" PRIu64 " packet options that pcapng says not to copy, or "
-                     "unknown ones from a file in the other byte order"), losses.options_left_out);
+  if (losses.blocks > 0)
+    message (self, _("not kept: %" PRIu64 " name resolution, decryption secrets and custom blocks "
+                     "(pcap has no place for them; -F pcapng keeps them)"), losses.blocks);
+  cannot = losses.left_out.cannot_copy + losses.too_large;
+  if (cannot > 0)
+    message (self, _("not kept: %" PRIu64 " options and blocks that could not be copied (unknown ones "
+                     "and custom blocks from a file in the other byte order, blocks above %u KiB)"),
+             cannot, DD_STREAM_PARSER_MAX_UNIT / 1024);
+  if (losses.left_out.not_to_copy > 0 && !self->options->quiet)
+    message (self, _("left out: %" PRIu64 " options and blocks that pcapng says not to copy"),
+             losses.left_out.not_to_copy);
 }
 
 static void

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 #include <gio/gio.h>
 
+#include "dd-name-table.h"
 #include "dd-output.h"
 #include "dd-pcap-writer.h"
 #include "dd-poip-server.h"
@@ -49,6 +50,7 @@ struct _DdOutput {
   GError     *error;
   gboolean    pending;  /* its fd is still to come */
   DdOutputLosses losses;
+  DdNameTable *names;       /* the names written (pcapng), each once */
 
   /* A non-blocking fd (a named pipe, or one handed over so): what the reader has not taken
    * yet stays in buf from @sent on, and a watch writes it when the fd takes more. */
@@ -91,6 +93,7 @@ dd_output_free (DdOutput *self)
   g_byte_array_unref (self->buf);
   g_byte_array_unref (self->preamble);
   g_array_unref (self->interfaces);
+  dd_name_table_free (self->names);
   g_clear_error (&self->error);
   g_free (self);
 }
@@ -175,6 +178,37 @@ keep_stats (InterfaceState    *state,
   state->have_stats = TRUE;
 }
 
+/* A block of an input that a merge copies, in our byte order; of name resolution records,
+ * only those not written yet. */
+static void
+write_copied_block (DdOutput          *self,
+                    const DdSideBlock *block)
+{
+  gsize len;
+  const guint8 *data;
+
+  if (block->bytes == NULL)
+    {
+      self->losses.too_large++;
+      return;
+    }
+  data = g_bytes_get_data (block->bytes, &len);
+  if (block->block_type == DD_PCAPNG_BT_NRB)
+    {
+      g_autoptr(GByteArray) records = g_byte_array_new ();
+      const guint8 *options;
+      gsize options_len;
+
+      if (self->names == NULL)
+        self->names = dd_name_table_new ();
+      if (dd_name_table_take_nrb (self->names, data, len, block->swapped, records, &options, &options_len) > 0)
+        dd_pcapng_write_nrb (self->buf, records->data, records->len, options, options_len, block->swapped,
+                             &self->losses.left_out);
+      return;
+    }
+  dd_pcapng_write_copied_block (self->buf, data, (guint32) len, block->swapped, &self->losses.left_out);
+}
+
 static void
 output_block (DdSink            *sink,
               const DdSideBlock *block)
@@ -183,7 +217,17 @@ output_block (DdSink            *sink,
   InterfaceState *state;
 
   if (self->format != DD_FORMAT_PCAPNG)
-    return;
+    {
+      /* pcap has no place for any block: what it could not keep is counted. */
+      if (block->kind == DD_SIDE_BLOCK_COPY && block->block_type != DD_PCAPNG_BT_CB_NO_COPY)
+        self->losses.blocks++;
+      return;
+    }
+  if (block->kind == DD_SIDE_BLOCK_COPY)
+    {
+      write_copied_block (self, block);
+      return;
+    }
   g_return_if_fail (block->interface_id < self->interfaces->len);
   state = &g_array_index (self->interfaces, InterfaceState, block->interface_id);
   switch (block->kind)
@@ -213,6 +257,8 @@ output_block (DdSink            *sink,
       g_free (state->final_comment);
       state->final_comment = g_strdup (block->stats.comment);
       break;
+    case DD_SIDE_BLOCK_COPY:
+      g_assert_not_reached ();
     }
 }
 
@@ -265,10 +311,9 @@ static G_NO_INLINE void
 write_epb_with_options (DdOutput       *self,
                         const DdPacket *packet)
 {
-  self->losses.options_left_out +=
-    dd_pcapng_write_epb_options (self->buf, packet->interface_id, packet->ts, packet->caplen,
-                                 packet->origlen, packet->data, packet->flags, packet->options,
-                                 packet->options_len, packet->options_swapped);
+  dd_pcapng_write_epb_options (self->buf, packet->interface_id, packet->ts, packet->caplen,
+                               packet->origlen, packet->data, packet->flags, packet->options,
+                               packet->options_len, packet->options_swapped, &self->losses.left_out);
 }
 
 /* One packet function per format, chosen once: no test of the format per packet. */

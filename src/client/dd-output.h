@@ -70,8 +70,10 @@ guint64   dd_output_get_size       (DdOutput *self);
 
 /* What the inputs had and the output could not keep, counted for the summary. */
 typedef struct {
-  guint64 packet_options;    /* pcap: packets whose options (comments, hashes, …) it has no place for */
-  guint64 options_left_out;  /* pcapng: options not to be copied, or unknown in the other byte order */
+  guint64         packet_options;  /* pcap: packets whose options (comments, hashes, …) it has no place for */
+  guint64         blocks;          /* pcap: name resolution, decryption secrets and custom blocks */
+  DdPcapngLeftOut left_out;        /* pcapng: options and blocks left out */
+  guint64         too_large;       /* pcapng: blocks too large to hold (dd-stream-parser.h) */
 } DdOutputLosses;
 
 void      dd_output_get_losses     (DdOutput       *self,

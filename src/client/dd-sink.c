@@ -22,12 +22,29 @@ dd_side_block_new (DdSideBlockKind      kind,
   return block;
 }
 
+DdSideBlock *
+dd_side_block_new_copy (guint64       ts,
+                        gint64        arrival,
+                        guint32       block_type,
+                        const guint8 *data,
+                        guint32       len,
+                        gboolean      swapped)
+{
+  DdSideBlock *block = dd_side_block_new (DD_SIDE_BLOCK_COPY, G_MAXUINT32, ts, arrival, NULL, NULL);
+
+  block->block_type = block_type;
+  block->bytes = data != NULL ? g_bytes_new (data, len) : NULL;
+  block->swapped = swapped;
+  return block;
+}
+
 void
 dd_side_block_free (DdSideBlock *block)
 {
   if (block == NULL)
     return;
   g_free ((char *) block->stats.comment);
+  g_clear_pointer (&block->bytes, g_bytes_unref);
   g_free (block);
 }
 

@@ -33,15 +33,23 @@ typedef enum {
   DD_SIDE_BLOCK_COMMENT,
   /* What the interface's final statistics block says (the last one set counts). */
   DD_SIDE_BLOCK_FINAL_COMMENT,
+  /* A block of an input that a merge copies (names, decryption secrets, a custom block),
+   * for no interface in particular, where it was among its input's packets. */
+  DD_SIDE_BLOCK_COPY,
 } DdSideBlockKind;
 
-/* One block beside the packets, for one interface of the output. */
+/* One block beside the packets, for one interface of the output (but COPY). */
 typedef struct {
   DdSideBlockKind kind;
   guint32         interface_id;  /* the output's */
   guint64         ts;            /* ns since the epoch, in the merging host's clock */
   gint64          arrival;       /* when it was read (monotonic µs) */
   DdPcapngStats   stats;         /* STATS and MARK; stats.comment is the block's comment */
+  /* COPY: the whole block as it was read (in the other byte order if @swapped), or NULL
+   * when it was too large to hold (dd-stream-parser.h); @block_type is its type. */
+  GBytes         *bytes;
+  guint32         block_type;
+  gboolean        swapped;
 } DdSideBlock;
 
 /* A copy that owns its comment (@comment, nullable, replaces @stats' own). */
@@ -51,6 +59,13 @@ DdSideBlock *dd_side_block_new  (DdSideBlockKind      kind,
                                  gint64               arrival,
                                  const DdPcapngStats *stats,
                                  const char          *comment);
+/* A COPY block: @len bytes of @data (NULL: it was too large to hold), copied. */
+DdSideBlock *dd_side_block_new_copy (guint64       ts,
+                                     gint64        arrival,
+                                     guint32       block_type,
+                                     const guint8 *data,
+                                     guint32       len,
+                                     gboolean      swapped);
 void         dd_side_block_free (DdSideBlock *block);
 
 typedef struct _DdSink DdSink;

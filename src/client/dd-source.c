@@ -332,11 +332,28 @@ stats_cb (gpointer             user_data,
   place_stats (self);
 }
 
+/* A block the merge copies: where it was among this input's packets (after the last one
+ * taken), so that it comes before those that follow it (decryption secrets must). */
+static void
+block_cb (gpointer      user_data,
+          guint32       type,
+          const guint8 *block,
+          guint32       len,
+          gboolean      swapped)
+{
+  DdSource *self = user_data;
+  DdSourcePrivate *priv = PRIV (self);
+
+  dd_merge_input_push_block (priv->input, dd_side_block_new_copy (priv->last_ts, priv->arrival, type,
+                                                                  block, len, swapped));
+}
+
 static const DdStreamParserFuncs parser_funcs = {
   .section = section_cb,
   .interface = interface_cb,
   .packet = packet_cb,
   .stats = stats_cb,
+  .block = block_cb,
 };
 
 /* ---- reading ------------------------------------------------------------------------- */

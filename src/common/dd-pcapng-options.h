@@ -14,6 +14,9 @@ enum {
   IF_OS = 12,
   IF_TSOFFSET = 14,
   EPB_FLAGS = 2,
+  NS_DNSNAME = 2,
+  NS_DNSIP4ADDR = 3,
+  NS_DNSIP6ADDR = 4,
   EPB_HASH = 3,
   EPB_DROPCOUNT = 4,
   EPB_PACKETID = 5,
@@ -31,6 +34,13 @@ enum {
   OPT_CUSTOM_BINARY = 2989,
   OPT_CUSTOM_STRING_NO_COPY = 19372,
   OPT_CUSTOM_BINARY_NO_COPY = 19373,
+};
+
+/* Name resolution records. */
+enum {
+  NRB_RECORD_END = 0,
+  NRB_RECORD_IPV4 = 1,
+  NRB_RECORD_IPV6 = 2,
 };
 
 /* epb_verdict's first byte: of these two, the verdict is a 64-bit number. */

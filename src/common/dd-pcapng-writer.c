@@ -188,94 +188,77 @@ turn_u64 (guint8 *p)
   memcpy (p, &v, 8);
 }
 
-/* One option of a packet read elsewhere, copied (its numbers turned to our byte order
- * when it came in the other); FALSE when it is left out. */
-static gboolean
-copy_packet_option (GByteArray   *buf,
-                    guint16       code,
-                    const guint8 *value,
-                    guint16       len,
-                    gboolean      swapped)
+/* One option of a block read elsewhere (@block_type's), copied, its numbers turned to our
+ * byte order when it came in the other; counted in @left_out when it is not. */
+static void
+copy_option (GByteArray      *buf,
+             guint32          block_type,
+             guint16          code,
+             const guint8    *value,
+             guint16          len,
+             gboolean         swapped,
+             DdPcapngLeftOut *left_out)
 {
+  gboolean epb = block_type == DD_PCAPNG_BT_EPB;
   gint number = -1;  /* where the number to turn is, and how wide */
   gsize width = 0;
   guint8 *copy;
 
-  switch (code)
+  if (code == OPT_COMMENT)
+    ;  /* text */
+  else if (code == OPT_CUSTOM_STRING || code == OPT_CUSTOM_BINARY)
+    number = 0, width = 4;  /* the Private Enterprise Number; the rest is its own */
+  else if (code == OPT_CUSTOM_STRING_NO_COPY || code == OPT_CUSTOM_BINARY_NO_COPY)
     {
-    case EPB_FLAGS:
-      return TRUE;  /* written from the packet's flags */
-    case OPT_CUSTOM_STRING_NO_COPY:
-    case OPT_CUSTOM_BINARY_NO_COPY:
-      return FALSE;
-    case OPT_COMMENT:
-    case EPB_HASH:
-      break;  /* bytes */
-    case EPB_DROPCOUNT:
-    case EPB_PACKETID:
-      number = 0, width = 8;
-      break;
-    case EPB_QUEUE:
-      number = 0, width = 4;
-      break;
-    case EPB_VERDICT:
-      if (len >= 1 && value[0] == EPB_VERDICT_HARDWARE)
-        break;
-      if (len >= 1 && (value[0] == EPB_VERDICT_TC || value[0] == EPB_VERDICT_XDP))
-        number = 1, width = 8;
-      else if (swapped)
-        return FALSE;
-      break;
-    case OPT_CUSTOM_STRING:
-    case OPT_CUSTOM_BINARY:
-      number = 0, width = 4;  /* the Private Enterprise Number; the rest is its own */
-      break;
-    default:
-      if (swapped)
-        return FALSE;  /* unknown: whether it holds numbers, we cannot tell */
-      break;
+      left_out->not_to_copy++;
+      return;
+    }
+  else if (epb && code == EPB_FLAGS)
+    return;  /* written from the packet's flags */
+  else if (epb && code == EPB_HASH)
+    ;  /* bytes */
+  else if (epb && (code == EPB_DROPCOUNT || code == EPB_PACKETID))
+    number = 0, width = 8;
+  else if (epb && code == EPB_QUEUE)
+    number = 0, width = 4;
+  else if (epb && code == EPB_VERDICT && len >= 1 && value[0] == EPB_VERDICT_HARDWARE)
+    ;  /* bytes */
+  else if (epb && code == EPB_VERDICT && len >= 1 && (value[0] == EPB_VERDICT_TC || value[0] == EPB_VERDICT_XDP))
+    number = 1, width = 8;
+  else if (block_type == DD_PCAPNG_BT_NRB && (code == NS_DNSNAME || code == NS_DNSIP4ADDR || code == NS_DNSIP6ADDR))
+    ;  /* a name, addresses */
+  else if (swapped)
+    {
+      left_out->cannot_copy++;  /* unknown: whether it holds numbers, we cannot tell */
+      return;
     }
   if (number >= 0 && (gsize) number + width > len)
     {
       if (swapped)
-        return FALSE;
+        {
+          left_out->cannot_copy++;
+          return;
+        }
       number = -1;
     }
   put_option (buf, code, value, len);
   copy = buf->data + buf->len - dd_pad4 (len);
   if (swapped && number >= 0)
     (width == 8 ? turn_u64 : turn_u32) (copy + number);
-  return TRUE;
 }
 
-guint
-dd_pcapng_write_epb_options (GByteArray   *buf,
-                             guint32       interface_id,
-                             guint64       ts,
-                             guint32       caplen,
-                             guint32       origlen,
-                             const guint8 *data,
-                             guint32       flags,
-                             const guint8 *options,
-                             gsize         options_len,
-                             gboolean      swapped)
+/* The options of a block read elsewhere, and the end of options. As the parser walks
+ * them: an option that runs past the block ends the list. */
+static void
+copy_options (GByteArray      *buf,
+              guint32          block_type,
+              const guint8    *options,
+              gsize            options_len,
+              gboolean         swapped,
+              DdPcapngLeftOut *left_out)
 {
-  guint start = block_begin (buf, DD_PCAPNG_BT_EPB);
-  gsize padded = dd_pad4 (caplen);
-  guint8 *p = dd_buffer_grow (buf, 20 + padded);
   const guint8 *end = options + options_len;
-  guint left_out = 0;
 
-  p = dd_put_u32 (p, interface_id);
-  p = dd_put_u32 (p, (guint32) (ts >> 32));
-  p = dd_put_u32 (p, (guint32) ts);
-  p = dd_put_u32 (p, caplen);
-  p = dd_put_u32 (p, origlen);
-  memcpy (p, data, caplen);
-  memset (p + caplen, 0, padded - caplen);
-  if (flags != 0)
-    put_option (buf, EPB_FLAGS, &flags, 4);
-  /* As the parser walks them: an option that runs past the block ends the list. */
   while (end - options >= 4)
     {
       guint16 code, len;
@@ -286,13 +269,158 @@ dd_pcapng_write_epb_options (GByteArray   *buf,
         code = GUINT16_SWAP_LE_BE (code), len = GUINT16_SWAP_LE_BE (len);
       if (code == OPT_ENDOFOPT || (gsize) (end - options - 4) < len)
         break;
-      if (!copy_packet_option (buf, code, options + 4, len, swapped))
-        left_out++;
+      copy_option (buf, block_type, code, options + 4, len, swapped, left_out);
       options += MIN ((gsize) (end - options), 4 + dd_pad4 (len));
     }
   put_end_of_options (buf);
+}
+
+void
+dd_pcapng_write_epb_options (GByteArray      *buf,
+                             guint32          interface_id,
+                             guint64          ts,
+                             guint32          caplen,
+                             guint32          origlen,
+                             const guint8    *data,
+                             guint32          flags,
+                             const guint8    *options,
+                             gsize            options_len,
+                             gboolean         swapped,
+                             DdPcapngLeftOut *left_out)
+{
+  guint start = block_begin (buf, DD_PCAPNG_BT_EPB);
+  gsize padded = dd_pad4 (caplen);
+  guint8 *p = dd_buffer_grow (buf, 20 + padded);
+
+  p = dd_put_u32 (p, interface_id);
+  p = dd_put_u32 (p, (guint32) (ts >> 32));
+  p = dd_put_u32 (p, (guint32) ts);
+  p = dd_put_u32 (p, caplen);
+  p = dd_put_u32 (p, origlen);
+  memcpy (p, data, caplen);
+  memset (p + caplen, 0, padded - caplen);
+  if (flags != 0)
+    put_option (buf, EPB_FLAGS, &flags, 4);
+  copy_options (buf, DD_PCAPNG_BT_EPB, options, options_len, swapped, left_out);
   block_end (buf, start);
-  return left_out;
+}
+
+static guint32
+read_u32 (const guint8 *p,
+          gboolean      swapped)
+{
+  guint32 v;
+
+  memcpy (&v, p, 4);
+  return swapped ? GUINT32_SWAP_LE_BE (v) : v;
+}
+
+static guint16
+read_u16 (const guint8 *p,
+          gboolean      swapped)
+{
+  guint16 v;
+
+  memcpy (&v, p, 2);
+  return swapped ? GUINT16_SWAP_LE_BE (v) : v;
+}
+
+gboolean
+dd_pcapng_nrb_next_record (const guint8 **p,
+                           const guint8  *end,
+                           gboolean       swapped,
+                           guint16       *type,
+                           const guint8 **value,
+                           guint16       *len)
+{
+  if (end - *p < 4)
+    {
+      *p = end;
+      return FALSE;
+    }
+  *type = read_u16 (*p, swapped);
+  *len = read_u16 (*p + 2, swapped);
+  if (*type == NRB_RECORD_END || (gsize) (end - *p - 4) < *len)
+    {
+      *p = MIN (end, *p + 4);  /* the options follow the end record */
+      return FALSE;
+    }
+  *value = *p + 4;
+  *p += MIN ((gsize) (end - *p), 4 + dd_pad4 (*len));
+  return TRUE;
+}
+
+void
+dd_pcapng_put_nrb_record (GByteArray   *records,
+                          guint16       type,
+                          const guint8 *value,
+                          guint16       len)
+{
+  put_option (records, type, value, len);  /* the same shape as an option */
+}
+
+void
+dd_pcapng_write_nrb (GByteArray      *buf,
+                     const guint8    *records,
+                     gsize            records_len,
+                     const guint8    *options,
+                     gsize            options_len,
+                     gboolean         swapped,
+                     DdPcapngLeftOut *left_out)
+{
+  guint start = block_begin (buf, DD_PCAPNG_BT_NRB);
+
+  g_byte_array_append (buf, records, (guint) records_len);
+  dd_put_u32 (dd_buffer_grow (buf, 4), NRB_RECORD_END);
+  copy_options (buf, DD_PCAPNG_BT_NRB, options, options_len, swapped, left_out);
+  block_end (buf, start);
+}
+
+void
+dd_pcapng_write_copied_block (GByteArray      *buf,
+                              const guint8    *block,
+                              guint32          len,
+                              gboolean         swapped,
+                              DdPcapngLeftOut *left_out)
+{
+  guint32 type = read_u32 (block, swapped);
+  const guint8 *end = block + len - 4;
+  guint start;
+
+  if (type == DD_PCAPNG_BT_CB_NO_COPY)
+    {
+      left_out->not_to_copy++;
+      return;
+    }
+  if (type == DD_PCAPNG_BT_CB && !swapped)
+    {
+      g_byte_array_append (buf, block, len);
+      return;
+    }
+  if (type == DD_PCAPNG_BT_DSB && len >= 20)
+    {
+      guint32 secrets_len = read_u32 (block + 12, swapped);
+      guint8 *p;
+
+      if (secrets_len > (gsize) (end - block - 16))
+        {
+          left_out->cannot_copy++;
+          return;
+        }
+      start = block_begin (buf, DD_PCAPNG_BT_DSB);
+      p = dd_buffer_grow (buf, 8 + dd_pad4 (secrets_len));
+      p = dd_put_u32 (p, read_u32 (block + 8, swapped));
+      p = dd_put_u32 (p, secrets_len);
+      memcpy (p, block + 16, secrets_len);
+      memset (p + secrets_len, 0, dd_pad4 (secrets_len) - secrets_len);
+      block += 16 + MIN ((gsize) (end - block - 16), dd_pad4 (secrets_len));
+      copy_options (buf, DD_PCAPNG_BT_DSB, block, (gsize) (end - block), swapped, left_out);
+      block_end (buf, start);
+      return;
+    }
+  /* A custom block in the other byte order: its data has no length, so where its options
+   * begin (to turn them) only its writer knows. Or a DSB too short to be one. */
+  left_out->cannot_copy++;
 }
 
 void

@@ -10,6 +10,10 @@ G_BEGIN_DECLS
 #define DD_PCAPNG_BT_SPB 0x00000003u
 #define DD_PCAPNG_BT_ISB 0x00000005u
 #define DD_PCAPNG_BT_EPB 0x00000006u
+#define DD_PCAPNG_BT_NRB 0x00000004u
+#define DD_PCAPNG_BT_DSB 0x0000000Au
+#define DD_PCAPNG_BT_CB 0x00000BADu            /* a custom block a merge may copy */
+#define DD_PCAPNG_BT_CB_NO_COPY 0x40000BADu    /* ...and one it must not */
 #define DD_PCAPNG_BYTE_ORDER_MAGIC 0x1A2B3C4Du
 
 /* epb_flags bits 0-1 (direction) and 2-4 (reception type). */
@@ -79,21 +83,62 @@ void dd_pcapng_write_epb (GByteArray   *buf,
                           const guint8 *data,
                           guint32       flags);
 
+/* What a copy of blocks and options read elsewhere left out, counted. */
+typedef struct {
+  guint64 not_to_copy;  /* marked so (custom options 19372/19373, custom blocks 0x40000BAD) */
+  guint64 cannot_copy;  /* in the other byte order and not known to us, or malformed */
+} DdPcapngLeftOut;
+
 /* As dd_pcapng_write_epb (), with the options of an EPB read from a file or a stream
  * (@options_len bytes, in the other byte order when @swapped): those pcapng lets a merge
- * copy, in our byte order; epb_flags comes from @flags, not from @options. Returns how
- * many were left out: custom options marked not to be copied, and options unknown to us
- * that came in the other byte order (their values cannot be turned around). */
-guint dd_pcapng_write_epb_options (GByteArray   *buf,
-                                   guint32       interface_id,
-                                   guint64       ts,
-                                   guint32       caplen,
-                                   guint32       origlen,
-                                   const guint8 *data,
-                                   guint32       flags,
-                                   const guint8 *options,
-                                   gsize         options_len,
-                                   gboolean      swapped);
+ * copy, in our byte order; epb_flags comes from @flags, not from @options. Those left
+ * out are counted in @left_out: options marked not to be copied, and options unknown to
+ * us that came in the other byte order (their values cannot be turned around). */
+void dd_pcapng_write_epb_options (GByteArray      *buf,
+                                  guint32          interface_id,
+                                  guint64          ts,
+                                  guint32          caplen,
+                                  guint32          origlen,
+                                  const guint8    *data,
+                                  guint32          flags,
+                                  const guint8    *options,
+                                  gsize            options_len,
+                                  gboolean         swapped,
+                                  DdPcapngLeftOut *left_out);
+
+/* The next record of a Name Resolution Block's list, from *@p (moved past it) to @end (the
+ * block's trailing length): its type, value and length, in our byte order. FALSE at the
+ * end record (or where the list runs past the block), with *@p at the block's options. */
+gboolean dd_pcapng_nrb_next_record (const guint8 **p,
+                                    const guint8  *end,
+                                    gboolean       swapped,
+                                    guint16       *type,
+                                    const guint8 **value,
+                                    guint16       *len);
+/* A record in our byte order, appended to @records (for dd_pcapng_write_nrb). */
+void     dd_pcapng_put_nrb_record  (GByteArray    *records,
+                                    guint16        type,
+                                    const guint8  *value,
+                                    guint16        len);
+/* A Name Resolution Block of @records (made with dd_pcapng_put_nrb_record) and the options
+ * of one read elsewhere (nullable; @swapped: in the other byte order), those left out
+ * counted in @left_out. */
+void     dd_pcapng_write_nrb       (GByteArray      *buf,
+                                    const guint8    *records,
+                                    gsize            records_len,
+                                    const guint8    *options,
+                                    gsize            options_len,
+                                    gboolean         swapped,
+                                    DdPcapngLeftOut *left_out);
+/* A Decryption Secrets Block or a custom block read elsewhere (the whole block, in the
+ * other byte order when @swapped), in our byte order, or counted in @left_out: a custom
+ * block marked not to be copied, one in the other byte order (where its data ends, only
+ * its writer knows), a DSB whose secrets run past it; its options as for an EPB. */
+void     dd_pcapng_write_copied_block (GByteArray      *buf,
+                                       const guint8    *block,
+                                       guint32          len,
+                                       gboolean         swapped,
+                                       DdPcapngLeftOut *left_out);
 
 void dd_pcapng_write_isb (GByteArray          *buf,
                           guint32              interface_id,

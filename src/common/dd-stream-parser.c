@@ -674,13 +674,22 @@ read_block_header (DdStreamParser *self,
   return TRUE;
 }
 
-/* The blocks the merge needs; the others (name resolution, decryption secrets, custom
- * blocks…) are skipped without being held. */
+gboolean
+dd_stream_parser_is_copied_block (guint32 type)
+{
+  return type == DD_PCAPNG_BT_NRB || type == DD_PCAPNG_BT_DSB || type == DD_PCAPNG_BT_CB ||
+         type == DD_PCAPNG_BT_CB_NO_COPY;
+}
+
+/* The blocks the merge needs, and those it copies when asked to; the others are skipped
+ * without being held. */
 static gboolean
-is_parsed_block (guint32 type)
+is_parsed_block (const DdStreamParser *self,
+                 guint32               type)
 {
   return type == DD_PCAPNG_BT_SHB || type == DD_PCAPNG_BT_IDB || type == DD_PCAPNG_BT_EPB ||
-         type == DD_PCAPNG_BT_SPB || type == PCAPNG_BT_OPB || type == DD_PCAPNG_BT_ISB;
+         type == DD_PCAPNG_BT_SPB || type == PCAPNG_BT_OPB || type == DD_PCAPNG_BT_ISB ||
+         (self->funcs.block != NULL && dd_stream_parser_is_copied_block (type));
 }
 
 /* Returns the bytes consumed (a whole block, or the start of a skipped one), 0 when more
@@ -701,8 +710,15 @@ parse_pcapng_block (DdStreamParser *self,
     }
   if (!read_block_header (self, p, &type, &len, error))
     return -1;
-  if (!is_parsed_block (type))
+  if (!is_parsed_block (self, type))
     {
+      self->skip = len;
+      return 0;
+    }
+  if (len > DD_STREAM_PARSER_MAX_UNIT && dd_stream_parser_is_copied_block (type))
+    {
+      /* Not held: said, so that it is counted as left out. */
+      self->funcs.block (self->user_data, type, NULL, len, self->swapped);
       self->skip = len;
       return 0;
     }
@@ -735,6 +751,13 @@ parse_pcapng_block (DdStreamParser *self,
       break;
     case DD_PCAPNG_BT_ISB:
       ok = parse_isb (self, p, len, error);
+      break;
+    case DD_PCAPNG_BT_NRB:
+    case DD_PCAPNG_BT_DSB:
+    case DD_PCAPNG_BT_CB:
+    case DD_PCAPNG_BT_CB_NO_COPY:
+      self->funcs.block (self->user_data, type, p, len, self->swapped);
+      ok = TRUE;
       break;
     default:
       ok = parse_packet_block (self, type, p, len, error);

@@ -69,7 +69,19 @@ typedef struct {
                          guint32              id,
                          guint64              ts_ns,
                          const DdPcapngStats *stats);
+  /* A block a merge may have to copy (dd_stream_parser_is_copied_block): the whole block,
+   * @len bytes, as it is (in the other byte order if @swapped); @block is NULL when it was
+   * longer than DD_STREAM_PARSER_MAX_UNIT, and skipped. Nullable: skipped then. */
+  void     (*block)     (gpointer      user_data,
+                         guint32       type,
+                         const guint8 *block,
+                         guint32       len,
+                         gboolean      swapped);
 } DdStreamParserFuncs;
+
+/* Name resolution, decryption secrets, and custom blocks (both kinds: the one pcapng says
+ * not to copy is reported too, so that what is left out can be counted). */
+gboolean        dd_stream_parser_is_copied_block (guint32 type);
 
 typedef struct _DdStreamParser DdStreamParser;
 

@@ -5,6 +5,8 @@
 #include "config.h"
 
 #include "dd-fuzz.h"
+#include "dd-name-table.h"
+#include "dd-pcapng-writer.h"
 #include "dd-stream-parser.h"
 
 typedef struct {
@@ -12,6 +14,9 @@ typedef struct {
   gsize         len;
   guint32       interfaces; /* announced in the current section */
   guint32       sum;
+  GByteArray   *out;        /* what an output would write of options and copied blocks */
+  DdNameTable  *names;
+  DdPcapngLeftOut left_out;
 } State;
 
 static void
@@ -54,7 +59,44 @@ packet_cb (gpointer user_data, DdPacket *p, GError **error)
   /* Touch every byte the parser vouches for (ASan checks the bounds). */
   for (guint32 i = 0; i < p->caplen; i++)
     state->sum += p->data[i];
+  if (p->options != NULL)
+    {
+      g_assert_true (p->options >= state->base && p->options + p->options_len <= state->base + state->len);
+      /* As the output copies them. */
+      g_byte_array_set_size (state->out, 0);
+      dd_pcapng_write_epb_options (state->out, 0, p->ts, p->caplen, p->origlen, p->data, p->flags,
+                                   p->options, p->options_len, p->options_swapped, &state->left_out);
+    }
   return TRUE;
+}
+
+static void
+block_cb (gpointer user_data, guint32 type, const guint8 *block, guint32 len, gboolean swapped)
+{
+  State *state = user_data;
+  g_autoptr(GByteArray) records = g_byte_array_new ();
+  const guint8 *options;
+  gsize options_len;
+
+  g_assert_true (dd_stream_parser_is_copied_block (type));
+  if (block == NULL)
+    {
+      g_assert_cmpuint (len, >, DD_STREAM_PARSER_MAX_UNIT);
+      return;
+    }
+  g_assert_true (block >= state->base && block + len <= state->base + state->len);
+  g_assert_cmpuint (len, >=, 12);
+  /* As the output copies it. */
+  g_byte_array_set_size (state->out, 0);
+  if (type == DD_PCAPNG_BT_NRB)
+    {
+      dd_name_table_take_nrb (state->names, block, len, swapped, records, &options, &options_len);
+      g_assert_true (options >= block && options + options_len <= block + len);
+      dd_pcapng_write_nrb (state->out, records->data, records->len, options, options_len, swapped,
+                           &state->left_out);
+    }
+  else
+    dd_pcapng_write_copied_block (state->out, block, len, swapped, &state->left_out);
 }
 
 static void
@@ -76,8 +118,11 @@ LLVMFuzzerTestOneInput (const guint8 *data,
     .interface = interface_cb,
     .packet = packet_cb,
     .stats = stats_cb,
+    .block = block_cb,
   };
-  State state = { 0 };
+  g_autoptr(GByteArray) out = g_byte_array_new ();
+  g_autoptr(DdNameTable) names = dd_name_table_new ();
+  State state = { .out = out, .names = names };
   g_autoptr(DdStreamParser) parser = dd_stream_parser_new (&funcs, &state);
   g_autoptr(GByteArray) pending = g_byte_array_new ();
   gsize pos = 0, step = size > 0 ? (data[0] % 64) + 1 : 1;

@@ -57,6 +57,27 @@ def isb(iface, ts, order="<", comment=None):
     return block(5, struct.pack(order + "III", iface, ts >> 32, ts & 0xFFFFFFFF) + opts, order)
 
 
+def copied(order="<"):
+    """A section whose packets carry options and whose blocks a merge copies (names,
+    secrets, custom blocks), and some of them broken (lengths that run past their block)."""
+    o = order
+    opts = (option(1, b"a comment", o) + option(4, struct.pack(o + "Q", 7), o)
+            + option(7, b"\x01" + struct.pack(o + "Q", 2), o) + option(2988, struct.pack(o + "I", 32473) + b"x", o)
+            + option(19372, struct.pack(o + "I", 32473), o) + option(99, b"?", o) + option(0, b"", o))
+    body = struct.pack(o + "IIIII", 0, 0, 1, len(SLL2_PAYLOAD), len(SLL2_PAYLOAD)) + SLL2_PAYLOAD + opts
+    names = (struct.pack(o + "HH", 1, 9) + b"\x0a\0\0\x01web\0\0\0\0" + struct.pack(o + "HH", 2, 20) + bytes(16) + b"six\0"
+             + struct.pack(o + "HH", 0, 0) + option(2, b"ns", o) + option(0, b"", o))
+    keys = b"CLIENT_RANDOM 00 11\n"
+    secrets = struct.pack(o + "II", 0x544C534B, len(keys)) + keys + option(1, b"k", o) + option(0, b"", o)
+    return (shb(o) + idb(o) + block(6, body, o) + block(4, names, o) + block(10, secrets, o)
+            + block(0xBAD, struct.pack(o + "I", 32473) + b"data", o) + block(0x40000BAD, struct.pack(o + "I", 1), o)
+            # Broken: an option, a record and the secrets that claim more than the block holds.
+            + block(6, body[:-8] + struct.pack(o + "HH", 1, 200) + b"xxxx", o)
+            + block(4, struct.pack(o + "HH", 1, 300) + b"\x0a\0\0\x02", o)
+            + block(10, struct.pack(o + "II", 0x544C534B, 999) + keys, o)
+            + block(10, b"", o))
+
+
 def stream_parser():
     recs = [(1700000000 + i, i * 1000, SLL2_PAYLOAD[: 20 + i * 8], 100) for i in range(4)]
     good = pcap(recs)
@@ -92,6 +113,8 @@ def stream_parser():
         "pcapng-trailer-mismatch": shb() + idb()[:-4] + struct.pack("<I", 999),
         "pcapng-caplen-beyond-block": shb() + idb() + block(6, struct.pack("<IIIII", 0, 0, 1, 5000, 5000) + bytes(16)),
         "pcapng-option-overrun": shb() + block(1, struct.pack("<HHI", 276, 0, 65535) + struct.pack("<HH", 2, 400) + b"eth0"),
+        "pcapng-copied-le": copied("<"),
+        "pcapng-copied-be": copied(">"),
         "pcapng-tsresol-huge": shb() + idb(tsresol=0x7F) + epb(0, 2**63, SLL2_PAYLOAD),
         "pcapng-shb-bad-byte-order": block(0x0A0D0D0A, struct.pack("<IHHq", 0x12345678, 1, 0, -1)),
         "pcapng-shb-version-2": block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 2, 0, -1)),
