@@ -46,6 +46,13 @@ expect_eq "tshark reads the merged file's name records (-N n): 10.0.0.1 is share
   "$(timeout 60 tshark -r merged.pcapng -N n -o nameres.use_external_name_resolver:FALSE \
        -T fields -e ip.src_host -c 1 2>/dev/null)"
 
+expect_eq "each input interface keeps its comments, after those of its section (4 interfaces in 4 sections)" \
+  "le.pcapng/eth0 section of eth0|interface eth0|a second comment
+le.pcapng/eth0-1 section of eth0-1|interface eth0-1|a second comment
+be.pcapng/eth1 section of eth1|interface eth1|a second comment
+be.pcapng/eth1-1 section of eth1-1|interface eth1-1|a second comment" \
+  "$(python3 "$BLOCKS" dump --interfaces merged.pcapng | sed -n 's/^IDB //p')"
+
 timeout 30 "$DDUMP" -q -w merged.pcap le.pcapng be.pcapng 2>pcap.err; rc=$?
 expect_eq "merged into pcap: status 0" 0 "$rc"
 expect_eq "...every packet is there" 32 "$(timeout 60 tshark -r merged.pcap 2>/dev/null | wc -l)"

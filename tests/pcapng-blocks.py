@@ -71,8 +71,10 @@ KEYLOG = ("CLIENT_RANDOM " + "ab" * 32 + " " + "cd" * 48 + "\n").encode()
 
 
 def section(e, name):
-    shb = struct.pack(e + "IHHq", 0x1A2B3C4D, 1, 0, -1) + option(e, 4, b"pcapng-blocks.py") + END
-    idb = struct.pack(e + "HHI", 1, 0, 0) + option(e, 2, name.encode()) + option(e, 9, b"\x09") + END
+    shb = (struct.pack(e + "IHHq", 0x1A2B3C4D, 1, 0, -1) + option(e, 1, ("section of " + name).encode())
+           + option(e, 4, b"pcapng-blocks.py") + END)
+    idb = (struct.pack(e + "HHI", 1, 0, 0) + option(e, 2, name.encode()) + option(e, 1, ("interface " + name).encode())
+           + option(e, 1, b"a second comment") + option(e, 9, b"\x09") + END)
     return block(e, 0x0A0D0D0A, shb) + block(e, 1, idb)
 
 
@@ -169,14 +171,21 @@ def dump(a):
         if btype == 1:
             res = 6
             o = 8
+            name, comments = "", []
             while o + 4 <= len(body):
                 code, length = struct.unpack_from(e + "HH", body, o)
                 if code == 0:
                     break
                 if code == 9:
                     res = body[o + 4]
+                elif code == 2:
+                    name = body[o + 4:o + 4 + length].decode(errors="replace")
+                elif code == 1:
+                    comments.append(body[o + 4:o + 4 + length].decode(errors="replace"))
                 o += 4 + length + (-length % 4)
             tsresol.append(res)
+            if a.interfaces:
+                print("IDB %s %s" % (name, "|".join(comments)))
         if btype != 6:
             continue
         iface, hi, lo, caplen, origlen = struct.unpack_from(e + "IIIII", body, 0)
@@ -218,6 +227,7 @@ def main():
     d.add_argument("file")
     d.add_argument("--copyable", action="store_true")
     d.add_argument("--mergeable", action="store_true")
+    d.add_argument("--interfaces", action="store_true", help="a line per IDB: its name and comments")
     a = ap.parse_args()
     make(a) if a.command == "make" else dump(a)
 

@@ -13,7 +13,7 @@
 /* ---- reading an output back: one word per block ------------------------------------- */
 
 static void
-section_cb (gpointer user_data, DdFormat format, const char *userappl)
+section_cb (gpointer user_data, DdFormat format, const char *userappl, const char * const *comments)
 {
   g_string_append_printf (user_data, "%s ", format == DD_FORMAT_PCAPNG ? "SHB" : "pcap");
 }

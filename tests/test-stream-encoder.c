@@ -41,7 +41,7 @@ test_namer (guint32   ifindex,
 }
 
 static void
-section_cb (gpointer user_data, DdFormat format, const char *userappl)
+section_cb (gpointer user_data, DdFormat format, const char *userappl, const char * const *comments)
 {
   g_string_append_printf (user_data, "section %s %s\n", dd_format_to_string (format), userappl ? userappl : "-");
 }

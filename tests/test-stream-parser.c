@@ -194,7 +194,7 @@ custom_block (Out *o, gsize len)
 /* ---- recording what the parser reports ----------------------------------------------- */
 
 static void
-log_section (gpointer user_data, DdFormat format, const char *userappl)
+log_section (gpointer user_data, DdFormat format, const char *userappl, const char * const *comments)
 {
   g_string_append_printf (user_data, "S %s %s\n", dd_format_to_string (format),
                           userappl != NULL ? userappl : "-");

@@ -144,6 +144,7 @@ dd_output_map_add_interface (DdOutputMap             *self,
       .filter = iface->filter,
       .tsresol = 9,
       .comment = note,
+      .comments = iface->comments,
     };
 
     route->out_id = g_hash_table_size (self->ids);

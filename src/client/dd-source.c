@@ -48,6 +48,7 @@ typedef struct {
   gboolean          shut_down;      /* ...saying the worker stopped */
   DdStallWatch      stall;          /* whether a stream with heartbeats went quiet */
   char             *note;           /* the comment of the interfaces we add, or NULL */
+  char            **section_comments;  /* the section's own, for its interfaces, or NULL */
   DdSourceClock     clock;          /* against ours: the offset, the shift, the comment */
   char             *notice;         /* for the user, about the stream last opened */
   char             *remote_id;      /* the stream last opened, as its server names it */
@@ -157,22 +158,43 @@ retire_interfaces (DdSource *self)
 /* ---- parsing ------------------------------------------------------------------------- */
 
 static void
-section_cb (gpointer    user_data,
-            DdFormat    format,
-            const char *userappl)
+section_cb (gpointer            user_data,
+            DdFormat            format,
+            const char         *userappl,
+            const char * const *comments)
 {
   DdSource *self = user_data;
   DdSourcePrivate *priv = PRIV (self);
+  gboolean worker = format == DD_FORMAT_PCAPNG && userappl != NULL &&
+                    g_str_has_prefix (userappl, "ddump-worker ");
 
   retire_interfaces (self);
   /* A ddump worker's pcapng stream carries watermark heartbeats: from here on the merge
    * waits for them rather than for this stream's packets. */
-  if (!priv->pull && format == DD_FORMAT_PCAPNG && userappl != NULL &&
-      g_str_has_prefix (userappl, "ddump-worker "))
+  if (!priv->pull && worker)
     {
       priv->heartbeats = TRUE;
       dd_merge_input_set_watermark (priv->input, 0);
     }
+  /* What the section's writer said of it goes with its interfaces (the output has one
+   * section of its own); a ddump worker's (its host, the ports it left out) is ours. */
+  g_strfreev (priv->section_comments);
+  priv->section_comments = worker || comments == NULL || comments[0] == NULL
+                           ? NULL : g_strdupv ((char **) comments);
+}
+
+/* The comments of an interface of the output: its section's, then its own. */
+static char **
+interface_comments (DdSourcePrivate         *priv,
+                    const DdParsedInterface *parsed)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  if (priv->section_comments != NULL)
+    g_strv_builder_addv (builder, (const char **) priv->section_comments);
+  if (parsed->comments != NULL)
+    g_strv_builder_addv (builder, (const char **) parsed->comments);
+  return g_strv_builder_end (builder);
 }
 
 static gboolean
@@ -185,7 +207,9 @@ interface_cb (gpointer                 user_data,
   DdSourcePrivate *priv = PRIV (self);
   DdOutputRoute route;
   g_autofree char *both = NULL;
+  g_auto(GStrv) comments = NULL;
   const char *note = priv->note != NULL ? priv->note : priv->clock.note;
+  DdParsedInterface described = *parsed;
 
   if (priv->heartbeats && id == 0)
     {
@@ -196,8 +220,10 @@ interface_cb (gpointer                 user_data,
     }
   if (priv->note != NULL && priv->clock.note != NULL)
     note = both = g_strdup_printf ("%s; %s", priv->note, priv->clock.note);
+  if (priv->section_comments != NULL || parsed->comments != NULL)
+    described.comments = (const char * const *) (comments = interface_comments (priv, parsed));
   if (!dd_output_map_add_interface (priv->context.map, priv->target->host, priv->target->label,
-                                    note, parsed, &route, error))
+                                    note, &described, &route, error))
     return FALSE;
   if (priv->heartbeats)
     adopt_stats_route (self, route.out_id);
@@ -803,6 +829,7 @@ dd_source_finalize (GObject *object)
   dd_chunk_unref (priv->scratch);
   dd_memory_account_unref (priv->account);
   g_free (priv->note);
+  g_strfreev (priv->section_comments);
   dd_source_clock_clear (&priv->clock);
   g_free (priv->notice);
   g_free (priv->remote_id);

@@ -113,6 +113,8 @@ dd_pcapng_write_idb (GByteArray              *buf,
   p = dd_put_u16 (p, 0);
   dd_put_u32 (p, iface->snaplen);
   put_string_option (buf, OPT_COMMENT, iface->comment);
+  for (guint i = 0; iface->comments != NULL && iface->comments[i] != NULL; i++)
+    put_string_option (buf, OPT_COMMENT, iface->comments[i]);
   put_string_option (buf, IF_NAME, iface->name);
   put_string_option (buf, IF_DESCRIPTION, iface->description);
   if (iface->tsresol != 0)

@@ -33,6 +33,7 @@ typedef struct {
   const char *os;           /* if_os, or NULL */
   guint8      tsresol;      /* if_tsresol; 0 leaves the default (microseconds) */
   const char *comment;      /* opt_comment, or NULL */
+  const char * const *comments;  /* more opt_comments (NULL-terminated), or NULL */
 } DdPcapngInterface;
 
 typedef enum {

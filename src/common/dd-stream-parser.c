@@ -272,7 +272,7 @@ parse_pcap_header (DdStreamParser *self,
   parsed.linktype = iface.linktype;
   parsed.snaplen = iface.snaplen;
   if (self->funcs.section != NULL)
-    self->funcs.section (self->user_data, DD_FORMAT_PCAP, NULL);
+    self->funcs.section (self->user_data, DD_FORMAT_PCAP, NULL, NULL);
   g_array_set_size (self->interfaces, 0);
   return add_interface (self, &iface, &parsed, error);
 }
@@ -327,6 +327,9 @@ parse_pcap_record (DdStreamParser *self,
 
 /* ---- pcapng -------------------------------------------------------------------------- */
 
+/* Comments kept of one block (SHB, IDB): beyond, they are not read. */
+#define MAX_COMMENTS 64
+
 typedef struct {
   const guint8 *p;
   const guint8 *end;
@@ -372,6 +375,7 @@ parse_shb (DdStreamParser *self,
 {
   Options opts = { p + 24, p + len - 4 };
   g_autofree char *userappl = NULL;
+  g_autoptr(GPtrArray) comments = g_ptr_array_new_with_free_func (g_free);
   guint16 major, minor, code, olen;
   const guint8 *value;
 
@@ -384,13 +388,19 @@ parse_shb (DdStreamParser *self,
     return fail (self, error, DD_PARSE_ERROR_BAD_VERSION,
                  _("unsupported pcapng version %u.%u"), major, minor);
   while (next_option (self, &opts, &code, &olen, &value))
-    if (code == SHB_USERAPPL && userappl == NULL)
-      userappl = option_string (value, olen);
+    {
+      if (code == SHB_USERAPPL && userappl == NULL)
+        userappl = option_string (value, olen);
+      else if (code == OPT_COMMENT && comments->len < MAX_COMMENTS)
+        g_ptr_array_add (comments, option_string (value, olen));
+    }
+  g_ptr_array_add (comments, NULL);
   self->format = DD_FORMAT_PCAPNG;
   self->state = STATE_PCAPNG;
   g_array_set_size (self->interfaces, 0);
   if (self->funcs.section != NULL)
-    self->funcs.section (self->user_data, DD_FORMAT_PCAPNG, userappl);
+    self->funcs.section (self->user_data, DD_FORMAT_PCAPNG, userappl,
+                         (const char * const *) comments->pdata);
   return TRUE;
 }
 
@@ -403,6 +413,7 @@ parse_idb (DdStreamParser *self,
   Interface iface = { 0 };
   DdParsedInterface parsed = { 0 };
   g_autofree char *name = NULL, *description = NULL, *filter = NULL;
+  g_autoptr(GPtrArray) comments = g_ptr_array_new_with_free_func (g_free);
   Options opts = { NULL, p + len - 4 };
   guint16 code, olen;
   const guint8 *value;
@@ -425,6 +436,10 @@ parse_idb (DdStreamParser *self,
         case IF_DESCRIPTION:
           g_free (description);
           description = option_string (value, olen);
+          break;
+        case OPT_COMMENT:
+          if (comments->len < MAX_COMMENTS)
+            g_ptr_array_add (comments, option_string (value, olen));
           break;
         case IF_FILTER:
           if (olen >= 1 && value[0] == 0)
@@ -460,6 +475,8 @@ parse_idb (DdStreamParser *self,
   parsed.name = name;
   parsed.description = description;
   parsed.filter = filter;
+  g_ptr_array_add (comments, NULL);
+  parsed.comments = (const char * const *) comments->pdata;
   return add_interface (self, &iface, &parsed, error);
 }
 

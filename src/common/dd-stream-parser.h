@@ -46,14 +46,17 @@ typedef struct {
   const char *name;         /* if_name, valid UTF-8, or NULL */
   const char *description;  /* if_description, or NULL */
   const char *filter;       /* if_filter when it is a libpcap expression, or NULL */
+  const char * const *comments;  /* its opt_comments (NULL-terminated), or NULL */
 } DdParsedInterface;
 
 typedef struct {
   /* A pcap file header or a pcapng SHB: interface ids start again from 0.
-   * @userappl is the SHB's shb_userappl (NULL for pcap or when absent). */
-  void     (*section)   (gpointer    user_data,
-                         DdFormat    format,
-                         const char *userappl);
+   * @userappl is the SHB's shb_userappl (NULL for pcap or when absent), @comments its
+   * opt_comments (NULL-terminated; NULL for pcap). */
+  void     (*section)   (gpointer            user_data,
+                         DdFormat            format,
+                         const char         *userappl,
+                         const char * const *comments);
   /* For pcap the file header yields interface 0. */
   gboolean (*interface) (gpointer                 user_data,
                          guint32                  id,

@@ -20,13 +20,15 @@ typedef struct {
 } State;
 
 static void
-section_cb (gpointer user_data, DdFormat format, const char *userappl)
+section_cb (gpointer user_data, DdFormat format, const char *userappl, const char * const *comments)
 {
   State *state = user_data;
 
   g_assert_true (format == DD_FORMAT_PCAP || format == DD_FORMAT_PCAPNG);
   if (userappl != NULL)
     g_assert_true (g_utf8_validate (userappl, -1, NULL));
+  for (guint i = 0; comments != NULL && comments[i] != NULL; i++)
+    g_assert_true (g_utf8_validate (comments[i], -1, NULL));
   state->interfaces = 0;
 }
 
@@ -39,6 +41,8 @@ interface_cb (gpointer user_data, guint32 id, const DdParsedInterface *iface, GE
   g_assert_cmpuint (id, <, DD_STREAM_PARSER_MAX_INTERFACES);
   if (iface->name != NULL)
     g_assert_true (g_utf8_validate (iface->name, -1, NULL));
+  for (guint i = 0; iface->comments != NULL && iface->comments[i] != NULL; i++)
+    g_assert_true (g_utf8_validate (iface->comments[i], -1, NULL));
   state->interfaces++;
   return TRUE;
 }
