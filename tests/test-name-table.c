@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "dd-name-table.h"
+#include "dd-names.h"
 #include "dd-pcapng-writer.h"
 
 /* A block of @type with @body, in the other byte order if @swap. */
@@ -188,11 +189,68 @@ test_copied_blocks (void)
     }
 }
 
+/* The records of @records as "TYPE ADDRESS NAME; " */
+static char *
+describe (GByteArray *records)
+{
+  GString *out = g_string_new (NULL);
+  const guint8 *p = records->data, *end = records->data + records->len, *value;
+  guint16 type, len;
+
+  while (dd_pcapng_nrb_next_record (&p, end, FALSE, &type, &value, &len))
+    {
+      gsize alen = type == 1 ? 4 : 16;
+      g_autoptr(GInetAddress) address = g_inet_address_new_from_bytes (value, alen == 4 ? G_SOCKET_FAMILY_IPV4
+                                                                                       : G_SOCKET_FAMILY_IPV6);
+      g_autofree char *text = g_inet_address_to_string (address);
+
+      g_string_append_printf (out, "%u %s %s; ", type, text, (const char *) value + alen);
+    }
+  return g_string_free (out, FALSE);
+}
+
+static void
+test_names (void)
+{
+  static const char json[] =
+    "[{\"name\": \"lo\", \"addresses\": [\"127.0.0.1\", \"::1\"], \"loopback\": true},"
+    " {\"name\": \"eth0\", \"addresses\": [\"10.0.0.5\", \"fe80::1\", \"2001:db8::5\", 7], \"loopback\": false},"
+    " {\"name\": \"docker0\", \"addresses\": [\"127.0.0.2\"]}, \"junk\"]";
+  g_autoptr(GByteArray) records = g_byte_array_new ();
+  g_autoptr(GBytes) bytes = g_bytes_new_static (json, sizeof json - 1);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  g_test_summary ("A worker's addresses from its /interfaces, but loopback and link-local ones; "
+                  "--name ADDRESS=NAME; hosts files (first name, comments); errors that say what");
+  g_assert_cmpuint (dd_names_add_interfaces (records, bytes, "web1", &error), ==, 2);
+  g_assert_no_error (error);
+  g_assert_true (dd_names_add_assignment (records, "192.0.2.9=db", &error));
+  g_assert_true (dd_names_add_hosts (records, "# hosts\n\n 192.0.2.10\tcache  alias # x\n2001:db8::a six\n", &error));
+  text = describe (records);
+  g_assert_cmpstr (text, ==, "1 10.0.0.5 web1; 2 2001:db8::5 web1; 1 192.0.2.9 db; 1 192.0.2.10 cache; 2 2001:db8::a six; ");
+
+  g_assert_false (dd_names_add_assignment (records, "db", &error));
+  g_assert_error (error, DD_NAMES_ERROR, DD_NAMES_ERROR_INVALID);
+  g_assert_cmpstr (error->message, ==, "--name db: expected ADDRESS=NAME");
+  g_clear_error (&error);
+  g_assert_false (dd_names_add_assignment (records, "192.0.2.9=", &error));
+  g_assert_cmpstr (error->message, ==, "--name 192.0.2.9=: no name for 192.0.2.9");
+  g_clear_error (&error);
+  g_assert_false (dd_names_add_hosts (records, "192.0.2.1 a\nnot-an-address b\n", &error));
+  g_assert_cmpstr (error->message, ==, "line 2: “not-an-address” is not an IP address");
+  g_clear_error (&error);
+  g_assert_cmpuint (dd_names_add_interfaces (records, bytes = (g_bytes_unref (bytes), g_bytes_new_static ("{}", 2)),
+                                             "x", &error), ==, 0);
+  g_assert_error (error, DD_NAMES_ERROR, DD_NAMES_ERROR_INVALID);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/name-table/merge", test_merge_names);
   g_test_add_func ("/name-table/copied-blocks", test_copied_blocks);
+  g_test_add_func ("/name-table/names", test_names);
   return g_test_run ();
 }

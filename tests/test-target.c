@@ -221,11 +221,33 @@ test_read_list (void)
   g_rmdir (dir);
 }
 
+static void
+test_named (void)
+{
+  g_autoptr(DdTarget) named = parse_ok ("web1=https://10.0.0.5:8443/capture?filter=a%3Db", NULL);
+  g_autoptr(DdTarget) plain = parse_ok ("http://w1/capture?filter=x=y", NULL);
+  g_autoptr(DdTarget) file = parse_ok ("a=b.pcap", NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_test_summary ("NAME=URL names a worker: its interfaces and addresses take the name; an = "
+                  "in a query or a file name is not one; only a worker's URL can be named");
+  g_assert_cmpstr (named->name, ==, "web1");
+  g_assert_cmpstr (named->host, ==, "web1");
+  g_assert_cmpstr (g_uri_get_host (named->uri), ==, "10.0.0.5");
+  g_assert_cmpstr (named->label, ==, "https://10.0.0.5:8443/capture?filter=a%3Db");
+  g_assert_null (plain->name);
+  g_assert_cmpint (file->kind, ==, DD_TARGET_FILE);
+  g_assert_null (file->name);
+  g_assert_null (dd_target_parse ("x=tcp://h:1", NULL, &error));
+  g_assert_error (error, DD_TARGET_ERROR, DD_TARGET_ERROR_INVALID);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/target/urls", test_urls);
+  g_test_add_func ("/target/named", test_named);
   g_test_add_func ("/target/defaults", test_defaults);
   g_test_add_func ("/target/and-filter", test_and_filter);
   g_test_add_func ("/target/tcp", test_tcp);

@@ -3,6 +3,7 @@
 #include <glib/gi18n.h>
 
 #include "dd-cli-args.h"
+#include "dd-names.h"
 #include "dd-options.h"
 #include "dd-target.h"
 
@@ -53,6 +54,9 @@ dd_cli_args_clear (DdCliArgs *args)
   g_clear_pointer (&args->target_lists, g_strfreev);
   g_clear_pointer (&args->target_files, g_strfreev);
   g_clear_pointer (&args->comments, g_strfreev);
+  g_clear_pointer (&args->names, g_strfreev);
+  g_clear_pointer (&args->names_files, g_strfreev);
+  g_clear_pointer (&args->all_names, g_bytes_unref);
   g_clear_pointer (&args->write_path, g_free);
   g_clear_pointer (&args->fifo_path, g_free);
   g_clear_pointer (&args->format, g_free);
@@ -96,6 +100,11 @@ dd_cli_args_context (DdCliArgs *args)
       N_("Start S seconds in the past: workers started with --history send what they kept (written -S, e.g. --since -30)"), N_("-S") },
     { "comment", 0, 0, G_OPTION_ARG_STRING_ARRAY, &args->comments,
       N_("pcapng: a comment for the capture's section header (repeatable)"), N_("TEXT") },
+    { "name", 0, 0, G_OPTION_ARG_STRING_ARRAY, &args->names,
+      N_("pcapng: name an address in the capture, for Wireshark's name resolution (repeatable)"),
+      N_("ADDRESS=NAME") },
+    { "names-file", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args->names_files,
+      N_("pcapng: name the addresses of a hosts-format file (ADDRESS NAME per line); repeatable"), N_("FILE") },
     { "max-delay", 0, 0, G_OPTION_ARG_INT, &args->max_delay,
       N_("Longest wait, in milliseconds, for a stream without heartbeats before merging without it (default 1000)"), N_("MS") },
     { "memory", 0, 0, G_OPTION_ARG_INT, &args->memory,
@@ -192,6 +201,32 @@ collect_targets (DdCliArgs  *args,
   return TRUE;
 }
 
+/* The records of --name and --names-file; an error names the option, the file or the line. */
+static gboolean
+collect_names (DdCliArgs  *args,
+               GError    **error)
+{
+  g_autoptr(GByteArray) records = g_byte_array_new ();
+
+  for (guint i = 0; args->names != NULL && args->names[i] != NULL; i++)
+    if (!dd_names_add_assignment (records, args->names[i], error))
+      return FALSE;
+  for (guint i = 0; args->names_files != NULL && args->names_files[i] != NULL; i++)
+    {
+      g_autofree char *text = NULL;
+
+      if (!g_file_get_contents (args->names_files[i], &text, NULL, error) ||
+          !dd_names_add_hosts (records, text, error))
+        {
+          g_prefix_error (error, "--names-file %s: ", args->names_files[i]);
+          return FALSE;
+        }
+    }
+  if (records->len > 0)
+    args->all_names = g_byte_array_free_to_bytes (g_steal_pointer (&records));
+  return TRUE;
+}
+
 gboolean
 dd_cli_args_apply (DdCliArgs     *args,
                    DdCliOptions  *options,
@@ -221,6 +256,10 @@ dd_cli_args_apply (DdCliArgs     *args,
                                "--since negative (seconds back: --since -30)"), DD_MAX_SNAPLEN);
   if (args->comments != NULL && options->format != DD_FORMAT_PCAPNG)
     return dd_options_bad_value (error, _("--comment needs -F pcapng (pcap has no place for it)"));
+  if ((args->names != NULL || args->names_files != NULL) && options->format != DD_FORMAT_PCAPNG)
+    return dd_options_bad_value (error, _("--name and --names-file need -F pcapng (pcap has no place for names)"));
+  if (!collect_names (args, error))
+    return FALSE;
   if (args->write_path != NULL && args->fifo_path != NULL)
     return dd_options_bad_value (error, _("-w and --fifo are two ways to say where to write: give one"));
 
@@ -236,6 +275,7 @@ dd_cli_args_apply (DdCliArgs     *args,
   options->client.timeout_s = args->timeout;
   options->client.bytes = (guint64) args->bytes;
   options->client.comments = args->comments;
+  options->client.names = args->all_names;
   options->client.since_s = -args->since;
   options->client.max_delay_ms = (guint) args->max_delay;
   options->client.memory_mib = (guint) args->memory;

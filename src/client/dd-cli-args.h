@@ -17,6 +17,8 @@ typedef struct {
   char   **target_lists;
   char   **target_files;
   char   **comments;
+  char   **names;
+  char   **names_files;
   char    *write_path;
   char    *fifo_path;
   char    *format;
@@ -51,6 +53,7 @@ typedef struct {
   /* From dd_cli_args_apply (); the options point into them. */
   char   **all_targets;
   char   **all_interfaces;
+  GBytes  *all_names;        /* name resolution records of --name and --names-file */
 } DdCliArgs;
 
 void            dd_cli_args_init    (DdCliArgs *args);

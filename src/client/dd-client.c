@@ -8,6 +8,7 @@
 #include "dd-client.h"
 #include "dd-discovery.h"
 #include "dd-discovery-watch.h"
+#include "dd-names.h"
 #include "dd-filter.h"
 #include "dd-http.h"
 #include "dd-merger.h"
@@ -442,6 +443,38 @@ static const DdDiscoveryWatchCallbacks watch_callbacks = {
 
 /* ---- start and end ------------------------------------------------------------------- */
 
+/* The names the user gave (--name, --names-file, a target's NAME=URL when its URL gives
+ * an address), at the start of the output, before any packet. */
+static void
+write_names (DdClient *self)
+{
+  g_autoptr(GByteArray) records = g_byte_array_new ();
+  g_autoptr(GBytes) block = NULL;
+  DdSideBlock *side;
+  gsize len;
+  const guint8 *data;
+
+  if (self->options.names != NULL)
+    g_byte_array_append (records, g_bytes_get_data (self->options.names, NULL),
+                         (guint) g_bytes_get_size (self->options.names));
+  for (guint i = 0; i < self->supervisors->len; i++)
+    {
+      DdTarget *target = dd_supervisor_get_target (self->supervisors->pdata[i]);
+      g_autoptr(GInetAddress) address = NULL;
+
+      if (target->name != NULL && target->uri != NULL &&
+          (address = g_inet_address_new_from_string (g_uri_get_host (target->uri))) != NULL)
+        dd_names_add (records, address, target->name);
+    }
+  if (records->len == 0)
+    return;
+  block = dd_names_block (records);
+  data = g_bytes_get_data (block, &len);
+  side = dd_side_block_new_copy (0, g_get_monotonic_time (), DD_PCAPNG_BT_NRB, data, (guint32) len, FALSE);
+  dd_sink_block (self->sink, side);
+  dd_side_block_free (side);
+}
+
 static void
 begin (DdClient *self)
 {
@@ -474,6 +507,7 @@ begin (DdClient *self)
     g_ptr_array_add (comments, NULL);
     dd_output_map_begin (self->map, (const char * const *) comments->pdata);
   }
+  write_names (self);
   /* The header goes out at once: the reader knows the capture is on. */
   if (!flush_output (self))
     return;
@@ -886,8 +920,7 @@ dd_client_set_target_host (DdClient   *self,
 
   g_return_if_fail (self->task == NULL && index < self->supervisors->len);
   target = dd_supervisor_get_target (self->supervisors->pdata[index]);
-  g_free (target->host);
-  target->host = g_strdup (host);
+  dd_target_set_name (target, host);
 }
 
 void
@@ -1035,6 +1068,7 @@ copy_options (DdClientOptions       *to,
   to->own_traffic = g_strdup (from->own_traffic);
   to->interfaces = g_strdupv (from->interfaces);
   to->comments = g_strdupv (from->comments);
+  to->names = from->names != NULL ? g_bytes_ref (from->names) : NULL;
   to->ca_file = g_strdup (from->ca_file);
   to->cert_file = g_strdup (from->cert_file);
   to->key_file = g_strdup (from->key_file);
@@ -1049,6 +1083,7 @@ clear_options (DdClientOptions *options)
   g_free (options->own_traffic);
   g_strfreev (options->interfaces);
   g_strfreev (options->comments);
+  g_clear_pointer (&options->names, g_bytes_unref);
   g_free (options->ca_file);
   g_free (options->cert_file);
   g_free (options->key_file);

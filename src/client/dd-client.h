@@ -53,6 +53,7 @@ typedef struct {
   guint64   bytes;           /* ends at the packet with which the output reaches this size
                               * (headers and blocks included); 0: no limit */
   char    **comments;        /* pcapng: the section header's comments, after ddump's own */
+  GBytes   *names;           /* pcapng: name resolution records (dd-names.h) for the output */
   gdouble   since_s;         /* > 0: workers start with their history of the last S seconds */
   DdClientReadyFunc ready_func;  /* nullable: called once per run */
   gpointer  ready_data;
@@ -124,8 +125,8 @@ gboolean      dd_client_set_targets  (DdClient            *self,
                                       const char * const  *specs,
                                       GError             **error);
 /* Names target @index's interfaces "@host/IFACE" in pcapng output instead of the name
- * its URL gives (the trigger's configured worker names). After dd_client_set_targets (),
- * before the run. */
+ * its URL gives, and its addresses @host (the trigger's configured worker names). After
+ * dd_client_set_targets (), before the run. */
 void          dd_client_set_target_host (DdClient   *self,
                                          guint       index,
                                          const char *host);

@@ -4,6 +4,8 @@
 
 #include "dd-format.h"
 #include "dd-http-source.h"
+#include "dd-names.h"
+#include "dd-output-map.h"
 #include "dd-prefetch-stream.h"
 
 struct _DdHttpSource {
@@ -12,6 +14,7 @@ struct _DdHttpSource {
   /* Measuring the worker's clock again during its capture. */
   guint         clock_id;
   GCancellable *clock_cancellable;  /* of the measure in flight */
+  gboolean      named;              /* its addresses' names were asked for */
 };
 
 G_DEFINE_FINAL_TYPE (DdHttpSource, dd_http_source, DD_TYPE_SOURCE)
@@ -32,6 +35,51 @@ open_cb (GObject      *object,
     g_task_return_error (task, error);
   else
     g_task_return_pointer (task, stream, g_object_unref);
+}
+
+static void
+interfaces_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  DdSource *source = g_task_get_source_object (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  DdTarget *target = dd_source_get_target (source);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SoupMessageHeaders) headers = NULL;
+  g_autoptr(GBytes) json = dd_http_get_finish (result, &headers, &error);
+  g_autoptr(GByteArray) records = g_byte_array_new ();
+  const char *host = headers != NULL ? soup_message_headers_get_one (headers, "X-Ddump-Host") : NULL;
+  const char *name = target->name != NULL ? target->name : host != NULL ? host : target->host;
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+  if (json != NULL && dd_names_add_interfaces (records, json, name, &error) > 0)
+    {
+      g_autoptr(GBytes) block = dd_names_block (records);
+
+      dd_source_push_block (source, DD_PCAPNG_BT_NRB, block);
+    }
+  else if (error != NULL)
+    /* An older worker, or a proxy that passes only captures: the addresses stay numbers. */
+    g_debug ("%s: no names for its addresses: %s", target->label, error->message);
+  dd_http_open_async (dd_source_get_context (source)->http, target, dd_source_get_read_ahead (source),
+                      cancellable, open_cb, g_steal_pointer (&task));
+}
+
+/* Whether to ask for the worker's addresses (GET /interfaces), to name them in the output:
+ * once, before the first capture opens (not beside it: a worker behind a proxy would
+ * capture the request), and for pcapng only. */
+static gboolean
+names_first (DdHttpSource *self)
+{
+  const DdSourceContext *context = dd_source_get_context (DD_SOURCE (self));
+
+  if (self->named || dd_output_map_get_format (context->map) != DD_FORMAT_PCAPNG)
+    return FALSE;
+  self->named = TRUE;
+  return TRUE;
 }
 
 /* The clock is read before the capture opens, and during it only when the worker says the
@@ -62,8 +110,12 @@ clock_cb (GObject      *object,
     /* A worker whose clock cannot be read still captures; its offset is unknown. The
      * capture's own request says better what else is wrong (certificates, refusals). */
     dd_source_set_clock (source, NULL, error);
-  dd_http_open_async (dd_source_get_context (source)->http, dd_source_get_target (source),
-                      dd_source_get_read_ahead (source), cancellable, open_cb, g_steal_pointer (&task));
+  if (names_first (DD_HTTP_SOURCE (source)))
+    dd_http_get_async (dd_source_get_context (source)->http, dd_source_get_target (source), "interfaces",
+                       cancellable, interfaces_cb, g_steal_pointer (&task));
+  else
+    dd_http_open_async (dd_source_get_context (source)->http, dd_source_get_target (source),
+                        dd_source_get_read_ahead (source), cancellable, open_cb, g_steal_pointer (&task));
 }
 
 static void

@@ -712,17 +712,18 @@ clock_in_thread_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* The worker's clock is beside its capture: /PATH/capture → /PATH/clock. */
+/* The worker's other endpoints are beside its capture: /PATH/capture → /PATH/@name. */
 static GUri *
-clock_uri (GUri *capture)
+sibling_uri (GUri       *capture,
+             const char *name)
 {
   const char *path = g_uri_get_path (capture);
   const char *slash = strrchr (path, '/');
   g_autofree char *dir = slash != NULL ? g_strndup (path, (gsize) (slash - path)) : g_strdup ("");
-  g_autofree char *clock_path = g_strconcat (dir, "/clock", NULL);
+  g_autofree char *sibling = g_strconcat (dir, "/", name, NULL);
 
   return g_uri_build (G_URI_FLAGS_ENCODED, g_uri_get_scheme (capture), NULL, g_uri_get_host (capture),
-                      g_uri_get_port (capture), clock_path, NULL, NULL);
+                      g_uri_get_port (capture), sibling, NULL, NULL);
 }
 
 void
@@ -740,9 +741,114 @@ dd_http_clock_async (DdHttp             *self,
   data->work.http = self;
   g_task_set_source_tag (data->work.task, dd_http_clock_async);
   data->target = target;
-  data->uri = clock_uri (target->uri);
+  data->uri = sibling_uri (target->uri, "clock");
   data->left = exchanges;
   dd_receiver_invoke (self->receiver, clock_in_thread_cb, data, NULL);
+}
+
+/* One GET beside the capture URL, from the caller's thread to the receiver's and back. */
+typedef struct {
+  Work         work;
+  DdTarget    *target;
+  GUri        *uri;
+  SoupMessage *msg;
+} GetData;
+
+typedef struct {
+  GBytes             *body;
+  SoupMessageHeaders *headers;
+} GetResult;
+
+static void
+get_result_free (GetResult *result)
+{
+  g_bytes_unref (result->body);
+  soup_message_headers_unref (result->headers);
+  g_free (result);
+}
+
+static void
+get_cb (GObject      *object,
+        GAsyncResult *result,
+        gpointer      user_data)
+{
+  GetData *data = user_data;
+  g_autoptr(GBytes) body = NULL;
+  GError *error = NULL;
+  guint status;
+
+  body = soup_session_send_and_read_finish (SOUP_SESSION (object), result, &error);
+  if (body == NULL && data->work.timed_out)
+    {
+      g_clear_error (&error);
+      error = dd_connect_timeout_error (data->work.http->connect_timeout_s);
+    }
+  else if (body != NULL && (status = soup_message_get_status (data->msg)) != SOUP_STATUS_OK)
+    error = g_error_new (DD_HTTP_ERROR, DD_HTTP_ERROR_STATUS, "GET %s: %u %s", g_uri_get_path (data->uri),
+                         status, soup_message_get_reason_phrase (data->msg));
+  if (error != NULL)
+    g_task_return_error (data->work.task, error);
+  else
+    {
+      GetResult *got = g_new0 (GetResult, 1);
+
+      got->body = g_steal_pointer (&body);
+      got->headers = soup_message_headers_ref (soup_message_get_response_headers (data->msg));
+      g_task_return_pointer (data->work.task, got, (GDestroyNotify) get_result_free);
+    }
+  work_clear (&data->work);
+  g_clear_object (&data->msg);
+  g_uri_unref (data->uri);
+  g_free (data);
+}
+
+static gboolean
+get_in_thread_cb (gpointer user_data)
+{
+  GetData *data = user_data;
+
+  work_start (&data->work);
+  data->msg = new_request (data->work.http, data->target, data->uri);
+  soup_session_send_and_read_async (get_session (data->work.http, data->target), data->msg, G_PRIORITY_DEFAULT,
+                                    data->work.cancellable, get_cb, data);
+  return G_SOURCE_REMOVE;
+}
+
+void
+dd_http_get_async (DdHttp             *self,
+                   DdTarget           *target,
+                   const char         *name,
+                   GCancellable       *cancellable,
+                   GAsyncReadyCallback callback,
+                   gpointer            user_data)
+{
+  GetData *data = g_new0 (GetData, 1);
+
+  data->work.task = g_task_new (NULL, cancellable, callback, user_data);
+  data->work.http = self;
+  g_task_set_source_tag (data->work.task, dd_http_get_async);
+  data->target = target;
+  data->uri = sibling_uri (target->uri, name);
+  dd_receiver_invoke (self->receiver, get_in_thread_cb, data, NULL);
+}
+
+GBytes *
+dd_http_get_finish (GAsyncResult        *result,
+                    SoupMessageHeaders **headers,
+                    GError             **error)
+{
+  GetResult *got;
+  GBytes *body;
+
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  got = g_task_propagate_pointer (G_TASK (result), error);
+  if (got == NULL)
+    return NULL;
+  body = g_steal_pointer (&got->body);
+  if (headers != NULL)
+    *headers = soup_message_headers_ref (got->headers);
+  get_result_free (got);
+  return body;
 }
 
 gboolean

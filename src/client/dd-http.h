@@ -67,6 +67,18 @@ gboolean      dd_http_clock_finish (GAsyncResult     *result,
                                     DdClockEstimate  *estimate,
                                     GError          **error);
 
+/* GET @name beside @target's capture URL (/PATH/capture → /PATH/@name), in the receiver's
+ * thread, within the connect timeout: the body of a 200 answer, and its headers. */
+void          dd_http_get_async    (DdHttp             *self,
+                                    DdTarget           *target,
+                                    const char         *name,
+                                    GCancellable       *cancellable,
+                                    GAsyncReadyCallback callback,
+                                    gpointer            user_data);
+GBytes       *dd_http_get_finish   (GAsyncResult        *result,
+                                    SoupMessageHeaders **headers,
+                                    GError             **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DdHttp, dd_http_free)
 
 /* What a connection that did not answer within @timeout_s fails with (a worker's, a

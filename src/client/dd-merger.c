@@ -24,6 +24,7 @@ struct _DdMergeInput {
   DdMemoryAccount  *account;   /* charged with the queue's size, or NULL */
   guint             head;
   guint             count;
+  guint             blocks;     /* of them side blocks */
   guint             small_pops;  /* packets taken in a row while the queue was nearly empty */
 
   gint              heap_pos;  /* -1 when empty */
@@ -401,6 +402,7 @@ dd_merge_input_push_block (DdMergeInput *input,
   queued->packet = (DdPacket) { .ts = block->ts, .interface_id = block->interface_id };
   queued->block = block;
   queued->arrival = block->arrival;
+  input->blocks++;
 }
 
 void
@@ -495,6 +497,12 @@ dd_merge_input_get_queued (DdMergeInput *input)
   return input->count;
 }
 
+guint
+dd_merge_input_get_queued_packets (DdMergeInput *input)
+{
+  return input->count - input->blocks;
+}
+
 guint64
 dd_merge_input_get_written (DdMergeInput *input)
 {
@@ -570,6 +578,7 @@ write_one (DdMerger             *self,
 
   if (G_UNLIKELY (packet->data == NULL))
     {
+      input->blocks--;  /* popped */
       if (self->write_block != NULL)
         self->write_block (queued->block, input, self->user_data);
       return;

@@ -136,6 +136,8 @@ void          dd_merge_input_set_account (DdMergeInput    *input,
  * it delivers more (its watermark is older than that packet, or nothing is queued). */
 gboolean      dd_merge_input_holds_merge (DdMergeInput *input);
 guint         dd_merge_input_get_queued  (DdMergeInput *input);
+/* ...of which packets (side blocks left out). */
+guint         dd_merge_input_get_queued_packets (DdMergeInput *input);
 guint64       dd_merge_input_get_written (DdMergeInput *input);
 guint64       dd_merge_input_get_late    (DdMergeInput *input);
 gpointer      dd_merge_input_get_user_data (DdMergeInput *input);

@@ -523,9 +523,11 @@ over_share (DdSource *self,
 {
   DdSourcePrivate *priv = PRIV (self);
 
-  /* With the next read: a share is a bound, not a threshold. */
+  /* With the next read: a share is a bound, not a threshold. A side block waiting (a
+   * name block before the first packet, say) does not hold the stream back: only the
+   * packets the merge has not taken do. */
   return (dd_memory_account_get_used (priv->account) + priv->buffer.chunk_size > share ||
-          (priv->eager && dd_merge_input_get_queued (priv->input) > 0)) &&
+          (priv->eager && dd_merge_input_get_queued_packets (priv->input) > 0)) &&
          !dd_merge_input_holds_merge (priv->input);
 }
 
@@ -1111,6 +1113,17 @@ gboolean
 dd_source_has_drop_counts (DdSource *self)
 {
   return PRIV (self)->heartbeats || dd_input_interfaces_had_drops (&PRIV (self)->interfaces);
+}
+
+void
+dd_source_push_block (DdSource *self,
+                      guint32   type,
+                      GBytes   *block)
+{
+  gsize len;
+  const guint8 *data = g_bytes_get_data (block, &len);
+
+  block_cb (self, type, data, (guint32) len, FALSE);
 }
 
 DdMergeInput *

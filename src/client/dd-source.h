@@ -163,5 +163,10 @@ guint64       dd_source_get_bytes    (DdSource *self);
 guint64       dd_source_get_drops    (DdSource *self);  /* reported by the worker */
 gboolean      dd_source_has_drop_counts (DdSource *self);
 DdMergeInput *dd_source_get_input    (DdSource *self);
+/* A block for the output (a name resolution block, say: @block whole, in our byte order),
+ * placed after this input's packets so far. */
+void          dd_source_push_block   (DdSource     *self,
+                                      guint32       type,
+                                      GBytes       *block);
 
 G_END_DECLS

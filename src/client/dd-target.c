@@ -23,6 +23,7 @@ dd_target_free (DdTarget *target)
   g_free (target->password);
   g_free (target->path);
   g_free (target->filter);
+  g_free (target->name);
   g_free (target);
 }
 
@@ -303,6 +304,47 @@ parse_url (const char             *spec,
   return g_steal_pointer (&target);
 }
 
+/* "NAME=URL": a worker the user names (its interfaces NAME/IFACE, its addresses NAME). NULL
+ * without an error when @spec is not of that form. */
+static DdTarget *
+parse_named (const char             *spec,
+             const DdTargetDefaults *defaults,
+             GError                **error)
+{
+  const char *p = spec;
+  g_autofree char *name = NULL;
+  DdTarget *target;
+
+  if (!g_ascii_isalnum (*p))
+    return NULL;
+  while (g_ascii_isalnum (*p) || *p == '.' || *p == '-' || *p == '_')
+    p++;
+  if (*p != '=' || !looks_like_url (p + 1))
+    return NULL;
+  name = g_strndup (spec, (gsize) (p - spec));
+  if ((target = parse_url (p + 1, defaults, error)) == NULL)
+    return NULL;
+  if (target->kind != DD_TARGET_HTTP)
+    {
+      g_set_error (error, DD_TARGET_ERROR, DD_TARGET_ERROR_INVALID,
+                   _("“%s”: only a worker's URL can be named (NAME=http[s]://…)"), spec);
+      dd_target_free (target);
+      return NULL;
+    }
+  dd_target_set_name (target, name);
+  return target;
+}
+
+void
+dd_target_set_name (DdTarget   *target,
+                    const char *name)
+{
+  g_free (target->name);
+  target->name = g_strdup (name);
+  g_free (target->host);
+  target->host = g_strdup (name);
+}
+
 DdTarget *
 dd_target_parse (const char             *spec,
                  const DdTargetDefaults *defaults,
@@ -317,6 +359,10 @@ dd_target_parse (const char             *spec,
     }
   if (looks_like_url (spec))
     return parse_url (spec, defaults, error);
+  if ((target = parse_named (spec, defaults, error)) != NULL)
+    return target;
+  if (error != NULL && *error != NULL)
+    return NULL;
 
   target = g_new0 (DdTarget, 1);
   target->kind = DD_TARGET_FILE;

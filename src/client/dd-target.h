@@ -25,6 +25,8 @@ typedef struct {
   char        *password;
   char        *path;      /* FILE */
   char        *filter;    /* FILE, TCP: a BPF filter ddump applies itself; NULL for none */
+  char        *name;      /* HTTP: what the user calls the worker ("NAME=URL", the trigger's
+                           * [worker NAME]); names its addresses in pcapng output; or NULL */
 } DdTarget;
 
 /* Options that apply to every HTTP target that does not set its own. */
@@ -47,10 +49,14 @@ typedef enum {
 
 GQuark    dd_target_error_quark (void);
 
+/* A worker URL (also as NAME=URL), tcp://HOST:PORT, a file, or "-" for stdin. */
 DdTarget *dd_target_parse   (const char             *spec,
                              const DdTargetDefaults *defaults,
                              GError                **error);
 void      dd_target_free    (DdTarget *target);
+/* What the user calls the worker: its interfaces are named NAME/IFACE, its addresses NAME. */
+void      dd_target_set_name (DdTarget   *target,
+                              const char *name);
 /* The targets listed in a file (an inventory): one per line; blank lines, and comments from
  * a "#" that starts a line or follows a space, are skipped. @path "-" is stdin. */
 GStrv     dd_target_read_list (const char           *path,

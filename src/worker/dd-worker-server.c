@@ -399,6 +399,9 @@ interfaces_handler (DdWorkerServer    *self,
   json_builder_end_array (builder);
   pcap_freealldevs (devices);
   respond_json (msg, builder);
+  /* Whose addresses these are: ddump names them so in a merged capture. */
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "X-Ddump-Host",
+                                self->hostname);
 }
 
 static gint
