@@ -646,6 +646,39 @@ parse_clock (GBytes  *body,
   return TRUE;
 }
 
+/* The body of a GET beside the capture URL, once a 200 came back: a timeout is the
+ * connect timeout's error, another status (a worker from before the endpoint, a proxy that
+ * does not pass it on) names it. */
+static GBytes *
+read_answer (Work          *work,
+             GObject       *session,
+             GAsyncResult  *result,
+             SoupMessage   *msg,
+             GUri          *uri,
+             GError       **error)
+{
+  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (session), result, error);
+  guint status;
+
+  if (body == NULL)
+    {
+      if (work->timed_out)
+        {
+          g_clear_error (error);
+          g_propagate_error (error, dd_connect_timeout_error (work->http->connect_timeout_s));
+        }
+      return NULL;
+    }
+  status = soup_message_get_status (msg);
+  if (status != SOUP_STATUS_OK)
+    {
+      g_set_error (error, DD_HTTP_ERROR, DD_HTTP_ERROR_STATUS, "GET %s: %u %s", g_uri_get_path (uri), status,
+                   soup_message_get_reason_phrase (msg));
+      return NULL;
+    }
+  return g_steal_pointer (&body);
+}
+
 static void
 exchange_cb (GObject      *object,
              GAsyncResult *result,
@@ -655,25 +688,11 @@ exchange_cb (GObject      *object,
   g_autoptr(GBytes) body = NULL;
   GError *error = NULL;
   gint64 receive, transmit;
-  guint status;
 
-  body = soup_session_send_and_read_finish (SOUP_SESSION (object), result, &error);
+  body = read_answer (&data->work, object, result, data->msg, data->uri, &error);
   if (body == NULL)
     {
-      if (data->work.timed_out)
-        {
-          g_clear_error (&error);
-          error = dd_connect_timeout_error (data->work.http->connect_timeout_s);
-        }
       clock_done (data, error);
-      return;
-    }
-  status = soup_message_get_status (data->msg);
-  if (status != SOUP_STATUS_OK)
-    {
-      /* A worker from before GET /clock, or a proxy that does not pass it on. */
-      clock_done (data, g_error_new (DD_HTTP_ERROR, DD_HTTP_ERROR_STATUS, "GET %s: %u %s", g_uri_get_path (data->uri),
-                                     status, soup_message_get_reason_phrase (data->msg)));
       return;
     }
   if (!parse_clock (body, &receive, &transmit, &error))
@@ -773,20 +792,10 @@ get_cb (GObject      *object,
         gpointer      user_data)
 {
   GetData *data = user_data;
-  g_autoptr(GBytes) body = NULL;
   GError *error = NULL;
-  guint status;
+  g_autoptr(GBytes) body = read_answer (&data->work, object, result, data->msg, data->uri, &error);
 
-  body = soup_session_send_and_read_finish (SOUP_SESSION (object), result, &error);
-  if (body == NULL && data->work.timed_out)
-    {
-      g_clear_error (&error);
-      error = dd_connect_timeout_error (data->work.http->connect_timeout_s);
-    }
-  else if (body != NULL && (status = soup_message_get_status (data->msg)) != SOUP_STATUS_OK)
-    error = g_error_new (DD_HTTP_ERROR, DD_HTTP_ERROR_STATUS, "GET %s: %u %s", g_uri_get_path (data->uri),
-                         status, soup_message_get_reason_phrase (data->msg));
-  if (error != NULL)
+  if (body == NULL)
     g_task_return_error (data->work.task, error);
   else
     {
