@@ -134,6 +134,28 @@ dd_pcapng_write_idb (GByteArray              *buf,
   block_end (buf, start);
 }
 
+/* An EPB's fields after its length: the interface, the timestamp, the lengths, the data
+ * padded to 32 bits; where the options go. */
+static inline guint8 *
+put_epb_fields (guint8       *p,
+                guint32       interface_id,
+                guint64       ts,
+                guint32       caplen,
+                guint32       origlen,
+                const guint8 *data)
+{
+  gsize padded = dd_pad4 (caplen);
+
+  p = dd_put_u32 (p, interface_id);
+  p = dd_put_u32 (p, (guint32) (ts >> 32));
+  p = dd_put_u32 (p, (guint32) ts);
+  p = dd_put_u32 (p, caplen);
+  p = dd_put_u32 (p, origlen);
+  memcpy (p, data, caplen);
+  memset (p + caplen, 0, padded - caplen);
+  return p + padded;
+}
+
 void
 dd_pcapng_write_epb (GByteArray   *buf,
                      guint32       interface_id,
@@ -151,14 +173,7 @@ dd_pcapng_write_epb (GByteArray   *buf,
 
   p = dd_put_u32 (p, DD_PCAPNG_BT_EPB);
   p = dd_put_u32 (p, total);
-  p = dd_put_u32 (p, interface_id);
-  p = dd_put_u32 (p, (guint32) (ts >> 32));
-  p = dd_put_u32 (p, (guint32) ts);
-  p = dd_put_u32 (p, caplen);
-  p = dd_put_u32 (p, origlen);
-  memcpy (p, data, caplen);
-  memset (p + caplen, 0, padded - caplen);
-  p += padded;
+  p = put_epb_fields (p, interface_id, ts, caplen, origlen, data);
   if (flags != 0)
     {
       p = dd_put_u16 (p, EPB_FLAGS);
@@ -291,16 +306,8 @@ dd_pcapng_write_epb_options (GByteArray      *buf,
                              DdPcapngLeftOut *left_out)
 {
   guint start = block_begin (buf, DD_PCAPNG_BT_EPB);
-  gsize padded = dd_pad4 (caplen);
-  guint8 *p = dd_buffer_grow (buf, 20 + padded);
 
-  p = dd_put_u32 (p, interface_id);
-  p = dd_put_u32 (p, (guint32) (ts >> 32));
-  p = dd_put_u32 (p, (guint32) ts);
-  p = dd_put_u32 (p, caplen);
-  p = dd_put_u32 (p, origlen);
-  memcpy (p, data, caplen);
-  memset (p + caplen, 0, padded - caplen);
+  put_epb_fields (dd_buffer_grow (buf, 20 + dd_pad4 (caplen)), interface_id, ts, caplen, origlen, data);
   if (flags != 0)
     put_option (buf, EPB_FLAGS, &flags, 4);
   copy_options (buf, DD_PCAPNG_BT_EPB, options, options_len, swapped, left_out);
