@@ -3,6 +3,8 @@
  * section, interface, packet and statistics block. */
 #include "config.h"
 
+#include <string.h>
+
 #include "dd-sll2.h"
 #include "dd-stream-encoder.h"
 #include "dd-stream-parser.h"
@@ -70,11 +72,23 @@ stats_cb (gpointer user_data, guint32 id, guint64 ts, const DdPcapngStats *stats
                           " delivered=%" G_GUINT64_FORMAT "\n", id, ts - TS0, stats->ifrecv, stats->usrdeliv);
 }
 
+static void
+block_cb (gpointer user_data, guint32 type, const guint8 *block, guint32 len, gboolean swapped)
+{
+  guint32 secrets_type, secrets_len;
+
+  g_assert_cmpuint (type, ==, DD_PCAPNG_BT_DSB);
+  memcpy (&secrets_type, block + 8, 4);
+  memcpy (&secrets_len, block + 12, 4);
+  g_string_append_printf (user_data, "secrets %08x %.*s|\n", secrets_type, (int) secrets_len, block + 16);
+}
+
 static const DdStreamParserFuncs parser_funcs = {
   .section = section_cb,
   .interface = interface_cb,
   .packet = packet_cb,
   .stats = stats_cb,
+  .block = block_cb,
 };
 
 /* Everything the encoder has, taken and read back. */
@@ -141,6 +155,7 @@ test_pcapng (void)
   g_assert_true (add (encoder, TS0 + 2, b->len, b->len, b->data));
   g_assert_true (add (encoder, TS0 + 3, a->len, a->len, a->data));
   g_assert_true (add (encoder, TS0 + 4, c->len, c->len, c->data));
+  dd_stream_encoder_add_secrets (encoder, (const guint8 *) "CLIENT_RANDOM a b\n", 18);
   dd_stream_encoder_add_stats (encoder, TS0 + 5, &stats);
   g_assert_cmpuint (dd_stream_encoder_get_packets (encoder), ==, 4);
   g_assert_cmpuint (dd_stream_encoder_get_bytes (encoder), ==, 30 + 64 + 30 + 20);
@@ -155,6 +170,7 @@ test_pcapng (void)
                    "packet if=1 ts=+3 caplen=30 len=30 flags=5\n"
                    "if 3 ifindex99 linktype=276 snaplen=64 filter=udp\n"
                    "packet if=3 ts=+4 caplen=20 len=20 flags=5\n"
+                   "secrets 544c534b CLIENT_RANDOM a b\n|\n"  /* a TLS key log */
                    "stats if=0 ts=+5 recv=9 delivered=4\n");
   /* Taken: nothing is left until more is encoded. */
   g_assert_cmpuint (dd_stream_encoder_get_pending (encoder), ==, 0);
@@ -172,6 +188,7 @@ test_pcap (void)
   dd_stream_encoder_add_preamble (encoder);
   add (encoder, TS0 + 1, a->len, a->len, a->data);
   dd_stream_encoder_add_stats (encoder, TS0 + 2, &stats);  /* pcap has none: nothing */
+  dd_stream_encoder_add_secrets (encoder, (const guint8 *) "X\n", 2);  /* nor secrets */
   log = read_back (encoder);
   g_assert_cmpstr (log, ==,
                    "section pcap -\n"

@@ -52,11 +52,17 @@ test_values (void)
 {
   g_auto(DdWorkerArgs) args;
   const char *given[] = { "--listen", "unix:/run/w.sock", "--listen", "127.0.0.1:9000", "--socket-mode", "0660",
-                          "--max-captures-per-client", "2", NULL };
+                          "--max-captures-per-client", "2", "--tls-keylog", "/nonexistent/yet/keys.log",
+                          "--no-secrets-for", "user mallory", NULL };
   g_autofree char *error = check (&args, given);
 
   g_assert_null (error);
   g_assert_cmpint (args.mode, ==, 0660);
+  /* A key log not written yet is fine: its writer may start later. */
+  g_assert_cmpstr (args.tls_keylog[0], ==, "/nonexistent/yet/keys.log");
+  g_assert_cmpint (args.tls_keylog_wait_ms, ==, 1000);
+  g_assert_false (dd_policy_allows_secrets (args.policy, "user mallory"));
+  g_assert_true (dd_policy_allows_secrets (args.policy, "user alice"));
   g_assert_cmpuint (args.addresses->len, ==, 2);
 }
 
@@ -78,6 +84,9 @@ test_refused (void)
     { { "--listen", "nowhere" }, "nowhere" },
     { { "--trust-proxy", "not an address" }, "not an address" },
     { { "stray" }, "unexpected argument “stray”" },
+    { { "--tls-keylog", "/" }, "--tls-keylog “/”: not a file this worker can read" },
+    { { "--tls-keylog", "" }, "--tls-keylog “”" },
+    { { "--tls-keylog-wait", "60001" }, "--tls-keylog-wait from 0 to 60000" },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)

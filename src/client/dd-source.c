@@ -44,6 +44,7 @@ typedef struct {
 
   DdInputInterfaces interfaces;  /* of the section read, and the drops of those before */
   gboolean          heartbeats;
+  guint64           watermark;      /* the newest its heartbeats promised, in our clock */
   gboolean          ended_cleanly;  /* a ddump worker's last ISB came */
   gboolean          shut_down;      /* ...saying the worker stopped */
   DdStallWatch      stall;          /* whether a stream with heartbeats went quiet */
@@ -335,7 +336,10 @@ stats_cb (gpointer             user_data,
       stats = &shifted;
     }
   if (priv->heartbeats)
-    dd_merge_input_set_watermark (priv->input, ts_ns);
+    {
+      dd_merge_input_set_watermark (priv->input, ts_ns);
+      priv->watermark = MAX (priv->watermark, ts_ns);
+    }
   if (priv->heartbeats && (stats->present & DD_PCAPNG_STAT_ENDTIME))
     {
       if (dd_stall_watch_beat (&priv->stall, stats->endtime, g_get_monotonic_time ()))
@@ -359,7 +363,10 @@ stats_cb (gpointer             user_data,
 }
 
 /* A block the merge copies: where it was among this input's packets (after the last one
- * taken), so that it comes before those that follow it (decryption secrets must). */
+ * taken), so that it comes before those that follow it (decryption secrets must). A
+ * worker's secrets go further back, to its watermark: it holds that below the handshakes
+ * they are for until they are sent (ddump-worker --tls-keylog), and Wireshark needs them
+ * before the handshake. */
 static void
 block_cb (gpointer      user_data,
           guint32       type,
@@ -369,9 +376,9 @@ block_cb (gpointer      user_data,
 {
   DdSource *self = user_data;
   DdSourcePrivate *priv = PRIV (self);
+  guint64 ts = type == DD_PCAPNG_BT_DSB && priv->heartbeats ? MIN (priv->last_ts, priv->watermark) : priv->last_ts;
 
-  dd_merge_input_push_block (priv->input, dd_side_block_new_copy (priv->last_ts, priv->arrival, type,
-                                                                  block, len, swapped));
+  dd_merge_input_push_block (priv->input, dd_side_block_new_copy (ts, priv->arrival, type, block, len, swapped));
 }
 
 static const DdStreamParserFuncs parser_funcs = {

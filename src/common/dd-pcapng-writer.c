@@ -385,6 +385,33 @@ dd_pcapng_write_nrb (GByteArray      *buf,
   block_end (buf, start);
 }
 
+/* A DSB's body: the secrets' type, their length, and the secrets, padded. */
+static void
+put_secrets (GByteArray   *buf,
+             guint32       secrets_type,
+             const guint8 *secrets,
+             guint32       len)
+{
+  guint8 *p = dd_buffer_grow (buf, 8 + dd_pad4 (len));
+
+  p = dd_put_u32 (p, secrets_type);
+  p = dd_put_u32 (p, len);
+  memcpy (p, secrets, len);
+  memset (p + len, 0, dd_pad4 (len) - len);
+}
+
+void
+dd_pcapng_write_dsb (GByteArray   *buf,
+                     guint32       secrets_type,
+                     const guint8 *secrets,
+                     guint32       len)
+{
+  guint start = block_begin (buf, DD_PCAPNG_BT_DSB);
+
+  put_secrets (buf, secrets_type, secrets, len);
+  block_end (buf, start);
+}
+
 void
 dd_pcapng_write_copied_block (GByteArray      *buf,
                               const guint8    *block,
@@ -409,7 +436,6 @@ dd_pcapng_write_copied_block (GByteArray      *buf,
   if (type == DD_PCAPNG_BT_DSB && len >= 20)
     {
       guint32 secrets_len = read_u32 (block + 12, swapped);
-      guint8 *p;
 
       if (secrets_len > (gsize) (end - block - 16))
         {
@@ -417,11 +443,7 @@ dd_pcapng_write_copied_block (GByteArray      *buf,
           return;
         }
       start = block_begin (buf, DD_PCAPNG_BT_DSB);
-      p = dd_buffer_grow (buf, 8 + dd_pad4 (secrets_len));
-      p = dd_put_u32 (p, read_u32 (block + 8, swapped));
-      p = dd_put_u32 (p, secrets_len);
-      memcpy (p, block + 16, secrets_len);
-      memset (p + secrets_len, 0, dd_pad4 (secrets_len) - secrets_len);
+      put_secrets (buf, read_u32 (block + 8, swapped), block + 16, secrets_len);
       block += 16 + MIN ((gsize) (end - block - 16), dd_pad4 (secrets_len));
       copy_options (buf, DD_PCAPNG_BT_DSB, block, (gsize) (end - block), swapped, left_out);
       block_end (buf, start);

@@ -15,6 +15,8 @@ G_BEGIN_DECLS
 #define DD_PCAPNG_BT_CB 0x00000BADu            /* a custom block a merge may copy */
 #define DD_PCAPNG_BT_CB_NO_COPY 0x40000BADu    /* ...and one it must not */
 #define DD_PCAPNG_BYTE_ORDER_MAGIC 0x1A2B3C4Du
+/* A DSB's secrets type: a TLS key log (NSS's SSLKEYLOGFILE lines). */
+#define DD_PCAPNG_SECRETS_TLS 0x544c534bu
 
 /* epb_flags bits 0-1 (direction) and 2-4 (reception type). */
 #define DD_EPB_FLAG_INBOUND    0x1u
@@ -140,6 +142,13 @@ void     dd_pcapng_write_copied_block (GByteArray      *buf,
                                        guint32          len,
                                        gboolean         swapped,
                                        DdPcapngLeftOut *left_out);
+
+/* A Decryption Secrets Block of @len bytes of secrets (a whole key log's lines for
+ * DD_PCAPNG_SECRETS_TLS), without options. */
+void     dd_pcapng_write_dsb          (GByteArray      *buf,
+                                       guint32          secrets_type,
+                                       const guint8    *secrets,
+                                       guint32          len);
 
 void dd_pcapng_write_isb (GByteArray          *buf,
                           guint32              interface_id,

@@ -71,6 +71,7 @@ dd_capture_audit_free (DdCaptureAudit *self)
   g_free (self->limits);
   g_free (self->clamped);
   g_free (self->proxy_hop);
+  g_free (self->secrets);
   g_free (self);
 }
 
@@ -80,8 +81,8 @@ audit (const DdCaptureAudit    *self,
        const char              *message,
        const DdCaptureAuditEnd *end)
 {
-  char id[16], packets[24], bytes[24], dropped[24], seconds[32], history_lost[24];
-  GLogField fields[20];
+  char id[16], packets[24], bytes[24], dropped[24], seconds[32], history_lost[24], secret_lines[24];
+  GLogField fields[24];
   gsize n = 0;
 
 #define FIELD(k, v) fields[n++] = (GLogField) { (k), (v), -1 }
@@ -103,6 +104,13 @@ audit (const DdCaptureAudit    *self,
     }
   if (self->clamped != NULL)
     FIELD ("DDUMP_CLAMPED", self->clamped);
+  if (self->secrets != NULL)
+    FIELD ("DDUMP_SECRETS", self->secrets);
+  if (end != NULL && self->secrets != NULL)
+    {
+      g_snprintf (secret_lines, sizeof secret_lines, "%" G_GUINT64_FORMAT, end->secret_lines);
+      FIELD ("DDUMP_SECRET_LINES", secret_lines);
+    }
   if (end != NULL)
     {
       g_snprintf (packets, sizeof packets, "%" G_GUINT64_FORMAT, end->packets);
@@ -127,12 +135,13 @@ dd_capture_audit_log_start (const DdCaptureAudit *self,
 {
   g_autofree char *message =
     g_strdup_printf ("capture %u started for %s from %s: format %s, snaplen %u, interfaces %s, "
-                     "limits %s%s%s%s, filter “%s”%s%s", self->id, self->identity, self->peer,
+                     "limits %s%s%s%s, filter “%s”%s%s%s%s", self->id, self->identity, self->peer,
                      dd_format_to_string (format), snaplen, self->interfaces, self->limits,
                      self->clamped != NULL ? " (clamped: " : "", self->clamped != NULL ? self->clamped : "",
                      self->clamped != NULL ? ")" : "", self->filter,
                      from_history ? ", from the history" : "",
-                     self->proxy_hop != NULL ? ", the proxy's connection excluded" : "");
+                     self->proxy_hop != NULL ? ", the proxy's connection excluded" : "",
+                     self->secrets != NULL ? ", TLS secrets " : "", self->secrets != NULL ? self->secrets : "");
 
   audit (self, message, NULL);
 }
@@ -141,11 +150,13 @@ void
 dd_capture_audit_log_end (const DdCaptureAudit    *self,
                           const DdCaptureAuditEnd *end)
 {
+  g_autofree char *lines = g_strcmp0 (self->secrets, "sent") == 0
+    ? g_strdup_printf (", %" G_GUINT64_FORMAT " TLS key log lines", end->secret_lines) : NULL;
   g_autofree char *message =
     g_strdup_printf ("capture %u ended (%s) for %s: %" G_GUINT64_FORMAT " packets, %" G_GUINT64_FORMAT
-                     " bytes, %" G_GUINT64_FORMAT " dropped by the kernel, %.1f s",
+                     " bytes, %" G_GUINT64_FORMAT " dropped by the kernel, %.1f s%s",
                      self->id, end->reason != NULL ? end->reason : "?", self->identity,
-                     end->packets, end->bytes, end->dropped, end->seconds);
+                     end->packets, end->bytes, end->dropped, end->seconds, lines != NULL ? lines : "");
 
   audit (self, message, end);
 }

@@ -20,6 +20,7 @@ typedef struct {
   char  *limits;      /* "count=10, duration=5s", or "none" */
   char  *clamped;     /* the policy's clamps, or NULL */
   char  *proxy_hop;   /* the trusted proxy's connection, excluded; or NULL */
+  char  *secrets;     /* --tls-keylog: "sent", "withheld" (the policy), "not in pcap"; or NULL */
 } DdCaptureAudit;
 
 typedef struct {
@@ -28,6 +29,7 @@ typedef struct {
   guint64     bytes;
   guint64     dropped;       /* by the kernel */
   guint64     history_lost;  /* let go before it could be sent */
+  guint64     secret_lines;  /* TLS key log lines sent */
   gdouble     seconds;
 } DdCaptureAuditEnd;
 

@@ -13,6 +13,7 @@
 #include "dd-filter.h"
 #include "dd-format.h"
 #include "dd-stream-encoder.h"
+#include "dd-tls-secrets.h"
 #include "dd-worker-connection.h"
 
 /* A flush is forced once this much is buffered, so chunks stay moderate under load. */
@@ -20,6 +21,8 @@
 /* Most bytes one wake-up reads before it yields to the main loop: under a flood the
  * kernel refills the ring as fast as we read it, and libsoup must get to write. */
 #define DRAIN_BUDGET (4 * FLUSH_THRESHOLD)
+/* The most of a key log file one heartbeat sends. */
+#define SECRETS_BUDGET (1024 * 1024)
 
 typedef enum {
   DRAIN_EMPTY,  /* read everything that was ready */
@@ -56,6 +59,8 @@ struct _DdCaptureStream {
 
   DdStreamEncoder        *encoder;
   gboolean                full;        /* the encoder took the last packet the limits allow */
+  DdTlsSecrets           *secrets;     /* --tls-keylog, in pcapng; or NULL */
+  GString                *secret_lines;  /* what one look at the key logs read */
 
   guint64                 received;    /* kernel counters, widened */
   guint64                 dropped;
@@ -65,6 +70,7 @@ struct _DdCaptureStream {
   guint64                 start_ns;
   gint64                  start_monotonic;
   guint64                 watermark;
+  guint64                 heartbeats;  /* statistics blocks sent */
 
   guint                   fd_watch_id;
   guint                   heartbeat_id;
@@ -115,6 +121,8 @@ packet_cb (u_char                   *user,
   if (G_UNLIKELY (self->full))
     return;
   ts = dd_pcap_time_ns ((guint64) header->ts.tv_sec, (guint64) header->ts.tv_usec, self->tick_ns);
+  if (G_UNLIKELY (self->secrets != NULL))
+    dd_tls_secrets_note_packet (self->secrets, ts, data, header->caplen);
   if (!write_packet (self, ts, header->caplen, header->len, data))
     dd_capture_break (self->capture);
 }
@@ -146,8 +154,13 @@ write_isb_full (DdCaptureStream *self,
    * being sent, it is the newest history packet looked at. */
   if (self->history_pending)
     self->watermark = MAX (self->watermark, dd_history_replay_get_newest (self->replay));
-  else if (now > lag && now - lag > self->watermark)
-    self->watermark = now - lag;
+  else if (now > lag)
+    {
+      /* Below a ClientHello whose secrets are not read yet: they will come before it. */
+      guint64 mark = self->secrets != NULL ? MIN (now - lag, dd_tls_secrets_hold (self->secrets, now)) : now - lag;
+
+      self->watermark = MAX (self->watermark, mark);
+    }
   update_stats (self);
   stats = (DdPcapngStats) {
     .present = DD_PCAPNG_STAT_STARTTIME | DD_PCAPNG_STAT_ENDTIME | DD_PCAPNG_STAT_IFRECV |
@@ -163,6 +176,7 @@ write_isb_full (DdCaptureStream *self,
     .comment = comment,
   };
   dd_stream_encoder_add_stats (self->encoder, self->watermark, &stats);
+  self->heartbeats++;
 }
 
 static void
@@ -170,6 +184,22 @@ write_isb (DdCaptureStream *self,
            guint64          now)
 {
   write_isb_full (self, now, NULL);
+}
+
+/* The key log lines written since the last look, as a DSB. */
+static void
+send_secrets (DdCaptureStream *self)
+{
+  g_autofree char *label = NULL;
+
+  if (self->secrets == NULL)
+    return;
+  label = g_strdup_printf ("capture %u", self->id);
+  g_string_truncate (self->secret_lines, 0);
+  dd_tls_secrets_read (self->secrets, self->secret_lines, SECRETS_BUDGET, label);
+  if (self->secret_lines->len > 0)
+    dd_stream_encoder_add_secrets (self->encoder, (const guint8 *) self->secret_lines->str,
+                                   self->secret_lines->len);
 }
 
 static void throttle (DdCaptureStream *self, gboolean on);
@@ -403,6 +433,7 @@ heartbeat_cb (gpointer user_data)
       /* The watermark may advance only when everything ready at @now was read: while
        * the client is slow or the ring holds more than one drain, the heartbeat repeats
        * the last one (the counters still move). */
+      send_secrets (self);
       write_isb (self, result == DRAIN_EMPTY ? now : 0);
     }
   else
@@ -532,6 +563,7 @@ log_end (DdCaptureStream *self)
     .bytes = dd_stream_encoder_get_bytes (self->encoder),
     .dropped = self->dropped,
     .history_lost = self->replay != NULL ? dd_history_replay_get_lost (self->replay) : 0,
+    .secret_lines = self->secrets != NULL ? dd_tls_secrets_get_lines (self->secrets) : 0,
     .seconds = (g_get_monotonic_time () - self->start_monotonic) / (double) G_USEC_PER_SEC,
   };
 
@@ -589,6 +621,7 @@ dd_capture_stream_end (DdCaptureStream *self,
           g_autofree char *comment = g_strdup_printf ("%s (%s)", DD_PCAPNG_END_COMMENT,
                                                       self->end_reason);
 
+          send_secrets (self);
           write_isb_full (self, result == DRAIN_EMPTY ? now : 0, comment);
         }
     }
@@ -688,6 +721,25 @@ dd_capture_stream_describe (DdCaptureStream *self,
   json_builder_add_int_value (builder, (gint64) dd_stream_encoder_get_bytes (self->encoder));
   json_builder_set_member_name (builder, "kernel_drops");
   json_builder_add_int_value (builder, (gint64) self->dropped);
+  if (self->format == DD_FORMAT_PCAPNG)
+    {
+      json_builder_set_member_name (builder, "heartbeats");
+      json_builder_add_int_value (builder, (gint64) self->heartbeats);
+      json_builder_set_member_name (builder, "watermark_ns");
+      json_builder_add_int_value (builder, (gint64) self->watermark);
+    }
+  if (self->audit->secrets != NULL)
+    {
+      json_builder_set_member_name (builder, "secrets");
+      json_builder_add_string_value (builder, self->audit->secrets);
+    }
+  if (self->secrets != NULL)
+    {
+      json_builder_set_member_name (builder, "secret_lines");
+      json_builder_add_int_value (builder, (gint64) dd_tls_secrets_get_lines (self->secrets));
+      json_builder_set_member_name (builder, "hellos_waiting");
+      json_builder_add_int_value (builder, dd_tls_secrets_get_waiting (self->secrets));
+    }
   json_builder_set_member_name (builder, "throttled");
   json_builder_add_boolean_value (builder, self->throttled);
   json_builder_end_object (builder);
@@ -786,6 +838,22 @@ dd_capture_stream_new (SoupServerMessage            *msg,
   self->snaplen = dd_capture_get_snaplen (capture);
   self->tick_ns = dd_capture_get_tick_ns (capture);
   self->encoder = new_encoder (self, request, options->hostname != NULL ? options->hostname : g_get_host_name ());
+  self->options.tls_keylog = NULL;
+  if (options->tls_keylog != NULL && options->tls_keylog[0] != NULL)
+    {
+      /* pcap has no place for them. */
+      if (options->secrets_withheld)
+        self->audit->secrets = g_strdup ("withheld");
+      else if (self->format == DD_FORMAT_PCAPNG)
+        {
+          self->audit->secrets = g_strdup ("sent");
+          self->secrets = dd_tls_secrets_new (options->tls_keylog,
+                                              (guint64) options->tls_keylog_wait_ms * G_GUINT64_CONSTANT (1000000));
+          self->secret_lines = g_string_new (NULL);
+        }
+      else
+        self->audit->secrets = g_strdup ("not in pcap");
+    }
   /* Taken before the capture was activated: no packet of it can be older. */
   self->start_ns = dd_capture_get_start_ns (capture);
   self->start_monotonic = g_get_monotonic_time ();
@@ -803,6 +871,8 @@ dd_capture_stream_new (SoupServerMessage            *msg,
   self->finished_handler = g_signal_connect (msg, "finished", G_CALLBACK (finished_cb), self);
 
   dd_stream_encoder_add_preamble (self->encoder);
+  /* The key lines already written come before any packet. */
+  send_secrets (self);
   if (self->format == DD_FORMAT_PCAPNG)
     write_isb (self, self->start_ns);
 
@@ -827,6 +897,9 @@ dd_capture_stream_free (DdCaptureStream *self)
   g_clear_signal_handler (&self->finished_handler, self->msg);
   g_clear_pointer (&self->capture, dd_capture_free);
   g_clear_pointer (&self->replay, dd_history_replay_free);
+  g_clear_pointer (&self->secrets, dd_tls_secrets_free);
+  if (self->secret_lines != NULL)
+    g_string_free (self->secret_lines, TRUE);
   g_clear_object (&self->msg);
   dd_stream_encoder_free (self->encoder);
   dd_capture_audit_free (self->audit);

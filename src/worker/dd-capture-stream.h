@@ -29,6 +29,9 @@ typedef struct {
   const char *identity;       /* who asked, for the audit log */
   const char *peer;           /* where from (dd_worker_peer_describe ()) */
   const char *clamped;        /* the policy's clamps ("duration=60s, …"), or NULL */
+  const char * const *tls_keylog;  /* key log files whose lines a pcapng capture sends, or NULL */
+  guint       tls_keylog_wait_ms;  /* how long a ClientHello holds the watermark back */
+  gboolean    secrets_withheld;    /* the policy keeps the key logs from this client */
 } DdCaptureStreamOptions;
 
 typedef void (*DdCaptureStreamDoneFunc) (DdCaptureStream *stream,

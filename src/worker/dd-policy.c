@@ -10,6 +10,7 @@ G_DEFINE_QUARK (dd-policy-error-quark, dd_policy_error)
 struct _DdPolicy {
   DdPolicyOptions options;
   char           *required_filter;
+  GStrv           no_secrets_for;
 };
 
 DdPolicy *
@@ -20,6 +21,8 @@ dd_policy_new (const DdPolicyOptions *options)
   self->options = *options;
   self->required_filter = g_strdup (options->required_filter);
   self->options.required_filter = NULL;
+  self->no_secrets_for = g_strdupv ((char **) options->no_secrets_for);
+  self->options.no_secrets_for = NULL;
   return self;
 }
 
@@ -29,6 +32,7 @@ dd_policy_free (DdPolicy *self)
   if (self == NULL)
     return;
   g_free (self->required_filter);
+  g_strfreev (self->no_secrets_for);
   g_free (self);
 }
 
@@ -86,6 +90,13 @@ dd_policy_apply (DdPolicy          *self,
   return TRUE;
 }
 
+gboolean
+dd_policy_allows_secrets (DdPolicy   *self,
+                          const char *identity)
+{
+  return self->no_secrets_for == NULL || !g_strv_contains ((const char * const *) self->no_secrets_for, identity);
+}
+
 char *
 dd_policy_describe (DdPolicy *self)
 {
@@ -101,6 +112,12 @@ dd_policy_describe (DdPolicy *self)
     g_ptr_array_add (caps, g_strdup_printf ("at most %u captures at once per client", self->options.max_per_identity));
   if (self->required_filter != NULL)
     g_ptr_array_add (caps, g_strdup_printf ("every filter ANDed with “%s”", self->required_filter));
+  if (self->no_secrets_for != NULL && self->no_secrets_for[0] != NULL)
+    {
+      g_autofree char *joined = g_strjoinv (", ", self->no_secrets_for);
+
+      g_ptr_array_add (caps, g_strdup_printf ("no TLS secrets for %s", joined));
+    }
   if (caps->len == 0)
     return NULL;
   g_ptr_array_add (caps, NULL);

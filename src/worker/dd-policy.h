@@ -24,6 +24,7 @@ typedef struct {
   guint64     max_bytes;         /* 0: none */
   guint       max_per_identity;  /* 0: none */
   const char *required_filter;   /* NULL: none */
+  const char * const *no_secrets_for;  /* identities never sent TLS secrets (NULL-terminated), or NULL */
 } DdPolicyOptions;
 
 typedef struct _DdPolicy DdPolicy;
@@ -40,6 +41,9 @@ gboolean    dd_policy_apply    (DdPolicy              *self,
                                 guint                  running,
                                 char                 **clamped,
                                 GError               **error);
+/* Whether @identity may be sent the TLS secrets of --tls-keylog. */
+gboolean    dd_policy_allows_secrets (DdPolicy        *self,
+                                      const char      *identity);
 /* For the log: the caps in force, or NULL when there are none. */
 char       *dd_policy_describe (DdPolicy              *self);
 

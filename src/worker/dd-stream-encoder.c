@@ -200,6 +200,15 @@ dd_stream_encoder_add_stats (DdStreamEncoder     *self,
     dd_pcapng_write_isb (self->buf, 0, watermark, stats);
 }
 
+void
+dd_stream_encoder_add_secrets (DdStreamEncoder *self,
+                               const guint8    *lines,
+                               gsize            len)
+{
+  if (self->format == DD_FORMAT_PCAPNG)
+    dd_pcapng_write_dsb (self->buf, DD_PCAPNG_SECRETS_TLS, lines, (guint32) len);
+}
+
 GBytes *
 dd_stream_encoder_take (DdStreamEncoder *self)
 {

@@ -53,6 +53,11 @@ void             dd_stream_encoder_add_stats    (DdStreamEncoder     *self,
                                                  guint64              watermark,
                                                  const DdPcapngStats *stats);
 
+/* pcapng: a Decryption Secrets Block of TLS key log lines; pcap has none: nothing. */
+void             dd_stream_encoder_add_secrets  (DdStreamEncoder     *self,
+                                                 const guint8        *lines,
+                                                 gsize                len);
+
 /* What was encoded since the last take, and no longer here; NULL when nothing was. */
 GBytes          *dd_stream_encoder_take         (DdStreamEncoder *self);
 gsize            dd_stream_encoder_get_pending  (DdStreamEncoder *self);

@@ -1,6 +1,8 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <unistd.h>
 
 #include "dd-filter.h"
 #include "dd-format.h"
@@ -19,6 +21,7 @@ dd_worker_args_init (DdWorkerArgs *args)
     .block_timeout_ms = 32,
     .request_timeout_s = 15,
     .history_mib = 64,
+    .tls_keylog_wait_ms = 1000,
     .mode = -1,
   };
 }
@@ -32,6 +35,8 @@ dd_worker_args_clear (DdWorkerArgs *args)
   g_clear_pointer (&args->socket_group, g_free);
   g_clear_pointer (&args->trust_proxy, g_strfreev);
   g_clear_pointer (&args->require_filter, g_free);
+  g_clear_pointer (&args->tls_keylog, g_strfreev);
+  g_clear_pointer (&args->no_secrets_for, g_strfreev);
   g_clear_pointer (&args->rest, g_strfreev);
   g_clear_pointer (&args->addresses, g_ptr_array_unref);
   g_clear_pointer (&args->trusted, dd_trusted_proxies_free);
@@ -83,6 +88,15 @@ dd_worker_args_context (DdWorkerArgs *args)
          "trusted proxy names, else the peer's address)"), N_("N") },
     { "require-filter", 0, 0, G_OPTION_ARG_STRING, &args->require_filter,
       N_("AND this capture filter into every capture (e.g. “not port 22”)"), N_("EXPRESSION") },
+    { "tls-keylog", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args->tls_keylog,
+      N_("Follow the TLS key log FILE (SSLKEYLOGFILE's format) and send its lines in every pcapng capture, "
+         "so that Wireshark decrypts the sessions; repeatable (default: no secrets are sent)"), N_("FILE") },
+    { "tls-keylog-wait", 0, 0, G_OPTION_ARG_INT, &args->tls_keylog_wait_ms,
+      N_("With --tls-keylog: hold a capture's watermark up to MS milliseconds after a TLS ClientHello "
+         "for its secrets to be written, so that they come before it (default 1000)"), N_("MS") },
+    { "no-secrets-for", 0, 0, G_OPTION_ARG_STRING_ARRAY, &args->no_secrets_for,
+      N_("Never send the --tls-keylog secrets to CLIENT, named as the audit log names clients "
+         "(DDUMP_CLIENT: “user alice”, “certificate CN=…”, or an address); repeatable"), N_("CLIENT") },
     { "log-fields", 0, 0, G_OPTION_ARG_NONE, &args->log_fields,
       N_("Append the audit log's structured fields (DDUMP_CLIENT=…) to its lines on stderr; to the "
          "journal they go anyway"), NULL },
@@ -135,6 +149,17 @@ dd_worker_args_check (DdWorkerArgs  *args,
       args->max_bytes < 0 || args->max_per_client < 0)
     return dd_options_bad_value (error, _("--max-duration, --max-snaplen, --max-bytes and --max-captures-per-client "
                                "cannot be negative"));
+  if (args->tls_keylog_wait_ms < 0 || args->tls_keylog_wait_ms > 60000)
+    return dd_options_bad_value (error, _("--tls-keylog-wait from 0 to 60000"));
+  for (gsize i = 0; args->tls_keylog != NULL && args->tls_keylog[i] != NULL; i++)
+    {
+      const char *path = args->tls_keylog[i];
+
+      /* Not there yet is fine: its writer may start later. */
+      if (*path == '\0' || g_file_test (path, G_FILE_TEST_IS_DIR) ||
+          (g_file_test (path, G_FILE_TEST_EXISTS) && g_access (path, R_OK) != 0))
+        return dd_options_bad_value (error, _("--tls-keylog “%s”: not a file this worker can read"), path);
+    }
   if (args->require_filter != NULL &&
       !dd_filter_check (args->require_filter, DD_LINKTYPE_LINUX_SLL2, DD_MAX_SNAPLEN, &local))
     return dd_options_bad_value (error, "--require-filter: %s", local->message);
@@ -156,6 +181,7 @@ dd_worker_args_check (DdWorkerArgs  *args,
     .max_bytes = (guint64) args->max_bytes,
     .max_per_identity = (guint) args->max_per_client,
     .required_filter = args->require_filter,
+    .no_secrets_for = (const char * const *) args->no_secrets_for,
   });
   return TRUE;
 }

@@ -30,6 +30,9 @@ typedef struct {
   gint64    max_bytes;
   gint      max_per_client;
   char     *require_filter;
+  char    **tls_keylog;
+  gint      tls_keylog_wait_ms;
+  char    **no_secrets_for;
   gboolean  log_fields;
   gboolean  verbose;
   gboolean  version;

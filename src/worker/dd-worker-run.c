@@ -144,6 +144,13 @@ log_setup (DdWorkerServer *server,
   g_message ("own traffic excluded from captures with: %s", *exclusion ? exclusion : "(nothing: unix sockets only)");
   if (caps != NULL)
     g_message ("policy: %s", caps);
+  if (args->tls_keylog != NULL)
+    {
+      g_autofree char *joined = g_strjoinv (", ", args->tls_keylog);
+
+      g_message ("sending the TLS secrets of %s in pcapng captures (a ClientHello waits %d ms for its own)",
+                 joined, args->tls_keylog_wait_ms);
+    }
   if (args->trust_proxy != NULL)
     {
       g_autofree char *joined = g_strjoinv (", ", args->trust_proxy);
@@ -185,6 +192,8 @@ dd_worker_run (DdWorkerArgs *args)
     .history_filter = args->history_filter,
     .trusted_proxies = args->trusted,
     .policy = args->policy,
+    .tls_keylog = args->tls_keylog,
+    .tls_keylog_wait_ms = (guint) args->tls_keylog_wait_ms,
   };
   server = dd_worker_server_new (&options);
   if (!listen_all (server, args, &error))

@@ -321,6 +321,9 @@ capture_handler (DdWorkerServer    *self,
     .peer = peer,
     .identity = admission.identity,
     .clamped = admission.clamped,
+    .tls_keylog = (const char * const *) self->options.tls_keylog,
+    .tls_keylog_wait_ms = self->options.tls_keylog_wait_ms,
+    .secrets_withheld = !dd_policy_allows_secrets (self->options.policy, admission.identity),
   };
   if (admission.clamped != NULL)
     soup_message_headers_replace (headers, "X-Ddump-Clamped", admission.clamped);
@@ -600,6 +603,7 @@ dd_worker_server_new (const DdWorkerOptions *options)
   self->options = *options;
   self->options.socket_group = g_strdup (options->socket_group);
   self->options.history_filter = g_strdup (options->history_filter);
+  self->options.tls_keylog = g_strdupv (options->tls_keylog);
   self->server = soup_server_new ("server-header", "ddump-worker/" PACKAGE_VERSION " ", NULL);
   self->streams = g_ptr_array_new ();
   self->unix_paths = g_ptr_array_new_with_free_func (g_free);
@@ -631,6 +635,7 @@ dd_worker_server_free (DdWorkerServer *self)
   g_free (self->hostname);
   g_free (self->options.socket_group);
   g_free (self->options.history_filter);
+  g_strfreev (self->options.tls_keylog);
   g_free (self);
 }
 

@@ -36,6 +36,8 @@ typedef struct {
   char   *history_filter;   /* what the history keeps; NULL: everything */
   DdTrustedProxies *trusted_proxies;  /* whose Forwarded header counts (not owned) */
   DdPolicy         *policy;           /* caps and the required filter (not owned) */
+  char            **tls_keylog;       /* key log files sent in pcapng captures, or NULL */
+  guint             tls_keylog_wait_ms;
 } DdWorkerOptions;
 
 typedef struct _DdWorkerServer DdWorkerServer;
