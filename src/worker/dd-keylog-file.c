@@ -36,12 +36,6 @@ dd_keylog_file_free (DdKeylogFile *self)
   g_free (self);
 }
 
-const char *
-dd_keylog_file_get_path (DdKeylogFile *self)
-{
-  return self->path;
-}
-
 static gboolean
 failed (DdKeylogFile *self,
         int           saved_errno,

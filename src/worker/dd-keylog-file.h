@@ -12,7 +12,6 @@ typedef struct _DdKeylogFile DdKeylogFile;
 
 DdKeylogFile *dd_keylog_file_new      (const char   *path);
 void          dd_keylog_file_free     (DdKeylogFile *self);
-const char   *dd_keylog_file_get_path (DdKeylogFile *self);
 
 /* Appends to @lines the whole lines written since the last read, at most @max bytes of
  * them (the rest waits for the next read). FALSE with @error (G_IO_ERROR) when the file is

@@ -215,12 +215,6 @@ dd_tls_secrets_hold (DdTlsSecrets *self,
   return oldest == G_MAXUINT64 ? oldest : oldest - 1;
 }
 
-guint
-dd_tls_secrets_get_files (DdTlsSecrets *self)
-{
-  return self->files->len;
-}
-
 guint64
 dd_tls_secrets_get_lines (DdTlsSecrets *self)
 {

@@ -36,7 +36,6 @@ void          dd_tls_secrets_read        (DdTlsSecrets       *self,
 guint64       dd_tls_secrets_hold        (DdTlsSecrets       *self,
                                           guint64             now);
 
-guint         dd_tls_secrets_get_files   (DdTlsSecrets       *self);
 guint64       dd_tls_secrets_get_lines   (DdTlsSecrets       *self);  /* read so far */
 guint64       dd_tls_secrets_get_hellos  (DdTlsSecrets       *self);  /* noted so far */
 guint         dd_tls_secrets_get_waiting (DdTlsSecrets       *self);  /* waiting now (as of the last hold) */
