@@ -408,10 +408,10 @@ rewrite_packet (gpointer user_data, DdPacket *p, GError **error)
 {
   Rewrite *r = user_data;
 
-  g_assert_nonnull (p->options);
-  r->swapped = p->options_swapped;
+  g_assert_nonnull (dd_packet_get_options (p));
+  r->swapped = dd_packet_get_options_swapped (p);
   dd_pcapng_write_epb_options (r->out, 5, p->ts, p->caplen, p->origlen, p->data, p->flags,
-                               p->options, p->options_len, p->options_swapped, &r->left_out);
+                               dd_packet_get_options (p), dd_packet_get_options_len (p), dd_packet_get_options_swapped (p), &r->left_out);
   return TRUE;
 }
 

@@ -9,6 +9,9 @@
  * queue, refilled a chunk at a time, keeps its size). */
 #define QUEUE_MIN_CAPACITY 64
 
+/* A queued packet is what a stream ahead of the merge costs per packet: kept small. */
+G_STATIC_ASSERT (GLIB_SIZEOF_VOID_P != 8 || sizeof (DdQueuedPacket) == 56);
+
 struct _DdMergeInput {
   DdMerger         *merger;
   guint             index;
@@ -548,12 +551,11 @@ release_bound (DdMerger *self)
   return bound;
 }
 
-/* Takes the oldest record of @input's queue, which shrinks once it has stayed nearly empty. */
-static inline DdQueuedPacket
+/* Lets the oldest record of @input's queue go (written and released), the queue shrunk
+ * once it has stayed nearly empty. */
+static inline void
 pop (DdMergeInput *input)
 {
-  DdQueuedPacket queued = input->queue[input->head];
-
   input->head = (input->head + 1) & (input->capacity - 1);
   input->count--;
   if (input->count >= input->capacity / 16 || input->capacity <= QUEUE_MIN_CAPACITY)
@@ -563,7 +565,6 @@ pop (DdMergeInput *input)
       resize (input, input->capacity / 2);
       input->small_pops = 0;
     }
-  return queued;
 }
 
 /* Writes one record taken from @input: a side block, or a packet (counted, late or not,
@@ -669,8 +670,7 @@ merge (DdMerger *self,
 
   while (!self->stopped && (input = order_first (self)) != NULL)
     {
-      const DdQueuedPacket *head = &input->queue[input->head];
-      DdQueuedPacket queued;
+      DdQueuedPacket *head = &input->queue[input->head];
 
       if (head->packet.ts > bound && head->arrival + self->max_delay > now)
         return head->arrival + self->max_delay;
@@ -679,9 +679,10 @@ merge (DdMerger *self,
           *more = TRUE;
           return -1;
         }
-      queued = pop (input);
-      write_one (self, input, &queued);
-      release (&queued);
+      /* Written where it is queued: nothing pushes into a queue while a record is written. */
+      write_one (self, input, head);
+      release (head);
+      pop (input);
       reorder (self, input, all, &bound);
     }
   return -1;

@@ -312,8 +312,9 @@ write_epb_with_options (DdOutput       *self,
                         const DdPacket *packet)
 {
   dd_pcapng_write_epb_options (self->buf, packet->interface_id, packet->ts, packet->caplen,
-                               packet->origlen, packet->data, packet->flags, packet->options,
-                               packet->options_len, packet->options_swapped, &self->losses.left_out);
+                               packet->origlen, packet->data, packet->flags, dd_packet_get_options (packet),
+                               dd_packet_get_options_len (packet), dd_packet_get_options_swapped (packet),
+                               &self->losses.left_out);
 }
 
 /* One packet function per format, chosen once: no test of the format per packet. */
@@ -334,7 +335,7 @@ output_pcapng_packet (DdSink         *sink,
         state->first_ts = packet->ts;
       state->last_ts = packet->ts;
     }
-  if (G_LIKELY (packet->options == NULL))
+  if (G_LIKELY (packet->options_len == 0))
     dd_pcapng_write_epb (self->buf, packet->interface_id, packet->ts, packet->caplen,
                          packet->origlen, packet->data, packet->flags);
   else
@@ -352,7 +353,7 @@ output_pcap_packet (DdSink         *sink,
   if (self->failed)
     return FALSE;
   /* pcap has no place for a packet's comments and other options: counted, for the summary. */
-  self->losses.packet_options += packet->options != NULL;
+  self->losses.packet_options += packet->options_len != 0;
   dd_pcap_write_record (self->buf, packet->ts, packet->caplen, packet->origlen, packet->data);
   return packet_written (self);
 }

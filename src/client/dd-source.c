@@ -248,7 +248,8 @@ convert_sll (DdSource *self,
 {
   DdSourcePrivate *priv = PRIV (self);
   gsize options_at = ((gsize) packet->caplen + 4 + 7) & ~(gsize) 7;
-  gsize needed = options_at + packet->options_len;
+  gsize options_len = dd_packet_get_options_len (packet);
+  gsize needed = options_at + options_len;
 
   if (packet->caplen < 16)
     return priv->buffer.chunk;
@@ -258,17 +259,14 @@ convert_sll (DdSource *self,
       priv->scratch = dd_chunk_new (MAX (needed, priv->buffer.chunk_size), priv->account);
       priv->scratch_used = 0;
     }
+  if (G_UNLIKELY (options_len != 0))
+    memcpy (priv->scratch->data + priv->scratch_used + options_at, dd_packet_get_options (packet), options_len);
   packet->caplen = dd_output_map_convert_sll (packet->data, packet->caplen,
                                               priv->scratch->data + priv->scratch_used);
   priv->converted++;
   packet->data = priv->scratch->data + priv->scratch_used;
   packet->origlen += 4;
-  if (G_UNLIKELY (packet->options != NULL))
-    {
-      memcpy (priv->scratch->data + priv->scratch_used + options_at, packet->options,
-              packet->options_len);
-      packet->options = priv->scratch->data + priv->scratch_used + options_at;
-    }
+  packet->options_at = (guint32) options_at;
   priv->scratch_used += (needed + 7) & ~(gsize) 7;
   return priv->scratch;
 }

@@ -517,9 +517,7 @@ packet_options (const DdStreamParser *self,
     }
   if (G_UNLIKELY (others))
     {
-      packet->options = options;
-      packet->options_len = (guint32) (end - options);
-      packet->options_swapped = self->swapped;
+      dd_packet_set_options (packet, options, (gsize) (end - options), self->swapped);
     }
 }
 

@@ -63,13 +63,16 @@ packet_cb (gpointer user_data, DdPacket *p, GError **error)
   /* Touch every byte the parser vouches for (ASan checks the bounds). */
   for (guint32 i = 0; i < p->caplen; i++)
     state->sum += p->data[i];
-  if (p->options != NULL)
+  if (p->options_len != 0)
     {
-      g_assert_true (p->options >= state->base && p->options + p->options_len <= state->base + state->len);
+      const guint8 *options = dd_packet_get_options (p);
+      gsize options_len = dd_packet_get_options_len (p);
+
+      g_assert_true (options >= state->base && options + options_len <= state->base + state->len);
       /* As the output copies them. */
       g_byte_array_set_size (state->out, 0);
       dd_pcapng_write_epb_options (state->out, 0, p->ts, p->caplen, p->origlen, p->data, p->flags,
-                                   p->options, p->options_len, p->options_swapped, &state->left_out);
+                                   options, options_len, dd_packet_get_options_swapped (p), &state->left_out);
     }
   return TRUE;
 }
