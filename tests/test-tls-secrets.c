@@ -223,6 +223,37 @@ test_wait_bounded (Fixture *f, gconstpointer data)
   g_assert_cmpuint (dd_tls_secrets_get_waiting (secrets), ==, 0);
 }
 
+/* One read holds at most what it is given room for; what does not fit comes next, whole
+ * lines, from every file in turn. */
+static void
+test_budget (Fixture *f, gconstpointer data)
+{
+  g_autofree char *second = g_strconcat (f->path, ".2", NULL);
+  const char *paths[] = { f->path, second, NULL };
+  g_autoptr(DdTlsSecrets) secrets = dd_tls_secrets_new (paths, 1000);
+  g_autoptr(GString) lines = g_string_new (NULL);
+  g_autoptr(GString) line = g_string_new (NULL);
+
+  for (guint i = 0; i < 30; i++)
+    {
+      g_string_printf (line, "LINE%02u ", i);
+      while (line->len < 99)
+        g_string_append_c (line, 'x');
+      g_string_append_c (line, '\n');
+      append (f->path, line->str);
+    }
+  append (second, "SECOND 1\n");
+  dd_tls_secrets_read (secrets, lines, 2048, "test");
+  g_assert_cmpuint (lines->len, ==, 2000);  /* 20 lines; no room left for the second file */
+  g_assert_true (g_str_has_prefix (lines->str, "LINE00 "));
+  g_string_truncate (lines, 0);
+  dd_tls_secrets_read (secrets, lines, 2048, "test");
+  g_assert_cmpuint (lines->len, ==, 1000 + 9);
+  g_assert_true (g_str_has_prefix (lines->str, "LINE20 "));
+  g_assert_true (g_str_has_suffix (lines->str, "xx\nSECOND 1\n"));
+  g_unlink (second);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -230,6 +261,7 @@ main (int argc, char **argv)
   g_test_add ("/keylog-file/follow", Fixture, NULL, fixture_set_up, test_follow, fixture_tear_down);
   g_test_add ("/keylog-file/unreadable", Fixture, NULL, fixture_set_up, test_unreadable, fixture_tear_down);
   g_test_add ("/tls-secrets/hold", Fixture, NULL, fixture_set_up, test_hold, fixture_tear_down);
+  g_test_add ("/tls-secrets/budget", Fixture, NULL, fixture_set_up, test_budget, fixture_tear_down);
   g_test_add ("/tls-secrets/wait-bounded", Fixture, NULL, fixture_set_up, test_wait_bounded, fixture_tear_down);
   return g_test_run ();
 }

@@ -21,8 +21,9 @@
 /* Most bytes one wake-up reads before it yields to the main loop: under a flood the
  * kernel refills the ring as fast as we read it, and libsoup must get to write. */
 #define DRAIN_BUDGET (4 * FLUSH_THRESHOLD)
-/* The most of a key log file one heartbeat sends. */
-#define SECRETS_BUDGET (1024 * 1024)
+/* The most key log lines one heartbeat sends, in one DSB: well below the largest block a
+ * client holds (DD_STREAM_PARSER_MAX_UNIT); more waits for the next heartbeats. */
+#define SECRETS_BUDGET (256 * 1024)
 
 typedef enum {
   DRAIN_EMPTY,  /* read everything that was ready */

@@ -13,8 +13,12 @@ typedef struct _DdKeylogFile DdKeylogFile;
 DdKeylogFile *dd_keylog_file_new      (const char   *path);
 void          dd_keylog_file_free     (DdKeylogFile *self);
 
+/* The longest line a key log has (NSS's lines are under 300 bytes). */
+#define DD_KEYLOG_LINE_MAX 1024
+
 /* Appends to @lines the whole lines written since the last read, at most @max bytes of
- * them (the rest waits for the next read). FALSE with @error (G_IO_ERROR) when the file is
+ * them (the rest waits for the next read); a line longer than @max is passed over (so
+ * give at least DD_KEYLOG_LINE_MAX). FALSE with @error (G_IO_ERROR) when the file is
  * there and cannot be read; then again only once it was read in between. */
 gboolean      dd_keylog_file_read     (DdKeylogFile *self,
                                        GString      *lines,

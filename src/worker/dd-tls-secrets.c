@@ -175,12 +175,12 @@ dd_tls_secrets_read (DdTlsSecrets *self,
                      gsize         max,
                      const char   *label)
 {
-  for (guint i = 0; i < self->files->len; i++)
+  for (guint i = 0; i < self->files->len && lines->len + DD_KEYLOG_LINE_MAX <= max; i++)
     {
       g_autoptr(GError) error = NULL;
       gsize start = lines->len;
 
-      if (!dd_keylog_file_read (self->files->pdata[i], lines, max, &error))
+      if (!dd_keylog_file_read (self->files->pdata[i], lines, max - lines->len, &error))
         {
           g_warning ("%s: %s", label, error->message);
           continue;

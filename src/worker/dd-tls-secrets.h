@@ -24,8 +24,9 @@ void          dd_tls_secrets_note_packet (DdTlsSecrets       *self,
                                           guint64             ts,
                                           const guint8       *data,
                                           guint32             caplen);
-/* Appends to @lines the key log lines written since the last read (at most @max bytes of
- * each file); the ClientHellos they are for wait no more. A file that cannot be read is
+/* Appends to @lines the key log lines written since the last read, until @lines holds at
+ * most @max bytes (the rest waits for the next read); the ClientHellos they are for wait
+ * no more. A file that cannot be read is
  * said once (g_warning, with @label) until it can again. */
 void          dd_tls_secrets_read        (DdTlsSecrets       *self,
                                           GString            *lines,
