@@ -1,0 +1,641 @@
+#include "config.h"
+
+#include <string.h>
+
+#include "dd-journey.h"
+#include "dd-journey-key.h"
+#include "dd-pcapng-writer.h"
+
+/* A packet followed through at most this many points (more: its next copy starts anew). */
+#define MAX_COPIES 6
+#define RING_MIN 1024
+/* Routes: which point a flow's packets went to from a point; a table of fixed size, a
+ * newer route taking an older one's place. */
+#define ROUTE_BITS 16
+/* A host's last drops and gaps, as intervals of the merge's time. */
+#define MAX_INTERVALS 32
+
+typedef struct {
+  guint64 key;                 /* the packet's identity (dd-journey-key.h) */
+  guint64 first_ts;            /* of the first copy, as merged */
+  guint64 last_ts;             /* of the last, as merged */
+  guint64 flow;                /* the last copy's addresses and ports */
+  gint64  ts[MAX_COPIES];      /* each copy's time in our clock */
+  guint32 point[MAX_COPIES];
+  guint32 next;                /* LOST, NOT_CAPTURED: where it was expected */
+  guint8  copies;
+  guint8  pending;             /* copies not released yet */
+  guint8  verdict;
+  gboolean decided;
+  /* The last copy's addresses, to say what a translation changed. */
+  DdJourneyKey addresses;
+} Entry;
+
+typedef struct {
+  guint64 start;
+  guint64 end;
+} Interval;
+
+typedef struct {
+  char     *name;
+  gint64    offset_ns;
+  guint64   error_ns;
+  guint64   first_seen;   /* merge time; 0: never */
+  guint64   last_seen;
+  Interval  drops[MAX_INTERVALS];  /* a ring of the intervals its kernel dropped packets in */
+  guint     n_drops;
+  Interval  gaps[MAX_INTERVALS];
+  guint     n_gaps;
+} Host;
+
+typedef struct {
+  gboolean known;
+  guint32  linktype;
+  guint32  host;
+  char    *name;
+  guint32  point[3];        /* by direction (0 unknown, 1 in, 2 out), G_MAXUINT32 until used */
+  guint64  last_stats_ts;
+  guint64  dropped;
+} Interface;
+
+typedef struct {
+  guint32 interface_id;
+  guint32 host;
+  char   *name;
+} Point;
+
+typedef struct {
+  guint64 tag;
+  guint32 next;
+} Route;
+
+struct _DdJourney {
+  guint64        window;
+  guint64        now;
+  Entry         *ring;        /* entries by seq & (capacity - 1) */
+  guint64        capacity;
+  guint64        head;        /* the oldest entry kept */
+  guint64        decide;      /* the oldest not decided */
+  guint64        tail;        /* the next one's seq */
+  guint64       *index;       /* open addressing: seq + 1 of undecided entries, 0: empty */
+  guint64        index_mask;
+  Route         *routes;
+  GArray        *interfaces;  /* Interface, by output interface id */
+  GPtrArray     *hosts;       /* Host */
+  GArray        *points;      /* Point */
+  DdJourneyHops *hops;
+  guint64        followed;
+  guint64        seen_once;
+};
+
+static inline Entry *
+entry_at (DdJourney *self,
+          guint64    seq)
+{
+  return &self->ring[seq & (self->capacity - 1)];
+}
+
+static void
+host_free (Host *host)
+{
+  g_free (host->name);
+  g_free (host);
+}
+
+DdJourney *
+dd_journey_new (guint64 window_ns)
+{
+  DdJourney *self = g_new0 (DdJourney, 1);
+
+  self->window = window_ns;
+  self->capacity = RING_MIN;
+  self->ring = g_new0 (Entry, self->capacity);
+  self->index_mask = 2 * self->capacity - 1;
+  self->index = g_new0 (guint64, self->index_mask + 1);
+  self->routes = g_new0 (Route, 1u << ROUTE_BITS);
+  self->interfaces = g_array_new (FALSE, TRUE, sizeof (Interface));
+  self->hosts = g_ptr_array_new_with_free_func ((GDestroyNotify) host_free);
+  self->points = g_array_new (FALSE, TRUE, sizeof (Point));
+  self->hops = dd_journey_hops_new ();
+  return self;
+}
+
+void
+dd_journey_free (DdJourney *self)
+{
+  if (self == NULL)
+    return;
+  for (guint i = 0; i < self->interfaces->len; i++)
+    g_free (g_array_index (self->interfaces, Interface, i).name);
+  for (guint i = 0; i < self->points->len; i++)
+    g_free (g_array_index (self->points, Point, i).name);
+  g_array_unref (self->interfaces);
+  g_array_unref (self->points);
+  g_ptr_array_unref (self->hosts);
+  dd_journey_hops_free (self->hops);
+  g_free (self->routes);
+  g_free (self->index);
+  g_free (self->ring);
+  g_free (self);
+}
+
+static guint32
+host_index (DdJourney  *self,
+            const char *name)
+{
+  Host *host;
+
+  for (guint i = 0; i < self->hosts->len; i++)
+    if (g_strcmp0 (((Host *) self->hosts->pdata[i])->name, name) == 0)
+      return i;
+  host = g_new0 (Host, 1);
+  host->name = g_strdup (name);
+  g_ptr_array_add (self->hosts, host);
+  return self->hosts->len - 1;
+}
+
+void
+dd_journey_add_interface (DdJourney  *self,
+                          guint32     id,
+                          const char *name,
+                          guint32     linktype)
+{
+  const char *slash = name != NULL ? strrchr (name, '/') : NULL;
+  g_autofree char *host = slash != NULL ? g_strndup (name, (gsize) (slash - name)) : g_strdup (name != NULL ? name : "?");
+  Interface *iface;
+
+  if (id >= self->interfaces->len)
+    g_array_set_size (self->interfaces, id + 1);
+  iface = &g_array_index (self->interfaces, Interface, id);
+  g_free (iface->name);
+  *iface = (Interface) {
+    .known = TRUE,
+    .linktype = linktype,
+    .host = host_index (self, host),
+    .name = g_strdup (name != NULL ? name : "?"),
+    .point = { G_MAXUINT32, G_MAXUINT32, G_MAXUINT32 },
+  };
+}
+
+void
+dd_journey_set_clock (DdJourney  *self,
+                      const char *host,
+                      gint64      offset_ns,
+                      guint64     error_ns)
+{
+  Host *h = self->hosts->pdata[host_index (self, host)];
+
+  h->offset_ns = offset_ns;
+  h->error_ns = error_ns;
+}
+
+static void
+host_seen (Host    *host,
+           guint64  ts)
+{
+  if (host->first_seen == 0 || ts < host->first_seen)
+    host->first_seen = ts;
+  host->last_seen = MAX (host->last_seen, ts);
+}
+
+static void
+add_interval (Interval *ring,
+              guint    *n,
+              guint64   start,
+              guint64   end)
+{
+  ring[*n % MAX_INTERVALS] = (Interval) { start, end };
+  (*n)++;
+}
+
+void
+dd_journey_note_stats (DdJourney *self,
+                       guint32    id,
+                       guint64    ts,
+                       guint64    dropped)
+{
+  Interface *iface;
+  Host *host;
+
+  if (id >= self->interfaces->len || !(iface = &g_array_index (self->interfaces, Interface, id))->known)
+    return;
+  host = self->hosts->pdata[iface->host];
+  host_seen (host, ts);
+  /* The kernel dropped packets since the last statistics of this interface. */
+  if (dropped > iface->dropped && iface->last_stats_ts != 0)
+    add_interval (host->drops, &host->n_drops, iface->last_stats_ts, ts);
+  iface->dropped = MAX (iface->dropped, dropped);
+  iface->last_stats_ts = MAX (iface->last_stats_ts, ts);
+}
+
+void
+dd_journey_note_gap (DdJourney *self,
+                     guint32    id,
+                     guint64    start_ns,
+                     guint64    end_ns)
+{
+  Interface *iface;
+  Host *host;
+
+  if (id >= self->interfaces->len || !(iface = &g_array_index (self->interfaces, Interface, id))->known)
+    return;
+  host = self->hosts->pdata[iface->host];
+  add_interval (host->gaps, &host->n_gaps, start_ns, end_ns);
+}
+
+static guint32
+point_of (DdJourney *self,
+          guint32    id,
+          Interface *iface,
+          guint      direction)
+{
+  Point point;
+
+  if (iface->point[direction] != G_MAXUINT32)
+    return iface->point[direction];
+  point = (Point) {
+    .interface_id = id,
+    .host = iface->host,
+    .name = direction == 0 ? g_strdup (iface->name)
+                           : g_strdup_printf ("%s %s", iface->name, direction == 1 ? "in" : "out"),
+  };
+  g_array_append_val (self->points, point);
+  iface->point[direction] = self->points->len - 1;
+  return iface->point[direction];
+}
+
+/* ---- the index of undecided entries ---------------------------------------------- */
+
+/* The seq of the undecided entry of @key, + 1; 0 when there is none. */
+static guint64
+index_lookup (DdJourney *self,
+              guint64    key)
+{
+  for (guint64 i = key & self->index_mask; self->index[i] != 0; i = (i + 1) & self->index_mask)
+    if (entry_at (self, self->index[i] - 1)->key == key)
+      return self->index[i];
+  return 0;
+}
+
+static void
+index_insert (DdJourney *self,
+              guint64    key,
+              guint64    seq)
+{
+  guint64 i = key & self->index_mask;
+
+  while (self->index[i] != 0)
+    i = (i + 1) & self->index_mask;
+  self->index[i] = seq + 1;
+}
+
+/* Removes @seq, shifting back the entries after it that may not stay where they are. */
+static void
+index_remove (DdJourney *self,
+              guint64    key,
+              guint64    seq)
+{
+  guint64 i = key & self->index_mask, j;
+
+  while (self->index[i] != seq + 1)
+    {
+      if (self->index[i] == 0)
+        return;
+      i = (i + 1) & self->index_mask;
+    }
+  self->index[i] = 0;
+  for (j = (i + 1) & self->index_mask; self->index[j] != 0; j = (j + 1) & self->index_mask)
+    {
+      guint64 home = entry_at (self, self->index[j] - 1)->key & self->index_mask;
+
+      /* Whether @home lies cyclically in (i, j]: then the entry stays. */
+      if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
+        continue;
+      self->index[i] = self->index[j];
+      self->index[j] = 0;
+      i = j;
+    }
+}
+
+/* Twice the room: the entries keep their seqs, the index is made again. */
+static void
+grow (DdJourney *self)
+{
+  guint64 capacity = self->capacity * 2;
+  Entry *ring = g_new0 (Entry, capacity);
+
+  for (guint64 seq = self->head; seq < self->tail; seq++)
+    ring[seq & (capacity - 1)] = *entry_at (self, seq);
+  g_free (self->ring);
+  self->ring = ring;
+  self->capacity = capacity;
+  g_free (self->index);
+  self->index_mask = 2 * capacity - 1;
+  self->index = g_new0 (guint64, self->index_mask + 1);
+  for (guint64 seq = self->decide; seq < self->tail; seq++)
+    index_insert (self, entry_at (self, seq)->key, seq);
+}
+
+/* ---- routes ---------------------------------------------------------------------- */
+
+static inline guint64
+route_tag (guint64 flow,
+           guint32 point)
+{
+  return (flow ^ ((guint64) point * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15))) | 1;
+}
+
+static void
+route_set (DdJourney *self,
+           guint64    flow,
+           guint32    from,
+           guint32    to)
+{
+  guint64 tag = route_tag (flow, from);
+
+  self->routes[tag & ((1u << ROUTE_BITS) - 1)] = (Route) { tag, to };
+}
+
+static gboolean
+route_get (DdJourney *self,
+           guint64    flow,
+           guint32    from,
+           guint32   *to)
+{
+  guint64 tag = route_tag (flow, from);
+  const Route *route = &self->routes[tag & ((1u << ROUTE_BITS) - 1)];
+
+  if (route->tag != tag)
+    return FALSE;
+  *to = route->next;
+  return TRUE;
+}
+
+/* ---- matching -------------------------------------------------------------------- */
+
+static guint64
+clock_error (DdJourney *self,
+             guint32    a,
+             guint32    b)
+{
+  const Point *pa = &g_array_index (self->points, Point, a), *pb = &g_array_index (self->points, Point, b);
+  const Host *ha = self->hosts->pdata[pa->host], *hb = self->hosts->pdata[pb->host];
+
+  return pa->host == pb->host ? 0 : ha->error_ns + hb->error_ns;
+}
+
+static gboolean
+has_point (const Entry *e,
+           guint32      point)
+{
+  for (guint i = 0; i < e->copies; i++)
+    if (e->point[i] == point)
+      return TRUE;
+  return FALSE;
+}
+
+/* A copy after @e's last: a hop. */
+static void
+add_copy (DdJourney          *self,
+          Entry              *e,
+          guint32             point,
+          gint64              ts,
+          guint64             merged_ts,
+          const DdJourneyKey *key)
+{
+  guint prev = e->copies - 1u;
+  DdJourneyHop *hop = dd_journey_hops_get (self->hops, e->point[prev], point);
+
+  dd_journey_hops_add_delay (self->hops, hop, ts - e->ts[prev], clock_error (self, e->point[prev], point));
+  if (key->flow != e->flow)
+    {
+      hop->translated++;
+      if (hop->translation == NULL)
+        {
+          char before[128], after[128];
+
+          hop->translation = g_strdup_printf ("%s became %s",
+                                              dd_journey_key_describe (&e->addresses, before, sizeof before),
+                                              dd_journey_key_describe (key, after, sizeof after));
+        }
+    }
+  route_set (self, e->flow, e->point[prev], point);
+  e->point[e->copies] = point;
+  e->ts[e->copies] = ts;
+  e->copies++;
+  e->pending++;
+  e->last_ts = MAX (e->last_ts, merged_ts);
+  e->flow = key->flow;
+  e->addresses = *key;
+}
+
+gboolean
+dd_journey_see (DdJourney      *self,
+                const DdPacket *packet,
+                DdJourneyRef   *ref)
+{
+  DdJourneyKey key;
+  Interface *iface;
+  Host *host;
+  Entry *e;
+  guint32 point;
+  guint64 found;
+  gint64 ts;
+
+  if (packet->interface_id >= self->interfaces->len ||
+      !(iface = &g_array_index (self->interfaces, Interface, packet->interface_id))->known ||
+      !dd_journey_key_from_frame (iface->linktype, packet->data, packet->caplen, &key))
+    return FALSE;
+  self->now = MAX (self->now, packet->ts);
+  point = point_of (self, packet->interface_id, iface, packet->flags & 3u);
+  host = self->hosts->pdata[iface->host];
+  host_seen (host, packet->ts);
+  ts = (gint64) packet->ts - host->offset_ns;
+
+  found = index_lookup (self, key.id);
+  e = found != 0 ? entry_at (self, found - 1) : NULL;
+  if (e != NULL && e->copies < MAX_COPIES && !has_point (e, point))
+    {
+      ref->seq = found - 1;
+      ref->copy = e->copies;
+      add_copy (self, e, point, ts, packet->ts, &key);
+      return TRUE;
+    }
+  /* A packet not seen yet, or seen here already (sent again): a journey of its own. */
+  if (e != NULL)
+    index_remove (self, e->key, found - 1);
+  if (self->tail - self->head == self->capacity)
+    grow (self);
+  e = entry_at (self, self->tail);
+  *e = (Entry) {
+    .key = key.id,
+    .first_ts = packet->ts,
+    .last_ts = packet->ts,
+    .flow = key.flow,
+    .ts = { ts },
+    .point = { point },
+    .copies = 1,
+    .pending = 1,
+    .addresses = key,
+  };
+  index_insert (self, key.id, self->tail);
+  ref->seq = self->tail;
+  ref->copy = 0;
+  self->tail++;
+  self->followed++;
+  return TRUE;
+}
+
+static gboolean
+overlaps (const Interval *ring,
+          guint           n,
+          guint64         start,
+          guint64         end)
+{
+  for (guint i = 0; i < MIN (n, MAX_INTERVALS); i++)
+    if (ring[i].start <= end && start <= ring[i].end)
+      return TRUE;
+  return FALSE;
+}
+
+/* Whether @host was capturing from @start to @end, and dropped nothing then. */
+static gboolean
+watched (const Host *host,
+         guint64     start,
+         guint64     end)
+{
+  return host->first_seen != 0 && host->first_seen <= start && host->last_seen >= end &&
+         !overlaps (host->drops, host->n_drops, start, end) && !overlaps (host->gaps, host->n_gaps, start, end);
+}
+
+static void
+decide (DdJourney *self,
+        guint64    seq,
+        gboolean   ended)
+{
+  Entry *e = entry_at (self, seq);
+  guint32 last = e->point[e->copies - 1], next;
+
+  index_remove (self, e->key, seq);
+  e->decided = TRUE;
+  e->verdict = DD_JOURNEY_ON;
+  if (e->copies == 1)
+    self->seen_once++;
+  /* Its flow's packets went on from here, to a point it did not reach. */
+  if (route_get (self, e->flow, last, &next) && !has_point (e, next))
+    {
+      const Point *p = &g_array_index (self->points, Point, next);
+      DdJourneyHop *hop = dd_journey_hops_get (self->hops, last, next);
+
+      e->next = next;
+      if (ended && e->first_ts + self->window > self->now)
+        e->verdict = DD_JOURNEY_OPEN;
+      else if (watched (self->hosts->pdata[p->host], e->last_ts, e->last_ts + self->window))
+        {
+          e->verdict = DD_JOURNEY_LOST;
+          hop->lost++;
+        }
+      else
+        {
+          e->verdict = DD_JOURNEY_NOT_CAPTURED;
+          hop->not_captured++;
+        }
+    }
+}
+
+static void
+forget (DdJourney *self)
+{
+  while (self->head < self->decide && entry_at (self, self->head)->pending == 0)
+    self->head++;
+}
+
+void
+dd_journey_advance (DdJourney *self,
+                    guint64    now)
+{
+  self->now = MAX (self->now, now);
+  while (self->decide < self->tail && entry_at (self, self->decide)->first_ts + self->window <= self->now)
+    decide (self, self->decide++, FALSE);
+  forget (self);
+}
+
+void
+dd_journey_finish (DdJourney *self)
+{
+  while (self->decide < self->tail)
+    decide (self, self->decide++, TRUE);
+  forget (self);
+}
+
+gboolean
+dd_journey_is_decided (DdJourney          *self,
+                       const DdJourneyRef *ref)
+{
+  return ref->seq < self->decide;
+}
+
+void
+dd_journey_get_fate (DdJourney          *self,
+                     const DdJourneyRef *ref,
+                     DdJourneyFate      *fate)
+{
+  const Entry *e = entry_at (self, ref->seq);
+
+  *fate = (DdJourneyFate) {
+    .packet_id = e->copies > 1 ? ref->seq + 1 : 0,
+    .copies = e->copies,
+    .copy = ref->copy,
+    .last = ref->copy + 1u == e->copies,
+    .verdict = ref->copy + 1u == e->copies ? e->verdict : DD_JOURNEY_ON,
+    .next = e->next,
+  };
+  if (ref->copy > 0)
+    {
+      fate->prev = e->point[ref->copy - 1];
+      fate->delay_ns = e->ts[ref->copy] - e->ts[ref->copy - 1];
+      fate->error_ns = clock_error (self, fate->prev, e->point[ref->copy]);
+    }
+}
+
+void
+dd_journey_release (DdJourney          *self,
+                    const DdJourneyRef *ref)
+{
+  Entry *e = entry_at (self, ref->seq);
+
+  g_return_if_fail (e->pending > 0);
+  e->pending--;
+  forget (self);
+}
+
+const char *
+dd_journey_point_name (DdJourney *self,
+                       guint32    point)
+{
+  return point < self->points->len ? g_array_index (self->points, Point, point).name : "?";
+}
+
+DdJourneyHops *
+dd_journey_get_hops (DdJourney *self)
+{
+  return self->hops;
+}
+
+guint64
+dd_journey_get_followed (DdJourney *self)
+{
+  return self->followed;
+}
+
+guint64
+dd_journey_get_seen_once (DdJourney *self)
+{
+  return self->seen_once;
+}
+
+guint64
+dd_journey_get_window_ns (DdJourney *self)
+{
+  return self->window;
+}
