@@ -37,6 +37,7 @@ dd_cli_args_init (DdCliArgs *args)
 {
   *args = (DdCliArgs) {
     .max_delay = 1000,
+    .journey_window = 2000,
     .connect_timeout = 10,
     .memory = 256,
     .resolve_interval = 30,
@@ -65,9 +66,25 @@ dd_cli_args_clear (DdCliArgs *args)
   g_clear_pointer (&args->cert, g_free);
   g_clear_pointer (&args->key, g_free);
   g_clear_pointer (&args->netrc_file, g_free);
+  g_clear_pointer (&args->journey_file, g_free);
   g_clear_pointer (&args->entries, g_free);
   g_clear_pointer (&args->all_targets, g_strfreev);
   g_clear_pointer (&args->all_interfaces, g_strfreev);
+}
+
+/* --journey, with or without =FILE. */
+static gboolean
+journey_cb (const char  *name,
+            const char  *value,
+            gpointer     user_data,
+            GError     **error)
+{
+  DdCliArgs *args = user_data;
+
+  args->journey = TRUE;
+  g_free (args->journey_file);
+  args->journey_file = g_strdup (value);
+  return TRUE;
 }
 
 GOptionContext *
@@ -105,6 +122,13 @@ dd_cli_args_context (DdCliArgs *args)
       N_("ADDRESS=NAME") },
     { "names-file", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args->names_files,
       N_("pcapng: name the addresses of a hosts-format file (ADDRESS NAME per line); repeatable"), N_("FILE") },
+    { "journey", 0, G_OPTION_FLAG_OPTIONAL_ARG | G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK, journey_cb,
+      N_("pcapng: match the copies of each packet seen at several points (host, interface, direction): the "
+         "same epb_packetid on each, the delay since the point before as a comment, a table of the hops at the "
+         "end, and with =FILE the same as JSON"), N_("[=FILE]") },
+    { "journey-window", 0, 0, G_OPTION_ARG_INT, &args->journey_window,
+      N_("With --journey: how long, in milliseconds, the copies of a packet are awaited after its first (default 2000)"),
+      N_("MS") },
     { "max-delay", 0, 0, G_OPTION_ARG_INT, &args->max_delay,
       N_("Longest wait, in milliseconds, for a stream without heartbeats before merging without it (default 1000)"), N_("MS") },
     { "memory", 0, 0, G_OPTION_ARG_INT, &args->memory,
@@ -149,6 +173,7 @@ dd_cli_args_context (DdCliArgs *args)
     G_OPTION_ENTRY_NULL
   };
   GOptionContext *context = g_option_context_new (NULL);
+  GOptionGroup *group;
 
   g_clear_pointer (&args->entries, g_free);
   args->entries = g_memdup2 (entries, sizeof entries);
@@ -166,7 +191,11 @@ dd_cli_args_context (DdCliArgs *args)
       "Exit status: 0 when all went well (also when the reader of the output went away),\n"
       "1 on a usage error, 2 when a target failed or a named pipe's reader stopped reading,\n"
       "3 when every target that failed was reconnected (the capture marks the gaps)."));
-  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  /* The main group, with @args for the callbacks. */
+  group = g_option_group_new (NULL, NULL, NULL, args, NULL);
+  g_option_group_add_entries (group, entries);
+  g_option_group_set_translation_domain (group, GETTEXT_PACKAGE);
+  g_option_context_set_main_group (context, group);
   return context;
 }
 
@@ -258,6 +287,10 @@ dd_cli_args_apply (DdCliArgs     *args,
     return dd_options_bad_value (error, _("--comment needs -F pcapng (pcap has no place for it)"));
   if ((args->names != NULL || args->names_files != NULL) && options->format != DD_FORMAT_PCAPNG)
     return dd_options_bad_value (error, _("--name and --names-file need -F pcapng (pcap has no place for names)"));
+  if (args->journey && options->format != DD_FORMAT_PCAPNG)
+    return dd_options_bad_value (error, _("--journey needs -F pcapng (its packet ids and comments are pcapng's)"));
+  if (args->journey_window < 1 || args->journey_window > 600000)
+    return dd_options_bad_value (error, _("out of range: --journey-window from 1 to 600000"));
   if (!collect_names (args, error))
     return FALSE;
   if (args->write_path != NULL && args->fifo_path != NULL)
@@ -295,5 +328,7 @@ dd_cli_args_apply (DdCliArgs     *args,
   options->client.key_file = args->key;
   options->client.netrc_file = args->netrc_file;
   options->client.netrc = args->netrc;
+  options->client.journey_window_ns = args->journey ? (guint64) args->journey_window * G_GUINT64_CONSTANT (1000000) : 0;
+  options->journey_file = args->journey_file;
   return TRUE;
 }

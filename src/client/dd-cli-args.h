@@ -48,6 +48,9 @@ typedef struct {
   gboolean clock_sync;
   gboolean heartbeats;
   gboolean sync_start;
+  gboolean journey;
+  char    *journey_file;
+  gint     journey_window;
 
   GOptionEntry *entries;     /* the table, for dd_extcap_drop_unknown_options () */
   /* From dd_cli_args_apply (); the options point into them. */

@@ -17,6 +17,7 @@
 #include "dd-exit-status.h"
 #include "dd-stream-parser.h"
 #include "dd-filter.h"
+#include "dd-journey-report.h"
 #include "dd-listen-address.h"
 #include "dd-output.h"
 #include "dd-poip-server.h"
@@ -231,6 +232,31 @@ print_losses (DdCli *self)
              losses.left_out.not_to_copy);
 }
 
+/* --journey: the table (but with -q), and the JSON report when a file was given. */
+static void
+print_journey (DdCli *self)
+{
+  DdJourney *journey = dd_client_get_journey (self->client);
+  g_autoptr(GError) error = NULL;
+
+  if (journey == NULL)
+    return;
+  if (!self->options->quiet)
+    {
+      g_autofree char *text = dd_journey_report_text (journey);
+      g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+
+      for (guint i = 0; lines[i] != NULL && lines[i][0] != '\0'; i++)
+        message (self, "%s", lines[i]);
+    }
+  if (self->options->journey_file != NULL &&
+      !dd_journey_report_write_json (journey, self->options->journey_file, &error))
+    {
+      message (self, _("cannot write the journey to %s: %s"), self->options->journey_file, error->message);
+      self->exit_status = MAX (self->exit_status, DD_EXIT_FAILED);
+    }
+}
+
 static void
 print_summary (DdCli *self)
 {
@@ -337,6 +363,7 @@ run_cb (GObject      *object,
   if (!self->options->quiet)
     print_summary (self);
   print_losses (self);
+  print_journey (self);
   end (self);
 }
 

@@ -11,6 +11,7 @@
 #include "dd-names.h"
 #include "dd-filter.h"
 #include "dd-http.h"
+#include "dd-journey-sink.h"
 #include "dd-merger.h"
 #include "dd-output-map.h"
 #include "dd-process.h"
@@ -40,7 +41,8 @@ struct _DdClient {
   char       *output_label;
   GPtrArray  *extra_sinks;  /* DdSink (not ours): consumers besides the output */
   DdSink     *tee;          /* the output and the extra sinks, when there are some */
-  DdSink     *sink;         /* what the merge writes to: the output's sink, or the tee */
+  DdSink     *journey;      /* between the merge and the rest (--journey), or NULL */
+  DdSink     *sink;         /* what the merge writes to: the output's sink, the tee, or the journey */
   DdOutputMap *map;
   DdMerger   *merger;
   DdMemoryBudget *budget;
@@ -486,6 +488,11 @@ begin (DdClient *self)
       for (guint i = 0; i < self->extra_sinks->len; i++)
         dd_sink_tee_add (self->tee, self->extra_sinks->pdata[i]);
       self->sink = self->tee;
+    }
+  if (self->options.journey_window_ns > 0 && self->journey == NULL)
+    {
+      self->journey = dd_journey_sink_new (self->sink, self->options.journey_window_ns);
+      self->sink = self->journey;
     }
   dd_output_set_live_stats (self->output, self->options.heartbeats);
   self->map = dd_output_map_new (self->sink, dd_output_get_format (self->output));
@@ -1090,6 +1097,12 @@ clear_options (DdClientOptions *options)
   g_free (options->netrc_file);
 }
 
+DdJourney *
+dd_client_get_journey (DdClient *self)
+{
+  return self->journey != NULL ? dd_journey_sink_get_journey (self->journey) : NULL;
+}
+
 DdClient *
 dd_client_new (const DdClientOptions *options,
                DdClientMessageFunc    message_func,
@@ -1161,6 +1174,7 @@ dd_client_finalize (GObject *object)
   g_ptr_array_unref (self->supervisors);
   g_ptr_array_unref (self->origins);
   g_ptr_array_unref (self->extra_sinks);
+  dd_sink_free (self->journey);
   dd_sink_free (self->tee);
   g_ptr_array_unref (self->specs);
   g_object_unref (self->resolver);

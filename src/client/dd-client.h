@@ -14,6 +14,7 @@
 #include <json-glib/json-glib.h>
 
 #include "dd-http.h"
+#include "dd-journey.h"
 #include "dd-output.h"
 #include "dd-packet.h"
 #include "dd-target-result.h"
@@ -65,6 +66,8 @@ typedef struct {
   gboolean  keep_going;
   gboolean  clock_sync;      /* shift each worker's packets by its measured clock offset */
   gboolean  heartbeats;      /* pcapng: statistics blocks as they come, not one final one */
+  guint64   journey_window_ns;  /* pcapng: the packet journey (dd-journey-sink.h), with this
+                              * window; 0: none */
   gboolean  sync_start;      /* nothing before every live target's capture runs */
   guint     max_skew_ms;     /* a worker whose clock is further off is warned of; 0: 100 */
   guint     clock_interval_s;  /* a worker's clock measured again this often during its capture,
@@ -139,6 +142,9 @@ void          dd_client_set_http     (DdClient *self,
  * once the run completed, before the client). */
 void          dd_client_set_output   (DdClient *self,
                                       DdOutput *output);
+/* The packet journey of the run (options.journey_window_ns), or NULL. */
+DdJourney    *dd_client_get_journey  (DdClient *self);
+
 /* Another consumer of the merged capture (dd-sink.h), after the output: it gets every
  * event the output gets, in order, and must not block (not owned; it must outlive the
  * run). Before the run. */

@@ -231,8 +231,7 @@ dd_journey_note_stats (DdJourney *self,
 void
 dd_journey_note_gap (DdJourney *self,
                      guint32    id,
-                     guint64    start_ns,
-                     guint64    end_ns)
+                     guint64    ts)
 {
   Interface *iface;
   Host *host;
@@ -240,7 +239,7 @@ dd_journey_note_gap (DdJourney *self,
   if (id >= self->interfaces->len || !(iface = &g_array_index (self->interfaces, Interface, id))->known)
     return;
   host = self->hosts->pdata[iface->host];
-  add_interval (host->gaps, &host->n_gaps, start_ns, end_ns);
+  add_interval (host->gaps, &host->n_gaps, MIN (host->last_seen, ts), ts);
 }
 
 static guint32

@@ -68,11 +68,11 @@ void           dd_journey_note_stats    (DdJourney           *self,
                                          guint32              id,
                                          guint64              ts,
                                          guint64              dropped);
-/* A gap in interface @id's capture, from @start_ns to @end_ns. */
+/* A gap in the capture of interface @id's host (it reconnected), ending at @ts: from what
+ * it last brought until then, it was not capturing. */
 void           dd_journey_note_gap      (DdJourney           *self,
                                          guint32              id,
-                                         guint64              start_ns,
-                                         guint64              end_ns);
+                                         guint64              ts);
 
 /* A packet as the merge writes it (routed: interface_id is the output's). FALSE when the
  * journey does not follow it (not IP, or an interface it was not told of); else @ref

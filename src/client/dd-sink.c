@@ -38,6 +38,18 @@ dd_side_block_new_copy (guint64       ts,
   return block;
 }
 
+DdSideBlock *
+dd_side_block_copy (const DdSideBlock *block)
+{
+  DdSideBlock *copy = dd_side_block_new (block->kind, block->interface_id, block->ts, block->arrival,
+                                         &block->stats, NULL);
+
+  copy->bytes = block->bytes != NULL ? g_bytes_ref (block->bytes) : NULL;
+  copy->block_type = block->block_type;
+  copy->swapped = block->swapped;
+  return copy;
+}
+
 void
 dd_side_block_free (DdSideBlock *block)
 {

@@ -66,6 +66,8 @@ DdSideBlock *dd_side_block_new_copy (guint64       ts,
                                      const guint8 *data,
                                      guint32       len,
                                      gboolean      swapped);
+/* A copy of @block (its bytes shared). */
+DdSideBlock *dd_side_block_copy (const DdSideBlock *block);
 void         dd_side_block_free (DdSideBlock *block);
 
 typedef struct _DdSink DdSink;

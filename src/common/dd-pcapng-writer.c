@@ -264,14 +264,16 @@ copy_option (GByteArray      *buf,
     (width == 8 ? turn_u64 : turn_u32) (copy + number);
 }
 
-/* The options of a block read elsewhere, and the end of options. As the parser walks
- * them: an option that runs past the block ends the list. */
+/* The options of a block read elsewhere (but those of code @skip, when not 0), and the
+ * end of options. As the parser walks them: an option that runs past the block ends the
+ * list. */
 static void
 copy_options (GByteArray      *buf,
               guint32          block_type,
               const guint8    *options,
               gsize            options_len,
               gboolean         swapped,
+              guint16          skip,
               DdPcapngLeftOut *left_out)
 {
   const guint8 *end = options + options_len;
@@ -286,10 +288,27 @@ copy_options (GByteArray      *buf,
         code = GUINT16_SWAP_LE_BE (code), len = GUINT16_SWAP_LE_BE (len);
       if (code == OPT_ENDOFOPT || (gsize) (end - options - 4) < len)
         break;
-      copy_option (buf, block_type, code, options + 4, len, swapped, left_out);
+      if (skip == 0 || code != skip)
+        copy_option (buf, block_type, code, options + 4, len, swapped, left_out);
       options += MIN ((gsize) (end - options), 4 + dd_pad4 (len));
     }
   put_end_of_options (buf);
+}
+
+void
+dd_pcapng_put_epb_options (GByteArray      *buf,
+                           guint64          packet_id,
+                           const char      *comment,
+                           const guint8    *options,
+                           gsize            options_len,
+                           gboolean         swapped,
+                           DdPcapngLeftOut *left_out)
+{
+  if (packet_id != 0)
+    put_u64_option (buf, EPB_PACKETID, packet_id);
+  put_string_option (buf, OPT_COMMENT, comment);
+  copy_options (buf, DD_PCAPNG_BT_EPB, options, options != NULL ? options_len : 0, swapped,
+                packet_id != 0 ? EPB_PACKETID : 0, left_out);
 }
 
 void
@@ -310,7 +329,7 @@ dd_pcapng_write_epb_options (GByteArray      *buf,
   put_epb_fields (dd_buffer_grow (buf, 20 + dd_pad4 (caplen)), interface_id, ts, caplen, origlen, data);
   if (flags != 0)
     put_option (buf, EPB_FLAGS, &flags, 4);
-  copy_options (buf, DD_PCAPNG_BT_EPB, options, options_len, swapped, left_out);
+  copy_options (buf, DD_PCAPNG_BT_EPB, options, options_len, swapped, 0, left_out);
   block_end (buf, start);
 }
 
@@ -381,7 +400,7 @@ dd_pcapng_write_nrb (GByteArray      *buf,
 
   g_byte_array_append (buf, records, (guint) records_len);
   dd_put_u32 (dd_buffer_grow (buf, 4), NRB_RECORD_END);
-  copy_options (buf, DD_PCAPNG_BT_NRB, options, options_len, swapped, left_out);
+  copy_options (buf, DD_PCAPNG_BT_NRB, options, options_len, swapped, 0, left_out);
   block_end (buf, start);
 }
 
@@ -445,7 +464,7 @@ dd_pcapng_write_copied_block (GByteArray      *buf,
       start = block_begin (buf, DD_PCAPNG_BT_DSB);
       put_secrets (buf, read_u32 (block + 8, swapped), block + 16, secrets_len);
       block += 16 + MIN ((gsize) (end - block - 16), dd_pad4 (secrets_len));
-      copy_options (buf, DD_PCAPNG_BT_DSB, block, (gsize) (end - block), swapped, left_out);
+      copy_options (buf, DD_PCAPNG_BT_DSB, block, (gsize) (end - block), swapped, 0, left_out);
       block_end (buf, start);
       return;
     }

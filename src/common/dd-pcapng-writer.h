@@ -109,6 +109,18 @@ void dd_pcapng_write_epb_options (GByteArray      *buf,
                                   gboolean         swapped,
                                   DdPcapngLeftOut *left_out);
 
+/* An EPB's options into @buf, for dd_pcapng_write_epb_options (): @packet_id (epb_packetid;
+ * 0: none) and @comment (nullable) first, then @options of one read elsewhere (nullable;
+ * copied as that function copies them, but an epb_packetid when @packet_id replaces it),
+ * and the end of options. */
+void dd_pcapng_put_epb_options (GByteArray      *buf,
+                                guint64          packet_id,
+                                const char      *comment,
+                                const guint8    *options,
+                                gsize            options_len,
+                                gboolean         swapped,
+                                DdPcapngLeftOut *left_out);
+
 /* The next record of a Name Resolution Block's list, from *@p (moved past it) to @end (the
  * block's trailing length): its type, value and length, in our byte order. FALSE at the
  * end record (or where the list runs past the block), with *@p at the block's options. */
