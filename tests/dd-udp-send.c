@@ -64,11 +64,12 @@ main (int argc, char **argv)
       g_printerr ("dd-udp-send: %s\n", g_strerror (errno));
       return 2;
     }
-  payload = g_malloc0 ((gsize) size);
+  /* Each datagram carries its number in its first bytes, so that no two are alike. */
+  payload = g_malloc0 ((gsize) size * BATCH);
   memset (msgs, 0, sizeof msgs);
   for (int i = 0; i < BATCH; i++)
     {
-      iov[i].iov_base = payload;
+      iov[i].iov_base = payload + (gsize) size * (gsize) i;
       iov[i].iov_len = (size_t) size;
       msgs[i].msg_hdr.msg_iov = &iov[i];
       msgs[i].msg_hdr.msg_iovlen = 1;
@@ -96,6 +97,12 @@ main (int argc, char **argv)
               continue;
             }
           n = (int) MIN ((gint64) n, MAX ((gint64) 1, (gint64) ((t - due) * rate) + 1));
+        }
+      for (int i = 0; i < n; i++)
+        {
+          guint64 number = GUINT64_TO_BE ((guint64) (sent + i));
+
+          memcpy (iov[i].iov_base, &number, (gsize) MIN (size, 8));
         }
       rc = sendmmsg (fd, msgs, (unsigned) n, 0);
       if (rc < 0)

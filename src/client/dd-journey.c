@@ -497,13 +497,14 @@ overlaps (const Interval *ring,
   return FALSE;
 }
 
-/* Whether @host was capturing from @start to @end, and dropped nothing then. */
+/* Whether @host was capturing at @start (it brought something before and since), and
+ * dropped nothing and had no gap from then until @end. */
 static gboolean
 watched (const Host *host,
          guint64     start,
          guint64     end)
 {
-  return host->first_seen != 0 && host->first_seen <= start && host->last_seen >= end &&
+  return host->first_seen != 0 && host->first_seen <= start && host->last_seen >= start &&
          !overlaps (host->drops, host->n_drops, start, end) && !overlaps (host->gaps, host->n_gaps, start, end);
 }
 
@@ -529,7 +530,7 @@ decide (DdJourney *self,
       e->next = next;
       if (ended && e->first_ts + self->window > self->now)
         e->verdict = DD_JOURNEY_OPEN;
-      else if (watched (self->hosts->pdata[p->host], e->last_ts, e->last_ts + self->window))
+      else if (watched (self->hosts->pdata[p->host], e->last_ts, MAX (self->now, e->last_ts)))
         {
           e->verdict = DD_JOURNEY_LOST;
           hop->lost++;

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# The packet journey (issue 24): a client, a router and a server in a line, a worker on
+# each, UDP from the client to the server through the router, which drops a share of it
+# (nftables, whose counter says how many). ddump --journey matches each packet's copies
+# on every host: the same epb_packetid on each, the delay since the point before, and the
+# loss located on the hop where it happened (between the router's interfaces), counted as
+# nftables counts it, and nowhere else.
+#
+#   c 10.231.1.1 ──── 10.231.1.254 r 10.231.2.254 ──── 10.231.2.1 s
+. "$(dirname "$0")/lib.sh"
+require_root
+require_tools ip nft tshark python3 tcpdump
+[ -n "${DDUMP:-}" ] || skip_all "DDUMP is not set (run through meson test)"
+dd_host c && dd_host r && dd_host s && dd_link c 10.231.1.1 r 10.231.1.254 && dd_link r 10.231.2.254 s 10.231.2.1 ||
+  skip_all "cannot create network namespaces"
+ip -n "$(ns c)" route add default via 10.231.1.254
+ip -n "$(ns s)" route add default via 10.231.2.254
+on r sysctl -qw net.ipv4.ip_forward=1
+on r nft -f - <<'NFT' || skip_all "nftables cannot filter in a namespace here"
+table inet loss {
+  chain forward {
+    type filter hook forward priority 0;
+    udp dport 5000 numgen random mod 100 < 10 counter drop
+  }
+}
+NFT
+dropped () { on r nft list chain inet loss forward | sed -n 's/.*counter packets \([0-9]*\) .*/\1/p'; }
+
+for h in c r s; do start_worker "$h" "worker-$h" --listen :8475; done
+F='capture?filter=udp+port+5000'
+check "the three workers are up" wait_http c "http://10.231.1.254:8475/"
+check "..." wait_http c "http://10.231.2.1:8475/"
+check "..." wait_http c "http://10.231.1.1:8475/"
+
+N=400
+ddump_bg journey -v -F pcapng --journey="$DD_TMP/journey.json" -w "$DD_TMP/journey.pcapng" \
+  "c=http://10.231.1.1:8475/$F" "r=http://10.231.1.254:8475/$F" "s=http://10.231.2.1:8475/$F"
+for u in "http://10.231.1.1:8475/$F" "http://10.231.1.254:8475/$F" "http://10.231.2.1:8475/$F"; do
+  check "ddump captures $u" wait_capturing "$DD_TMP/journey.log" "$u"
+done
+check "$N datagrams from the client to the server" on c timeout 30 "$UDP_SEND" --rate 2000 --size 64 10.231.2.1 5000 "$N"
+d=$(dropped)
+expect_match "...the router dropped some of them (nftables counted $d)" '^[1-9][0-9]*$' "$d"
+# Each datagram leaves the client and enters the router; those not dropped leave the
+# router and enter the server. Once the journey's window is over for the last of them
+# (the merge goes on with the workers' heartbeats), the file holds every copy.
+has_copies () { [ "$(count_packets "$DD_TMP/journey.pcapng")" -ge $((4 * N - 2 * d)) ]; }
+check "...every copy written, $((4 * N - 2 * d)) of them" wait_until 60 has_copies
+check "ddump ends cleanly on SIGINT" stop "$DPID"
+
+hop () {  # FROM TO FIELD: a number of the JSON report
+  python3 - "$DD_TMP/journey.json" "$@" <<'PY'
+import json, sys
+report, frm, to, field = json.load(open(sys.argv[1])), *sys.argv[2:]
+for h in report["hops"]:
+    if h["from"] == frm and h["to"] == to:
+        v = h
+        for k in field.split("."):
+            v = v[k]
+        print(v)
+        break
+else:
+    print("no such hop")
+PY
+}
+expect_eq "the report follows every datagram" "$N" \
+  "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["packets"])' "$DD_TMP/journey.json")"
+expect_eq "...the hops in the order the packets take them" \
+  "c/veth0 out>r/veth0 in|r/veth0 in>r/veth1 out|r/veth1 out>s/veth0 in" \
+  "$(python3 -c 'import json,sys; print("|".join(h["from"] + ">" + h["to"] for h in json.load(open(sys.argv[1]))["hops"]))' "$DD_TMP/journey.json")"
+expect_eq "...the client to the router: all matched, none lost" "$N 0 0" \
+  "$(hop 'c/veth0 out' 'r/veth0 in' matched) $(hop 'c/veth0 out' 'r/veth0 in' lost) $(hop 'c/veth0 out' 'r/veth0 in' not_captured)"
+expect_eq "...through the router: the loss is there, as nftables counted it" "$((N - d)) $d 0" \
+  "$(hop 'r/veth0 in' 'r/veth1 out' matched) $(hop 'r/veth0 in' 'r/veth1 out' lost) $(hop 'r/veth0 in' 'r/veth1 out' not_captured)"
+expect_eq "...the router to the server: none lost" "$((N - d)) 0 0" \
+  "$(hop 'r/veth1 out' 's/veth0 in' matched) $(hop 'r/veth1 out' 's/veth0 in' lost) $(hop 'r/veth1 out' 's/veth0 in' not_captured)"
+expect_eq "...delays that are delays: none negative, none above a second" "ok" \
+  "$(python3 -c '
+import json, sys
+hops = json.load(open(sys.argv[1]))["hops"]
+print("ok" if all(0 <= h["delay_ns"]["min"] <= h["delay_ns"]["p50"] <= h["delay_ns"]["max"] < 10**9 for h in hops) else hops)' "$DD_TMP/journey.json")"
+expect_match "the table on stderr says the same" "r/veth0 in +r/veth1 out +$((N - d)) +$d +0 " "$(cat "$DD_TMP/journey.log")"
+
+# In the capture: a packet id shared by each datagram's copies (4, or 2 for those
+# dropped), the delay on each later copy, the loss on the last copy of a dropped one.
+ids=$(timeout 60 tshark -r "$DD_TMP/journey.pcapng" -T fields -e frame.packet_id 2>/dev/null | sort -n | uniq -c | awk '{ print $1 }' | sort | uniq -c | xargs)
+expect_eq "tshark: $((N - d)) packet ids on 4 copies each, $d on 2" "$d 2 $((N - d)) 4" "$ids"
+expect_eq "...a comment with the delay on each later copy" $((3 * N - 2 * d)) \
+  "$(timeout 60 tshark -r "$DD_TMP/journey.pcapng" -Y 'frame.comment contains "ms after"' 2>/dev/null | wc -l)"
+expect_eq "...and \"lost after this point\" on the router's copy of each dropped one" "$d" \
+  "$(timeout 60 tshark -r "$DD_TMP/journey.pcapng" -T fields -e frame.interface_name \
+       -Y 'frame.comment contains "lost after this point"' 2>/dev/null | grep -c '^r/veth0$')"
+
+# Usage: pcapng only, a window in range.
+expect_match "--journey with pcap output is a usage error" "--journey needs -F pcapng.*status 1" \
+  "$({ timeout 10 "$DDUMP" --journey -w /dev/null x.pcap 2>&1; echo "status $?"; } | tr '\n' ' ')"
+expect_match "--journey-window 0 is refused" "--journey-window from 1 to 600000.*status 1" \
+  "$({ timeout 10 "$DDUMP" -F pcapng --journey --journey-window 0 -w /dev/null x.pcap 2>&1; echo "status $?"; } | tr '\n' ' ')"
+
+dd_finish
