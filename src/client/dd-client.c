@@ -365,10 +365,30 @@ supervisor_give_up_cb (DdSupervisor *supervisor,
   finish (self, DD_CLIENT_END_FAILED);
 }
 
+/* The journey's delays are in our clock: what is left of the worker's offset once
+ * --clock-sync shifted its timestamps (all of it without), and its error bound. */
+static void
+supervisor_clock_cb (DdSupervisor *supervisor,
+                     gpointer      user_data)
+{
+  DdClient *self = user_data;
+  DdSource *source = dd_supervisor_get_source (supervisor);
+  DdClockEstimate clock;
+  guint64 when;
+  guint measures;
+
+  if (self->journey == NULL ||
+      (!dd_source_get_latest_clock (source, &clock, &when, &measures) && !dd_source_get_clock (source, &clock, NULL)))
+    return;
+  dd_journey_set_clock (dd_journey_sink_get_journey (self->journey), dd_supervisor_get_target (supervisor)->host,
+                        clock.offset_ns + dd_source_get_shift (source), (guint64) MAX (clock.error_ns, 0));
+}
+
 static const DdSupervisorCallbacks supervisor_callbacks = {
   .answered = supervisor_answered_cb,
   .data = supervisor_data_cb,
   .give_up = supervisor_give_up_cb,
+  .clock = supervisor_clock_cb,
 };
 
 /* The source of @supervisor, in this run. */

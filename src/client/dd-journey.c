@@ -183,7 +183,8 @@ dd_journey_set_clock (DdJourney  *self,
                       gint64      offset_ns,
                       guint64     error_ns)
 {
-  Host *h = self->hosts->pdata[host_index (self, host)];
+  guint32 i = host_index (self, host);  /* first: it may grow the array */
+  Host *h = self->hosts->pdata[i];
 
   h->offset_ns = offset_ns;
   h->error_ns = error_ns;

@@ -91,6 +91,8 @@ source_clock_cb (DdSource *source,
 
   if (!dd_source_get_latest_clock (source, &clock, &when, &measures))
     return;
+  if (self->callbacks->clock != NULL)
+    self->callbacks->clock (self, self->user_data);
   past = past_skew (self, &clock);
   if (past && !self->skew_warned)
     {
@@ -111,6 +113,8 @@ source_started_cb (DdSource *source,
   DdClockEstimate clock;
 
   self->callbacks->answered (self, self->user_data);
+  if (self->callbacks->clock != NULL && dd_source_get_clock (source, &clock, NULL))
+    self->callbacks->clock (self, self->user_data);
   if (self->failed)
     self->recovered = TRUE;
   if (self->gap_cause != NULL)

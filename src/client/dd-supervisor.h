@@ -29,6 +29,9 @@ typedef struct {
   void (*data)    (DdSupervisor *supervisor, gpointer user_data);
   /* It failed before its stream ever opened and keep_going is off: the run fails. */
   void (*give_up) (DdSupervisor *supervisor, const GError *error, gpointer user_data);
+  /* Its source's clock was measured: as its stream opened, or again during the capture
+   * (nullable). */
+  void (*clock)   (DdSupervisor *supervisor, gpointer user_data);
 } DdSupervisorCallbacks;
 
 /* Takes @target; @policy and @callbacks must outlive it. What the user should know goes
