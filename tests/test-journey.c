@@ -376,6 +376,92 @@ test_many (void)
   g_free (refs);
 }
 
+/* A TCP segment of @len bytes from sequence number @seq, as LINUX_SLL2. */
+static guint32
+sll2_tcp (guint8 *frame, guint32 seq, guint32 len, guint16 window, gboolean outgoing)
+{
+  guint8 *ip = frame + 20, *tcp = ip + 20;
+  guint32 total = 40 + len;
+
+  memset (frame, 0, 20 + total);
+  frame[0] = 0x08;
+  frame[10] = outgoing ? 4 : 0;
+  ip[0] = 0x45;
+  ip[2] = (guint8) (total >> 8), ip[3] = (guint8) total;
+  ip[8] = 64, ip[9] = 6;
+  ip[12] = 10, ip[15] = 1, ip[16] = 10, ip[19] = 2;
+  tcp[0] = 0x17, tcp[1] = 0x70, tcp[2] = 0x9c, tcp[3] = 0x40;
+  tcp[4] = (guint8) (seq >> 24), tcp[5] = (guint8) (seq >> 16), tcp[6] = (guint8) (seq >> 8), tcp[7] = (guint8) seq;
+  tcp[8] = 0x11, tcp[11] = 0x22;  /* the acknowledgement */
+  tcp[12] = 0x50, tcp[13] = 0x10;
+  tcp[14] = (guint8) (window >> 8), tcp[15] = (guint8) window;
+  for (guint32 i = 0; i < len; i++)
+    tcp[20 + i] = (guint8) (seq + i);
+  return 20 + total;
+}
+
+static void
+see_tcp (DdJourney *journey, guint8 *frame, DdJourneyRef *ref, guint32 iface, guint32 seq, guint32 len,
+         guint16 window, gboolean out, guint64 when)
+{
+  DdPacket p = { .ts = when, .data = frame, .interface_id = iface,
+                 .flags = out ? DD_EPB_FLAG_OUTBOUND : DD_EPB_FLAG_INBOUND };
+
+  p.caplen = p.origlen = sll2_tcp (frame, seq, len, window, out);
+  g_assert_true (dd_journey_see (journey, &p, ref));
+}
+
+/* TCP by its bytes: three segments seen at one point, one frame holding them at the next
+ * (a receive offload coalesced them), and the other way round (a big frame, then its
+ * segments). Nothing is lost. */
+static void
+test_tcp_bytes (void)
+{
+  g_autoptr(DdJourney) journey = dd_journey_new (100 * MS);
+  static guint8 frames[8][4200];
+  DdJourneyRef refs[8];
+  DdJourneyFate f;
+  guint n = 0;
+  const guint32 base = 0xffff0000u - 2000;  /* across a 64 KiB block and its wrap */
+
+  dd_journey_add_interface (journey, 0, "s/eth0", DD_LINKTYPE_LINUX_SLL2);
+  dd_journey_add_interface (journey, 1, "r/eth1", DD_LINKTYPE_LINUX_SLL2);
+  see_tcp (journey, frames[n], &refs[n], 0, base, 1000, 500, TRUE, T0);
+  n++;
+  see_tcp (journey, frames[n], &refs[n], 0, base + 1000, 1000, 500, TRUE, T0 + 1000);
+  n++;
+  see_tcp (journey, frames[n], &refs[n], 0, base + 2000, 1000, 500, TRUE, T0 + 2000);
+  n++;
+  see_tcp (journey, frames[n], &refs[n], 1, base, 3000, 501, FALSE, T0 + 50000);
+  n++;  /* coalesced (its window is the last one's) */
+  /* Segmented: a big frame first, then its two halves. */
+  see_tcp (journey, frames[n], &refs[n], 0, 0x10000, 4000, 500, TRUE, T0 + 60000);
+  n++;
+  see_tcp (journey, frames[n], &refs[n], 1, 0x10000, 2000, 500, FALSE, T0 + 70000);
+  n++;
+  see_tcp (journey, frames[n], &refs[n], 1, 0x10000 + 2000, 2000, 500, FALSE, T0 + 70100);
+  n++;
+  dd_journey_finish (journey);
+  dd_journey_get_fate (journey, &refs[3], &f);
+  g_assert_cmpuint (f.parts, ==, 3);
+  g_assert_cmpuint (f.last_part - f.first_part, ==, 2);
+  g_assert_cmpstr (dd_journey_point_name (journey, f.parts_point), ==, "s/eth0 out");
+  g_assert_cmpint (f.parts_delay_ns, ==, 50000);
+  dd_journey_get_fate (journey, &refs[0], &f);
+  g_assert_cmpuint (f.copies, ==, 2);      /* seen at s, and in the frame at r */
+  g_assert_cmpint (f.verdict, ==, DD_JOURNEY_ON);
+  dd_journey_get_fate (journey, &refs[5], &f);
+  g_assert_cmpuint (f.copy, ==, 1);        /* the first half: a copy of the big frame */
+  g_assert_cmpint (f.delay_ns, ==, 10000);
+  dd_journey_get_fate (journey, &refs[6], &f);
+  g_assert_cmpuint (f.copy, ==, 0);        /* the second: a frame of its own */
+  for (guint i = 0; i < dd_journey_hops_count (dd_journey_get_hops (journey)); i++)
+    g_assert_cmpuint (dd_journey_hops_nth (dd_journey_get_hops (journey), i)->lost, ==, 0);
+  g_assert_cmpuint (dd_journey_hops_nth (dd_journey_get_hops (journey), 0)->matched, ==, 4);
+  for (guint i = 0; i < n; i++)
+    dd_journey_release (journey, &refs[i]);
+}
+
 static void
 test_quantiles (void)
 {
@@ -407,6 +493,7 @@ main (int argc, char **argv)
   g_test_add_func ("/journey/lost", test_lost);
   g_test_add_func ("/journey/not-captured", test_not_captured);
   g_test_add_func ("/journey/many", test_many);
+  g_test_add_func ("/journey/tcp-bytes", test_tcp_bytes);
   g_test_add_func ("/journey/quantiles", test_quantiles);
   return g_test_run ();
 }

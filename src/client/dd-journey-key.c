@@ -143,16 +143,19 @@ inner_key (const guint8 *payload,
   return TRUE;
 }
 
-/* The transport layer's part of the identity, and its ports. */
+/* The transport layer's part of the identity, and its ports: from @l4 to @end as
+ * captured, @wire_len bytes as sent (a point's snaplen changes nothing but what is read). */
 static void
 transport_key (const guint8 *l4,
                const guint8 *end,
+               gsize         wire_len,
                guint8        protocol,
                gboolean      first_fragment,
                guint64      *h,
                DdJourneyKey *key)
 {
   const guint8 *payload = l4;
+  gsize header = 0;
 
   if (!first_fragment)
     ;  /* a later fragment: no header of its own */
@@ -163,13 +166,18 @@ transport_key (const guint8 *l4,
       /* Sequence and acknowledgement numbers, data offset and flags, window, urgent pointer. */
       mix (h, (guint64) rd32 (l4 + 4) << 32 | rd32 (l4 + 8));
       mix (h, (guint64) rd32 (l4 + 12) << 16 | rd16 (l4 + 18));
-      payload = MIN (end, l4 + (l4[12] >> 4) * 4);
+      header = (l4[12] >> 4) * 4u;
+      payload = MIN (end, l4 + header);
+      key->tcp_seq = rd32 (l4 + 4);
+      key->tcp_ack = rd32 (l4 + 8);
+      key->tcp_len = wire_len > header ? (guint32) (wire_len - header) : 0;
     }
   else if (protocol == 17 && end - l4 >= 8)
     {
       key->sport = rd16 (l4);
       key->dport = rd16 (l4 + 2);
       mix (h, rd16 (l4 + 4));  /* the length */
+      header = 8;
       payload = l4 + 8;
     }
   else if ((protocol == 1 || protocol == 58) && end - l4 >= 8)
@@ -182,9 +190,10 @@ transport_key (const guint8 *l4,
           key->sport = rd16 (l4 + 4);  /* the identifier: NAT rewrites it as a port */
           mix (h, rd16 (l4 + 6));      /* the sequence number */
         }
+      header = 8;
       payload = l4 + 8;
     }
-  mix (h, (guint64) (end - payload));
+  mix (h, (guint64) (wire_len > header ? wire_len - header : 0));
   mix_bytes (h, payload, (gsize) MIN (end - payload, PAYLOAD_BYTES));
 }
 
@@ -197,6 +206,7 @@ ip_key (const guint8 *ip,
 {
   guint64 h = 0, flow = 0;
   const guint8 *l4;
+  gsize wire_len;
   gboolean first_fragment = TRUE;
 
   memset (key, 0, sizeof *key);
@@ -218,6 +228,7 @@ ip_key (const guint8 *ip,
       mix (&h, (guint64) ip[0] << 56 | (guint64) total << 40 | (guint64) ip[9] << 32 |
                (key->protocol == 6 ? 0 : rd32 (ip + 4)));
       l4 = ip + ihl;
+      wire_len = total - ihl;
       end = MIN (end, ip + total);
     }
   else if (ethertype == ETHERTYPE_IPV6 && end - ip >= 40 && (ip[0] >> 4) == 6)
@@ -229,11 +240,12 @@ ip_key (const guint8 *ip,
       /* The payload length and next header. Not the traffic class, flow label or hop limit. */
       mix (&h, (guint64) 6 << 56 | (guint64) rd16 (ip + 4) << 8 | ip[6]);
       l4 = ip + 40;
+      wire_len = rd16 (ip + 4);
       end = MIN (end, l4 + rd16 (ip + 4));
     }
   else
     return FALSE;
-  transport_key (l4, end, key->protocol, first_fragment, &h, key);
+  transport_key (l4, end, wire_len, key->protocol, first_fragment, &h, key);
   if (outer && key->protocol == 17 && (key->dport == PORT_VXLAN || key->dport == PORT_GENEVE) &&
       inner_key (l4 + 8, end, key->dport, key))
     return TRUE;

@@ -20,6 +20,12 @@ typedef struct {
   guint8  dst[16];
   guint16 sport;     /* ports, or an ICMP echo's identifier as sport */
   guint16 dport;
+  /* TCP with data: its bytes' sequence numbers and the acknowledgement it carries, so
+   * that a segment can be matched by the bytes it holds (segmentation and receive
+   * offloads make one point's single frame another's several). */
+  guint32 tcp_seq;
+  guint32 tcp_len;   /* 0: not TCP, or no data */
+  guint32 tcp_ack;
 } DdJourneyKey;
 
 /* @key from a frame of @linktype (LINUX_SLL2, LINUX_SLL, Ethernet, raw IP); FALSE (and

@@ -105,6 +105,16 @@ annotate (DdJourneySink  *self,
   g_string_truncate (self->comment, 0);
   if (fate.copy > 0)
     say_hop (self, &fate);
+  if (fate.parts > 0)
+    {
+      g_string_append_printf (self->comment, "the bytes of %u packets seen at %s (ids %" G_GUINT64_FORMAT " to %"
+                              G_GUINT64_FORMAT "), %+.3f ms", fate.parts,
+                              dd_journey_point_name (self->journey, fate.parts_point), fate.first_part,
+                              fate.last_part, fate.parts_delay_ns / 1e6);
+      if (fate.parts_error_ns > 0)
+        g_string_append_printf (self->comment, " ± %.3f ms", fate.parts_error_ns / 1e6);
+      g_string_append (self->comment, " after the first");
+    }
   if (fate.last && (fate.verdict == DD_JOURNEY_LOST || fate.verdict == DD_JOURNEY_NOT_CAPTURED))
     {
       if (self->comment->len > 0)

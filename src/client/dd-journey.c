@@ -27,6 +27,16 @@ typedef struct {
   guint8  pending;             /* copies not released yet */
   guint8  verdict;
   gboolean decided;
+  /* TCP with data: the bytes it holds (seq_len 0: none) and the acknowledgement. */
+  guint32 seq_start;
+  guint32 seq_len;
+  guint32 ack;
+  guint64 merged_into;         /* its bytes went on in this entry's frame (seq + 1), or 0 */
+  guint32 parts;               /* this frame holds the bytes of that many entries before */
+  guint64 first_part;          /* ...the oldest of them (seq), */
+  guint64 last_part;           /* ...the newest, */
+  guint32 parts_point;         /* ...where they were seen last */
+  gint64  parts_delay;         /* ...and the time since the oldest one there */
   /* The last copy's addresses, to say what a translation changed. */
   DdJourneyKey addresses;
 } Entry;
@@ -79,6 +89,7 @@ struct _DdJourney {
   guint64        tail;        /* the next one's seq */
   guint64       *index;       /* open addressing: seq + 1 of undecided entries, 0: empty */
   guint64        index_mask;
+  guint64       *ranges;      /* the same, of undecided TCP data by (ack, 64 KiB of sequence) */
   Route         *routes;
   GArray        *interfaces;  /* Interface, by output interface id */
   GPtrArray     *hosts;       /* Host */
@@ -112,6 +123,7 @@ dd_journey_new (guint64 window_ns)
   self->ring = g_new0 (Entry, self->capacity);
   self->index_mask = 2 * self->capacity - 1;
   self->index = g_new0 (guint64, self->index_mask + 1);
+  self->ranges = g_new0 (guint64, self->index_mask + 1);
   self->routes = g_new0 (Route, 1u << ROUTE_BITS);
   self->interfaces = g_array_new (FALSE, TRUE, sizeof (Interface));
   self->hosts = g_ptr_array_new_with_free_func ((GDestroyNotify) host_free);
@@ -135,6 +147,7 @@ dd_journey_free (DdJourney *self)
   dd_journey_hops_free (self->hops);
   g_free (self->routes);
   g_free (self->index);
+  g_free (self->ranges);
   g_free (self->ring);
   g_free (self);
 }
@@ -264,7 +277,26 @@ point_of (DdJourney *self,
   return iface->point[direction];
 }
 
-/* ---- the index of undecided entries ---------------------------------------------- */
+/* ---- the indexes of undecided entries --------------------------------------------- */
+
+/* Where TCP data of @ack whose first byte is in @block (64 KiB of sequence numbers) is
+ * looked for. */
+static inline guint64
+range_home (guint32 ack,
+            guint32 block)
+{
+  guint64 h = ((guint64) ack << 16 | block) * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15);
+
+  return h ^ (h >> 31);
+}
+
+static inline guint64
+home_of (DdJourney   *self,
+         guint64     *table,
+         const Entry *e)
+{
+  return (table == self->index ? e->key : range_home (e->ack, e->seq_start >> 16)) & self->index_mask;
+}
 
 /* The seq of the undecided entry of @key, + 1; 0 when there is none. */
 static guint64
@@ -278,43 +310,70 @@ index_lookup (DdJourney *self,
 }
 
 static void
-index_insert (DdJourney *self,
-              guint64    key,
+table_insert (DdJourney *self,
+              guint64   *table,
               guint64    seq)
 {
-  guint64 i = key & self->index_mask;
+  guint64 i = home_of (self, table, entry_at (self, seq));
 
-  while (self->index[i] != 0)
+  while (table[i] != 0)
     i = (i + 1) & self->index_mask;
-  self->index[i] = seq + 1;
+  table[i] = seq + 1;
 }
 
 /* Removes @seq, shifting back the entries after it that may not stay where they are. */
 static void
-index_remove (DdJourney *self,
-              guint64    key,
+table_remove (DdJourney *self,
+              guint64   *table,
               guint64    seq)
 {
-  guint64 i = key & self->index_mask, j;
+  guint64 i = home_of (self, table, entry_at (self, seq)), j;
 
-  while (self->index[i] != seq + 1)
+  while (table[i] != seq + 1)
     {
-      if (self->index[i] == 0)
+      if (table[i] == 0)
         return;
       i = (i + 1) & self->index_mask;
     }
-  self->index[i] = 0;
-  for (j = (i + 1) & self->index_mask; self->index[j] != 0; j = (j + 1) & self->index_mask)
+  table[i] = 0;
+  for (j = (i + 1) & self->index_mask; table[j] != 0; j = (j + 1) & self->index_mask)
     {
-      guint64 home = entry_at (self, self->index[j] - 1)->key & self->index_mask;
+      guint64 home = home_of (self, table, entry_at (self, table[j] - 1));
 
       /* Whether @home lies cyclically in (i, j]: then the entry stays. */
       if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
         continue;
-      self->index[i] = self->index[j];
-      self->index[j] = 0;
+      table[i] = table[j];
+      table[j] = 0;
       i = j;
     }
+}
+
+static void
+index_insert (DdJourney *self,
+              guint64    seq)
+{
+  table_insert (self, self->index, seq);
+  if (entry_at (self, seq)->seq_len > 0)
+    table_insert (self, self->ranges, seq);
+}
+
+static void
+index_remove (DdJourney *self,
+              guint64    seq)
+{
+  table_remove (self, self->index, seq);
+  if (entry_at (self, seq)->seq_len > 0)
+    table_remove (self, self->ranges, seq);
+}
+
+/* Whether sequence number @x is in [@start, @start + @len]. */
+static inline gboolean
+seq_within (guint32 x,
+            guint32 start,
+            guint32 len)
+{
+  return (guint32) (x - start) <= len;
 }
 
 /* Twice the room: the entries keep their seqs, the index is made again. */
@@ -330,10 +389,12 @@ grow (DdJourney *self)
   self->ring = ring;
   self->capacity = capacity;
   g_free (self->index);
+  g_free (self->ranges);
   self->index_mask = 2 * capacity - 1;
   self->index = g_new0 (guint64, self->index_mask + 1);
+  self->ranges = g_new0 (guint64, self->index_mask + 1);
   for (guint64 seq = self->decide; seq < self->tail; seq++)
-    index_insert (self, entry_at (self, seq)->key, seq);
+    index_insert (self, seq);
 }
 
 /* ---- routes ---------------------------------------------------------------------- */
@@ -429,6 +490,49 @@ add_copy (DdJourney          *self,
   e->addresses = *key;
 }
 
+/* TCP data matched by its bytes: an undecided entry that holds all of @key's (a frame
+ * segmented since: the copy is of it), or else those whose bytes @key's holds (frames
+ * coalesced since), into @parts (at most MAX_PARTS); none seen at @point already. */
+#define MAX_PARTS 64
+
+static guint64
+match_bytes (DdJourney          *self,
+             const DdJourneyKey *key,
+             guint32             point,
+             guint64            *parts,
+             guint              *n_parts)
+{
+  guint32 first = key->tcp_seq >> 16, last = (key->tcp_seq + key->tcp_len - 1) >> 16;
+
+  *n_parts = 0;
+  /* The blocks a frame's bytes may begin in: the one before its first byte's (a longer
+   * frame that holds it), to its last byte's. */
+  for (guint32 block = first - 1, n = 0; n < 4; block++, n++)
+    {
+      for (guint64 i = range_home (key->tcp_ack, block & 0xffff) & self->index_mask; self->ranges[i] != 0;
+           i = (i + 1) & self->index_mask)
+        {
+          guint64 seq = self->ranges[i] - 1;
+          const Entry *e = entry_at (self, seq);
+
+          if (e->ack != key->tcp_ack || (e->seq_start >> 16) != (block & 0xffff) || e->merged_into != 0 ||
+              e->copies == MAX_COPIES || has_point (e, point))
+            continue;
+          /* It holds all of ours. */
+          if (seq_within (key->tcp_seq, e->seq_start, e->seq_len) &&
+              seq_within (key->tcp_seq + key->tcp_len, e->seq_start, e->seq_len))
+            return seq + 1;
+          /* Ours holds all of its. */
+          if (*n_parts < MAX_PARTS && seq_within (e->seq_start, key->tcp_seq, key->tcp_len) &&
+              seq_within (e->seq_start + e->seq_len, key->tcp_seq, key->tcp_len))
+            parts[(*n_parts)++] = seq;
+        }
+      if ((block & 0xffff) == (last & 0xffff))
+        break;
+    }
+  return 0;
+}
+
 gboolean
 dd_journey_see (DdJourney      *self,
                 const DdPacket *packet,
@@ -439,7 +543,8 @@ dd_journey_see (DdJourney      *self,
   Host *host;
   Entry *e;
   guint32 point;
-  guint64 found;
+  guint64 found, parts[MAX_PARTS];
+  guint n_parts = 0;
   gint64 ts;
 
   if (packet->interface_id >= self->interfaces->len ||
@@ -454,16 +559,30 @@ dd_journey_see (DdJourney      *self,
 
   found = index_lookup (self, key.id);
   e = found != 0 ? entry_at (self, found - 1) : NULL;
-  if (e != NULL && e->copies < MAX_COPIES && !has_point (e, point))
+  if (e == NULL || e->copies == MAX_COPIES || has_point (e, point))
+    {
+      guint64 holder = key.tcp_len > 0 ? match_bytes (self, &key, point, parts, &n_parts) : 0;
+
+      if (holder != 0)
+        {
+          found = holder;
+          e = entry_at (self, found - 1);
+        }
+      else if (e != NULL)
+        {
+          /* Seen here already (sent again): a journey of its own. */
+          index_remove (self, found - 1);
+          e = NULL;
+        }
+    }
+  if (e != NULL)
     {
       ref->seq = found - 1;
       ref->copy = e->copies;
       add_copy (self, e, point, ts, packet->ts, &key);
       return TRUE;
     }
-  /* A packet not seen yet, or seen here already (sent again): a journey of its own. */
-  if (e != NULL)
-    index_remove (self, e->key, found - 1);
+  /* A packet not seen yet. */
   if (self->tail - self->head == self->capacity)
     grow (self);
   e = entry_at (self, self->tail);
@@ -476,9 +595,29 @@ dd_journey_see (DdJourney      *self,
     .point = { point },
     .copies = 1,
     .pending = 1,
+    .seq_start = key.tcp_seq,
+    .seq_len = key.tcp_len,
+    .ack = key.tcp_ack,
     .addresses = key,
   };
-  index_insert (self, key.id, self->tail);
+  /* Coalesced: the bytes of those seen before go on in this frame. */
+  for (guint i = 0; i < n_parts; i++)
+    {
+      Entry *part = entry_at (self, parts[i]);
+
+      if (i == 0 || parts[i] < e->first_part)
+        {
+          e->first_part = parts[i];
+          e->parts_point = part->point[part->copies - 1];
+          e->parts_delay = ts - part->ts[part->copies - 1];
+        }
+      e->last_part = MAX (e->last_part, parts[i]);
+      add_copy (self, part, point, ts, packet->ts, &key);
+      part->pending--;  /* the copy is this frame's, not its own */
+      part->merged_into = self->tail + 1;
+    }
+  e->parts = n_parts;
+  index_insert (self, self->tail);
   ref->seq = self->tail;
   ref->copy = 0;
   self->tail++;
@@ -517,13 +656,14 @@ decide (DdJourney *self,
   Entry *e = entry_at (self, seq);
   guint32 last = e->point[e->copies - 1], next;
 
-  index_remove (self, e->key, seq);
+  index_remove (self, seq);
   e->decided = TRUE;
   e->verdict = DD_JOURNEY_ON;
   if (e->copies == 1)
     self->seen_once++;
-  /* Its flow's packets went on from here, to a point it did not reach. */
-  if (route_get (self, e->flow, last, &next) && !has_point (e, next))
+  /* Its flow's packets went on from here, to a point it did not reach (not its bytes in
+   * a coalesced frame, which is judged for itself). */
+  if (e->merged_into == 0 && route_get (self, e->flow, last, &next) && !has_point (e, next))
     {
       const Point *p = &g_array_index (self->points, Point, next);
       DdJourneyHop *hop = dd_journey_hops_get (self->hops, last, next);
@@ -591,6 +731,15 @@ dd_journey_get_fate (DdJourney          *self,
     .verdict = ref->copy + 1u == e->copies ? e->verdict : DD_JOURNEY_ON,
     .next = e->next,
   };
+  if (ref->copy == 0 && e->parts > 0)
+    {
+      fate->parts = e->parts;
+      fate->first_part = e->first_part + 1;
+      fate->last_part = e->last_part + 1;
+      fate->parts_point = e->parts_point;
+      fate->parts_delay_ns = e->parts_delay;
+      fate->parts_error_ns = clock_error (self, e->parts_point, e->point[0]);
+    }
   if (ref->copy > 0)
     {
       fate->prev = e->point[ref->copy - 1];

@@ -45,6 +45,15 @@ typedef struct {
   gboolean         last;       /* no copy was seen after this one */
   DdJourneyVerdict verdict;    /* last: what the journey says of it */
   guint32          next;       /* LOST, NOT_CAPTURED: the point it did not reach */
+  /* TCP: this copy's frame holds the bytes of @parts packets seen before (coalesced by a
+   * receive offload), whose ids go from @first_part to @last_part; at @parts_point, the
+   * oldest of them @parts_delay_ns before (within @parts_error_ns). */
+  guint            parts;
+  guint64          first_part;
+  guint64          last_part;
+  guint32          parts_point;
+  gint64           parts_delay_ns;
+  guint64          parts_error_ns;
 } DdJourneyFate;
 
 DdJourney     *dd_journey_new           (guint64              window_ns);
