@@ -418,8 +418,8 @@ static void
 test_tcp_bytes (void)
 {
   g_autoptr(DdJourney) journey = dd_journey_new (100 * MS);
-  static guint8 frames[8][4200];
-  DdJourneyRef refs[8];
+  static guint8 frames[9][4200];
+  DdJourneyRef refs[9];
   DdJourneyFate f;
   guint n = 0;
   const guint32 base = 0xffff0000u - 2000;  /* across a 64 KiB block and its wrap */
@@ -434,6 +434,9 @@ test_tcp_bytes (void)
   n++;
   see_tcp (journey, frames[n], &refs[n], 1, base, 3000, 501, FALSE, T0 + 50000);
   n++;  /* coalesced (its window is the last one's) */
+  /* The third sent again (a retransmission): not a copy of the frame that holds it. */
+  see_tcp (journey, frames[n], &refs[n], 0, base + 2000, 1000, 500, TRUE, T0 + 55000);
+  n++;
   /* Segmented: a big frame first, then its two halves. */
   see_tcp (journey, frames[n], &refs[n], 0, 0x10000, 4000, 500, TRUE, T0 + 60000);
   n++;
@@ -450,11 +453,15 @@ test_tcp_bytes (void)
   dd_journey_get_fate (journey, &refs[0], &f);
   g_assert_cmpuint (f.copies, ==, 2);      /* seen at s, and in the frame at r */
   g_assert_cmpint (f.verdict, ==, DD_JOURNEY_ON);
-  dd_journey_get_fate (journey, &refs[5], &f);
+  dd_journey_get_fate (journey, &refs[4], &f);
+  g_assert_cmpuint (f.copy, ==, 0);
+  g_assert_cmpuint (f.copies, ==, 1);
+  dd_journey_get_fate (journey, &refs[6], &f);
   g_assert_cmpuint (f.copy, ==, 1);        /* the first half: a copy of the big frame */
   g_assert_cmpint (f.delay_ns, ==, 10000);
-  dd_journey_get_fate (journey, &refs[6], &f);
+  dd_journey_get_fate (journey, &refs[7], &f);
   g_assert_cmpuint (f.copy, ==, 0);        /* the second: a frame of its own */
+  g_assert_cmpuint (dd_journey_hops_count (dd_journey_get_hops (journey)), ==, 1);
   for (guint i = 0; i < dd_journey_hops_count (dd_journey_get_hops (journey)); i++)
     g_assert_cmpuint (dd_journey_hops_nth (dd_journey_get_hops (journey), i)->lost, ==, 0);
   g_assert_cmpuint (dd_journey_hops_nth (dd_journey_get_hops (journey), 0)->matched, ==, 4);

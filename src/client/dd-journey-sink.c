@@ -7,17 +7,14 @@
 #include "dd-pcapng-writer.h"
 
 #define RING_MIN 1024
-/* Room after each packet for the options the journey adds: epb_packetid, a comment, the
- * end of options; a comment is cut to fit. */
+/* A comment is cut to this many bytes. */
 #define COMMENT_MAX 200
-#define ANNOTATION_ROOM (12 + 4 + COMMENT_MAX + 4 + 4)
 
 typedef struct {
-  DdPacket      packet;     /* its bytes in @chunk, then @room bytes for its options */
+  DdPacket      packet;     /* its bytes in @chunk, then its own options */
   DdChunk      *chunk;      /* NULL: a side block */
   DdSideBlock  *block;
   DdJourneyRef  ref;
-  guint32       room;
   gboolean      followed;
   gboolean      late;
 } Record;
@@ -35,6 +32,7 @@ typedef struct {
   DdChunk    *chunk;      /* where the next packet's bytes go */
   gsize       used;
   GByteArray *options;    /* scratch: the options of the packet being passed on */
+  GByteArray *scratch;    /* ...and the packet with them */
   GString    *comment;
   gboolean    stopped;    /* the next sink wants no more */
 } DdJourneySink;
@@ -81,14 +79,32 @@ reserve (DdJourneySink *self,
   return p;
 }
 
+/* "+0.412 ms", to the microsecond (integers: this is done for most packets). */
+static void
+append_ms (GString *out,
+           gint64   ns,
+           gboolean sign)
+{
+  guint64 magnitude = ns < 0 ? (guint64) -(ns + 1) + 1 : (guint64) ns;
+  guint64 us = (magnitude + 500) / 1000;
+
+  if (sign || ns < 0)
+    g_string_append_c (out, ns < 0 ? '-' : '+');
+  g_string_append_printf (out, "%" G_GUINT64_FORMAT ".%03u ms", us / 1000, (guint) (us % 1000));
+}
+
 static void
 say_hop (DdJourneySink       *self,
          const DdJourneyFate *fate)
 {
-  g_string_append_printf (self->comment, "%+.3f ms", fate->delay_ns / 1e6);
+  append_ms (self->comment, fate->delay_ns, TRUE);
   if (fate->error_ns > 0)
-    g_string_append_printf (self->comment, " ± %.3f ms", fate->error_ns / 1e6);
-  g_string_append_printf (self->comment, " after %s", dd_journey_point_name (self->journey, fate->prev));
+    {
+      g_string_append (self->comment, " ± ");
+      append_ms (self->comment, (gint64) fate->error_ns, FALSE);
+    }
+  g_string_append (self->comment, " after ");
+  g_string_append (self->comment, dd_journey_point_name (self->journey, fate->prev));
 }
 
 /* What the journey says of this copy, as its options; FALSE when it says nothing. */
@@ -108,11 +124,15 @@ annotate (DdJourneySink  *self,
   if (fate.parts > 0)
     {
       g_string_append_printf (self->comment, "the bytes of %u packets seen at %s (ids %" G_GUINT64_FORMAT " to %"
-                              G_GUINT64_FORMAT "), %+.3f ms", fate.parts,
+                              G_GUINT64_FORMAT "), ", fate.parts,
                               dd_journey_point_name (self->journey, fate.parts_point), fate.first_part,
-                              fate.last_part, fate.parts_delay_ns / 1e6);
+                              fate.last_part);
+      append_ms (self->comment, fate.parts_delay_ns, TRUE);
       if (fate.parts_error_ns > 0)
-        g_string_append_printf (self->comment, " ± %.3f ms", fate.parts_error_ns / 1e6);
+        {
+          g_string_append (self->comment, " ± ");
+          append_ms (self->comment, (gint64) fate.parts_error_ns, FALSE);
+        }
       g_string_append (self->comment, " after the first");
     }
   if (fate.last && (fate.verdict == DD_JOURNEY_LOST || fate.verdict == DD_JOURNEY_NOT_CAPTURED))
@@ -137,9 +157,12 @@ annotate (DdJourneySink  *self,
   dd_pcapng_put_epb_options (self->options, fate.packet_id, self->comment->str, original,
                              dd_packet_get_options_len (&record->packet),
                              dd_packet_get_options_swapped (&record->packet), &left_out);
-  /* In the room after the packet: the original options, which this replaces, fit it. */
-  g_return_val_if_fail (self->options->len <= record->room, FALSE);
-  memcpy ((guint8 *) record->packet.data + record->packet.options_at, self->options->data, self->options->len);
+  /* The packet and its new options, one after the other. */
+  g_byte_array_set_size (self->scratch, 0);
+  g_byte_array_append (self->scratch, record->packet.data, record->packet.caplen);
+  g_byte_array_set_size (self->scratch, record->packet.options_at);
+  g_byte_array_append (self->scratch, self->options->data, self->options->len);
+  packet->data = self->scratch->data;
   packet->options_at = record->packet.options_at;
   packet->options_len = self->options->len;
   return TRUE;
@@ -224,9 +247,8 @@ journey_packet (DdSink         *sink,
   DdJourneySink *self = (DdJourneySink *) sink;
   gsize options_len = dd_packet_get_options_len (packet);
   gsize data_room = ((gsize) packet->caplen + 7) & ~(gsize) 7;
-  guint32 room = (guint32) (((options_len + 3) & ~(gsize) 3) + ANNOTATION_ROOM);
   Record *record = push (self);
-  guint8 *p = reserve (self, data_room + room);
+  guint8 *p = reserve (self, data_room + options_len);
 
   memcpy (p, packet->data, packet->caplen);
   if (options_len > 0)
@@ -234,7 +256,6 @@ journey_packet (DdSink         *sink,
   *record = (Record) {
     .packet = *packet,
     .chunk = dd_chunk_ref (self->chunk),
-    .room = room,
     .late = late,
   };
   record->packet.data = p;
@@ -296,6 +317,7 @@ journey_finalize (DdSink *sink)
   dd_chunk_unref (self->chunk);
   g_free (self->ring);
   g_byte_array_unref (self->options);
+  g_byte_array_unref (self->scratch);
   g_string_free (self->comment, TRUE);
   dd_journey_free (self->journey);
   g_free (self);
@@ -323,6 +345,7 @@ dd_journey_sink_new (DdSink  *next,
   self->capacity = RING_MIN;
   self->ring = g_new (Record, self->capacity);
   self->options = g_byte_array_new ();
+  self->scratch = g_byte_array_new ();
   self->comment = g_string_new (NULL);
   return &self->sink;
 }

@@ -2,9 +2,10 @@
  * the merge writes for the journey's window, so that every copy of a packet can be told
  * what the journey found before it is passed on: the same epb_packetid on each copy, and
  * a comment on each later one ("+0.412 ms after web1/eth0 out") and on the last one when it
- * was lost after it. The packets are copied (with room for those options) into chunks of
- * its own, so that holding them does not hold the inputs' memory: the window bounds what
- * it holds, not --memory. Side blocks wait in the same line, so that the order stays. */
+ * was lost after it. The packets are copied into chunks of its own, so that holding them
+ * does not hold the inputs' memory: the window bounds what it holds, not --memory (a
+ * packet passed on with options of the journey's is copied once more, with them). Side
+ * blocks wait in the same line, so that the order stays. */
 #pragma once
 
 #include "dd-journey.h"

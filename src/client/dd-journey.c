@@ -37,7 +37,7 @@ typedef struct {
   guint64 last_part;           /* ...the newest, */
   guint32 parts_point;         /* ...where they were seen last */
   gint64  parts_delay;         /* ...and the time since the oldest one there */
-  /* The last copy's addresses, to say what a translation changed. */
+  /* The first copy's addresses, to say what a translation changed. */
   DdJourneyKey addresses;
 } Entry;
 
@@ -79,6 +79,13 @@ typedef struct {
   guint32 next;
 } Route;
 
+/* A place in an index: where it hashes to (so that probing reads no entry), and the
+ * entry's seq + 1; 0: empty. */
+typedef struct {
+  guint64 hash;
+  guint64 seq1;
+} Slot;
+
 struct _DdJourney {
   guint64        window;
   guint64        now;
@@ -87,9 +94,9 @@ struct _DdJourney {
   guint64        head;        /* the oldest entry kept */
   guint64        decide;      /* the oldest not decided */
   guint64        tail;        /* the next one's seq */
-  guint64       *index;       /* open addressing: seq + 1 of undecided entries, 0: empty */
+  Slot          *index;       /* open addressing: undecided entries by key */
   guint64        index_mask;
-  guint64       *ranges;      /* the same, of undecided TCP data by (ack, 64 KiB of sequence) */
+  Slot          *ranges;      /* the same, of undecided TCP data by (ack, 64 KiB of sequence) */
   Route         *routes;
   GArray        *interfaces;  /* Interface, by output interface id */
   GPtrArray     *hosts;       /* Host */
@@ -122,8 +129,8 @@ dd_journey_new (guint64 window_ns)
   self->capacity = RING_MIN;
   self->ring = g_new0 (Entry, self->capacity);
   self->index_mask = 2 * self->capacity - 1;
-  self->index = g_new0 (guint64, self->index_mask + 1);
-  self->ranges = g_new0 (guint64, self->index_mask + 1);
+  self->index = g_new0 (Slot, self->index_mask + 1);
+  self->ranges = g_new0 (Slot, self->index_mask + 1);
   self->routes = g_new0 (Route, 1u << ROUTE_BITS);
   self->interfaces = g_array_new (FALSE, TRUE, sizeof (Interface));
   self->hosts = g_ptr_array_new_with_free_func ((GDestroyNotify) host_free);
@@ -291,11 +298,11 @@ range_home (guint32 ack,
 }
 
 static inline guint64
-home_of (DdJourney   *self,
-         guint64     *table,
+hash_of (DdJourney   *self,
+         Slot        *table,
          const Entry *e)
 {
-  return (table == self->index ? e->key : range_home (e->ack, e->seq_start >> 16)) & self->index_mask;
+  return table == self->index ? e->key : range_home (e->ack, e->seq_start >> 16);
 }
 
 /* The seq of the undecided entry of @key, + 1; 0 when there is none. */
@@ -303,48 +310,48 @@ static guint64
 index_lookup (DdJourney *self,
               guint64    key)
 {
-  for (guint64 i = key & self->index_mask; self->index[i] != 0; i = (i + 1) & self->index_mask)
-    if (entry_at (self, self->index[i] - 1)->key == key)
-      return self->index[i];
+  for (guint64 i = key & self->index_mask; self->index[i].seq1 != 0; i = (i + 1) & self->index_mask)
+    if (self->index[i].hash == key)
+      return self->index[i].seq1;
   return 0;
 }
 
 static void
 table_insert (DdJourney *self,
-              guint64   *table,
+              Slot      *table,
               guint64    seq)
 {
-  guint64 i = home_of (self, table, entry_at (self, seq));
+  guint64 hash = hash_of (self, table, entry_at (self, seq)), i = hash & self->index_mask;
 
-  while (table[i] != 0)
+  while (table[i].seq1 != 0)
     i = (i + 1) & self->index_mask;
-  table[i] = seq + 1;
+  table[i] = (Slot) { hash, seq + 1 };
 }
 
 /* Removes @seq, shifting back the entries after it that may not stay where they are. */
 static void
 table_remove (DdJourney *self,
-              guint64   *table,
+              Slot      *table,
               guint64    seq)
 {
-  guint64 i = home_of (self, table, entry_at (self, seq)), j;
+  guint64 i = hash_of (self, table, entry_at (self, seq)) & self->index_mask, j;
 
-  while (table[i] != seq + 1)
+  while (table[i].seq1 != seq + 1)
     {
-      if (table[i] == 0)
+      if (table[i].seq1 == 0)
         return;
       i = (i + 1) & self->index_mask;
     }
-  table[i] = 0;
-  for (j = (i + 1) & self->index_mask; table[j] != 0; j = (j + 1) & self->index_mask)
+  table[i].seq1 = 0;
+  for (j = (i + 1) & self->index_mask; table[j].seq1 != 0; j = (j + 1) & self->index_mask)
     {
-      guint64 home = home_of (self, table, entry_at (self, table[j] - 1));
+      guint64 home = table[j].hash & self->index_mask;
 
       /* Whether @home lies cyclically in (i, j]: then the entry stays. */
       if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
         continue;
       table[i] = table[j];
-      table[j] = 0;
+      table[j].seq1 = 0;
       i = j;
     }
 }
@@ -391,8 +398,8 @@ grow (DdJourney *self)
   g_free (self->index);
   g_free (self->ranges);
   self->index_mask = 2 * capacity - 1;
-  self->index = g_new0 (guint64, self->index_mask + 1);
-  self->ranges = g_new0 (guint64, self->index_mask + 1);
+  self->index = g_new0 (Slot, self->index_mask + 1);
+  self->ranges = g_new0 (Slot, self->index_mask + 1);
   for (guint64 seq = self->decide; seq < self->tail; seq++)
     index_insert (self, seq);
 }
@@ -487,7 +494,6 @@ add_copy (DdJourney          *self,
   e->pending++;
   e->last_ts = MAX (e->last_ts, merged_ts);
   e->flow = key->flow;
-  e->addresses = *key;
 }
 
 /* TCP data matched by its bytes: an undecided entry that holds all of @key's (a frame
@@ -509,14 +515,20 @@ match_bytes (DdJourney          *self,
    * frame that holds it), to its last byte's. */
   for (guint32 block = first - 1, n = 0; n < 4; block++, n++)
     {
-      for (guint64 i = range_home (key->tcp_ack, block & 0xffff) & self->index_mask; self->ranges[i] != 0;
-           i = (i + 1) & self->index_mask)
-        {
-          guint64 seq = self->ranges[i] - 1;
-          const Entry *e = entry_at (self, seq);
+      guint64 hash = range_home (key->tcp_ack, block & 0xffff);
 
+      for (guint64 i = hash & self->index_mask; self->ranges[i].seq1 != 0; i = (i + 1) & self->index_mask)
+        {
+          guint64 seq = self->ranges[i].seq1 - 1;
+          const Entry *e;
+
+          if (self->ranges[i].hash != hash)
+            continue;
+          e = entry_at (self, seq);
+          /* Not at a point it was seen at, nor where the bytes it holds were (a frame
+           * there with them is sent again, not passed on). */
           if (e->ack != key->tcp_ack || (e->seq_start >> 16) != (block & 0xffff) || e->merged_into != 0 ||
-              e->copies == MAX_COPIES || has_point (e, point))
+              e->copies == MAX_COPIES || has_point (e, point) || (e->parts > 0 && e->parts_point == point))
             continue;
           /* It holds all of ours. */
           if (seq_within (key->tcp_seq, e->seq_start, e->seq_len) &&
