@@ -245,7 +245,7 @@ test_match (void)
   path (r, 1, T0, FALSE);
   path (r, 2, T0 + 10 * MS, FALSE);
   g_assert_false (dd_journey_is_decided (r->journey, &r->refs[0]));
-  dd_journey_advance (r->journey, T0 + 100 * MS);
+  dd_journey_advance (r->journey, T0 + 110 * MS);
   fate (r, 0, &f);
   g_assert_cmpuint (f.packet_id, !=, 0);
   g_assert_cmpuint (f.copies, ==, 4);
@@ -329,6 +329,31 @@ test_not_captured (void)
   hop = dd_journey_hops_nth (dd_journey_get_hops (r->journey), 1);
   g_assert_cmpuint (hop->lost, ==, 0);
   g_assert_cmpuint (hop->not_captured, ==, 1);
+  run_free (r);
+}
+
+/* A copy the merge writes late (its stream lagged): its place is its time's. */
+static void
+test_late (void)
+{
+  Run *r = run_new ();
+  DdJourneyFate f;
+  Udp u = sample (4);
+  DdJourneyHops *hops = dd_journey_get_hops (r->journey);
+
+  see (r, 1, FALSE, &u, T0 + MS);   /* the router's copy first */
+  see (r, 0, TRUE, &u, T0);         /* then the client's, older */
+  dd_journey_finish (r->journey);
+  fate (r, 1, &f);
+  g_assert_cmpuint (f.copy, ==, 0);
+  g_assert_false (f.last);
+  fate (r, 0, &f);
+  g_assert_cmpuint (f.copy, ==, 1);
+  g_assert_true (f.last);
+  g_assert_cmpstr (dd_journey_point_name (r->journey, f.prev), ==, "client/veth0 out");
+  g_assert_cmpint (f.delay_ns, ==, (gint64) MS);
+  g_assert_cmpuint (dd_journey_hops_count (hops), ==, 1);
+  g_assert_cmpstr (dd_journey_point_name (r->journey, dd_journey_hops_nth (hops, 0)->from), ==, "client/veth0 out");
   run_free (r);
 }
 
@@ -499,6 +524,7 @@ main (int argc, char **argv)
   g_test_add_func ("/journey/match", test_match);
   g_test_add_func ("/journey/lost", test_lost);
   g_test_add_func ("/journey/not-captured", test_not_captured);
+  g_test_add_func ("/journey/late", test_late);
   g_test_add_func ("/journey/many", test_many);
   g_test_add_func ("/journey/tcp-bytes", test_tcp_bytes);
   g_test_add_func ("/journey/quantiles", test_quantiles);

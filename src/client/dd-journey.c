@@ -19,9 +19,16 @@ typedef struct {
   guint64 key;                 /* the packet's identity (dd-journey-key.h) */
   guint64 first_ts;            /* of the first copy, as merged */
   guint64 last_ts;             /* of the last, as merged */
-  guint64 flow;                /* the last copy's addresses and ports */
-  gint64  ts[MAX_COPIES];      /* each copy's time in our clock */
+  guint64 flow;                /* the last copy's addresses and ports (once decided: in time) */
+  /* The copies as they came: each one's time as merged and in our clock, its point, its
+   * flow, and (once decided) its rank in time: the merge writes a late packet after
+   * newer ones, and a copy's place is its time's. */
+  guint64 mts[MAX_COPIES];
+  gint64  ts[MAX_COPIES];
   guint32 point[MAX_COPIES];
+  guint64 flows[MAX_COPIES];
+  guint8  rank[MAX_COPIES];
+  guint8  order[MAX_COPIES];   /* the copies by rank */
   guint32 next;                /* LOST, NOT_CAPTURED: where it was expected */
   guint8  copies;
   guint8  pending;             /* copies not released yet */
@@ -472,24 +479,30 @@ add_copy (DdJourney          *self,
           const DdJourneyKey *key)
 {
   guint prev = e->copies - 1u;
-  DdJourneyHop *hop = dd_journey_hops_get (self->hops, e->point[prev], point);
 
-  dd_journey_hops_add_delay (self->hops, hop, ts - e->ts[prev], clock_error (self, e->point[prev], point));
-  if (key->flow != e->flow)
+  /* Where its flow goes from the point before, and what a translation changed: at once
+   * when the copies come in their order (the hops are counted once it is decided). */
+  if (merged_ts >= e->mts[prev])
     {
-      hop->translated++;
-      if (hop->translation == NULL)
+      route_set (self, e->flows[prev], e->point[prev], point);
+      if (key->flow != e->flows[prev])
         {
-          char before[128], after[128];
+          DdJourneyHop *hop = dd_journey_hops_get (self->hops, e->point[prev], point);
 
-          hop->translation = g_strdup_printf ("%s became %s",
-                                              dd_journey_key_describe (&e->addresses, before, sizeof before),
-                                              dd_journey_key_describe (key, after, sizeof after));
+          if (hop->translation == NULL)
+            {
+              char before[128], after[128];
+
+              hop->translation = g_strdup_printf ("%s became %s",
+                                                  dd_journey_key_describe (&e->addresses, before, sizeof before),
+                                                  dd_journey_key_describe (key, after, sizeof after));
+            }
         }
     }
-  route_set (self, e->flow, e->point[prev], point);
   e->point[e->copies] = point;
   e->ts[e->copies] = ts;
+  e->mts[e->copies] = merged_ts;
+  e->flows[e->copies] = key->flow;
   e->copies++;
   e->pending++;
   e->last_ts = MAX (e->last_ts, merged_ts);
@@ -603,8 +616,10 @@ dd_journey_see (DdJourney      *self,
     .first_ts = packet->ts,
     .last_ts = packet->ts,
     .flow = key.flow,
+    .mts = { packet->ts },
     .ts = { ts },
     .point = { point },
+    .flows = { key.flow },
     .copies = 1,
     .pending = 1,
     .seq_start = key.tcp_seq,
@@ -621,7 +636,7 @@ dd_journey_see (DdJourney      *self,
         {
           e->first_part = parts[i];
           e->parts_point = part->point[part->copies - 1];
-          e->parts_delay = ts - part->ts[part->copies - 1];
+          e->parts_delay = ts - part->ts[part->copies - 1];  /* (the frame's copy is added below) */
         }
       e->last_part = MAX (e->last_part, parts[i]);
       add_copy (self, part, point, ts, packet->ts, &key);
@@ -666,9 +681,35 @@ decide (DdJourney *self,
         gboolean   ended)
 {
   Entry *e = entry_at (self, seq);
-  guint32 last = e->point[e->copies - 1], next;
+  guint32 last, next;
 
   index_remove (self, seq);
+  /* The copies in time (as merged; a stable sort of at most MAX_COPIES), and the hops. */
+  for (guint i = 0; i < e->copies; i++)
+    {
+      guint j = i;
+
+      while (j > 0 && e->mts[e->order[j - 1]] > e->mts[i])
+        {
+          e->order[j] = e->order[j - 1];
+          j--;
+        }
+      e->order[j] = (guint8) i;
+    }
+  for (guint r = 0; r < e->copies; r++)
+    e->rank[e->order[r]] = (guint8) r;
+  for (guint r = 1; r < e->copies; r++)
+    {
+      guint a = e->order[r - 1], b = e->order[r];
+      DdJourneyHop *hop = dd_journey_hops_get (self->hops, e->point[a], e->point[b]);
+
+      dd_journey_hops_add_delay (self->hops, hop, e->ts[b] - e->ts[a], clock_error (self, e->point[a], e->point[b]));
+      if (e->flows[b] != e->flows[a])
+        hop->translated++;
+      route_set (self, e->flows[a], e->point[a], e->point[b]);
+    }
+  last = e->point[e->order[e->copies - 1]];
+  e->flow = e->flows[e->order[e->copies - 1]];
   e->decided = TRUE;
   e->verdict = DD_JOURNEY_ON;
   if (e->copies == 1)
@@ -738,12 +779,12 @@ dd_journey_get_fate (DdJourney          *self,
   *fate = (DdJourneyFate) {
     .packet_id = e->copies > 1 ? ref->seq + 1 : 0,
     .copies = e->copies,
-    .copy = ref->copy,
-    .last = ref->copy + 1u == e->copies,
-    .verdict = ref->copy + 1u == e->copies ? e->verdict : DD_JOURNEY_ON,
+    .copy = e->rank[ref->copy],
+    .last = e->rank[ref->copy] + 1u == e->copies,
+    .verdict = e->rank[ref->copy] + 1u == e->copies ? e->verdict : DD_JOURNEY_ON,
     .next = e->next,
   };
-  if (ref->copy == 0 && e->parts > 0)
+  if (ref->copy == 0 && e->parts > 0 && e->rank[0] == 0)
     {
       fate->parts = e->parts;
       fate->first_part = e->first_part + 1;
@@ -752,10 +793,12 @@ dd_journey_get_fate (DdJourney          *self,
       fate->parts_delay_ns = e->parts_delay;
       fate->parts_error_ns = clock_error (self, e->parts_point, e->point[0]);
     }
-  if (ref->copy > 0)
+  if (fate->copy > 0)
     {
-      fate->prev = e->point[ref->copy - 1];
-      fate->delay_ns = e->ts[ref->copy] - e->ts[ref->copy - 1];
+      guint before = e->order[fate->copy - 1];
+
+      fate->prev = e->point[before];
+      fate->delay_ns = e->ts[ref->copy] - e->ts[before];
       fate->error_ns = clock_error (self, fate->prev, e->point[ref->copy]);
     }
 }
