@@ -125,7 +125,7 @@ dd_cli_args_context (DdCliArgs *args)
     { "journey", 0, G_OPTION_FLAG_OPTIONAL_ARG | G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK, journey_cb,
       N_("pcapng: match the copies of each packet seen at several points (host, interface, direction): the "
          "same epb_packetid on each, the delay since the point before as a comment, a table of the hops at the "
-         "end, and with =FILE the same as JSON"), N_("[=FILE]") },
+         "end, and with =FILE the same as JSON"), N_("[FILE]") },
     { "journey-window", 0, 0, G_OPTION_ARG_INT, &args->journey_window,
       N_("With --journey: how long, in milliseconds, the copies of a packet are awaited after its first (default 2000)"),
       N_("MS") },
