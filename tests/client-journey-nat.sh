@@ -10,11 +10,7 @@
 require_root
 require_tools ip nft ethtool tshark python3 tcpdump
 [ -n "${DDUMP:-}" ] || skip_all "DDUMP is not set (run through meson test)"
-dd_host c && dd_host r && dd_host s && dd_link c 10.232.1.1 r 10.232.1.254 && dd_link r 10.232.2.254 s 10.232.2.1 ||
-  skip_all "cannot create network namespaces"
-ip -n "$(ns c)" route add default via 10.232.1.254
-ip -n "$(ns s)" route add default via 10.232.2.254   # (only for the workers' streams to ddump)
-on r sysctl -qw net.ipv4.ip_forward=1
+dd_line 232 || skip_all "cannot create network namespaces"
 on r nft -f - <<'NFT' || skip_all "nftables cannot translate in a namespace here"
 table ip nat {
   chain postrouting {
@@ -31,11 +27,6 @@ expect_match "the veths segment and coalesce (TSO, GSO, GRO on)" \
   "tcp-segmentation-offload: on generic-segmentation-offload: on generic-receive-offload: on" \
   "$(on r ethtool -k veth1 | grep -E '^(tcp-segmentation|generic-segmentation|generic-receive)-offload' | tr '\n' ' ')"
 
-for h in c r s; do start_worker "$h" "worker-$h" --listen :8475; done
-F='capture?filter=udp+port+5001+or+tcp+port+6000'
-check "the three workers are up" wait_http c "http://10.232.1.254:8475/"
-check "..." wait_http c "http://10.232.2.1:8475/"
-check "..." wait_http c "http://10.232.1.1:8475/"
 
 # A TCP server on s that sends 2 MB to whoever connects, then closes.
 bg_on s timeout 60 python3 -c '
@@ -46,11 +37,8 @@ c, _ = s.accept(); c.sendall(bytes(range(256)) * 8192); c.close()'
 check "the TCP server listens" wait_listen s 6000
 
 N=200
-ddump_bg nat -v -F pcapng --journey="$DD_TMP/nat.json" -w "$DD_TMP/nat.pcapng" \
-  "c=http://10.232.1.1:8475/$F" "r=http://10.232.1.254:8475/$F" "s=http://10.232.2.1:8475/$F"
-for u in "http://10.232.1.1:8475/$F" "http://10.232.1.254:8475/$F" "http://10.232.2.1:8475/$F"; do
-  check "ddump captures $u" wait_capturing "$DD_TMP/nat.log" "$u"
-done
+check "a worker on each host, ddump --journey capturing the three" \
+  line_journey 232 nat 'capture?filter=udp+port+5001+or+tcp+port+6000'
 check "$N datagrams from the client to the server, through NAT" \
   on c timeout 30 "$UDP_SEND" --rate 2000 --size 64 10.232.2.1 5001 "$N"
 received=$(on c timeout 30 python3 -c '

@@ -11,11 +11,7 @@
 require_root
 require_tools ip nft tshark python3 tcpdump
 [ -n "${DDUMP:-}" ] || skip_all "DDUMP is not set (run through meson test)"
-dd_host c && dd_host r && dd_host s && dd_link c 10.231.1.1 r 10.231.1.254 && dd_link r 10.231.2.254 s 10.231.2.1 ||
-  skip_all "cannot create network namespaces"
-ip -n "$(ns c)" route add default via 10.231.1.254
-ip -n "$(ns s)" route add default via 10.231.2.254
-on r sysctl -qw net.ipv4.ip_forward=1
+dd_line 231 || skip_all "cannot create network namespaces"
 on r nft -f - <<'NFT' || skip_all "nftables cannot filter in a namespace here"
 table inet loss {
   chain forward {
@@ -26,18 +22,8 @@ table inet loss {
 NFT
 dropped () { on r nft list chain inet loss forward | sed -n 's/.*counter packets \([0-9]*\) .*/\1/p'; }
 
-for h in c r s; do start_worker "$h" "worker-$h" --listen :8475; done
-F='capture?filter=udp+port+5000'
-check "the three workers are up" wait_http c "http://10.231.1.254:8475/"
-check "..." wait_http c "http://10.231.2.1:8475/"
-check "..." wait_http c "http://10.231.1.1:8475/"
-
 N=400
-ddump_bg journey -v -F pcapng --journey="$DD_TMP/journey.json" -w "$DD_TMP/journey.pcapng" \
-  "c=http://10.231.1.1:8475/$F" "r=http://10.231.1.254:8475/$F" "s=http://10.231.2.1:8475/$F"
-for u in "http://10.231.1.1:8475/$F" "http://10.231.1.254:8475/$F" "http://10.231.2.1:8475/$F"; do
-  check "ddump captures $u" wait_capturing "$DD_TMP/journey.log" "$u"
-done
+check "a worker on each host, ddump --journey capturing the three" line_journey 231 journey 'capture?filter=udp+port+5000'
 check "$N datagrams from the client to the server" on c timeout 30 "$UDP_SEND" --rate 2000 --size 64 10.231.2.1 5000 "$N"
 d=$(dropped)
 expect_match "...the router dropped some of them (nftables counted $d)" '^[1-9][0-9]*$' "$d"

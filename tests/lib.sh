@@ -116,6 +116,28 @@ dd_link () {
   ip -n "$(ns "$b")" link set "veth$ib" up
 }
 
+# dd_line N: hosts c, r and s in a line, r forwarding between 10.N.1.0/24 (c .1, r .254)
+# and 10.N.2.0/24 (r .254, s .1), c and s routed through r.
+dd_line () {
+  local n=$1
+  dd_host c && dd_host r && dd_host s && dd_link c "10.$n.1.1" r "10.$n.1.254" &&
+    dd_link r "10.$n.2.254" s "10.$n.2.1" || return 1
+  ip -n "$(ns c)" route add default via "10.$n.1.254" && ip -n "$(ns s)" route add default via "10.$n.2.254" &&
+    on r sysctl -qw net.ipv4.ip_forward=1
+}
+
+# line_journey N NAME QUERY: a worker on each host of dd_line N, and ddump --journey of
+# the three (NAME.pcapng, NAME.json; c= r= s= name them), once it captures all three.
+line_journey () {
+  local n=$1 name=$2 query=$3 h u urls=()
+  for h in c r s; do start_worker "$h" "worker-$h" --listen :8475; done
+  urls=("http://10.$n.1.1:8475/$query" "http://10.$n.1.254:8475/$query" "http://10.$n.2.1:8475/$query")
+  for u in "${urls[@]}"; do wait_http c "${u%%/capture*}/" || return 1; done
+  ddump_bg "$name" -v -F pcapng --journey="$DD_TMP/$name.json" -w "$DD_TMP/$name.pcapng" \
+    "c=${urls[0]}" "r=${urls[1]}" "s=${urls[2]}"
+  for u in "${urls[@]}"; do wait_capturing "$DD_TMP/$name.log" "$u" || return 1; done
+}
+
 # nginx_config FILE [CONNECTIONS]: an nginx configuration for a test in FILE: in the
 # foreground as root, its pid, log and temporary files in DD_TMP, CONNECTIONS (64) per
 # worker process; the contents of its http block come from stdin.
