@@ -9,7 +9,7 @@
 #   c 10.231.1.1 ──── 10.231.1.254 r 10.231.2.254 ──── 10.231.2.1 s
 . "$(dirname "$0")/lib.sh"
 require_root
-require_tools ip nft tshark python3 tcpdump
+require_tools ip nft tshark python3 tcpdump file
 [ -n "${DDUMP:-}" ] || skip_all "DDUMP is not set (run through meson test)"
 dd_line 231 || skip_all "cannot create network namespaces"
 on r nft -f - <<'NFT' || skip_all "nftables cannot filter in a namespace here"
@@ -82,8 +82,31 @@ expect_eq "...and \"lost after this point\" on the router's copy of each dropped
   "$(timeout 60 tshark -r "$DD_TMP/journey.pcapng" -T fields -e frame.interface_name \
        -Y 'frame.comment contains "lost after this point"' 2>/dev/null | grep -c '^r/veth0$')"
 
+# The page, in a real browser (headless Chromium, nothing fetched: the network is not
+# there): it renders without errors, with the three hops, and its ladder of the flow's
+# first packets marks as lost exactly those of them whose copies say so.
+if command -v chromium >/dev/null; then
+  browse () { timeout 60 chromium --headless --no-sandbox --disable-gpu --no-first-run --disable-extensions \
+                --enable-logging=stderr --v=0 "$@" "file://$DD_TMP/journey.html" 2>"$DD_TMP/chromium.err"; }
+  check "chromium renders the page" browse --screenshot="$DD_TMP/journey.png" --window-size=1000,3000
+  expect_match "...a picture of it" "PNG image data, 1000 x 3000" "$(file "$DD_TMP/journey.png")"
+  dom=$(browse --dump-dom)
+  expect_eq "...no script or page error" "" "$(grep -iE 'uncaught|console\(|ERROR:.*(page|script)' "$DD_TMP/chromium.err" | head -3)"
+  expect_eq "...the three hops in its table" "3" "$(grep -o '<tr class="hop">' <<<"$dom" | wc -l)"
+  expect_match "...the router's hop with its loss" "<td>r/veth0 in</td><td>r/veth1 out</td><td>$((N - d))</td><td class=\"lost\">$d</td>" "$dom"
+  expect_eq "...a distribution of the delays of each hop" 3 "$(grep -o '<polyline class="cdf"' <<<"$dom" | wc -l)"
+  shown=$(grep -o 'class="packet[a-z ]*" data-id="[0-9]*"' <<<"$dom" | sed 's/.*data-id="\([0-9]*\)"/\1/' | sort -n)
+  marked=$(grep -o 'class="packet lost" data-id="[0-9]*"' <<<"$dom" | sed 's/.*data-id="\([0-9]*\)"/\1/' | sort -n | xargs)
+  said=$(timeout 60 tshark -r "$DD_TMP/journey.pcapng" -T fields -e frame.packet_id \
+           -Y 'frame.comment contains "lost after this point"' 2>/dev/null | grep -Fx -f <(echo "$shown") | sort -n | xargs)
+  expect_eq "...the ladder: 100 packets of the flow, the lost ones marked as their last copies say" "100 $said" \
+    "$(wc -l <<<"$shown") $marked"
+else
+  not_ok "chromium is not installed: the page cannot be checked"
+fi
+
 # Usage: pcapng only, a window in range.
-expect_match "--journey with pcap output is a usage error" "--journey needs -F pcapng.*status 1" \
+expect_match "--journey with pcap output is a usage error" "--journey and --journey-html need -F pcapng.*status 1" \
   "$({ timeout 10 "$DDUMP" --journey -w /dev/null x.pcap 2>&1; echo "status $?"; } | tr '\n' ' ')"
 expect_match "--journey-window 0 is refused" "--journey-window from 1 to 600000.*status 1" \
   "$({ timeout 10 "$DDUMP" -F pcapng --journey --journey-window 0 -w /dev/null x.pcap 2>&1; echo "status $?"; } | tr '\n' ' ')"

@@ -127,13 +127,15 @@ dd_line () {
 }
 
 # line_journey N NAME QUERY: a worker on each host of dd_line N, and ddump --journey of
-# the three (NAME.pcapng, NAME.json; c= r= s= name them), once it captures all three.
+# the three (NAME.pcapng, NAME.json, NAME.html; c= r= s= name them), once it captures all
+# three.
 line_journey () {
   local n=$1 name=$2 query=$3 h u urls=()
   for h in c r s; do start_worker "$h" "worker-$h" --listen :8475; done
   urls=("http://10.$n.1.1:8475/$query" "http://10.$n.1.254:8475/$query" "http://10.$n.2.1:8475/$query")
   for u in "${urls[@]}"; do wait_http c "${u%%/capture*}/" || return 1; done
-  ddump_bg "$name" -v -F pcapng --journey="$DD_TMP/$name.json" -w "$DD_TMP/$name.pcapng" \
+  ddump_bg "$name" -v -F pcapng --journey="$DD_TMP/$name.json" --journey-html="$DD_TMP/$name.html" \
+    -w "$DD_TMP/$name.pcapng" \
     "c=${urls[0]}" "r=${urls[1]}" "s=${urls[2]}"
   for u in "${urls[@]}"; do wait_capturing "$DD_TMP/$name.log" "$u" || return 1; done
 }

@@ -67,6 +67,7 @@ dd_cli_args_clear (DdCliArgs *args)
   g_clear_pointer (&args->key, g_free);
   g_clear_pointer (&args->netrc_file, g_free);
   g_clear_pointer (&args->journey_file, g_free);
+  g_clear_pointer (&args->journey_html, g_free);
   g_clear_pointer (&args->entries, g_free);
   g_clear_pointer (&args->all_targets, g_strfreev);
   g_clear_pointer (&args->all_interfaces, g_strfreev);
@@ -126,6 +127,9 @@ dd_cli_args_context (DdCliArgs *args)
       N_("pcapng: match the copies of each packet seen at several points (host, interface, direction): the "
          "same epb_packetid on each, the delay since the point before as a comment, a table of the hops at the "
          "end, and with =FILE the same as JSON"), N_("[FILE]") },
+    { "journey-html", 0, 0, G_OPTION_ARG_FILENAME, &args->journey_html,
+      N_("pcapng: the packet journey (as --journey) as a page too: the hops, their delays, a flow's packets as "
+         "a ladder diagram; one file, nothing fetched"), N_("FILE") },
     { "journey-window", 0, 0, G_OPTION_ARG_INT, &args->journey_window,
       N_("With --journey: how long, in milliseconds, the copies of a packet are awaited after its first (default 2000)"),
       N_("MS") },
@@ -287,8 +291,9 @@ dd_cli_args_apply (DdCliArgs     *args,
     return dd_options_bad_value (error, _("--comment needs -F pcapng (pcap has no place for it)"));
   if ((args->names != NULL || args->names_files != NULL) && options->format != DD_FORMAT_PCAPNG)
     return dd_options_bad_value (error, _("--name and --names-file need -F pcapng (pcap has no place for names)"));
+  args->journey = args->journey || args->journey_html != NULL;
   if (args->journey && options->format != DD_FORMAT_PCAPNG)
-    return dd_options_bad_value (error, _("--journey needs -F pcapng (its packet ids and comments are pcapng's)"));
+    return dd_options_bad_value (error, _("--journey and --journey-html need -F pcapng (the packet ids and comments are pcapng's)"));
   if (args->journey_window < 1 || args->journey_window > 600000)
     return dd_options_bad_value (error, _("out of range: --journey-window from 1 to 600000"));
   if (!collect_names (args, error))
@@ -330,5 +335,6 @@ dd_cli_args_apply (DdCliArgs     *args,
   options->client.netrc = args->netrc;
   options->client.journey_window_ns = args->journey ? (guint64) args->journey_window * G_GUINT64_CONSTANT (1000000) : 0;
   options->journey_file = args->journey_file;
+  options->journey_html = args->journey_html;
   return TRUE;
 }

@@ -50,6 +50,7 @@ typedef struct {
   gboolean sync_start;
   gboolean journey;
   char    *journey_file;
+  char    *journey_html;
   gint     journey_window;
 
   GOptionEntry *entries;     /* the table, for dd_extcap_drop_unknown_options () */

@@ -17,6 +17,7 @@
 #include "dd-exit-status.h"
 #include "dd-stream-parser.h"
 #include "dd-filter.h"
+#include "dd-journey-html.h"
 #include "dd-journey-report.h"
 #include "dd-listen-address.h"
 #include "dd-output.h"
@@ -253,6 +254,12 @@ print_journey (DdCli *self)
       !dd_journey_report_write_json (journey, self->options->journey_file, &error))
     {
       message (self, _("cannot write the journey to %s: %s"), self->options->journey_file, error->message);
+      self->exit_status = MAX (self->exit_status, DD_EXIT_FAILED);
+      g_clear_error (&error);
+    }
+  if (self->options->journey_html != NULL && !dd_journey_html_write (journey, self->options->journey_html, &error))
+    {
+      message (self, _("cannot write the journey to %s: %s"), self->options->journey_html, error->message);
       self->exit_status = MAX (self->exit_status, DD_EXIT_FAILED);
     }
 }

@@ -27,6 +27,7 @@ typedef struct {
   gboolean  extcap;          /* a Wireshark capture: one line per error, nothing else */
   DdExtcapControl *control;  /* nullable, not owned: Wireshark's toolbar (dd-extcap-control.h) */
   char     *journey_file;    /* --journey=FILE: the journey's report as JSON, or NULL */
+  char     *journey_html;    /* --journey-html=FILE: the journey as a page, or NULL */
 } DdCliOptions;
 
 /* Runs the capture in the thread-default main context; returns the exit status. */

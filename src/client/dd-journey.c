@@ -7,7 +7,7 @@
 #include "dd-pcapng-writer.h"
 
 /* A packet followed through at most this many points (more: its next copy starts anew). */
-#define MAX_COPIES 6
+#define MAX_COPIES DD_JOURNEY_MAX_COPIES
 #define RING_MIN 1024
 /* Routes: which point a flow's packets went to from a point; a table of fixed size, a
  * newer route taking an older one's place. */
@@ -109,6 +109,8 @@ struct _DdJourney {
   GPtrArray     *hosts;       /* Host */
   GArray        *points;      /* Point */
   DdJourneyHops *hops;
+  GArray        *samples;     /* DdJourneySample */
+  guint64        sample_flow; /* their flow at their first point; 0: not chosen yet */
   guint64        followed;
   guint64        seen_once;
 };
@@ -143,6 +145,7 @@ dd_journey_new (guint64 window_ns)
   self->hosts = g_ptr_array_new_with_free_func ((GDestroyNotify) host_free);
   self->points = g_array_new (FALSE, TRUE, sizeof (Point));
   self->hops = dd_journey_hops_new ();
+  self->samples = g_array_new (FALSE, TRUE, sizeof (DdJourneySample));
   return self;
 }
 
@@ -159,6 +162,7 @@ dd_journey_free (DdJourney *self)
   g_array_unref (self->points);
   g_ptr_array_unref (self->hosts);
   dd_journey_hops_free (self->hops);
+  g_array_unref (self->samples);
   g_free (self->routes);
   g_free (self->index);
   g_free (self->ranges);
@@ -675,6 +679,27 @@ watched (const Host *host,
          !overlaps (host->drops, host->n_drops, start, end) && !overlaps (host->gaps, host->n_gaps, start, end);
 }
 
+/* @e, decided, among the samples when it is of their flow. */
+static void
+keep_sample (DdJourney   *self,
+             guint64      seq,
+             const Entry *e)
+{
+  guint64 flow = e->flows[e->order[0]];
+  DdJourneySample sample = { .packet_id = seq + 1, .copies = e->copies, .verdict = e->verdict, .next = e->next };
+
+  if (self->sample_flow == 0 && e->copies > 1 && e->merged_into == 0)
+    self->sample_flow = flow;
+  if (flow != self->sample_flow || self->samples->len >= DD_JOURNEY_MAX_SAMPLES)
+    return;
+  for (guint r = 0; r < e->copies; r++)
+    {
+      sample.point[r] = e->point[e->order[r]];
+      sample.ts[r] = e->ts[e->order[r]];
+    }
+  g_array_append_val (self->samples, sample);
+}
+
 static void
 decide (DdJourney *self,
         guint64    seq,
@@ -735,6 +760,7 @@ decide (DdJourney *self,
           hop->not_captured++;
         }
     }
+  keep_sample (self, seq, e);
 }
 
 static void
@@ -837,6 +863,20 @@ guint64
 dd_journey_get_seen_once (DdJourney *self)
 {
   return self->seen_once;
+}
+
+const DdJourneySample *
+dd_journey_get_samples (DdJourney *self,
+                        guint     *n)
+{
+  *n = self->samples->len;
+  return (const DdJourneySample *) (gpointer) self->samples->data;
+}
+
+guint
+dd_journey_get_n_points (DdJourney *self)
+{
+  return self->points->len;
 }
 
 guint64

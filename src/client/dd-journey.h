@@ -104,6 +104,25 @@ void           dd_journey_get_fate      (DdJourney           *self,
 void           dd_journey_release       (DdJourney           *self,
                                          const DdJourneyRef  *ref);
 
+/* A packet of the flow the journey shows (the first one seen at two points), decided:
+ * its copies in time. */
+#define DD_JOURNEY_MAX_COPIES 6
+typedef struct {
+  guint64          packet_id;
+  guint            copies;
+  guint32          point[DD_JOURNEY_MAX_COPIES];
+  gint64           ts[DD_JOURNEY_MAX_COPIES];   /* in our clock */
+  DdJourneyVerdict verdict;
+  guint32          next;
+} DdJourneySample;
+
+/* The first packets of that flow (at most DD_JOURNEY_MAX_SAMPLES), in the order they
+ * were decided. */
+#define DD_JOURNEY_MAX_SAMPLES 100
+const DdJourneySample *dd_journey_get_samples (DdJourney *self,
+                                               guint     *n);
+guint          dd_journey_get_n_points  (DdJourney           *self);
+
 /* "router/eth0 in", or "router/eth0" for a point whose direction is unknown. */
 const char    *dd_journey_point_name    (DdJourney           *self,
                                          guint32              point);
