@@ -100,7 +100,7 @@ dd_host () {
 }
 
 # dd_link HOST_A ADDR_A HOST_B ADDR_B: a veth pair named veth0 (or the next free vethN)
-# on each side, with those /24 addresses.
+# on each side, with those /24 addresses (- for none).
 dd_link () {
   local a=$1 addr_a=$2 b=$3 addr_b=$4 ia ib
   ia=$(ip -n "$(ns "$a")" -o link show | grep -c ' veth')
@@ -110,18 +110,34 @@ dd_link () {
   ip link set "${DD_ID}y" netns "$(ns "$b")"
   ip -n "$(ns "$a")" link set "${DD_ID}x" name "veth$ia"
   ip -n "$(ns "$b")" link set "${DD_ID}y" name "veth$ib"
-  ip -n "$(ns "$a")" addr add "$addr_a/24" dev "veth$ia"
-  ip -n "$(ns "$b")" addr add "$addr_b/24" dev "veth$ib"
+  [ "$addr_a" = - ] || ip -n "$(ns "$a")" addr add "$addr_a/24" dev "veth$ia"
+  [ "$addr_b" = - ] || ip -n "$(ns "$b")" addr add "$addr_b/24" dev "veth$ib"
   ip -n "$(ns "$a")" link set "veth$ia" up
   ip -n "$(ns "$b")" link set "veth$ib" up
 }
 
-# dd_line N: hosts c, r and s in a line, r forwarding between 10.N.1.0/24 (c .1, r .254)
-# and 10.N.2.0/24 (r .254, s .1), c and s routed through r.
+# dd_line N [DELAY_MS]: hosts c, r and s in a line, r forwarding between 10.N.1.0/24
+# (c .1, r .254) and 10.N.2.0/24 (r .254, s .1), c and s routed through r. With
+# DELAY_MS, the cable from r to s goes through a host d that holds every frame that long
+# (dd-hold-forward, both ways; d has no address of its own), and c reaches s's worker by a
+# cable of its own, 10.N.3.0/24 (c .1, s .2: LINE_S), so that s's clock is measured
+# without the delay.
 dd_line () {
-  local n=$1
-  dd_host c && dd_host r && dd_host s && dd_link c "10.$n.1.1" r "10.$n.1.254" &&
+  local n=$1 delay=${2:-}
+  dd_host c && dd_host r && dd_host s && dd_link c "10.$n.1.1" r "10.$n.1.254" || return 1
+  if [ -z "$delay" ]; then
     dd_link r "10.$n.2.254" s "10.$n.2.1" || return 1
+  else
+    dd_host d && dd_link r "10.$n.2.254" d - && dd_link d - s "10.$n.2.1" || return 1
+    # Frames pass d as they are: their checksums are done and they are no larger than the
+    # link's MTU before they leave r and s (no checksum or segmentation offload there).
+    on r ethtool -K veth1 tx off tso off gso off >/dev/null 2>&1 &&
+      on s ethtool -K veth0 tx off tso off gso off >/dev/null 2>&1 || return 1
+    bg_on d timeout 120 "$HOLD_FORWARD" --max-seconds 110 "$delay" veth0 veth1 >"$DD_TMP/hold.log" 2>&1
+    wait_log "$DD_TMP/hold.log" '^holding veth0 <-> veth1' || return 1
+    dd_link c "10.$n.3.1" s "10.$n.3.2" || return 1
+    LINE_S=10.$n.3.2
+  fi
   ip -n "$(ns c)" route add default via "10.$n.1.254" && ip -n "$(ns s)" route add default via "10.$n.2.254" &&
     on r sysctl -qw net.ipv4.ip_forward=1
 }
@@ -132,7 +148,7 @@ dd_line () {
 line_journey () {
   local n=$1 name=$2 query=$3 h u urls=()
   for h in c r s; do start_worker "$h" "worker-$h" --listen :8475; done
-  urls=("http://10.$n.1.1:8475/$query" "http://10.$n.1.254:8475/$query" "http://10.$n.2.1:8475/$query")
+  urls=("http://10.$n.1.1:8475/$query" "http://10.$n.1.254:8475/$query" "http://${LINE_S:-10.$n.2.1}:8475/$query")
   for u in "${urls[@]}"; do wait_http c "${u%%/capture*}/" || return 1; done
   ddump_bg "$name" -v -F pcapng --journey="$DD_TMP/$name.json" --journey-html="$DD_TMP/$name.html" \
     -w "$DD_TMP/$name.pcapng" \
