@@ -17,12 +17,10 @@
 
 typedef struct {
   guint64 key;                 /* the packet's identity (dd-journey-key.h) */
-  guint64 first_ts;            /* of the first copy, as merged */
-  guint64 last_ts;             /* of the last, as merged */
-  guint64 flow;                /* the last copy's addresses and ports (once decided: in time) */
-  /* The copies as they came: each one's time as merged and in our clock, its point, its
-   * flow, and (once decided) its rank in time: the merge writes a late packet after
-   * newer ones, and a copy's place is its time's. */
+  /* The copies as they came (the first made the entry: mts[0] starts its window): each
+   * one's time as merged and in our clock, its point, its flow, and (once decided) its
+   * rank in time: the merge writes a late packet after newer ones, and a copy's place is
+   * its time's. */
   guint64 mts[MAX_COPIES];
   gint64  ts[MAX_COPIES];
   guint32 point[MAX_COPIES];
@@ -509,8 +507,6 @@ add_copy (DdJourney          *self,
   e->flows[e->copies] = key->flow;
   e->copies++;
   e->pending++;
-  e->last_ts = MAX (e->last_ts, merged_ts);
-  e->flow = key->flow;
 }
 
 /* TCP data matched by its bytes: an undecided entry that holds all of @key's (a frame
@@ -617,9 +613,6 @@ dd_journey_see (DdJourney      *self,
   e = entry_at (self, self->tail);
   *e = (Entry) {
     .key = key.id,
-    .first_ts = packet->ts,
-    .last_ts = packet->ts,
-    .flow = key.flow,
     .mts = { packet->ts },
     .ts = { ts },
     .point = { point },
@@ -707,6 +700,7 @@ decide (DdJourney *self,
 {
   Entry *e = entry_at (self, seq);
   guint32 last, next;
+  guint64 flow, last_ts;
 
   index_remove (self, seq);
   /* The copies in time (as merged; a stable sort of at most MAX_COPIES), and the hops. */
@@ -734,22 +728,23 @@ decide (DdJourney *self,
       route_set (self, e->flows[a], e->point[a], e->point[b]);
     }
   last = e->point[e->order[e->copies - 1]];
-  e->flow = e->flows[e->order[e->copies - 1]];
+  flow = e->flows[e->order[e->copies - 1]];
+  last_ts = e->mts[e->order[e->copies - 1]];
   e->decided = TRUE;
   e->verdict = DD_JOURNEY_ON;
   if (e->copies == 1)
     self->seen_once++;
   /* Its flow's packets went on from here, to a point it did not reach (not its bytes in
    * a coalesced frame, which is judged for itself). */
-  if (e->merged_into == 0 && route_get (self, e->flow, last, &next) && !has_point (e, next))
+  if (e->merged_into == 0 && route_get (self, flow, last, &next) && !has_point (e, next))
     {
       const Point *p = &g_array_index (self->points, Point, next);
       DdJourneyHop *hop = dd_journey_hops_get (self->hops, last, next);
 
       e->next = next;
-      if (ended && e->first_ts + self->window > self->now)
+      if (ended && e->mts[0] + self->window > self->now)
         e->verdict = DD_JOURNEY_OPEN;
-      else if (watched (self->hosts->pdata[p->host], e->last_ts, MAX (self->now, e->last_ts)))
+      else if (watched (self->hosts->pdata[p->host], last_ts, MAX (self->now, last_ts)))
         {
           e->verdict = DD_JOURNEY_LOST;
           hop->lost++;
@@ -775,7 +770,7 @@ dd_journey_advance (DdJourney *self,
                     guint64    now)
 {
   self->now = MAX (self->now, now);
-  while (self->decide < self->tail && entry_at (self, self->decide)->first_ts + self->window <= self->now)
+  while (self->decide < self->tail && entry_at (self, self->decide)->mts[0] + self->window <= self->now)
     decide (self, self->decide++, FALSE);
   forget (self);
 }
