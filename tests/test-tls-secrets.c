@@ -174,7 +174,7 @@ static void
 test_hold (Fixture *f, gconstpointer data)
 {
   const char *paths[] = { f->path, NULL };
-  g_autoptr(DdTlsSecrets) secrets = dd_tls_secrets_new (paths, 1000);
+  g_autoptr(DdTlsSecrets) secrets = dd_tls_secrets_new (paths, 1000, "test");
   g_autoptr(GByteArray) hello = make_hello (FALSE);
   g_autoptr(GString) lines = g_string_new (NULL);
   guint8 record[64] = { 23, 3, 3, 0, 10, };
@@ -195,12 +195,12 @@ test_hold (Fixture *f, gconstpointer data)
   /* Another session's line, and one that is no key line: it still waits. */
   append (f->path, "CLIENT_RANDOM ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff 00\n"
                    "CLIENT_RANDOM " RANDOM_HEX "\n# CLIENT_RANDOM " RANDOM_HEX " 00\n");
-  dd_tls_secrets_read (secrets, lines, 4096, "test");
+  dd_tls_secrets_read (secrets, lines, 4096);
   g_assert_cmpuint (dd_tls_secrets_get_lines (secrets), ==, 1);
   g_assert_cmpuint (dd_tls_secrets_hold (secrets, 5000), ==, 4399);
   /* Its own: the watermark goes on. */
   append (f->path, "CLIENT_HANDSHAKE_TRAFFIC_SECRET " RANDOM_HEX " 0123\n");
-  dd_tls_secrets_read (secrets, lines, 4096, "test");
+  dd_tls_secrets_read (secrets, lines, 4096);
   g_assert_cmpuint (dd_tls_secrets_hold (secrets, 5000), ==, G_MAXUINT64);
   g_assert_nonnull (strstr (lines->str, "CLIENT_HANDSHAKE_TRAFFIC_SECRET " RANDOM_HEX " 0123\n"));
 
@@ -213,7 +213,7 @@ static void
 test_wait_bounded (Fixture *f, gconstpointer data)
 {
   const char *paths[] = { f->path, NULL };
-  g_autoptr(DdTlsSecrets) secrets = dd_tls_secrets_new (paths, 1000);
+  g_autoptr(DdTlsSecrets) secrets = dd_tls_secrets_new (paths, 1000, "test");
   g_autoptr(GByteArray) hello = make_hello (TRUE);
 
   dd_tls_secrets_note_packet (secrets, 10000, hello->data, hello->len);
@@ -230,7 +230,7 @@ test_budget (Fixture *f, gconstpointer data)
 {
   g_autofree char *second = g_strconcat (f->path, ".2", NULL);
   const char *paths[] = { f->path, second, NULL };
-  g_autoptr(DdTlsSecrets) secrets = dd_tls_secrets_new (paths, 1000);
+  g_autoptr(DdTlsSecrets) secrets = dd_tls_secrets_new (paths, 1000, "test");
   g_autoptr(GString) lines = g_string_new (NULL);
   g_autoptr(GString) line = g_string_new (NULL);
 
@@ -243,11 +243,11 @@ test_budget (Fixture *f, gconstpointer data)
       append (f->path, line->str);
     }
   append (second, "SECOND 1\n");
-  dd_tls_secrets_read (secrets, lines, 2048, "test");
+  dd_tls_secrets_read (secrets, lines, 2048);
   g_assert_cmpuint (lines->len, ==, 2000);  /* 20 lines; no room left for the second file */
   g_assert_true (g_str_has_prefix (lines->str, "LINE00 "));
   g_string_truncate (lines, 0);
-  dd_tls_secrets_read (secrets, lines, 2048, "test");
+  dd_tls_secrets_read (secrets, lines, 2048);
   g_assert_cmpuint (lines->len, ==, 1000 + 9);
   g_assert_true (g_str_has_prefix (lines->str, "LINE20 "));
   g_assert_true (g_str_has_suffix (lines->str, "xx\nSECOND 1\n"));

@@ -191,13 +191,10 @@ write_isb (DdCaptureStream *self,
 static void
 send_secrets (DdCaptureStream *self)
 {
-  g_autofree char *label = NULL;
-
   if (self->secrets == NULL)
     return;
-  label = g_strdup_printf ("capture %u", self->id);
   g_string_truncate (self->secret_lines, 0);
-  dd_tls_secrets_read (self->secrets, self->secret_lines, SECRETS_BUDGET, label);
+  dd_tls_secrets_read (self->secrets, self->secret_lines, SECRETS_BUDGET);
   if (self->secret_lines->len > 0)
     dd_stream_encoder_add_secrets (self->encoder, (const guint8 *) self->secret_lines->str,
                                    self->secret_lines->len);
@@ -847,9 +844,12 @@ dd_capture_stream_new (SoupServerMessage            *msg,
         self->audit->secrets = g_strdup ("withheld");
       else if (self->format == DD_FORMAT_PCAPNG)
         {
+          g_autofree char *label = g_strdup_printf ("capture %u", self->id);
+
           self->audit->secrets = g_strdup ("sent");
           self->secrets = dd_tls_secrets_new (options->tls_keylog,
-                                              (guint64) options->tls_keylog_wait_ms * G_GUINT64_CONSTANT (1000000));
+                                              (guint64) options->tls_keylog_wait_ms * G_GUINT64_CONSTANT (1000000),
+                                              label);
           self->secret_lines = g_string_new (NULL);
         }
       else

@@ -20,6 +20,7 @@ typedef struct {
 
 struct _DdTlsSecrets {
   GPtrArray *files;                          /* DdKeylogFile */
+  char      *label;
   guint64    wait_ns;
   Hello      waiting[MAX_WAITING];           /* in the order they were noted */
   guint      n_waiting;
@@ -32,7 +33,8 @@ struct _DdTlsSecrets {
 
 DdTlsSecrets *
 dd_tls_secrets_new (const char * const *paths,
-                    guint64             wait_ns)
+                    guint64             wait_ns,
+                    const char         *label)
 {
   DdTlsSecrets *self = g_new0 (DdTlsSecrets, 1);
 
@@ -40,6 +42,7 @@ dd_tls_secrets_new (const char * const *paths,
   for (guint i = 0; paths != NULL && paths[i] != NULL; i++)
     g_ptr_array_add (self->files, dd_keylog_file_new (paths[i]));
   self->wait_ns = wait_ns;
+  self->label = g_strdup (label);
   return self;
 }
 
@@ -49,6 +52,7 @@ dd_tls_secrets_free (DdTlsSecrets *self)
   if (self == NULL)
     return;
   g_ptr_array_unref (self->files);
+  g_free (self->label);
   g_free (self);
 }
 
@@ -172,8 +176,7 @@ secrets_read (DdTlsSecrets *self,
 void
 dd_tls_secrets_read (DdTlsSecrets *self,
                      GString      *lines,
-                     gsize         max,
-                     const char   *label)
+                     gsize         max)
 {
   for (guint i = 0; i < self->files->len && lines->len + DD_KEYLOG_LINE_MAX <= max; i++)
     {
@@ -182,7 +185,7 @@ dd_tls_secrets_read (DdTlsSecrets *self,
 
       if (!dd_keylog_file_read (self->files->pdata[i], lines, max - lines->len, &error))
         {
-          g_warning ("%s: %s", label, error->message);
+          g_warning ("%s: %s", self->label, error->message);
           continue;
         }
       for (const char *line = lines->str + start, *end; line < lines->str + lines->len; line = end + 1)

@@ -13,9 +13,10 @@ G_BEGIN_DECLS
 typedef struct _DdTlsSecrets DdTlsSecrets;
 
 /* @paths: the key log files (NULL-terminated, copied); a ClientHello waits for its secrets
- * at most @wait_ns. */
+ * at most @wait_ns; @label (copied) starts what is said of a file that cannot be read. */
 DdTlsSecrets *dd_tls_secrets_new         (const char * const *paths,
-                                          guint64             wait_ns);
+                                          guint64             wait_ns,
+                                          const char         *label);
 void          dd_tls_secrets_free        (DdTlsSecrets       *self);
 
 /* A captured LINUX_SLL2 packet: a TLS ClientHello over TCP (IPv4 or IPv6) in it is noted,
@@ -26,12 +27,10 @@ void          dd_tls_secrets_note_packet (DdTlsSecrets       *self,
                                           guint32             caplen);
 /* Appends to @lines the key log lines written since the last read, until @lines holds at
  * most @max bytes (the rest waits for the next read); the ClientHellos they are for wait
- * no more. A file that cannot be read is
- * said once (g_warning, with @label) until it can again. */
+ * no more. A file that cannot be read is said once (g_warning) until it can again. */
 void          dd_tls_secrets_read        (DdTlsSecrets       *self,
                                           GString            *lines,
-                                          gsize               max,
-                                          const char         *label);
+                                          gsize               max);
 /* The newest watermark allowed at @now: just below the oldest ClientHello waiting for its
  * secrets, or G_MAXUINT64 when none waits. Those waiting since @now - wait wait no more. */
 guint64       dd_tls_secrets_hold        (DdTlsSecrets       *self,
