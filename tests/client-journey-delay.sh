@@ -35,8 +35,11 @@ PY
 }
 read -r matched lost min p50 max err <<<"$(hop 'r/veth1 out' 's/veth0 in')"
 expect_eq "the held hop: every datagram, none lost" "$N 0" "$matched $lost"
-expect_eq "...an error bound from clocks measured without the delay (under a millisecond)" yes \
-  "$([ "$err" -lt 1000000 ] && echo yes)"
+# Measured through the held path, a clock's round trip would take twice the delay and its
+# error bound be at least the delay; by the cable of its own, it is what the machine's load
+# makes it (a tenth of a millisecond idle, more under sanitizers on a loaded machine).
+expect_eq "...an error bound from clocks measured without the delay (under half of it)" yes \
+  "$([ "$err" -lt $((DELAY * 1000000 / 2)) ] && echo yes)"
 expect_eq "...$DELAY ms, within the error bound (± $err ns) and what holding adds (at most 2 ms)" yes \
   "$([ "$min" -ge $((DELAY * 1000000 - err)) ] && [ "$p50" -le $((DELAY * 1000000 + err + 2000000)) ] && echo yes)"
 [ "$min" -ge $((DELAY * 1000000 - err)) ] && [ "$p50" -le $((DELAY * 1000000 + err + 2000000)) ] ||
