@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "dd-discovery.h"
@@ -9,17 +11,45 @@ G_DEFINE_QUARK (dd-discovery-error-quark, dd_discovery_error)
 
 #define URI_FLAGS (G_URI_FLAGS_HAS_PASSWORD | G_URI_FLAGS_ENCODED | G_URI_FLAGS_NON_DNS)
 
+/* The discovery schemes: what they look up, and the workers' scheme. */
+typedef struct {
+  const char *scheme;
+  gboolean srv;
+  const char *worker_scheme;
+} Scheme;
+
+static const Scheme schemes[] = {
+  { "dns", FALSE, "http" },
+  { "dns+srv", TRUE, "http" },
+  { "dns+https", FALSE, "https" },
+  { "dns+srv+https", TRUE, "https" },
+};
+
+static const Scheme *
+find_scheme (const char *spec)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (schemes); i++)
+    {
+      gsize len = strlen (schemes[i].scheme);
+
+      if (g_ascii_strncasecmp (spec, schemes[i].scheme, len) == 0 && g_str_has_prefix (spec + len, "://"))
+        return &schemes[i];
+    }
+  return NULL;
+}
+
 gboolean
 dd_discovery_handles (const char *spec)
 {
-  return g_ascii_strncasecmp (spec, "dns://", 6) == 0 || g_ascii_strncasecmp (spec, "dns+srv://", 10) == 0;
+  return find_scheme (spec) != NULL;
 }
 
-/* http://[USER[:PASSWORD]@]HOST:PORT/PATH?QUERY, the parts @uri has besides its host. */
+/* SCHEME://[USER[:PASSWORD]@]HOST:PORT/PATH?QUERY, the parts @uri has besides its host. */
 static char *
-worker_url (GUri       *uri,
-            const char *host,
-            int         port)
+worker_url (const Scheme *scheme,
+            GUri         *uri,
+            const char   *host,
+            int           port)
 {
   g_autofree char *userinfo = NULL;
 
@@ -27,7 +57,7 @@ worker_url (GUri       *uri,
     userinfo = g_uri_get_password (uri) != NULL
       ? g_strconcat (g_uri_get_user (uri), ":", g_uri_get_password (uri), NULL)
       : g_strdup (g_uri_get_user (uri));
-  return g_uri_join (G_URI_FLAGS_ENCODED, "http", userinfo, host, port, g_uri_get_path (uri),
+  return g_uri_join (G_URI_FLAGS_ENCODED, scheme->worker_scheme, userinfo, host, port, g_uri_get_path (uri),
                      g_uri_get_query (uri), NULL);
 }
 
@@ -42,9 +72,10 @@ add_unique (GPtrArray *urls,
 }
 
 static void
-add_addresses (GUri      *uri,
-               GList     *addresses,
-               GPtrArray *urls)
+add_addresses (const Scheme *scheme,
+               GUri         *uri,
+               GList        *addresses,
+               GPtrArray    *urls)
 {
   int port = g_uri_get_port (uri) > 0 ? g_uri_get_port (uri) : DD_DEFAULT_PORT;
 
@@ -52,17 +83,18 @@ add_addresses (GUri      *uri,
     {
       g_autofree char *ip = g_inet_address_to_string (l->data);
 
-      add_unique (urls, worker_url (uri, ip, port));
+      add_unique (urls, worker_url (scheme, uri, ip, port));
     }
 }
 
 static void
-add_srv_targets (GUri      *uri,
-                 GList     *targets,
-                 GPtrArray *urls)
+add_srv_targets (const Scheme *scheme,
+                 GUri         *uri,
+                 GList        *targets,
+                 GPtrArray    *urls)
 {
   for (GList *l = targets; l != NULL; l = l->next)
-    add_unique (urls, worker_url (uri, g_srv_target_get_hostname (l->data), g_srv_target_get_port (l->data)));
+    add_unique (urls, worker_url (scheme, uri, g_srv_target_get_hostname (l->data), g_srv_target_get_port (l->data)));
 }
 
 /* _SERVICE._tcp.DOMAIN, as g_resolver_lookup_service () wants it. */
@@ -90,6 +122,7 @@ split_service (const char  *name,
 /* What a lookup needs: the parsed spec, and for SRV the service and domain. */
 typedef struct {
   GUri *uri;
+  const Scheme *scheme;
   gboolean srv;
   char *service;
   char *domain;
@@ -121,13 +154,20 @@ query_new (const char  *spec,
                    local_error != NULL ? local_error->message : _("no name to look up"));
       return NULL;
     }
-  query->srv = g_ascii_strcasecmp (g_uri_get_scheme (query->uri), "dns+srv") == 0;
+  query->scheme = find_scheme (spec);
+  if (query->scheme == NULL)
+    {
+      g_set_error (error, DD_DISCOVERY_ERROR, DD_DISCOVERY_ERROR_INVALID,
+                   _("not a valid discovery URL: %s"), _("expected dns://, dns+srv://, dns+https:// or dns+srv+https://"));
+      return NULL;
+    }
+  query->srv = query->scheme->srv;
   if (!query->srv)
     return g_steal_pointer (&query);
   if (g_uri_get_port (query->uri) > 0)
     {
       g_set_error_literal (error, DD_DISCOVERY_ERROR, DD_DISCOVERY_ERROR_INVALID,
-                           _("a dns+srv:// target takes its ports from the SRV records: remove the port"));
+                           _("a dns+srv:// or dns+srv+https:// target takes its ports from the SRV records: remove the port"));
       return NULL;
     }
   if (!split_service (g_uri_get_host (query->uri), &query->service, &query->domain, error))
@@ -153,9 +193,9 @@ query_finish (Query   *query,
       return NULL;
     }
   if (query->srv)
-    add_srv_targets (query->uri, records, urls);
+    add_srv_targets (query->scheme, query->uri, records, urls);
   else
-    add_addresses (query->uri, records, urls);
+    add_addresses (query->scheme, query->uri, records, urls);
   g_ptr_array_add (urls, NULL);
   return (GStrv) g_ptr_array_steal (urls, NULL);
 }

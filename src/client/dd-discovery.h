@@ -3,9 +3,10 @@
  *   dns://NAME[:PORT][/PATH?QUERY]             a worker on every A/AAAA address of NAME
  *                                              (a Kubernetes headless Service), port 8475
  *                                              unless given;
- *   dns+srv://_SERVICE._tcp.NAME[/PATH?QUERY]  a worker at every SRV record's host and port.
+ *   dns+srv://_SERVICE._tcp.NAME[/PATH?QUERY]  a worker at every SRV record's host and port;
+ *   dns+https://…, dns+srv+https://…           the same, for workers behind TLS (the proxy).
  *
- * Each becomes an http:// URL with the same user, path and query. */
+ * Each becomes an http:// (or https://) URL with the same user, path and query. */
 #pragma once
 
 #include <gio/gio.h>
@@ -21,7 +22,7 @@ typedef enum {
   DD_DISCOVERY_ERROR_FAILED,
 } DdDiscoveryError;
 
-/* Whether @spec is a dns:// or dns+srv:// target. */
+/* Whether @spec is a target of one of the schemes above. */
 gboolean dd_discovery_handles (const char    *spec);
 /* The worker URLs @spec names now, in the resolver's order, without repeats. Blocks for
  * the lookup (the system resolver's timeouts apply). */
