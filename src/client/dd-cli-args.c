@@ -51,6 +51,7 @@ dd_cli_args_clear (DdCliArgs *args)
 {
   g_clear_pointer (&args->targets, g_strfreev);
   g_clear_pointer (&args->interfaces, g_strfreev);
+  g_clear_pointer (&args->follow, g_strfreev);
   g_clear_pointer (&args->serve, g_strfreev);
   g_clear_pointer (&args->target_lists, g_strfreev);
   g_clear_pointer (&args->target_files, g_strfreev);
@@ -102,6 +103,10 @@ dd_cli_args_context (DdCliArgs *args)
       N_("Output format: pcap (the default) or pcapng (per-host interface names, drop statistics)"), N_("FORMAT") },
     { "filter", 'f', 0, G_OPTION_ARG_STRING, &args->filter,
       N_("Capture filter (BPF) for every worker whose URL sets none; ddump applies it itself to files and tcp:// streams"), N_("EXPRESSION") },
+    { "follow", 0, 0, G_OPTION_ARG_STRING_ARRAY, &args->follow,
+      N_("Capture only the traffic of NAME's addresses (its A/AAAA records: a headless Service's pods) on every "
+         "worker, looked up again every --resolve-interval; each worker's capture moves to a new set without a gap "
+         "or a duplicate (repeatable)"), N_("NAME") },
     { "interface", 'i', 0, G_OPTION_ARG_STRING_ARRAY, &args->interfaces,
       N_("Capture only on this interface of each worker whose URL sets none (repeatable)"), N_("NAME") },
     { "snaplen", 's', 0, G_OPTION_ARG_INT, &args->snaplen,
@@ -142,7 +147,7 @@ dd_cli_args_context (DdCliArgs *args)
     { "reconnect", 0, 0, G_OPTION_ARG_NONE, &args->reconnect,
       N_("Reconnect to a worker whose stream fails, with backoff"), NULL },
     { "resolve-interval", 0, 0, G_OPTION_ARG_INT, &args->resolve_interval,
-      N_("With --reconnect: seconds between lookups of dns:// and dns+srv:// targets, whose new workers join (default 30)"), N_("S") },
+      N_("Seconds between lookups of --follow names and, with --reconnect, of dns:// and dns+srv:// targets, whose new workers join (default 30)"), N_("S") },
     { "keep-going", 'k', 0, G_OPTION_ARG_NONE, &args->keep_going,
       N_("Go on when a target cannot be reached at the start"), NULL },
     { "clock-sync", 0, 0, G_OPTION_ARG_NONE, &args->clock_sync,
@@ -306,6 +311,7 @@ dd_cli_args_apply (DdCliArgs     *args,
   options->fifo_path = args->fifo_path;
   options->serve = args->serve;
   options->client.filter = args->filter;
+  options->client.follow = args->follow;
   options->client.interfaces = args->all_interfaces[0] != NULL ? args->all_interfaces : NULL;
   options->client.snaplen = (guint) args->snaplen;
   options->client.count = (guint64) args->count;

@@ -13,6 +13,7 @@ typedef struct {
   /* As given. */
   char   **targets;
   char   **interfaces;
+  char   **follow;
   char   **serve;
   char   **target_lists;
   char   **target_files;

@@ -10,6 +10,7 @@
 #include "dd-discovery-watch.h"
 #include "dd-names.h"
 #include "dd-filter.h"
+#include "dd-follow.h"
 #include "dd-http.h"
 #include "dd-journey-sink.h"
 #include "dd-merger.h"
@@ -52,6 +53,7 @@ struct _DdClient {
   GPtrArray  *specs;    /* each target's text, after discovery */
   GPtrArray  *watches;  /* DdDiscoveryWatch */
   GResolver  *resolver;
+  DdFollow   *follow;    /* --follow, or NULL */
   guint       unresolved;  /* names that named no worker (keep_going) */
   DdTargetDefaults defaults;
   char       *worker_filter;
@@ -392,6 +394,15 @@ static const DdSupervisorCallbacks supervisor_callbacks = {
 };
 
 /* The source of @supervisor, in this run. */
+/* --follow: the workload's addresses ANDed with the target's filter. */
+static void
+follow_target (DdClient     *self,
+               DdSupervisor *supervisor)
+{
+  if (self->follow != NULL)
+    dd_supervisor_follow (supervisor, dd_follow_get_clause (self->follow), NULL);
+}
+
 static DdSource *
 open_source (DdClient     *self,
              DdSupervisor *supervisor)
@@ -448,6 +459,7 @@ watch_join_cb (const char *url,
   supervisor = dd_supervisor_new (target, &self->policy, &supervisor_callbacks, self,
                                   self->message, self->message_data);
   g_ptr_array_add (self->supervisors, supervisor);
+  follow_target (self, supervisor);
   open_source (self, supervisor);
   return supervisor;
 }
@@ -462,6 +474,35 @@ static const DdDiscoveryWatchCallbacks watch_callbacks = {
   .join = watch_join_cb,
   .changed = watch_changed_cb,
 };
+
+/* --follow: the workload's addresses changed. The names of those that joined go out now
+ * (before their packets), and every worker's capture moves to the new set. */
+static void
+follow_changed_cb (DdFollow *follow,
+                   gpointer  user_data)
+{
+  DdClient *self = user_data;
+  g_autoptr(GByteArray) records = g_byte_array_new ();
+  const char *change = dd_follow_get_change (follow);
+
+  if (self->finishing)
+    return;
+  message (self, DD_CLIENT_MESSAGE_NOTICE, "%s", change);
+  dd_follow_add_joined_names (follow, records);
+  if (records->len > 0 && self->sink != NULL && dd_output_get_format (self->output) == DD_FORMAT_PCAPNG)
+    {
+      g_autoptr(GBytes) block = dd_names_block (records);
+      gsize len;
+      const guint8 *data = g_bytes_get_data (block, &len);
+      DdSideBlock *side = dd_side_block_new_copy (0, g_get_monotonic_time (), DD_PCAPNG_BT_NRB, data,
+                                                  (guint32) len, FALSE);
+
+      dd_sink_block (self->sink, side);
+      dd_side_block_free (side);
+    }
+  for (guint i = 0; i < self->supervisors->len; i++)
+    dd_supervisor_follow (self->supervisors->pdata[i], dd_follow_get_clause (follow), change);
+}
 
 /* ---- start and end ------------------------------------------------------------------- */
 
@@ -479,6 +520,8 @@ write_names (DdClient *self)
   if (self->options.names != NULL)
     g_byte_array_append (records, g_bytes_get_data (self->options.names, NULL),
                          (guint) g_bytes_get_size (self->options.names));
+  if (self->follow != NULL)
+    dd_follow_add_names (self->follow, records);
   for (guint i = 0; i < self->supervisors->len; i++)
     {
       DdTarget *target = dd_supervisor_get_target (self->supervisors->pdata[i]);
@@ -523,6 +566,7 @@ begin (DdClient *self)
 
       if (watch != NULL)
         dd_discovery_watch_add (watch, self->specs->pdata[i], supervisor);
+      follow_target (self, supervisor);
       dd_output_map_expect (self->map, dd_source_get_expected_linktype (open_source (self, supervisor)));
     }
   {
@@ -546,6 +590,8 @@ begin (DdClient *self)
   if (self->options.reconnect && self->http != NULL)
     for (guint i = 0; i < self->watches->len; i++)
       dd_discovery_watch_start (self->watches->pdata[i], self->options.resolve_interval_s);
+  if (self->follow != NULL)
+    dd_follow_start (self->follow, self->options.resolve_interval_s);
   schedule_merge (self);
 }
 
@@ -620,6 +666,8 @@ finish (DdClient   *self,
   self->end = end;
   for (guint i = 0; i < self->watches->len; i++)
     dd_discovery_watch_stop (self->watches->pdata[i]);
+  if (self->follow != NULL)
+    dd_follow_stop (self->follow);
   g_clear_handle_id (&self->merge_idle_id, g_source_remove);
   g_clear_handle_id (&self->merge_timer_id, g_source_remove);
   g_clear_handle_id (&self->duration_id, g_source_remove);
@@ -899,6 +947,20 @@ dd_client_set_targets (DdClient            *self,
 
   if (!expand_discovery (self, specs, error) || !check_fd_limit (self->specs->len, error))
     return FALSE;
+  if (self->options.follow != NULL && self->options.follow[0] != NULL)
+    {
+      g_autoptr(GError) local = NULL;
+
+      self->follow = dd_follow_new (self->resolver, (const char * const *) self->options.follow,
+                                    follow_changed_cb, self);
+      if (!dd_follow_resolve (self->follow, &local))
+        {
+          g_set_error_literal (error, DD_CLIENT_ERROR, DD_CLIENT_ERROR_FAILED, local->message);
+          return FALSE;
+        }
+      message (self, DD_CLIENT_MESSAGE_INFO, _("following %s: %s"),
+               self->options.follow[0], dd_follow_get_clause (self->follow));
+    }
   for (guint i = 0; i < self->specs->len; i++)
     {
       g_autoptr(GError) local = NULL;
@@ -1095,6 +1157,7 @@ copy_options (DdClientOptions       *to,
   to->own_traffic = g_strdup (from->own_traffic);
   to->interfaces = g_strdupv (from->interfaces);
   to->comments = g_strdupv (from->comments);
+  to->follow = g_strdupv (from->follow);
   to->names = from->names != NULL ? g_bytes_ref (from->names) : NULL;
   to->ca_file = g_strdup (from->ca_file);
   to->cert_file = g_strdup (from->cert_file);
@@ -1110,6 +1173,7 @@ clear_options (DdClientOptions *options)
   g_free (options->own_traffic);
   g_strfreev (options->interfaces);
   g_strfreev (options->comments);
+  g_strfreev (options->follow);
   g_clear_pointer (&options->names, g_bytes_unref);
   g_free (options->ca_file);
   g_free (options->cert_file);
@@ -1191,6 +1255,7 @@ dd_client_finalize (GObject *object)
   g_clear_handle_id (&self->timeout_id, g_source_remove);
   g_clear_handle_id (&self->grace_id, g_source_remove);
   g_ptr_array_unref (self->watches);
+  g_clear_pointer (&self->follow, dd_follow_free);
   g_ptr_array_unref (self->supervisors);
   g_ptr_array_unref (self->origins);
   g_ptr_array_unref (self->extra_sinks);

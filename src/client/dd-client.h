@@ -61,6 +61,7 @@ typedef struct {
   guint     max_delay_ms;
   guint     memory_mib;      /* what the inputs may keep in memory, all together */
   guint     connect_timeout_s;
+  char    **follow;          /* --follow: names whose addresses every worker captures (dd-follow.h) */
   gboolean  reconnect;       /* also: look up dns:// and dns+srv:// targets again */
   guint     resolve_interval_s;
   gboolean  keep_going;

@@ -184,12 +184,15 @@ dd_http_source_open_finish (DdSource      *source,
   const char *clamped = stream != NULL ? g_object_get_data (G_OBJECT (stream), DD_HTTP_CLAMPED) : NULL;
   g_autofree char *notice = clamped != NULL ? g_strdup_printf (_("the worker's policy clamped %s"), clamped) : NULL;
   guint interval_s = dd_source_get_context (source)->clock_interval_s;
+  const guint64 *ready;
 
   /* The ring it is read ahead into. */
   if (stream != NULL)
     dd_source_reserve (source, dd_prefetch_stream_get_size (DD_PREFETCH_STREAM (stream)));
   dd_source_set_notice (source, notice);
   dd_source_set_remote_id (source, stream != NULL ? g_object_get_data (G_OBJECT (stream), DD_HTTP_CAPTURE) : NULL);
+  ready = stream != NULL ? g_object_get_data (G_OBJECT (stream), DD_HTTP_READY) : NULL;
+  dd_source_set_ready (source, ready != NULL ? *ready : 0);
   if (stream != NULL && interval_s > 0 && g_object_get_data (G_OBJECT (stream), DD_HTTP_DIRECT) != NULL)
     DD_HTTP_SOURCE (source)->clock_id = g_timeout_add_seconds (interval_s, remeasure_cb, source);
   return stream;

@@ -403,6 +403,11 @@ open_done (OpenData *data,
       if (capture != NULL)
         g_object_set_data_full (G_OBJECT (stream), DD_HTTP_CAPTURE, g_strcanon (g_strndup (capture, 20), "0123456789", '?'),
                                 g_free);
+      const char *ready = soup_message_headers_get_one (headers, "X-Ddump-Capture-Ready");
+      guint64 ready_ns;
+
+      if (ready != NULL && g_ascii_string_to_unsigned (ready, 10, 1, G_MAXUINT64 - 1, &ready_ns, NULL))
+        g_object_set_data_full (G_OBJECT (stream), DD_HTTP_READY, g_memdup2 (&ready_ns, sizeof ready_ns), g_free);
       if (g_strcmp0 (soup_message_headers_get_one (headers, "X-Ddump-Direct"), "yes") == 0)
         g_object_set_data (G_OBJECT (stream), DD_HTTP_DIRECT, GINT_TO_POINTER (TRUE));
       g_task_return_pointer (data->work.task, stream, g_object_unref);

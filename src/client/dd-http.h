@@ -49,6 +49,9 @@ void          dd_http_open_async   (DdHttp             *self,
 #define DD_HTTP_DIRECT "dd-http-direct"
 /* ...and this one holds the worker's id of the capture (its X-Ddump-Capture header). */
 #define DD_HTTP_CAPTURE "dd-http-capture"
+/* ...and since when it holds every packet its filter takes (X-Ddump-Capture-Ready: a
+ * guint64 of ns, the worker's clock), when the worker says. */
+#define DD_HTTP_READY "dd-http-ready"
 
 /* Needs no DdHttp: a callback that was cancelled may run after its owner is gone. */
 GInputStream *dd_http_open_finish  (GAsyncResult  *result,

@@ -53,6 +53,10 @@ typedef struct {
   DdSourceClock     clock;          /* against ours: the offset, the shift, the comment */
   char             *notice;         /* for the user, about the stream last opened */
   char             *remote_id;      /* the stream last opened, as its server names it */
+  guint64           ready_ns;       /* since when it holds every packet (its clock); 0: unknown */
+  guint64           keep_from;      /* the packets taken: [keep_from, keep_until), its clock */
+  guint64           keep_until;
+  gboolean          handed_over;    /* a heartbeat reached keep_until: the stream is done */
   guint             stall_id;       /* the stall watch's timer */
 
   guint64           packets;
@@ -298,6 +302,8 @@ packet_cb (gpointer   user_data,
     return FALSE;
   if (!dd_input_interface_takes (iface, packet))
     return TRUE;
+  if (G_UNLIKELY (packet->ts < priv->keep_from || packet->ts >= priv->keep_until))
+    return TRUE;
   priv->packets++;
   priv->bytes += packet->caplen;
   packet->ts = shift (priv, packet->ts);
@@ -323,6 +329,7 @@ stats_cb (gpointer             user_data,
   DdSourcePrivate *priv = PRIV (self);
   DdInputInterface *iface = dd_input_interfaces_get (&priv->interfaces, id);
   DdPcapngStats shifted;
+  gboolean handed_over = priv->heartbeats && ts_ns >= priv->keep_until;
 
   ts_ns = shift (priv, ts_ns);
   if (priv->clock.shift_ns != 0)
@@ -338,6 +345,8 @@ stats_cb (gpointer             user_data,
       dd_merge_input_set_watermark (priv->input, ts_ns);
       priv->watermark = MAX (priv->watermark, ts_ns);
     }
+  /* Ended after the parser returns (it is running). */
+  priv->handed_over |= handed_over;
   if (priv->heartbeats && (stats->present & DD_PCAPNG_STAT_ENDTIME))
     {
       if (dd_stall_watch_beat (&priv->stall, stats->endtime, g_get_monotonic_time ()))
@@ -458,6 +467,12 @@ parse (DdSource *self,
   if (!ok)
     {
       finish (self, error);
+      return FALSE;
+    }
+  if (G_UNLIKELY (priv->handed_over))
+    {
+      g_debug ("%s: handed over at %" G_GUINT64_FORMAT, priv->target->label, priv->keep_until);
+      finish (self, NULL);
       return FALSE;
     }
   return TRUE;
@@ -808,12 +823,24 @@ dd_source_bind (DdSource                *self,
   dd_read_buffer_init (&priv->buffer, priv->account);
 }
 
+void
+dd_source_rebind (DdSource                *self,
+                  const DdSourceCallbacks *callbacks,
+                  gpointer                 user_data)
+{
+  DdSourcePrivate *priv = PRIV (self);
+
+  priv->callbacks = *callbacks;
+  priv->user_data = user_data;
+}
+
 static void
 dd_source_init (DdSource *self)
 {
   DdSourcePrivate *priv = PRIV (self);
 
   dd_input_interfaces_init (&priv->interfaces);
+  priv->keep_until = G_MAXUINT64;
 }
 
 static void
@@ -1036,6 +1063,30 @@ dd_source_set_remote_id (DdSource   *self,
 
   g_free (priv->remote_id);
   priv->remote_id = g_strdup (id);
+}
+
+void
+dd_source_set_ready (DdSource *self,
+                     guint64   ready_ns)
+{
+  PRIV (self)->ready_ns = ready_ns;
+}
+
+guint64
+dd_source_get_ready (DdSource *self)
+{
+  return PRIV (self)->ready_ns;
+}
+
+void
+dd_source_keep (DdSource *self,
+                guint64   from_ns,
+                guint64   until_ns)
+{
+  DdSourcePrivate *priv = PRIV (self);
+
+  priv->keep_from = from_ns;
+  priv->keep_until = until_ns;
 }
 
 const char *

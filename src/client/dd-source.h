@@ -84,6 +84,10 @@ struct _DdSourceClass {
 
 /* Opens the input (again, after a failure); a failure to open ends the source (ended). */
 void          dd_source_start        (DdSource *self);
+/* Its callbacks from now on (a capture that took over another is its target's). */
+void          dd_source_rebind       (DdSource                *self,
+                                      const DdSourceCallbacks *callbacks,
+                                      gpointer                 user_data);
 /* Stops reading; what was received stays queued in the merger. */
 void          dd_source_stop         (DdSource *self);
 /* pcapng output: @note (nullable) is the comment of the interfaces the source adds from
@@ -124,6 +128,18 @@ const char   *dd_source_get_notice   (DdSource   *self);
 void          dd_source_set_remote_id (DdSource   *self,
                                        const char *id);
 const char   *dd_source_get_remote_id (DdSource   *self);
+/* For subclasses: since when the stream just opened holds every packet its filter takes,
+ * in ns of the input's own clock (a worker's X-Ddump-Capture-Ready); 0: not said. */
+void          dd_source_set_ready    (DdSource   *self,
+                                      guint64     ready_ns);
+guint64       dd_source_get_ready    (DdSource   *self);
+/* Takes only the packets stamped in [@from_ns, @until_ns) of the input's own clock
+ * (before any --clock-sync shift): one capture handing over to another of the same host
+ * at a time both cover. Once a heartbeat promises nothing older than @until_ns is to come,
+ * the stream ends, cleanly. Defaults: 0 and G_MAXUINT64, everything. */
+void          dd_source_keep         (DdSource   *self,
+                                      guint64     from_ns,
+                                      guint64     until_ns);
 void          dd_source_reserve      (DdSource *self,
                                       gsize     bytes);
 /* For subclasses: how far the input's clock is off ours, measured as its stream opened

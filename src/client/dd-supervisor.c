@@ -27,6 +27,19 @@ struct _DdSupervisor {
   gboolean   skew_warned; /* its clock was last found further off than --max-skew */
   guint64    gap_start;  /* when its capture was last known to run before it broke (ns) */
   char      *gap_cause;  /* why it broke; NULL: no gap pending */
+
+  /* --follow */
+  DdSourceContext context;  /* of the run, for the captures that take over */
+  DdTarget  *base;       /* the target as given, before any clause */
+  char      *clause;     /* the current capture's */
+  DdSource  *next;       /* the capture taking over, until its handover is done */
+  char      *next_clause;
+  char      *next_note;
+  guint64    next_at;    /* the switch, in the worker's clock */
+  char      *wanted_clause;  /* asked for during a handover: next */
+  char      *wanted_note;
+  GPtrArray *retired;    /* the captures that handed over: the merge may hold their packets */
+  DdTargetResult retired_counts;  /* their packets, bytes and drops */
 };
 
 #define say(self, kind, ...) dd_client_say ((self)->message, (self)->message_data, (kind), __VA_ARGS__)
@@ -36,6 +49,8 @@ label (DdSupervisor *self)
 {
   return dd_supervisor_get_target (self)->label;
 }
+
+static void finish_handover (DdSupervisor *self);
 
 static gboolean
 retry_cb (gpointer user_data)
@@ -158,6 +173,12 @@ source_ended_cb (DdSource     *source,
 
   if (self->stopped)
     return;
+  /* Handed over (or it broke while the capture taking over runs: that one goes on). */
+  if (self->next != NULL && source == self->source && dd_source_get_state (self->next) == DD_SOURCE_RUNNING)
+    {
+      finish_handover (self);
+      return;
+    }
   self->callbacks->data (self, self->user_data);
   if (error == NULL)
     {
@@ -202,6 +223,188 @@ static const DdSourceCallbacks source_callbacks = {
   .ended = source_ended_cb,
 };
 
+/* ---- --follow: one capture handing over to another ---------------------------------- */
+
+/* A capture that handed over (or never took over): kept, since the merge may still hold
+ * its packets and calls it back; its counts go on in the target's. */
+static void
+retire (DdSupervisor *self,
+        DdSource     *source)  /* (transfer full) */
+{
+  DdMergeInput *input = dd_source_get_input (source);
+
+  dd_source_stop (source);
+  self->retired_counts.packets += dd_source_get_packets (source);
+  self->retired_counts.bytes += dd_source_get_bytes (source);
+  self->retired_counts.drops += dd_source_get_drops (source);
+  self->retired_counts.late += input != NULL ? dd_merge_input_get_late (input) : 0;
+  if (self->retired == NULL)
+    self->retired = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (self->retired, source);
+}
+
+/* What was asked for during the handover, now that it is done. */
+static void
+follow_wanted (DdSupervisor *self)
+{
+  g_autofree char *clause = g_steal_pointer (&self->wanted_clause);
+  g_autofree char *note = g_steal_pointer (&self->wanted_note);
+
+  if (clause != NULL && !self->stopped)
+    dd_supervisor_follow (self, clause, note);
+}
+
+static void
+next_started_cb (DdSource *next,
+                 gpointer  user_data)
+{
+  DdSupervisor *self = user_data;
+  guint64 ready = dd_source_get_ready (next);
+  DdSource *old = self->source;
+
+  /* A worker that does not say when its capture is ready: from now, its clock as far as
+   * it is known (a packet or two either way at the switch). */
+  if (ready == 0)
+    {
+      DdClockEstimate clock;
+
+      ready = (guint64) dd_clock_real_time_ns ();
+      if (dd_source_get_clock (next, &clock, NULL))
+        ready += (guint64) clock.offset_ns;
+    }
+  dd_source_keep (next, ready, G_MAXUINT64);
+  self->next_at = ready;
+  g_debug ("%s: the capture with the new filter is ready at %" G_GUINT64_FORMAT, label (self), ready);
+  if (dd_source_get_state (old) == DD_SOURCE_RUNNING)
+    dd_source_keep (old, 0, ready);
+  else
+    {
+      /* Not running (retrying, failed): nothing to hand over; the new one takes its place. */
+      g_clear_handle_id (&self->retry_id, g_source_remove);
+      dd_source_stop (old);
+      source_ended_cb (old, NULL, self);
+    }
+}
+
+static void
+next_data_cb (DdSource *next,
+              gpointer  user_data)
+{
+  DdSupervisor *self = user_data;
+
+  self->callbacks->data (self, self->user_data);
+}
+
+static void
+next_ended_cb (DdSource     *next,
+               const GError *error,
+               gpointer      user_data)
+{
+  DdSupervisor *self = user_data;
+
+  if (self->stopped)
+    return;
+  /* It failed before it took over: the capture goes on with the filter it had, and the
+   * clause is asked for again at the next lookup. */
+  say (self, DD_CLIENT_MESSAGE_ERROR, _("%s: the capture with the new filter failed: %s"), label (self),
+       error != NULL ? error->message : _("it ended at once"));
+  retire (self, g_steal_pointer (&self->next));
+  g_clear_pointer (&self->next_clause, g_free);
+  g_clear_pointer (&self->next_note, g_free);
+  self->callbacks->data (self, self->user_data);
+  follow_wanted (self);
+}
+
+static const DdSourceCallbacks next_callbacks = {
+  .started = next_started_cb,
+  .data = next_data_cb,
+  .ended = next_ended_cb,
+};
+
+static void
+start_handover (DdSupervisor *self,
+                const char   *clause,
+                const char   *note)
+{
+  DdTarget *target = dd_target_copy_with_filter (self->base, clause);
+
+  g_debug ("%s: a capture with the filter “%s” opens to take over", label (self), clause);
+  self->next = dd_source_new_for_target (target, &self->context, &next_callbacks, self);
+  self->next_clause = g_strdup (clause);
+  self->next_note = g_strdup (note);
+  dd_source_start (self->next);
+}
+
+/* The old capture reached the switch: the new one is the target's from now on. */
+static void
+finish_handover (DdSupervisor *self)
+{
+  DdSource *next = g_steal_pointer (&self->next);
+
+  retire (self, g_steal_pointer (&self->source));
+  self->source = next;
+  /* Its callbacks are the target's from now on. */
+  dd_source_rebind (next, &source_callbacks, self);
+  g_free (self->clause);
+  self->clause = g_steal_pointer (&self->next_clause);
+  if (self->next_note != NULL)
+    {
+      g_autofree char *at = dd_clock_format_utc (self->next_at);
+      g_autofree char *note = g_strdup_printf (_("%s, at %s UTC (the worker's clock)"), self->next_note, at);
+
+      dd_source_write_note (next, note);
+    }
+  g_clear_pointer (&self->next_note, g_free);
+  g_debug ("%s: handed over to the capture with the filter “%s”", label (self), self->clause);
+  self->callbacks->data (self, self->user_data);
+  follow_wanted (self);
+}
+
+void
+dd_supervisor_follow (DdSupervisor *self,
+                      const char   *clause,
+                      const char   *note)
+{
+  DdTarget *target = dd_supervisor_get_target (self);
+
+  if (target->kind != DD_TARGET_HTTP)
+    return;
+  if (self->source == NULL)
+    {
+      /* Not opened yet: it opens with the clause. */
+      if (self->base == NULL)
+        self->base = g_steal_pointer (&self->target);
+      else
+        g_clear_pointer (&self->target, dd_target_free);
+      self->target = dd_target_copy_with_filter (self->base, clause);
+      g_free (self->clause);
+      self->clause = g_strdup (clause);
+      return;
+    }
+  if (self->stopped || self->departed)
+    return;
+  if (self->next != NULL)
+    {
+      g_free (self->wanted_clause);
+      g_free (self->wanted_note);
+      self->wanted_clause = g_strdup (clause);
+      self->wanted_note = g_strdup (note);
+      return;
+    }
+  if (g_strcmp0 (clause, self->clause) == 0)
+    return;
+  if (self->base == NULL)
+    self->base = dd_target_copy_with_filter (target, NULL);
+  start_handover (self, clause, note);
+}
+
+const char *
+dd_supervisor_get_clause (DdSupervisor *self)
+{
+  return self->clause;
+}
+
+
 DdSupervisor *
 dd_supervisor_new (DdTarget                    *target,
                    const DdSupervisorPolicy    *policy,
@@ -228,8 +431,16 @@ dd_supervisor_free (DdSupervisor *self)
     return;
   dd_supervisor_stop (self);
   g_clear_object (&self->source);
+  g_clear_object (&self->next);
+  g_clear_pointer (&self->retired, g_ptr_array_unref);
   g_clear_pointer (&self->target, dd_target_free);
+  g_clear_pointer (&self->base, dd_target_free);
   g_free (self->gap_cause);
+  g_free (self->clause);
+  g_free (self->next_clause);
+  g_free (self->next_note);
+  g_free (self->wanted_clause);
+  g_free (self->wanted_note);
   g_free (self);
 }
 
@@ -245,6 +456,7 @@ dd_supervisor_open (DdSupervisor          *self,
 {
   g_return_val_if_fail (self->source == NULL, self->source);
 
+  self->context = *context;
   self->source = dd_source_new_for_target (g_steal_pointer (&self->target), context, &source_callbacks, self);
   return self->source;
 }
@@ -268,6 +480,8 @@ dd_supervisor_stop (DdSupervisor *self)
   g_clear_handle_id (&self->retry_id, g_source_remove);
   if (self->source != NULL)
     dd_source_stop (self->source);
+  if (self->next != NULL)
+    dd_source_stop (self->next);
 }
 
 gboolean
@@ -321,11 +535,11 @@ dd_supervisor_get_result (DdSupervisor   *self,
   if (source == NULL)
     return;
   input = dd_source_get_input (source);
-  result->packets = dd_source_get_packets (source);
-  result->bytes = dd_source_get_bytes (source);
-  result->drops = dd_source_get_drops (source);
+  result->packets = dd_source_get_packets (source) + self->retired_counts.packets;
+  result->bytes = dd_source_get_bytes (source) + self->retired_counts.bytes;
+  result->drops = dd_source_get_drops (source) + self->retired_counts.drops;
   result->drops_reported = dd_source_has_drop_counts (source);
-  result->late = input != NULL ? dd_merge_input_get_late (input) : 0;
+  result->late = (input != NULL ? dd_merge_input_get_late (input) : 0) + self->retired_counts.late;
   result->error = dd_source_get_error (source);
   result->shift_ns = dd_source_get_shift (source);
   result->clock_known = dd_source_get_clock (source, &result->clock, &result->clock_why);

@@ -66,6 +66,19 @@ gboolean      dd_supervisor_has_departed (DdSupervisor *self);
 /* Named again after it departed: opened again. */
 void          dd_supervisor_come_back  (DdSupervisor *self);
 
+/* ddump --follow: its worker captures with @clause ANDed to the target's filter. Before
+ * dd_supervisor_open (), the source opens with it; after, a second capture opens with it
+ * and, once it runs, the first hands over to it at the time the worker says the second
+ * holds every packet from (X-Ddump-Capture-Ready): the packets before it from the first,
+ * those after from the second, none in neither or both. @note (nullable) goes into the
+ * capture, on the worker's interfaces, when the handover is done. A clause asked for
+ * again, or while a handover runs, waits for it. */
+void          dd_supervisor_follow     (DdSupervisor *self,
+                                        const char   *clause,
+                                        const char   *note);
+/* The clause its capture has now (NULL: none, or not following). */
+const char   *dd_supervisor_get_clause (DdSupervisor *self);
+
 void          dd_supervisor_get_result (DdSupervisor   *self,
                                         DdTargetResult *result);
 

@@ -304,6 +304,32 @@ parse_url (const char             *spec,
   return g_steal_pointer (&target);
 }
 
+DdTarget *
+dd_target_copy_with_filter (const DdTarget *target,
+                            const char     *clause)
+{
+  const DdTargetDefaults defaults = { .and_filter = clause };
+  g_autofree char *query = NULL;
+  DdTarget *copy;
+
+  g_return_val_if_fail (target->kind == DD_TARGET_HTTP, NULL);
+  /* The target's own query parsed once already: it parses again. */
+  query = worker_query (target->uri, &defaults, NULL);
+  g_return_val_if_fail (query != NULL, NULL);
+  copy = g_new0 (DdTarget, 1);
+  copy->kind = target->kind;
+  copy->label = g_strdup (target->label);
+  copy->host = g_strdup (target->host);
+  copy->uri = g_uri_build (G_URI_FLAGS_ENCODED_PATH | G_URI_FLAGS_ENCODED_QUERY | G_URI_FLAGS_ENCODED_FRAGMENT,
+                           g_uri_get_scheme (target->uri), NULL, g_uri_get_host (target->uri),
+                           g_uri_get_port (target->uri), g_uri_get_path (target->uri),
+                           *query != '\0' ? query : NULL, NULL);
+  copy->user = g_strdup (target->user);
+  copy->password = g_strdup (target->password);
+  copy->name = g_strdup (target->name);
+  return copy;
+}
+
 /* "NAME=URL": a worker the user names (its interfaces NAME/IFACE, its addresses NAME). NULL
  * without an error when @spec is not of that form. */
 static DdTarget *

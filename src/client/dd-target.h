@@ -54,6 +54,10 @@ DdTarget *dd_target_parse   (const char             *spec,
                              const DdTargetDefaults *defaults,
                              GError                **error);
 void      dd_target_free    (DdTarget *target);
+/* A worker's target asking for @clause too (ANDed with the filter its URL asks for): the
+ * same worker, label and credentials (ddump --follow moves a capture to a new filter). */
+DdTarget *dd_target_copy_with_filter (const DdTarget *target,
+                                      const char     *clause);
 /* What the user calls the worker: its interfaces are named NAME/IFACE, its addresses NAME. */
 void      dd_target_set_name (DdTarget   *target,
                               const char *name);

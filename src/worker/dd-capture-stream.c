@@ -744,12 +744,15 @@ dd_capture_stream_describe (DdCaptureStream *self,
 }
 
 /* The response's head: a chunked stream of the capture, never cached or buffered by a
- * proxy, named by the capture's id (GET /captures lists it by this id while it runs). */
+ * proxy, named by the capture's id (GET /captures lists it by this id while it runs), and
+ * the time from which it holds every packet its filter takes (X-Ddump-Capture-Ready, ns
+ * of the worker's clock: its filter is in place, so a packet stamped later reaches it):
+ * a client that replaces one capture by another switches at a time both cover. */
 static void
 set_response_head (DdCaptureStream *self)
 {
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (self->msg);
-  char id[16];
+  char id[16], ready[24];
 
   soup_server_message_set_status (self->msg, SOUP_STATUS_OK, NULL);
   soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
@@ -758,6 +761,8 @@ set_response_head (DdCaptureStream *self)
   soup_message_headers_replace (headers, "X-Accel-Buffering", "no");
   g_snprintf (id, sizeof id, "%u", self->id);
   soup_message_headers_replace (headers, "X-Ddump-Capture", id);
+  g_snprintf (ready, sizeof ready, "%" G_GINT64_FORMAT, dd_clock_real_time_ns ());
+  soup_message_headers_replace (headers, "X-Ddump-Capture-Ready", ready);
 }
 
 /* since=: the history from that far back, replayed once the capture runs (a packet in
