@@ -39,12 +39,15 @@ check "the worker is up" wait_http c http://10.224.1.254:8475/
 
 ddump_bg follow -v -F pcapng --follow app.ddump.test --resolve-interval 1 -f "udp port 43200" -i veth1 \
   -w "$DD_TMP/follow.pcapng" http://10.224.1.254:8475
+out=$(on c timeout 30 "$DDUMP" -w /dev/null --follow nothing.ddump.test http://10.224.1.254:8475 2>&1)
+expect_eq "a name with no address at the start: status 2" 2 "$?"
+expect_match "...and said" "^ddump: --follow nothing\.ddump\.test: no address" "$out"
 check "ddump follows app.ddump.test: the worker captures its two addresses" \
   wait_log "$DD_TMP/follow.log" "following app\.ddump\.test: host 10\.224\.2\.11 or host 10\.224\.2\.12$"
 check "...and is capturing" wait_capturing "$DD_TMP/follow.log" http://10.224.1.254:8475
 
-# Datagrams to every pod, old and new, numbered, across the change (4 s at 500 a second).
-N=2000
+# Datagrams to every pod, old and new, numbered, across the change (10 s at 500 a second).
+N=5000
 senders=()
 for a in 11 12 13; do
   bg_on c timeout 60 "$UDP_SEND" --rate 500 --size 32 "10.224.2.$a" 43200 "$N"
@@ -65,6 +68,13 @@ last_written () { [ "$(count_packets "$DD_TMP/follow.pcapng" "dst host 10.224.2.
   tshark -r "$DD_TMP/follow.pcapng" -Y "udp.dstport == 43200" -T fields -e data.data 2>/dev/null |
   grep -c "^$(printf '%016x' $((N - 1)))" | grep -qx 2; }
 check "...and written, the last one to each pod in the set" wait_until 30 last_written
+# No pod at all: the capture moves to a filter that takes nothing.
+pods
+kill -HUP "$DNSMASQ"
+check "no pod left: ddump says so" \
+  wait_log "$DD_TMP/follow.log" "following app\.ddump\.test: 10\.224\.2\.12 left; 10\.224\.2\.13 left; no address now"
+check "...and the worker's capture moves to a filter that takes nothing" \
+  wait_log "$DD_TMP/follow.log" "handed over to the capture with the filter “less 1”"
 check "ddump ends cleanly on SIGINT" stop "$DPID"
 
 # Each pod's datagrams: the numbers captured, and the times of the first and last.

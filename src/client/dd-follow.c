@@ -7,8 +7,9 @@
 
 G_DEFINE_QUARK (dd-follow-error-quark, dd_follow_error)
 
-/* A filter no packet passes: the workload has no pod now. */
-#define NOTHING "ip and not ip"
+/* A filter no packet passes (a packet of "any" has at least its 20-byte SLL2 header): the
+ * workload has no pod now. libpcap refuses one it can tell rejects everything. */
+#define NOTHING "less 1"
 
 /* What one lookup found: address (string) -> the name to show for it. */
 typedef GHashTable Found;
