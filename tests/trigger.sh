@@ -97,6 +97,11 @@ name=veth0
 alias=uplink
 nodes=w3
 EOF
+# A workload for "follow": its one pod is an address of w1's; c resolves it through its
+# own hosts file (ip netns exec mounts it over /etc/hosts, for the programs started after).
+ip -n "$(ns w1)" addr add 10.202.1.11/24 dev veth0
+mkdir -p "/etc/netns/$(ns c)"
+printf '127.0.0.1 localhost\n10.202.1.11 app.ddump.test\n' >"/etc/netns/$(ns c)/hosts"
 bg_on c "$TRIGGER" -v --config "$DD_TMP/trigger.conf" w3="$W3" >"$DD_TMP/trigger.log" 2>&1
 TPID=$BG_PID
 check "ddump-trigger subscribes to the channel" wait_log "$DD_TMP/trigger.log" "subscribed to “capture”"
@@ -116,6 +121,20 @@ expect_match "...with the event in its section header" \
 expect_eq "...and the worker's counts in the result" "w1 10.202.1.1" \
   "$(res 101 'd["workers"][0]["name"], d["workers"][0]["target"].split("//")[1].split(":")[0]')"
 check "no temporary file is left in the store" no_part_files
+
+# ---- follow: a workload's pods, by name -------------------------------------------------
+publish '{"node":"w1","follow":"app.ddump.test","bpf":"udp port 42012","packets":10,"alertid":141}'
+check "follow: the event captures on w1" capturing 1 "$W1"
+send 10.202.1.1 42012 20
+send 10.202.1.11 42012 10
+check "...and is answered" wait_res 141
+expect_eq "...stored, 10 packets" "stored 10" "$(res 141 'd["status"], d["packets"]')"
+expect_eq "...every one to the workload's address, none to w1's own (sent before)" 10 \
+  "$(count_packets "$(res 141 'd["file"]')" "dst host 10.202.1.11")"
+publish '{"node":"w1","follow":"not a name!","alertid":142}'
+check "follow with what is not a DNS name" wait_res 142
+expect_match "...is refused, saying so" "refused field “follow”: “not a name!” is not a DNS name" \
+  "$(res 142 'd["status"], d["error"]')"
 
 # ---- packetdebug: each packet in the log -------------------------------------------------
 publish '{"node":"w1","bpf":"udp port 42011","packets":3,"alertid":132,"packetdebug":true}'

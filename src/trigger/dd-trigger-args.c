@@ -43,7 +43,7 @@ dd_trigger_args_context (DdTriggerArgs *args)
       "per event.\n\n"
       "Messages arrive on a Redis channel in pcapdaemon's format (node, nodere, interface,\n"
       "alias, bpf, snap, packets, bytes, timeout, duration, alertid, customer, tags,\n"
-      "folder…); each event's result is published on CHANNEL.done. Workers are NAME=URL,\n"
+      "folder…, and follow: a workload's name); each event's result is published on CHANNEL.done. Workers are NAME=URL,\n"
       "or [worker NAME] groups of the configuration file."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);

@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
@@ -23,6 +25,7 @@ dd_trigger_message_free (DdTriggerMessage *message)
   g_strfreev (message->aliases);
   g_free (message->tags);
   g_free (message->bpf);
+  g_strfreev (message->follow);
   g_free (message->customer);
   g_free (message->alertid);
   g_free (message->folder);
@@ -187,6 +190,31 @@ get_alertid (JsonObject  *object,
   return TRUE;
 }
 
+/* Labels of letters, digits, hyphens and underscores (SRV-style names have them), 63 bytes
+ * at most each, 253 in all. */
+static gboolean
+dns_name (const char *name)
+{
+  gsize label = 0, len = strlen (name);
+
+  if (len == 0 || len > 253)
+    return FALSE;
+  for (const char *p = name; *p != '\0'; p++)
+    {
+      if (*p == '.')
+        {
+          if (label == 0)
+            return FALSE;
+          label = 0;
+        }
+      else if ((g_ascii_isalnum (*p) || *p == '-' || *p == '_') && ++label <= 63)
+        continue;
+      else
+        return FALSE;
+    }
+  return TRUE;
+}
+
 DdTriggerMessage *
 dd_trigger_message_parse (const char  *text,
                           gsize        length,
@@ -235,6 +263,7 @@ dd_trigger_message_parse (const char  *text,
       !get_string_list (object, "alias", &message->aliases, error) ||
       !get_string (object, "tags", &message->tags, error) ||
       !get_string (object, "bpf", &message->bpf, error) ||
+      !get_string_list (object, "follow", &message->follow, error) ||
       !get_string (object, "customer", &message->customer, error) ||
       !get_integer (object, "snap", 262144, &message->snap, error) ||
       !get_integer (object, "packets", G_MAXINT64, &message->packets, error) ||
@@ -266,6 +295,13 @@ dd_trigger_message_parse (const char  *text,
                    _("“interface” and “alias” exclude each other: give one"));
       return NULL;
     }
+  for (guint i = 0; message->follow != NULL && message->follow[i] != NULL; i++)
+    if (!dns_name (message->follow[i]))
+      {
+        g_set_error (error, DD_TRIGGER_MESSAGE_ERROR, DD_TRIGGER_MESSAGE_ERROR_TYPE,
+                     _("field “follow”: “%s” is not a DNS name"), message->follow[i]);
+        return NULL;
+      }
   if (message->nodere_text != NULL)
     {
       message->nodere = g_regex_new (message->nodere_text, G_REGEX_DEFAULT, G_REGEX_MATCH_DEFAULT, &local_error);

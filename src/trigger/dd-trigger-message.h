@@ -1,7 +1,8 @@
 /* A capture request as pcapdaemon's senders write it: a JSON object, field for field
  * (node, nodere, interface, alias, tags, bpf, customer, snap, packets, alertid, timeout,
  * duration, bytes, packetdebug, folder, bucket, acl, region, endpoint, encryption), plus
- * `before` (seconds of history before the event). Unknown fields are ignored, as
+ * `before` (seconds of history before the event) and `follow` (a workload's DNS name, or
+ * a list of them: only its addresses are captured, as ddump --follow does). Unknown fields are ignored, as
  * pcapdaemon does; a known field of the wrong type is an error that names it. */
 #pragma once
 
@@ -27,6 +28,7 @@ typedef struct {
   char   **aliases;     /* NULL: none; never both with interfaces */
   char    *tags;        /* comma-separated */
   char    *bpf;
+  char   **follow;      /* NULL: none */
   char    *customer;
   char    *alertid;     /* a number or a string, as text; NULL when absent */
   /* Limits: -1 when absent (the configuration's default applies). */

@@ -243,6 +243,7 @@ dd_trigger_plan_client_options (const DdTriggerPlan    *self,
 {
   *options = (DdClientOptions) {
     .and_filter = message->bpf != NULL && *message->bpf != '\0' ? message->bpf : NULL,
+    .follow = message->follow,
     .snaplen = self->limits.snaplen,
     .count = self->limits.packets,
     .bytes = self->limits.bytes,
