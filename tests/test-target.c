@@ -96,6 +96,31 @@ test_and_filter (void)
 }
 
 static void
+test_copy_with_filter (void)
+{
+  DdTargetDefaults defaults = { .filter = "udp" };
+  g_autoptr(DdTarget) plain = parse_ok ("http://alice:pw@w:9000/c?count=3&interface=lo", &defaults);
+  g_autoptr(DdTarget) bare = parse_ok ("https://w", NULL);
+  g_autoptr(DdTarget) a = dd_target_copy_with_filter (plain, "host 10.0.0.7 or host 10.0.0.8");
+  g_autoptr(DdTarget) b = dd_target_copy_with_filter (bare, "less 1");
+  g_autoptr(DdTarget) c = dd_target_copy_with_filter (a, NULL);
+  g_autofree char *ua = g_uri_to_string (a->uri);
+  g_autofree char *ub = g_uri_to_string (b->uri);
+  g_autofree char *uc = g_uri_to_string (c->uri);
+
+  g_test_summary ("--follow: the same worker, label and credentials, asking for the clause "
+                  "ANDed with the filter its URL asks for, the rest of the query kept");
+  g_assert_cmpstr (ua, ==, "http://w:9000/c?count=3&interface=lo&filter=%28udp%29%20and%20%28host%2010.0.0.7%20or%20host%2010.0.0.8%29");
+  g_assert_cmpstr (a->label, ==, plain->label);
+  g_assert_cmpstr (a->host, ==, plain->host);
+  g_assert_cmpstr (a->user, ==, "alice");
+  g_assert_cmpstr (a->password, ==, "pw");
+  g_assert_cmpstr (ub, ==, "https://w:8475/capture?filter=less%201");
+  /* No clause: the query as it was. */
+  g_assert_cmpstr (uc, ==, ua);
+}
+
+static void
 test_tcp (void)
 {
   DdTargetDefaults defaults = { .filter = "tcp port 80", .and_filter = "icmp" };
@@ -250,6 +275,7 @@ main (int argc, char **argv)
   g_test_add_func ("/target/named", test_named);
   g_test_add_func ("/target/defaults", test_defaults);
   g_test_add_func ("/target/and-filter", test_and_filter);
+  g_test_add_func ("/target/copy-with-filter", test_copy_with_filter);
   g_test_add_func ("/target/tcp", test_tcp);
   g_test_add_func ("/target/read-list", test_read_list);
   g_test_add_func ("/target/files-and-errors", test_files_and_errors);

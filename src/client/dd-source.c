@@ -1079,14 +1079,17 @@ dd_source_get_ready (DdSource *self)
 }
 
 void
-dd_source_keep (DdSource *self,
-                guint64   from_ns,
-                guint64   until_ns)
+dd_source_keep_from (DdSource *self,
+                     guint64   from_ns)
 {
-  DdSourcePrivate *priv = PRIV (self);
+  PRIV (self)->keep_from = from_ns;
+}
 
-  priv->keep_from = from_ns;
-  priv->keep_until = until_ns;
+void
+dd_source_keep_until (DdSource *self,
+                      guint64   until_ns)
+{
+  PRIV (self)->keep_until = until_ns;
 }
 
 const char *

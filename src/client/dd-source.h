@@ -133,12 +133,13 @@ const char   *dd_source_get_remote_id (DdSource   *self);
 void          dd_source_set_ready    (DdSource   *self,
                                       guint64     ready_ns);
 guint64       dd_source_get_ready    (DdSource   *self);
-/* Takes only the packets stamped in [@from_ns, @until_ns) of the input's own clock
- * (before any --clock-sync shift): one capture handing over to another of the same host
- * at a time both cover. Once a heartbeat promises nothing older than @until_ns is to come,
- * the stream ends, cleanly. Defaults: 0 and G_MAXUINT64, everything. */
-void          dd_source_keep         (DdSource   *self,
-                                      guint64     from_ns,
+/* Takes only the packets stamped from @from_ns, or before @until_ns, of the input's own
+ * clock (before any --clock-sync shift): one capture handing over to another of the same
+ * host at a time both cover. Once a heartbeat promises nothing older than @until_ns is to
+ * come, the stream ends, cleanly. Defaults: 0 and G_MAXUINT64, everything. */
+void          dd_source_keep_from    (DdSource   *self,
+                                      guint64     from_ns);
+void          dd_source_keep_until   (DdSource   *self,
                                       guint64     until_ns);
 void          dd_source_reserve      (DdSource *self,
                                       gsize     bytes);

@@ -272,11 +272,11 @@ next_started_cb (DdSource *next,
       if (dd_source_get_clock (next, &clock, NULL))
         ready += (guint64) clock.offset_ns;
     }
-  dd_source_keep (next, ready, G_MAXUINT64);
+  dd_source_keep_from (next, ready);
   self->next_at = ready;
   g_debug ("%s: the capture with the new filter is ready at %" G_GUINT64_FORMAT, label (self), ready);
   if (dd_source_get_state (old) == DD_SOURCE_RUNNING)
-    dd_source_keep (old, 0, ready);
+    dd_source_keep_until (old, ready);
   else
     {
       /* Not running (retrying, failed): nothing to hand over; the new one takes its place. */
@@ -381,9 +381,9 @@ dd_supervisor_follow (DdSupervisor *self,
       self->clause = g_strdup (clause);
       return;
     }
-  if (self->stopped || self->departed)
+  if (self->stopped)
     return;
-  if (self->next != NULL)
+  if (self->next != NULL || self->departed)
     {
       g_free (self->wanted_clause);
       g_free (self->wanted_note);
@@ -492,10 +492,24 @@ dd_supervisor_is_done (DdSupervisor *self)
   return self->retry_id == 0 && (state == DD_SOURCE_ENDED || state == DD_SOURCE_FAILED);
 }
 
+/* A handover under way is dropped (the clause is asked for again when it comes back). */
+static void
+drop_handover (DdSupervisor *self)
+{
+  if (self->next == NULL)
+    return;
+  g_free (self->wanted_clause);
+  g_free (self->wanted_note);
+  self->wanted_clause = g_steal_pointer (&self->next_clause);
+  self->wanted_note = g_steal_pointer (&self->next_note);
+  retire (self, g_steal_pointer (&self->next));
+}
+
 void
 dd_supervisor_depart (DdSupervisor *self,
                       const char   *note)
 {
+  drop_handover (self);
   self->departed = TRUE;
   g_clear_handle_id (&self->retry_id, g_source_remove);
   dd_source_write_note (self->source, note);
@@ -513,6 +527,8 @@ dd_supervisor_come_back (DdSupervisor *self)
 {
   self->departed = FALSE;
   dd_source_start (self->source);
+  /* The workload may have moved while it was away. */
+  follow_wanted (self);
 }
 
 void
@@ -538,6 +554,13 @@ dd_supervisor_get_result (DdSupervisor   *self,
   result->packets = dd_source_get_packets (source) + self->retired_counts.packets;
   result->bytes = dd_source_get_bytes (source) + self->retired_counts.bytes;
   result->drops = dd_source_get_drops (source) + self->retired_counts.drops;
+  if (self->next != NULL)
+    {
+      /* A handover under way when the run ended: its packets were written too. */
+      result->packets += dd_source_get_packets (self->next);
+      result->bytes += dd_source_get_bytes (self->next);
+      result->drops += dd_source_get_drops (self->next);
+    }
   result->drops_reported = dd_source_has_drop_counts (source);
   result->late = (input != NULL ? dd_merge_input_get_late (input) : 0) + self->retired_counts.late;
   result->error = dd_source_get_error (source);
