@@ -104,6 +104,9 @@ expect_eq "...the switch is one point in time for both (pod-a's last and pod-c's
   "$([ $((first13 - last11)) -ge -50 ] && [ $((first13 - last11)) -le 50 ] && echo yes)"
 
 report=$(python3 "$PCAPNG_CHECK" "$DD_TMP/follow.pcapng")
+expect_match "the capture's header says what was followed from the start" \
+  "following app\.ddump\.test: 10\.224\.2\.11 \(pod-a\.ddump\.test\), 10\.224\.2\.12 \(pod-b\.ddump\.test\)" \
+  "$(capinfos -k "$DD_TMP/follow.pcapng" 2>/dev/null)"
 expect_match "the capture says when pod-c joined and pod-a left (a comment on the worker's interfaces)" \
   "following app\.ddump\.test: 10\.224\.2\.13 \(pod-c\.ddump\.test\) joined; 10\.224\.2\.11 left, at [0-9:.-]+ UTC \(the worker.s clock\)" "$report"
 names=$(tshark -r "$DD_TMP/follow.pcapng" -N n -Y "udp.dstport == 43200" -T fields -e ip.dst_host 2>/dev/null | sort -u | tr '\n' ' ')

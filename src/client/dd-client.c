@@ -571,8 +571,11 @@ begin (DdClient *self)
     }
   {
     g_autoptr(GPtrArray) comments = g_ptr_array_new ();
+    g_autofree char *following = self->follow != NULL ? dd_follow_describe (self->follow) : NULL;
 
     g_ptr_array_add (comments, _("merged by ddump"));
+    if (following != NULL)
+      g_ptr_array_add (comments, following);
     for (guint i = 0; self->options.comments != NULL && self->options.comments[i] != NULL; i++)
       g_ptr_array_add (comments, self->options.comments[i]);
     g_ptr_array_add (comments, NULL);

@@ -286,6 +286,24 @@ dd_follow_get_change (DdFollow *self)
   return self->change;
 }
 
+char *
+dd_follow_describe (DdFollow *self)
+{
+  g_autoptr(GPtrArray) addresses = sorted_addresses (self->found);
+  g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *names = g_strjoinv (", ", self->names);
+  g_autofree char *set = NULL;
+
+  for (guint i = 0; i < addresses->len; i++)
+    g_ptr_array_add (parts, g_strdup_printf ("%s (%s)", (const char *) addresses->pdata[i],
+                                             (const char *) g_hash_table_lookup (self->found, addresses->pdata[i])));
+  if (addresses->len == 0)
+    g_ptr_array_add (parts, g_strdup (_("no address now")));
+  g_ptr_array_add (parts, NULL);
+  set = g_strjoinv (", ", (char **) parts->pdata);
+  return g_strdup_printf (_("following %s: %s"), names, set);
+}
+
 static void
 add_name (GByteArray *records,
           const char *address,

@@ -42,6 +42,9 @@ const char *dd_follow_get_clause (DdFollow *self);
 /* What the last lookup changed, for the capture and stderr: "web.example: 10.0.0.7
  * (pod-7.web.example) joined, 10.0.0.5 left"; NULL after the first lookup. */
 const char *dd_follow_get_change (DdFollow *self);
+/* The set now, for the capture's header: "following web.example: 10.0.0.5 (pod-5.web),
+ * 10.0.0.7 (pod-7.web)". */
+char       *dd_follow_describe   (DdFollow *self);
 /* Name resolution records (dd-names.h) for every address: its PTR name, else the name it
  * was followed by. */
 void        dd_follow_add_names  (DdFollow   *self,
