@@ -78,6 +78,46 @@ test_bad_filter (void)
 }
 
 static void
+test_window (void)
+{
+  DdInputInterfaces interfaces;
+  DdParsedInterface sll2 = { .linktype = 276, .snaplen = 262144 };
+  DdOutputRoute route = { .out_id = 1 };
+  guint8 data[64] = { 0 };
+  DdPacket packet = { .data = data, .caplen = sizeof data, .origlen = sizeof data };
+  DdInputInterface *iface;
+
+  g_test_summary ("A window (a capture handing over to another) takes the packets stamped in "
+                  "[from, from + span), on the interfaces there and those of later sections; "
+                  "without one every packet is taken");
+  dd_input_interfaces_init (&interfaces);
+  iface = dd_input_interfaces_add (&interfaces, 0, &sll2, &route, NULL, NULL);
+  g_assert_false (iface->checked);
+  packet.ts = 5;
+  g_assert_true (dd_input_interface_takes (iface, &packet));
+
+  dd_input_interfaces_set_window (&interfaces, 1000, 500);  /* [1000, 1500) */
+  g_assert_true (iface->checked);
+  for (guint i = 0; i < 5; i++)
+    {
+      const guint64 ts[] = { 999, 1000, 1499, 1500, G_MAXUINT64 };
+      const gboolean taken[] = { FALSE, TRUE, TRUE, FALSE, FALSE };
+
+      packet.ts = ts[i];
+      g_assert_cmpint (dd_input_interface_takes (iface, &packet), ==, taken[i]);
+    }
+  dd_input_interfaces_retire (&interfaces);
+  iface = dd_input_interfaces_add (&interfaces, 0, &sll2, &route, NULL, NULL);
+  packet.ts = 999;
+  g_assert_false (dd_input_interface_takes (iface, &packet));
+  /* Until the end: a span to the largest time. */
+  dd_input_interfaces_set_window (&interfaces, 1000, G_MAXUINT64 - 1000);
+  packet.ts = G_MAXUINT64 - 1;
+  g_assert_true (dd_input_interface_takes (iface, &packet));
+  dd_input_interfaces_clear (&interfaces);
+}
+
+static void
 test_drops (void)
 {
   DdInputInterfaces interfaces;
@@ -133,5 +173,6 @@ main (int argc, char **argv)
   g_test_add_func ("/input-interfaces/filter", test_filter);
   g_test_add_func ("/input-interfaces/bad-filter", test_bad_filter);
   g_test_add_func ("/input-interfaces/drops", test_drops);
+  g_test_add_func ("/input-interfaces/window", test_window);
   return g_test_run ();
 }

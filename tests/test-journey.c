@@ -7,6 +7,7 @@
 
 #include "dd-format.h"
 #include "dd-journey.h"
+#include "dd-journey-hops.h"
 #include "dd-journey-key.h"
 #include "dd-pcapng-writer.h"
 
@@ -495,6 +496,35 @@ test_tcp_bytes (void)
 }
 
 static void
+test_path_order (void)
+{
+  g_autoptr(DdJourneyHops) hops = dd_journey_hops_new ();
+
+  g_test_summary ("The hops are reported in path order (each after the hops that end where it "
+                  "starts), whatever order the copies were decided in; a loop keeps the order made");
+  /* Made out of order: r out→s in, then c→r in, then r in→r out; and s→c apart. */
+  dd_journey_hops_get (hops, 3, 4);
+  dd_journey_hops_get (hops, 1, 2);
+  dd_journey_hops_get (hops, 2, 3);
+  dd_journey_hops_get (hops, 9, 8);
+  g_assert_cmpuint (dd_journey_hops_count (hops), ==, 4);
+  g_assert_cmpuint (dd_journey_hops_nth (hops, 0)->from, ==, 1);
+  g_assert_cmpuint (dd_journey_hops_nth (hops, 1)->from, ==, 2);
+  g_assert_cmpuint (dd_journey_hops_nth (hops, 2)->from, ==, 3);
+  g_assert_cmpuint (dd_journey_hops_nth (hops, 3)->from, ==, 9);
+  /* A hop made later goes before those it leads to (after the other chain, made first). */
+  dd_journey_hops_get (hops, 0, 1);
+  g_assert_cmpuint (dd_journey_hops_nth (hops, 0)->from, ==, 9);
+  g_assert_cmpuint (dd_journey_hops_nth (hops, 1)->from, ==, 0);
+  g_assert_cmpuint (dd_journey_hops_nth (hops, 2)->from, ==, 1);
+  /* A loop: still every hop, once. */
+  dd_journey_hops_get (hops, 4, 1);
+  g_assert_cmpuint (dd_journey_hops_count (hops), ==, 6);
+  for (guint i = 0; i < 6; i++)
+    g_assert_nonnull (dd_journey_hops_nth (hops, i));
+}
+
+static void
 test_quantiles (void)
 {
   g_autoptr(DdJourneyHops) hops = dd_journey_hops_new ();
@@ -528,5 +558,6 @@ main (int argc, char **argv)
   g_test_add_func ("/journey/many", test_many);
   g_test_add_func ("/journey/tcp-bytes", test_tcp_bytes);
   g_test_add_func ("/journey/quantiles", test_quantiles);
+  g_test_add_func ("/journey/path-order", test_path_order);
   return g_test_run ();
 }

@@ -10,6 +10,28 @@ dd_input_interfaces_init (DdInputInterfaces *self)
 {
   self->array = g_array_new (FALSE, TRUE, sizeof (DdInputInterface));
   self->drops_before = 0;
+  self->keep_from = 0;
+  self->keep_span = G_MAXUINT64;
+}
+
+static void
+set_checked (const DdInputInterfaces *self,
+             DdInputInterface        *iface)
+{
+  iface->keep_from = self->keep_from;
+  iface->keep_span = self->keep_span;
+  iface->checked = iface->program != NULL || self->keep_from != 0 || self->keep_span != G_MAXUINT64;
+}
+
+void
+dd_input_interfaces_set_window (DdInputInterfaces *self,
+                                guint64            from_ns,
+                                guint64            span_ns)
+{
+  self->keep_from = from_ns;
+  self->keep_span = span_ns;
+  for (guint i = 0; i < self->array->len; i++)
+    set_checked (self, dd_input_interfaces_get (self, i));
 }
 
 void
@@ -50,6 +72,7 @@ dd_input_interfaces_add (DdInputInterfaces       *self,
           return NULL;
         }
     }
+  set_checked (self, &iface);
   g_array_append_val (self->array, iface);
   return dd_input_interfaces_get (self, id);
 }
@@ -62,6 +85,7 @@ dd_input_interfaces_add_whole (DdInputInterfaces *self,
   DdInputInterface iface = { .snaplen = read_snaplen (snaplen), .whole = TRUE };
 
   g_return_val_if_fail (id == self->array->len, NULL);
+  set_checked (self, &iface);
   g_array_append_val (self->array, iface);
   return dd_input_interfaces_get (self, id);
 }

@@ -27,11 +27,16 @@ typedef struct {
   guint32          snaplen;       /* longer packets are cut to it, as libpcap does */
   gboolean         whole;         /* a worker's whole capture */
   gboolean         whole_routed;  /* ...which carried packets after all */
+  gboolean         checked;       /* a filter or a window: packets are looked at */
+  guint64          keep_from;     /* the window of the packets taken (the source's) */
+  guint64          keep_span;
 } DdInputInterface;
 
 typedef struct {
   GArray  *array;         /* of DdInputInterface */
   guint64  drops_before;  /* of the sections retired */
+  guint64  keep_from;     /* the packets taken: [keep_from, keep_from + keep_span) */
+  guint64  keep_span;
 } DdInputInterfaces;
 
 void               dd_input_interfaces_init   (DdInputInterfaces       *self);
@@ -50,6 +55,11 @@ DdInputInterface  *dd_input_interfaces_add    (DdInputInterfaces       *self,
 DdInputInterface  *dd_input_interfaces_add_whole (DdInputInterfaces    *self,
                                                guint32                  id,
                                                guint32                  snaplen);
+/* Takes only packets stamped in [@from_ns, @from_ns + @span_ns), on every interface, now
+ * and of the sections to come (a capture handing over to another: dd_source_keep_from). */
+void               dd_input_interfaces_set_window (DdInputInterfaces   *self,
+                                                   guint64              from_ns,
+                                                   guint64              span_ns);
 /* The section ended: its interfaces go, their drop counts stay in the total. */
 void               dd_input_interfaces_retire (DdInputInterfaces       *self);
 
@@ -80,13 +90,19 @@ dd_input_interface_is_output (const DdInputInterface *iface)
 }
 
 /* Whether @iface takes @packet: cut to the snaplen first (a file's snaplen bounds its
- * packets, whatever a record claims), then through the filter, if there is one. */
+ * packets, whatever a record claims), then in the window and through the filter, if there
+ * are (one test when there are neither). */
 static inline gboolean
 dd_input_interface_takes (const DdInputInterface *iface,
                           DdPacket               *packet)
 {
   if (G_UNLIKELY (packet->caplen > iface->snaplen))
     packet->caplen = iface->snaplen;
+  if (G_LIKELY (!iface->checked))
+    return TRUE;
+  /* One comparison for the window: an offset and a span, unsigned. */
+  if (packet->ts - iface->keep_from >= iface->keep_span)
+    return FALSE;
   if (iface->program != NULL)
     {
       struct pcap_pkthdr header = { .caplen = packet->caplen, .len = packet->origlen };

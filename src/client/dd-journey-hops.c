@@ -16,6 +16,7 @@ typedef struct {
 struct _DdJourneyHops {
   GPtrArray  *hops;   /* Hop, in the order they were made */
   GHashTable *index;  /* (from << 32 | to) → Hop */
+  GPtrArray  *path;   /* the same, in path order (dd_journey_hops_nth); NULL: to make */
 };
 
 static void
@@ -42,6 +43,7 @@ dd_journey_hops_free (DdJourneyHops *self)
 {
   if (self == NULL)
     return;
+  g_clear_pointer (&self->path, g_ptr_array_unref);
   g_hash_table_unref (self->index);
   g_ptr_array_unref (self->hops);
   g_free (self);
@@ -64,6 +66,7 @@ dd_journey_hops_get (DdJourneyHops *self,
       hop->hop.max_ns = G_MININT64;
       g_ptr_array_add (self->hops, hop);
       g_hash_table_insert (self->index, g_memdup2 (&key, sizeof key), hop);
+      g_clear_pointer (&self->path, g_ptr_array_unref);
     }
   return &hop->hop;
 }
@@ -152,9 +155,45 @@ dd_journey_hops_count (DdJourneyHops *self)
   return self->hops->len;
 }
 
+/* Path order: a hop comes after those that end where it starts (c→r before r→s),
+ * whatever order the copies were decided in; among hops with none left before them (or in
+ * a loop), the first made first. A few hops, sorted once after the last one is made. */
+static GPtrArray *
+path_order (GPtrArray *hops)
+{
+  GPtrArray *path = g_ptr_array_sized_new (hops->len);
+  g_autofree gboolean *placed = g_new0 (gboolean, hops->len);
+
+  while (path->len < hops->len)
+    {
+      guint pick = G_MAXUINT;
+
+      for (guint i = 0; i < hops->len && pick == G_MAXUINT; i++)
+        {
+          gboolean preceded = FALSE;
+
+          if (placed[i])
+            continue;
+          for (guint j = 0; j < hops->len && !preceded; j++)
+            preceded = !placed[j] && j != i &&
+                       ((Hop *) hops->pdata[j])->hop.to == ((Hop *) hops->pdata[i])->hop.from;
+          if (!preceded)
+            pick = i;
+        }
+      for (guint i = 0; i < hops->len && pick == G_MAXUINT; i++)
+        if (!placed[i])
+          pick = i;  /* a loop: the first made */
+      placed[pick] = TRUE;
+      g_ptr_array_add (path, hops->pdata[pick]);
+    }
+  return path;
+}
+
 const DdJourneyHop *
 dd_journey_hops_nth (DdJourneyHops *self,
                      guint          i)
 {
-  return &((Hop *) self->hops->pdata[i])->hop;
+  if (self->path == NULL)
+    self->path = path_order (self->hops);
+  return &((Hop *) self->path->pdata[i])->hop;
 }

@@ -40,7 +40,8 @@ gint64              dd_journey_hops_quantile        (DdJourneyHops      *self,
                                                      const DdJourneyHop *hop,
                                                      gdouble             q);
 
-/* Every hop, in the order they were first seen. */
+/* Every hop, in path order: each after the hops that end where it starts (then in the
+ * order they were first seen). */
 guint               dd_journey_hops_count           (DdJourneyHops *self);
 const DdJourneyHop *dd_journey_hops_nth             (DdJourneyHops *self,
                                                      guint          i);

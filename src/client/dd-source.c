@@ -55,7 +55,7 @@ typedef struct {
   char             *remote_id;      /* the stream last opened, as its server names it */
   guint64           ready_ns;       /* since when it holds every packet (its clock); 0: unknown */
   guint64           keep_from;      /* the packets taken: [keep_from, keep_until), its clock */
-  guint64           keep_until;
+  guint64           keep_until;     /* (the interfaces check it: dd_input_interfaces_set_window) */
   gboolean          handed_over;    /* a heartbeat reached keep_until: the stream is done */
   guint             stall_id;       /* the stall watch's timer */
 
@@ -301,8 +301,6 @@ packet_cb (gpointer   user_data,
   if (G_UNLIKELY (iface->whole && !iface->whole_routed) && !route_whole (self, iface, error))
     return FALSE;
   if (!dd_input_interface_takes (iface, packet))
-    return TRUE;
-  if (G_UNLIKELY (packet->ts < priv->keep_from || packet->ts >= priv->keep_until))
     return TRUE;
   priv->packets++;
   priv->bytes += packet->caplen;
@@ -1082,14 +1080,20 @@ void
 dd_source_keep_from (DdSource *self,
                      guint64   from_ns)
 {
-  PRIV (self)->keep_from = from_ns;
+  DdSourcePrivate *priv = PRIV (self);
+
+  priv->keep_from = from_ns;
+  dd_input_interfaces_set_window (&priv->interfaces, from_ns, priv->keep_until - MIN (from_ns, priv->keep_until));
 }
 
 void
 dd_source_keep_until (DdSource *self,
                       guint64   until_ns)
 {
-  PRIV (self)->keep_until = until_ns;
+  DdSourcePrivate *priv = PRIV (self);
+
+  priv->keep_until = until_ns;
+  dd_input_interfaces_set_window (&priv->interfaces, priv->keep_from, until_ns - MIN (priv->keep_from, until_ns));
 }
 
 const char *
