@@ -18,7 +18,8 @@ set -eu
 data=$1 secrets=$2 configmaps=$3 worker=$4
 PYTHON=$(command -v /usr/bin/python3 || command -v python3)
 manifest () { "$PYTHON" "$(dirname "$0")/kube-manifest.py" "$data" "$@"; }
-fact () { manifest facts | sed -n "s/^$1=//p"; }
+facts=$(manifest facts)
+fact () { sed -n "s/^$1=//p" <<<"$facts"; }
 
 uid=$(fact pod_user | cut -d' ' -f2)
 group=$(fact fs_group)

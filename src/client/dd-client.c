@@ -475,6 +475,25 @@ static const DdDiscoveryWatchCallbacks watch_callbacks = {
   .changed = watch_changed_cb,
 };
 
+/* A Name Resolution Block of @records (none when empty), where the output is now. */
+static void
+write_name_records (DdClient   *self,
+                    GByteArray *records)
+{
+  g_autoptr(GBytes) block = NULL;
+  DdSideBlock *side;
+  gsize len;
+  const guint8 *data;
+
+  if (records->len == 0)
+    return;
+  block = dd_names_block (records);
+  data = g_bytes_get_data (block, &len);
+  side = dd_side_block_new_copy (0, g_get_monotonic_time (), DD_PCAPNG_BT_NRB, data, (guint32) len, FALSE);
+  dd_sink_block (self->sink, side);
+  dd_side_block_free (side);
+}
+
 /* --follow: the workload's addresses changed. The names of those that joined go out now
  * (before their packets), and every worker's capture moves to the new set. */
 static void
@@ -489,17 +508,8 @@ follow_changed_cb (DdFollow *follow,
     return;
   message (self, DD_CLIENT_MESSAGE_NOTICE, "%s", change);
   dd_follow_add_joined_names (follow, records);
-  if (records->len > 0 && self->sink != NULL && dd_output_get_format (self->output) == DD_FORMAT_PCAPNG)
-    {
-      g_autoptr(GBytes) block = dd_names_block (records);
-      gsize len;
-      const guint8 *data = g_bytes_get_data (block, &len);
-      DdSideBlock *side = dd_side_block_new_copy (0, g_get_monotonic_time (), DD_PCAPNG_BT_NRB, data,
-                                                  (guint32) len, FALSE);
-
-      dd_sink_block (self->sink, side);
-      dd_side_block_free (side);
-    }
+  if (self->sink != NULL && dd_output_get_format (self->output) == DD_FORMAT_PCAPNG)
+    write_name_records (self, records);
   for (guint i = 0; i < self->supervisors->len; i++)
     dd_supervisor_follow (self->supervisors->pdata[i], dd_follow_get_clause (follow), change);
 }
@@ -512,10 +522,6 @@ static void
 write_names (DdClient *self)
 {
   g_autoptr(GByteArray) records = g_byte_array_new ();
-  g_autoptr(GBytes) block = NULL;
-  DdSideBlock *side;
-  gsize len;
-  const guint8 *data;
 
   if (self->options.names != NULL)
     g_byte_array_append (records, g_bytes_get_data (self->options.names, NULL),
@@ -531,13 +537,7 @@ write_names (DdClient *self)
           (address = g_inet_address_new_from_string (g_uri_get_host (target->uri))) != NULL)
         dd_names_add (records, address, target->name);
     }
-  if (records->len == 0)
-    return;
-  block = dd_names_block (records);
-  data = g_bytes_get_data (block, &len);
-  side = dd_side_block_new_copy (0, g_get_monotonic_time (), DD_PCAPNG_BT_NRB, data, (guint32) len, FALSE);
-  dd_sink_block (self->sink, side);
-  dd_side_block_free (side);
+  write_name_records (self, records);
 }
 
 static void

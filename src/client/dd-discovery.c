@@ -123,7 +123,6 @@ split_service (const char  *name,
 typedef struct {
   GUri *uri;
   const Scheme *scheme;
-  gboolean srv;
   char *service;
   char *domain;
 } Query;
@@ -161,8 +160,7 @@ query_new (const char  *spec,
                    _("not a valid discovery URL: %s"), _("expected dns://, dns+srv://, dns+https:// or dns+srv+https://"));
       return NULL;
     }
-  query->srv = query->scheme->srv;
-  if (!query->srv)
+  if (!query->scheme->srv)
     return g_steal_pointer (&query);
   if (g_uri_get_port (query->uri) > 0)
     {
@@ -188,11 +186,11 @@ query_finish (Query   *query,
   if (records == NULL)
     {
       g_set_error (error, DD_DISCOVERY_ERROR, DD_DISCOVERY_ERROR_NOT_FOUND,
-                   _("no worker found under %s “%s”: %s"), query->srv ? _("the SRV name") : _("the name"),
+                   _("no worker found under %s “%s”: %s"), query->scheme->srv ? _("the SRV name") : _("the name"),
                    g_uri_get_host (query->uri), lookup_error != NULL ? lookup_error->message : _("no records"));
       return NULL;
     }
-  if (query->srv)
+  if (query->scheme->srv)
     add_srv_targets (query->scheme, query->uri, records, urls);
   else
     add_addresses (query->scheme, query->uri, records, urls);
@@ -204,7 +202,7 @@ static void
 free_records (Query *query,
               GList *records)
 {
-  if (query->srv)
+  if (query->scheme->srv)
     g_list_free_full (records, (GDestroyNotify) g_srv_target_free);
   else
     g_resolver_free_addresses (records);
@@ -223,7 +221,7 @@ dd_discovery_resolve (GResolver     *resolver,
 
   if (query == NULL)
     return NULL;
-  records = query->srv
+  records = query->scheme->srv
     ? g_resolver_lookup_service (resolver, query->service, "tcp", query->domain, cancellable, &lookup_error)
     : g_resolver_lookup_by_name (resolver, g_uri_get_host (query->uri), cancellable, &lookup_error);
   urls = query_finish (query, records, lookup_error, error);
@@ -240,7 +238,7 @@ lookup_cb (GObject      *object,
   Query *query = g_task_get_task_data (task);
   g_autoptr(GError) lookup_error = NULL;
   GError *error = NULL;
-  GList *records = query->srv
+  GList *records = query->scheme->srv
     ? g_resolver_lookup_service_finish (G_RESOLVER (object), result, &lookup_error)
     : g_resolver_lookup_by_name_finish (G_RESOLVER (object), result, &lookup_error);
   GStrv urls;
@@ -276,7 +274,7 @@ dd_discovery_resolve_async (GResolver           *resolver,
       return;
     }
   g_task_set_task_data (task, query, (GDestroyNotify) query_free);
-  if (query->srv)
+  if (query->scheme->srv)
     g_resolver_lookup_service_async (resolver, query->service, "tcp", query->domain, cancellable,
                                      lookup_cb, g_steal_pointer (&task));
   else

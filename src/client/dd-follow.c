@@ -100,6 +100,24 @@ make_clause (Found *found)
   return g_string_free (clause, FALSE);
 }
 
+/* "following NAMES: PART<separator>PART…", "no address now" when @empty; takes @parts. */
+static char *
+following (DdFollow   *self,
+           GPtrArray  *parts,
+           gboolean    empty,
+           const char *separator)
+{
+  g_autoptr(GPtrArray) owned = parts;
+  g_autofree char *names = g_strjoinv (", ", self->names);
+  g_autofree char *joined = NULL;
+
+  if (empty)
+    g_ptr_array_add (owned, g_strdup (_("no address now")));
+  g_ptr_array_add (owned, NULL);
+  joined = g_strjoinv ((char *) separator, (char **) owned->pdata);
+  return g_strdup_printf (_("following %s: %s"), names, joined);
+}
+
 /* "following web: 10.0.0.7 (pod-7.web) joined; 10.0.0.5 left"; the joined addresses go
  * into @joined. */
 static char *
@@ -110,9 +128,7 @@ describe_change (DdFollow  *self,
 {
   g_autoptr(GPtrArray) now = sorted_addresses (after);
   g_autoptr(GPtrArray) then = sorted_addresses (before);
-  g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char *names = g_strjoinv (", ", self->names);
-  g_autofree char *change = NULL;
+  GPtrArray *parts = g_ptr_array_new_with_free_func (g_free);
 
   for (guint i = 0; i < now->len; i++)
     if (!g_hash_table_contains (before, now->pdata[i]))
@@ -124,11 +140,7 @@ describe_change (DdFollow  *self,
   for (guint i = 0; i < then->len; i++)
     if (!g_hash_table_contains (after, then->pdata[i]))
       g_ptr_array_add (parts, g_strdup_printf (_("%s left"), (const char *) then->pdata[i]));
-  if (now->len == 0)
-    g_ptr_array_add (parts, g_strdup (_("no address now")));
-  g_ptr_array_add (parts, NULL);
-  change = g_strjoinv ("; ", (char **) parts->pdata);
-  return g_strdup_printf (_("following %s: %s"), names, change);
+  return following (self, parts, now->len == 0, "; ");
 }
 
 /* What a lookup in a thread needs, its own: the follower may be gone when it ends. */
@@ -290,18 +302,12 @@ char *
 dd_follow_describe (DdFollow *self)
 {
   g_autoptr(GPtrArray) addresses = sorted_addresses (self->found);
-  g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char *names = g_strjoinv (", ", self->names);
-  g_autofree char *set = NULL;
+  GPtrArray *parts = g_ptr_array_new_with_free_func (g_free);
 
   for (guint i = 0; i < addresses->len; i++)
     g_ptr_array_add (parts, g_strdup_printf ("%s (%s)", (const char *) addresses->pdata[i],
                                              (const char *) g_hash_table_lookup (self->found, addresses->pdata[i])));
-  if (addresses->len == 0)
-    g_ptr_array_add (parts, g_strdup (_("no address now")));
-  g_ptr_array_add (parts, NULL);
-  set = g_strjoinv (", ", (char **) parts->pdata);
-  return g_strdup_printf (_("following %s: %s"), names, set);
+  return following (self, parts, addresses->len == 0, ", ");
 }
 
 static void

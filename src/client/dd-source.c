@@ -54,8 +54,8 @@ typedef struct {
   char             *notice;         /* for the user, about the stream last opened */
   char             *remote_id;      /* the stream last opened, as its server names it */
   guint64           ready_ns;       /* since when it holds every packet (its clock); 0: unknown */
-  guint64           keep_from;      /* the packets taken: [keep_from, keep_until), its clock */
-  guint64           keep_until;     /* (the interfaces check it: dd_input_interfaces_set_window) */
+  guint64           keep_until;     /* the packets taken end there (its clock); from where,
+                                     * the interfaces keep: dd_input_interfaces_set_window */
   gboolean          handed_over;    /* a heartbeat reached keep_until: the stream is done */
   guint             stall_id;       /* the stall watch's timer */
 
@@ -327,8 +327,10 @@ stats_cb (gpointer             user_data,
   DdSourcePrivate *priv = PRIV (self);
   DdInputInterface *iface = dd_input_interfaces_get (&priv->interfaces, id);
   DdPcapngStats shifted;
-  gboolean handed_over = priv->heartbeats && ts_ns >= priv->keep_until;
 
+  /* Past the switch to a capture that took over (in its own clock, before the shift): it
+   * ends once the parser returns (it is running). */
+  priv->handed_over |= priv->heartbeats && ts_ns >= priv->keep_until;
   ts_ns = shift (priv, ts_ns);
   if (priv->clock.shift_ns != 0)
     {
@@ -343,8 +345,6 @@ stats_cb (gpointer             user_data,
       dd_merge_input_set_watermark (priv->input, ts_ns);
       priv->watermark = MAX (priv->watermark, ts_ns);
     }
-  /* Ended after the parser returns (it is running). */
-  priv->handed_over |= handed_over;
   if (priv->heartbeats && (stats->present & DD_PCAPNG_STAT_ENDTIME))
     {
       if (dd_stall_watch_beat (&priv->stall, stats->endtime, g_get_monotonic_time ()))
@@ -1082,7 +1082,6 @@ dd_source_keep_from (DdSource *self,
 {
   DdSourcePrivate *priv = PRIV (self);
 
-  priv->keep_from = from_ns;
   dd_input_interfaces_set_window (&priv->interfaces, from_ns, priv->keep_until - MIN (from_ns, priv->keep_until));
 }
 
@@ -1091,9 +1090,10 @@ dd_source_keep_until (DdSource *self,
                       guint64   until_ns)
 {
   DdSourcePrivate *priv = PRIV (self);
+  guint64 from = priv->interfaces.keep_from;
 
   priv->keep_until = until_ns;
-  dd_input_interfaces_set_window (&priv->interfaces, priv->keep_from, until_ns - MIN (priv->keep_from, until_ns));
+  dd_input_interfaces_set_window (&priv->interfaces, from, until_ns - MIN (from, until_ns));
 }
 
 const char *

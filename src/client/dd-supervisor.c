@@ -227,20 +227,41 @@ static const DdSourceCallbacks source_callbacks = {
 
 /* A capture that handed over (or never took over): kept, since the merge may still hold
  * its packets and calls it back; its counts go on in the target's. */
+/* @source's packets, bytes, drops and late packets, added to @counts. */
+static void
+add_counts (DdTargetResult *counts,
+            DdSource       *source)
+{
+  DdMergeInput *input = dd_source_get_input (source);
+
+  counts->packets += dd_source_get_packets (source);
+  counts->bytes += dd_source_get_bytes (source);
+  counts->drops += dd_source_get_drops (source);
+  counts->late += input != NULL ? dd_merge_input_get_late (input) : 0;
+}
+
 static void
 retire (DdSupervisor *self,
         DdSource     *source)  /* (transfer full) */
 {
-  DdMergeInput *input = dd_source_get_input (source);
-
   dd_source_stop (source);
-  self->retired_counts.packets += dd_source_get_packets (source);
-  self->retired_counts.bytes += dd_source_get_bytes (source);
-  self->retired_counts.drops += dd_source_get_drops (source);
-  self->retired_counts.late += input != NULL ? dd_merge_input_get_late (input) : 0;
+  add_counts (&self->retired_counts, source);
   if (self->retired == NULL)
     self->retired = g_ptr_array_new_with_free_func (g_object_unref);
   g_ptr_array_add (self->retired, source);
+}
+
+/* A clause to follow once the handover under way is done (or the worker is back); takes
+ * both strings. */
+static void
+want (DdSupervisor *self,
+      char         *clause,
+      char         *note)
+{
+  g_free (self->wanted_clause);
+  g_free (self->wanted_note);
+  self->wanted_clause = clause;
+  self->wanted_note = note;
 }
 
 /* What was asked for during the handover, now that it is done. */
@@ -287,15 +308,6 @@ next_started_cb (DdSource *next,
 }
 
 static void
-next_data_cb (DdSource *next,
-              gpointer  user_data)
-{
-  DdSupervisor *self = user_data;
-
-  self->callbacks->data (self, self->user_data);
-}
-
-static void
 next_ended_cb (DdSource     *next,
                const GError *error,
                gpointer      user_data)
@@ -317,7 +329,7 @@ next_ended_cb (DdSource     *next,
 
 static const DdSourceCallbacks next_callbacks = {
   .started = next_started_cb,
-  .data = next_data_cb,
+  .data = source_data_cb,
   .ended = next_ended_cb,
 };
 
@@ -385,10 +397,7 @@ dd_supervisor_follow (DdSupervisor *self,
     return;
   if (self->next != NULL || self->departed)
     {
-      g_free (self->wanted_clause);
-      g_free (self->wanted_note);
-      self->wanted_clause = g_strdup (clause);
-      self->wanted_note = g_strdup (note);
+      want (self, g_strdup (clause), g_strdup (note));
       return;
     }
   if (g_strcmp0 (clause, self->clause) == 0)
@@ -396,12 +405,6 @@ dd_supervisor_follow (DdSupervisor *self,
   if (self->base == NULL)
     self->base = dd_target_copy_with_filter (target, NULL);
   start_handover (self, clause, note);
-}
-
-const char *
-dd_supervisor_get_clause (DdSupervisor *self)
-{
-  return self->clause;
 }
 
 
@@ -498,10 +501,7 @@ drop_handover (DdSupervisor *self)
 {
   if (self->next == NULL)
     return;
-  g_free (self->wanted_clause);
-  g_free (self->wanted_note);
-  self->wanted_clause = g_steal_pointer (&self->next_clause);
-  self->wanted_note = g_steal_pointer (&self->next_note);
+  want (self, g_steal_pointer (&self->next_clause), g_steal_pointer (&self->next_note));
   retire (self, g_steal_pointer (&self->next));
 }
 
@@ -537,7 +537,6 @@ dd_supervisor_get_result (DdSupervisor   *self,
 {
   DdSource *source = self->source;
   DdTarget *target = dd_supervisor_get_target (self);
-  DdMergeInput *input;
 
   *result = (DdTargetResult) {
     .label = target->label,
@@ -550,19 +549,15 @@ dd_supervisor_get_result (DdSupervisor   *self,
   };
   if (source == NULL)
     return;
-  input = dd_source_get_input (source);
-  result->packets = dd_source_get_packets (source) + self->retired_counts.packets;
-  result->bytes = dd_source_get_bytes (source) + self->retired_counts.bytes;
-  result->drops = dd_source_get_drops (source) + self->retired_counts.drops;
+  result->packets = self->retired_counts.packets;
+  result->bytes = self->retired_counts.bytes;
+  result->drops = self->retired_counts.drops;
+  result->late = self->retired_counts.late;
+  add_counts (result, source);
+  /* A handover under way when the run ended: its packets were written too. */
   if (self->next != NULL)
-    {
-      /* A handover under way when the run ended: its packets were written too. */
-      result->packets += dd_source_get_packets (self->next);
-      result->bytes += dd_source_get_bytes (self->next);
-      result->drops += dd_source_get_drops (self->next);
-    }
+    add_counts (result, self->next);
   result->drops_reported = dd_source_has_drop_counts (source);
-  result->late = (input != NULL ? dd_merge_input_get_late (input) : 0) + self->retired_counts.late;
   result->error = dd_source_get_error (source);
   result->shift_ns = dd_source_get_shift (source);
   result->clock_known = dd_source_get_clock (source, &result->clock, &result->clock_why);

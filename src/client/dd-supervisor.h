@@ -76,9 +76,6 @@ void          dd_supervisor_come_back  (DdSupervisor *self);
 void          dd_supervisor_follow     (DdSupervisor *self,
                                         const char   *clause,
                                         const char   *note);
-/* The clause its capture has now (NULL: none, or not following). */
-const char   *dd_supervisor_get_clause (DdSupervisor *self);
-
 void          dd_supervisor_get_result (DdSupervisor   *self,
                                         DdTargetResult *result);
 
